@@ -1,0 +1,1 @@
+"""Delegate developer tools (local emulators); not shipped with the app."""
