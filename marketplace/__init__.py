@@ -1,0 +1,44 @@
+"""Delegate: a marketplace where small-business owners hand admin work to virtual assistants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import db, errors, filters, migrate
+from .config import settings_from_env
+from .extensions import csrf, limiter, login_manager
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Wire configuration, extensions and blueprints; no I/O beyond reading settings."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(settings_from_env(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    migrate.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    errors.init_app(app)
+    filters.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .demo.cli import demo_cli
+    from .hiring.views import bp as hiring_bp
+    from .profiles.views import bp as profiles_bp
+    from .tasks.views import bp as tasks_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(profiles_bp)
+    app.register_blueprint(tasks_bp)
+    app.register_blueprint(hiring_bp)
+    app.cli.add_command(demo_cli)

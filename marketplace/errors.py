@@ -1,0 +1,87 @@
+"""Domain errors raised by services, and the one place that turns errors into responses.
+
+Every error answers HTML or JSON as the request prefers, after rolling back the request's
+session, so a failed request never leaves half a change behind.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class Invalid(DomainError):
+    status_code = 422
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def error_response(status: int, title: str, message: str, field: str | None = None):
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+    if wants_json():
+        body = {"error": title, "message": message}
+        if field:
+            body["field"] = field
+        return jsonify(body), status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+CSRF_MESSAGE = (
+    "This form has expired or did not come from Delegate. Reload the page and try again; "
+    "nothing was saved."
+)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        title = {403: "Forbidden", 404: "Not found", 409: "Conflict"}.get(
+            exc.status_code, "Invalid request"
+        )
+        return error_response(exc.status_code, title, exc.message, exc.field)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        return error_response(400, "Form expired", CSRF_MESSAGE)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return error_response(exc.code or 500, exc.name, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(
+            500, "Something went wrong", "We could not complete that. Nothing was saved."
+        )

@@ -1,0 +1,46 @@
+"""Proposals: an assistant's application to a task."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..db import Base, UTCDateTime, utcnow
+from ..enums import str_enum
+from ..tasks.models import Task
+
+
+class ProposalStatus(StrEnum):
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+    DECLINED = "declined"
+    ACCEPTED = "accepted"
+
+
+class Proposal(Base):
+    __tablename__ = "proposals"
+    __table_args__ = (
+        # One application per assistant per task, enforced where races cannot slip past it.
+        UniqueConstraint("task_id", "assistant_id", name="uq_proposals_task_assistant"),
+        CheckConstraint("proposed_rate_cents > 0", name="positive_rate"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    assistant_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    cover_note: Mapped[str] = mapped_column(Text)
+    proposed_rate_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[ProposalStatus] = mapped_column(
+        str_enum(ProposalStatus, "proposal_status"), default=ProposalStatus.SUBMITTED
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    task: Mapped[Task] = relationship(lazy="joined", innerjoin=True)
+    assistant: Mapped[User] = relationship(lazy="joined", innerjoin=True)

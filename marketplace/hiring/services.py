@@ -1,0 +1,87 @@
+"""Applying to tasks and reading proposals, each side seeing only what is theirs."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..errors import Conflict, Invalid, NotFound, PermissionDenied
+from ..profiles.models import AssistantProfile
+from ..tasks.models import Task, TaskStatus
+from ..tasks.services import get_owned_task, get_task
+from .models import Proposal, ProposalStatus
+
+ALREADY_APPLIED = "You have already applied to this task."
+
+
+def apply_to_task(
+    session: Session, assistant: User, task_id: int, *, cover_note: str, proposed_rate_cents: int
+) -> Proposal:
+    if not assistant.is_assistant:
+        raise PermissionDenied("Only assistants can apply to tasks.")
+    task = get_task(session, task_id)
+    if task.status != TaskStatus.OPEN:
+        raise Conflict("This task is no longer open for applications.")
+    if session.get(AssistantProfile, assistant.id) is None:
+        raise Conflict("Fill in your profile before you apply, so the owner can see who you are.")
+    if proposal_of(session, task_id, assistant.id) is not None:
+        raise Conflict(ALREADY_APPLIED)
+    if proposed_rate_cents <= 0:
+        raise Invalid("Enter the hourly rate you propose.", "proposed_rate")
+    proposal = Proposal(
+        task_id=task.id,
+        assistant_id=assistant.id,
+        cover_note=cover_note.strip(),
+        proposed_rate_cents=proposed_rate_cents,
+        currency=task.currency,
+        status=ProposalStatus.SUBMITTED,
+    )
+    try:
+        # The unique constraint decides a double-click race; the savepoint keeps the session usable.
+        with session.begin_nested():
+            session.add(proposal)
+    except IntegrityError as exc:
+        raise Conflict(ALREADY_APPLIED) from exc
+    return proposal
+
+
+def proposal_of(session: Session, task_id: int, assistant_id: int) -> Proposal | None:
+    return session.scalar(
+        select(Proposal).where(Proposal.task_id == task_id, Proposal.assistant_id == assistant_id)
+    )
+
+
+def proposals_for_task(session: Session, owner: User, task_id: int) -> tuple[Task, list]:
+    """The task's proposals with each assistant's profile; only the task's owner may read them."""
+    task = get_owned_task(session, owner, task_id)
+    rows = session.execute(
+        select(Proposal, AssistantProfile)
+        .outerjoin(AssistantProfile, AssistantProfile.user_id == Proposal.assistant_id)
+        .where(Proposal.task_id == task_id)
+        .order_by(Proposal.created_at.asc(), Proposal.id.asc())
+    )
+    return task, [(proposal, profile) for proposal, profile in rows]
+
+
+def my_proposals(session: Session, assistant: User) -> list[Proposal]:
+    return list(
+        session.scalars(
+            select(Proposal)
+            .where(Proposal.assistant_id == assistant.id)
+            .order_by(Proposal.created_at.desc(), Proposal.id.desc())
+        )
+    )
+
+
+def withdraw_proposal(session: Session, assistant: User, proposal_id: int) -> Proposal:
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or proposal.assistant_id != assistant.id:
+        # Someone else's proposal is reported as missing: its existence is not ours to reveal.
+        raise NotFound("This proposal does not exist.")
+    if proposal.status != ProposalStatus.SUBMITTED:
+        raise Conflict(f"This proposal is {proposal.status.value} and cannot be withdrawn.")
+    proposal.status = ProposalStatus.WITHDRAWN
+    session.flush()
+    return proposal

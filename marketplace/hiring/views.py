@@ -1,0 +1,70 @@
+"""Applying to a task (assistants) and reading proposals (the task's owner)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..accounts.access import assistant_required, owner_required
+from ..db import get_session
+from ..forms import has_errors
+from ..profiles.services import get_profile
+from ..tasks.services import get_task
+from . import services
+from .forms import ProposalForm
+
+bp = Blueprint("hiring", __name__)
+
+
+@bp.route("/tasks/<int:task_id>/apply", methods=["GET", "POST"])
+@assistant_required
+def apply(task_id: int):
+    session = get_session()
+    task = get_task(session, task_id)
+    profile = get_profile(session, current_user.id)
+    if profile is None:
+        flash("Fill in your profile before you apply, so owners can see who you are.", "info")
+        return redirect(url_for("profiles.edit"))
+    form = ProposalForm()
+    if not form.is_submitted():
+        form.proposed_rate.data = profile.hourly_rate_cents
+    if form.validate_on_submit():
+        services.apply_to_task(
+            session,
+            current_user,
+            task_id,
+            cover_note=form.cover_note.data,
+            proposed_rate_cents=form.proposed_rate.data,
+        )
+        session.commit()
+        flash("Your proposal is sent. The owner will see it on their task.", "success")
+        return redirect(url_for("hiring.mine"))
+    if services.proposal_of(session, task_id, current_user.id) is not None:
+        flash(services.ALREADY_APPLIED, "info")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    status = 422 if has_errors(form) else 200
+    return render_template("hiring/apply.html", form=form, task=task), status
+
+
+@bp.get("/tasks/<int:task_id>/proposals")
+@owner_required
+def for_task(task_id: int):
+    task, rows = services.proposals_for_task(get_session(), current_user, task_id)
+    return render_template("hiring/task_proposals.html", task=task, rows=rows)
+
+
+@bp.get("/proposals")
+@assistant_required
+def mine():
+    proposals = services.my_proposals(get_session(), current_user)
+    return render_template("hiring/mine.html", proposals=proposals)
+
+
+@bp.post("/proposals/<int:proposal_id>/withdraw")
+@assistant_required
+def withdraw(proposal_id: int):
+    session = get_session()
+    services.withdraw_proposal(session, current_user, proposal_id)
+    session.commit()
+    flash("Your proposal is withdrawn.", "info")
+    return redirect(url_for("hiring.mine"))

@@ -1,0 +1,38 @@
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from ..forms import CURRENCIES, MoneyField, SkillListField, validate_timezone
+
+
+class ProfileForm(FlaskForm):
+    headline = StringField(
+        "Headline",
+        description="One line owners see first, e.g. “Bookkeeper for Etsy and Shopify shops”.",
+        validators=[DataRequired("Write a headline."), Length(max=120)],
+    )
+    bio = TextAreaField(
+        "About you", validators=[Length(max=5000, message="Keep it under 5,000 characters.")]
+    )
+    skills = SkillListField(
+        "Skills",
+        description="Comma-separated, e.g. QuickBooks, inbox management, Canva.",
+        validators=[DataRequired("List at least one skill.")],
+    )
+    hourly_rate = MoneyField(
+        "Hourly rate",
+        min_cents=300,
+        max_cents=50_000,
+        validators=[InputRequired("Enter your hourly rate.")],
+    )
+    currency = SelectField("Currency", choices=CURRENCIES, default="USD")
+    timezone = StringField("Time zone", validators=[DataRequired(), validate_timezone])
+    work_start = TimeField("Working hours from", validators=[InputRequired("Enter a start time.")])
+    work_end = TimeField("to", validators=[InputRequired("Enter an end time.")])
+    hours_per_week = IntegerField(
+        "Hours available per week",
+        validators=[
+            InputRequired("Enter the hours you can take on each week."),
+            NumberRange(1, 80, "Between 1 and 80 hours a week."),
+        ],
+    )

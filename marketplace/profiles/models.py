@@ -1,0 +1,40 @@
+"""Assistant profiles: what an assistant offers, at what rate, when."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..db import Base, UTCDateTime, utcnow
+from ..skills.models import Skill, assistant_skills
+
+
+class AssistantProfile(Base):
+    __tablename__ = "assistant_profiles"
+    __table_args__ = (
+        CheckConstraint("hourly_rate_cents > 0", name="positive_rate"),
+        CheckConstraint("hours_per_week BETWEEN 1 AND 80", name="sane_hours"),
+        CheckConstraint("review_count >= 0", name="review_count_not_negative"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    headline: Mapped[str] = mapped_column(String(120))
+    bio: Mapped[str] = mapped_column(Text, default="")
+    hourly_rate_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    timezone: Mapped[str] = mapped_column(String(64))
+    # Local wall-clock hours in ``timezone``; end before start means the shift crosses midnight.
+    work_start: Mapped[time] = mapped_column(Time)
+    work_end: Mapped[time] = mapped_column(Time)
+    hours_per_week: Mapped[int] = mapped_column(Integer)
+    rating: Mapped[float | None] = mapped_column(Float, nullable=True)
+    review_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    skills: Mapped[list[Skill]] = relationship(secondary=assistant_skills, order_by=Skill.name)

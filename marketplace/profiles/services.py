@@ -1,0 +1,52 @@
+"""Keeping an assistant's profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..errors import Invalid, PermissionDenied
+from ..skills.services import get_or_create_skills
+from .models import AssistantProfile
+
+
+@dataclass(frozen=True)
+class ProfileInput:
+    headline: str
+    bio: str
+    skills: list[str]
+    hourly_rate_cents: int
+    currency: str
+    timezone: str
+    work_start: time
+    work_end: time
+    hours_per_week: int
+
+
+def save_profile(session: Session, user: User, data: ProfileInput) -> AssistantProfile:
+    if not user.is_assistant:
+        raise PermissionDenied("Only assistants have a profile.")
+    if data.work_start == data.work_end:
+        raise Invalid("Working hours must start and end at different times.", "work_end")
+    profile = session.get(AssistantProfile, user.id)
+    if profile is None:
+        profile = AssistantProfile(user_id=user.id, user=user)
+        session.add(profile)
+    profile.headline = data.headline.strip()
+    profile.bio = data.bio.strip()
+    profile.hourly_rate_cents = data.hourly_rate_cents
+    profile.currency = data.currency
+    profile.timezone = data.timezone
+    profile.work_start = data.work_start
+    profile.work_end = data.work_end
+    profile.hours_per_week = data.hours_per_week
+    profile.skills = get_or_create_skills(session, data.skills)
+    session.flush()
+    return profile
+
+
+def get_profile(session: Session, user_id: int) -> AssistantProfile | None:
+    return session.get(AssistantProfile, user_id)

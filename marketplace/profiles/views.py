@@ -1,0 +1,65 @@
+"""An assistant edits their own profile; anyone logged in can read a public profile."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from ..accounts.access import assistant_required
+from ..db import get_session
+from ..errors import Invalid
+from ..forms import has_errors, timezone_choices
+from . import services
+from .forms import ProfileForm
+
+bp = Blueprint("profiles", __name__)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@assistant_required
+def edit():
+    session = get_session()
+    profile = services.get_profile(session, current_user.id)
+    form = ProfileForm(obj=profile)
+    if profile is not None and not form.is_submitted():
+        form.hourly_rate.data = profile.hourly_rate_cents
+        form.skills.data = [s.name for s in profile.skills]
+    elif profile is None and not form.is_submitted():
+        form.timezone.data = current_user.timezone
+    if form.validate_on_submit():
+        try:
+            services.save_profile(session, current_user, _profile_input(form))
+        except Invalid as exc:
+            getattr(form, exc.field or "headline").errors.append(exc.message)
+        else:
+            session.commit()
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("profiles.show", user_id=current_user.id))
+    status = 422 if has_errors(form) else 200
+    return (
+        render_template("profiles/edit.html", form=form, zones=timezone_choices(), profile=profile),
+        status,
+    )
+
+
+@bp.get("/assistants/<int:user_id>")
+@login_required
+def show(user_id: int):
+    profile = services.get_profile(get_session(), user_id)
+    if profile is None:
+        abort(404, description="No assistant profile here.")
+    return render_template("profiles/show.html", profile=profile)
+
+
+def _profile_input(form: ProfileForm) -> services.ProfileInput:
+    return services.ProfileInput(
+        headline=form.headline.data,
+        bio=form.bio.data or "",
+        skills=form.skills.data,
+        hourly_rate_cents=form.hourly_rate.data,
+        currency=form.currency.data,
+        timezone=form.timezone.data,
+        work_start=form.work_start.data,
+        work_end=form.work_end.data,
+        hours_per_week=form.hours_per_week.data,
+    )

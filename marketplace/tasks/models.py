@@ -1,0 +1,117 @@
+"""Tasks owners post: what, which skills, how much work, what budget, when."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..db import Base, UTCDateTime, utcnow
+from ..enums import str_enum
+from ..skills.models import Skill, task_skills
+
+
+class Category(StrEnum):
+    INBOX_CALENDAR = "inbox_calendar"
+    BOOKKEEPING = "bookkeeping"
+    CUSTOMER_SUPPORT = "customer_support"
+    DATA_ENTRY = "data_entry"
+    SOCIAL_MEDIA = "social_media"
+    TRAVEL = "travel"
+    RESEARCH = "research"
+    ECOMMERCE = "ecommerce"
+    WRITING = "writing"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return CATEGORY_LABELS[self]
+
+
+CATEGORY_LABELS = {
+    Category.INBOX_CALENDAR: "Inbox & calendar",
+    Category.BOOKKEEPING: "Bookkeeping",
+    Category.CUSTOMER_SUPPORT: "Customer support",
+    Category.DATA_ENTRY: "Data entry",
+    Category.SOCIAL_MEDIA: "Social media",
+    Category.TRAVEL: "Travel booking",
+    Category.RESEARCH: "Research",
+    Category.ECOMMERCE: "E-commerce listings",
+    Category.WRITING: "Writing & content",
+    Category.OTHER: "Other admin",
+}
+
+
+class Engagement(StrEnum):
+    ONE_OFF = "one_off"
+    RECURRING = "recurring"
+
+
+class BudgetType(StrEnum):
+    FIXED = "fixed"
+    HOURLY = "hourly"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    HIRED = "hired"
+    COMPLETED = "completed"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint(
+            "(engagement = 'one_off' AND estimated_hours IS NOT NULL)"
+            " OR (engagement = 'recurring' AND hours_per_week IS NOT NULL)",
+            name="engagement_has_hours",
+        ),
+        CheckConstraint(
+            "(budget_type = 'fixed' AND budget_cents > 0)"
+            " OR (budget_type = 'hourly' AND max_hourly_rate_cents > 0)",
+            name="budget_is_positive",
+        ),
+        CheckConstraint("overlap_hours BETWEEN 0 AND 12", name="sane_overlap"),
+        Index("ix_tasks_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[Category] = mapped_column(str_enum(Category, "task_category"))
+    engagement: Mapped[Engagement] = mapped_column(str_enum(Engagement, "task_engagement"))
+    estimated_hours: Mapped[int | None] = mapped_column(Integer)
+    hours_per_week: Mapped[int | None] = mapped_column(Integer)
+    budget_type: Mapped[BudgetType] = mapped_column(str_enum(BudgetType, "task_budget_type"))
+    budget_cents: Mapped[int | None] = mapped_column(Integer)
+    max_hourly_rate_cents: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    timezone: Mapped[str] = mapped_column(String(64))
+    overlap_hours: Mapped[int] = mapped_column(Integer, default=0)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[TaskStatus] = mapped_column(
+        str_enum(TaskStatus, "task_status"), default=TaskStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    owner: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    skills: Mapped[list[Skill]] = relationship(secondary=task_skills, order_by=Skill.name)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == TaskStatus.OPEN
+
+    @property
+    def weekly_hours(self) -> int | None:
+        """Hours a week the task asks of an assistant (a one-off counts as one week's work)."""
+        if self.engagement == Engagement.RECURRING:
+            return self.hours_per_week
+        return self.estimated_hours

@@ -1,0 +1,126 @@
+"""Browsing open jobs: full-text search, filters, sorting and pagination.
+
+Full text uses each database's own engine: SQLite's FTS5 (porter stemming) and PostgreSQL's
+tsvector with a GIN index, both created by the migrations. Both stem English words, so
+"bookkeeper" finds "bookkeeping", and both treat several words as all required.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import Select, case, column, func, literal_column, select, table
+from sqlalchemy.orm import Session
+
+from ..skills.models import Skill, task_skills
+from ..skills.services import skill_key
+from .models import BudgetType, Category, Engagement, Task, TaskStatus
+
+PAGE_SIZE = 20
+MAX_QUERY_LENGTH = 200
+
+
+class Sort(StrEnum):
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    PAY = "pay"
+    DEADLINE = "deadline"
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    text: str = ""
+    skill: str = ""
+    category: Category | None = None
+    engagement: Engagement | None = None
+    min_rate_cents: int | None = None
+    min_budget_cents: int | None = None
+    max_weekly_hours: int | None = None
+    sort: Sort = Sort.NEWEST
+    page: int = 1
+
+
+@dataclass
+class JobPage:
+    items: list[Task]
+    total: int
+    page: int
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = max(1, math.ceil(self.total / PAGE_SIZE))
+
+
+# What the task pays per hour: the hourly cap, or a fixed budget spread over its hours.
+effective_rate_cents = case(
+    (Task.budget_type == BudgetType.HOURLY, Task.max_hourly_rate_cents),
+    else_=Task.budget_cents / func.nullif(Task.estimated_hours, 0),
+)
+weekly_hours = func.coalesce(Task.hours_per_week, Task.estimated_hours)
+
+_fts = table("tasks_fts", column("rowid"), column("rank"))
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text[:MAX_QUERY_LENGTH].casefold())[:12]
+
+
+def _text_filter(stmt: Select, dialect: str, text: str, by_relevance: bool) -> Select:
+    words = _words(text)
+    if not words:
+        return stmt
+    if dialect == "postgresql":
+        document = func.to_tsvector(
+            literal_column("'english'"), Task.title + " " + Task.description
+        )
+        query = func.plainto_tsquery(literal_column("'english'"), " ".join(words))
+        stmt = stmt.where(document.op("@@")(query))
+        return stmt.order_by(func.ts_rank(document, query).desc()) if by_relevance else stmt
+    # FTS5: quote every word so user input can never be read as query syntax.
+    match = " ".join(f'"{w}"' for w in words)
+    stmt = stmt.join(_fts, _fts.c.rowid == Task.id).where(
+        literal_column("tasks_fts").op("MATCH")(match)
+    )
+    return stmt.order_by(_fts.c.rank) if by_relevance else stmt
+
+
+def search_jobs(session: Session, q: JobQuery) -> JobPage:
+    dialect = session.get_bind().dialect.name
+    stmt = select(Task).where(Task.status == TaskStatus.OPEN)
+    if q.skill:
+        stmt = stmt.where(
+            Task.id.in_(
+                select(task_skills.c.task_id)
+                .join(Skill, Skill.id == task_skills.c.skill_id)
+                .where(Skill.key == skill_key(q.skill))
+            )
+        )
+    if q.category:
+        stmt = stmt.where(Task.category == q.category)
+    if q.engagement:
+        stmt = stmt.where(Task.engagement == q.engagement)
+    if q.min_rate_cents is not None:
+        stmt = stmt.where(effective_rate_cents >= q.min_rate_cents)
+    if q.min_budget_cents is not None:
+        stmt = stmt.where(Task.budget_type == BudgetType.FIXED, Task.budget_cents >= q.min_budget_cents)
+    if q.max_weekly_hours is not None:
+        stmt = stmt.where(weekly_hours <= q.max_weekly_hours)
+
+    by_relevance = q.sort == Sort.RELEVANCE and bool(_words(q.text))
+    stmt = _text_filter(stmt, dialect, q.text, by_relevance)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    stmt = stmt.order_by(*_ordering(q.sort), Task.id.desc())
+    page = max(1, q.page)
+    items = list(session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique())
+    return JobPage(items=items, total=total or 0, page=page)
+
+
+def _ordering(sort: Sort) -> list:
+    if sort == Sort.PAY:
+        return [effective_rate_cents.desc()]
+    if sort == Sort.DEADLINE:
+        return [Task.deadline.is_(None), Task.deadline.asc()]
+    return [Task.created_at.desc()]

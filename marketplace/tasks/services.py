@@ -1,0 +1,147 @@
+"""Posting, editing and closing tasks; reading them with the right permissions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..db import utcnow
+from ..errors import Conflict, Invalid, NotFound, PermissionDenied
+from ..hiring.models import Proposal
+from ..skills.services import get_or_create_skills
+from .models import BudgetType, Category, Engagement, Task, TaskStatus
+
+
+@dataclass(frozen=True)
+class TaskInput:
+    title: str
+    description: str
+    skills: list[str]
+    category: Category
+    engagement: Engagement
+    estimated_hours: int | None
+    hours_per_week: int | None
+    budget_type: BudgetType
+    budget_cents: int | None
+    max_hourly_rate_cents: int | None
+    currency: str
+    timezone: str
+    overlap_hours: int
+    deadline: date | None
+
+
+def _validate(data: TaskInput, today: date) -> None:
+    if not data.title.strip():
+        raise Invalid("Give the task a title.", "title")
+    if not data.skills:
+        raise Invalid("List at least one skill.", "skills")
+    if data.engagement == Engagement.ONE_OFF and not data.estimated_hours:
+        raise Invalid("Estimate how many hours this one-off task takes.", "estimated_hours")
+    if data.engagement == Engagement.RECURRING:
+        if not data.hours_per_week:
+            raise Invalid("Say how many hours a week the work takes.", "hours_per_week")
+        if data.budget_type == BudgetType.FIXED:
+            raise Invalid(
+                "Recurring work is paid by the hour: set a maximum hourly rate.", "budget_type"
+            )
+    if data.budget_type == BudgetType.FIXED and not data.budget_cents:
+        raise Invalid("Enter the fixed budget.", "budget")
+    if data.budget_type == BudgetType.HOURLY and not data.max_hourly_rate_cents:
+        raise Invalid("Enter the maximum hourly rate you will pay.", "max_hourly_rate")
+    if data.deadline is not None and data.deadline < today:
+        raise Invalid("The deadline cannot be in the past.", "deadline")
+
+
+def _apply(session: Session, task: Task, data: TaskInput) -> None:
+    one_off = data.engagement == Engagement.ONE_OFF
+    fixed = data.budget_type == BudgetType.FIXED
+    task.title = data.title.strip()
+    task.description = data.description.strip()
+    task.category = data.category
+    task.engagement = data.engagement
+    # Keep only the numbers that mean something for the chosen kind of work and budget.
+    task.estimated_hours = data.estimated_hours if one_off else None
+    task.hours_per_week = None if one_off else data.hours_per_week
+    task.budget_type = data.budget_type
+    task.budget_cents = data.budget_cents if fixed else None
+    task.max_hourly_rate_cents = None if fixed else data.max_hourly_rate_cents
+    task.currency = data.currency
+    task.timezone = data.timezone
+    task.overlap_hours = data.overlap_hours
+    task.deadline = data.deadline
+    task.skills = get_or_create_skills(session, data.skills)
+
+
+def _today_in(zone: str) -> date:
+    return datetime.now(ZoneInfo(zone)).date()
+
+
+def post_task(session: Session, owner: User, data: TaskInput) -> Task:
+    if not owner.is_owner:
+        raise PermissionDenied("Only business owners can post tasks.")
+    _validate(data, _today_in(data.timezone))
+    task = Task(owner_id=owner.id, owner=owner, status=TaskStatus.OPEN)
+    _apply(session, task, data)
+    session.add(task)
+    session.flush()
+    return task
+
+
+def get_task(session: Session, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound("This task does not exist.")
+    return task
+
+
+def get_owned_task(session: Session, owner: User, task_id: int, *, for_update=False) -> Task:
+    if for_update:
+        task = session.scalar(select(Task).where(Task.id == task_id).with_for_update(of=Task))
+    else:
+        task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound("This task does not exist.")
+    if task.owner_id != owner.id:
+        raise PermissionDenied("Only the owner of this task can do that.")
+    return task
+
+
+def update_task(session: Session, owner: User, task_id: int, data: TaskInput) -> Task:
+    task = get_owned_task(session, owner, task_id, for_update=True)
+    if not task.is_open:
+        raise Conflict(f"This task is {task.status.value} and can no longer be edited.")
+    _validate(data, _today_in(data.timezone))
+    _apply(session, task, data)
+    session.flush()
+    return task
+
+
+def close_task(session: Session, owner: User, task_id: int) -> Task:
+    task = get_owned_task(session, owner, task_id, for_update=True)
+    if not task.is_open:
+        raise Conflict(f"This task is already {task.status.value}.")
+    task.status = TaskStatus.CLOSED
+    task.closed_at = utcnow()
+    session.flush()
+    return task
+
+
+def owner_dashboard(session: Session, owner: User) -> list[tuple[Task, int]]:
+    """The owner's tasks, newest first, each with its number of proposals."""
+    counts = (
+        select(Proposal.task_id, func.count(Proposal.id).label("n"))
+        .group_by(Proposal.task_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Task, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.task_id == Task.id)
+        .where(Task.owner_id == owner.id)
+        .order_by(Task.created_at.desc(), Task.id.desc())
+    )
+    return [(task, n) for task, n in rows]

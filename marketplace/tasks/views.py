@@ -1,0 +1,139 @@
+"""Owner pages for their tasks, and the job pages assistants browse."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..accounts.access import owner_required
+from ..db import get_session
+from ..errors import DomainError, Invalid, NotFound
+from ..forms import has_errors, timezone_choices
+from ..hiring import services as hiring
+from ..skills.services import popular_skills
+from . import services
+from .browse_form import JobFilterForm
+from .forms import TaskForm
+from .models import BudgetType, Category, Engagement
+from .search import search_jobs
+
+bp = Blueprint("tasks", __name__)
+
+
+@bp.get("/dashboard")
+@owner_required
+def dashboard():
+    rows = services.owner_dashboard(get_session(), current_user)
+    return render_template("tasks/dashboard.html", rows=rows)
+
+
+@bp.route("/tasks/new", methods=["GET", "POST"])
+@owner_required
+def new():
+    form = TaskForm()
+    if not form.is_submitted():
+        form.timezone.data = current_user.timezone
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            task = services.post_task(session, current_user, _task_input(form))
+        except Invalid as exc:
+            _field_error(form, exc)
+        else:
+            session.commit()
+            flash("Your task is posted.", "success")
+            return redirect(url_for("tasks.show", task_id=task.id))
+    return _form_page(form, task=None)
+
+
+@bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
+@owner_required
+def edit(task_id: int):
+    session = get_session()
+    task = services.get_owned_task(session, current_user, task_id)
+    form = TaskForm(obj=task)
+    if not form.is_submitted():
+        form.budget.data = task.budget_cents
+        form.max_hourly_rate.data = task.max_hourly_rate_cents
+        form.skills.data = [s.name for s in task.skills]
+    if form.validate_on_submit():
+        try:
+            services.update_task(session, current_user, task_id, _task_input(form))
+        except Invalid as exc:
+            _field_error(form, exc)
+        else:
+            session.commit()
+            flash("Your changes are saved.", "success")
+            return redirect(url_for("tasks.show", task_id=task_id))
+    return _form_page(form, task=task)
+
+
+@bp.post("/tasks/<int:task_id>/close")
+@owner_required
+def close(task_id: int):
+    session = get_session()
+    services.close_task(session, current_user, task_id)
+    session.commit()
+    flash("The task is closed; it no longer appears in job listings.", "info")
+    return redirect(url_for("tasks.dashboard"))
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def show(task_id: int):
+    session = get_session()
+    task = services.get_task(session, task_id)
+    is_owner = task.owner_id == current_user.id
+    my_proposal = None
+    if current_user.is_assistant:
+        my_proposal = hiring.proposal_of(session, task.id, current_user.id)
+    if not task.is_open and not is_owner and my_proposal is None:
+        raise NotFound("This task does not exist or is no longer open.")
+    return render_template(
+        "tasks/show.html", task=task, is_owner=is_owner, my_proposal=my_proposal
+    )
+
+
+@bp.get("/jobs")
+@login_required
+def browse():
+    form = JobFilterForm(formdata=request.args)
+    session = get_session()
+    if not form.validate():
+        return render_template("tasks/browse.html", form=form, page=None, skills=[]), 400
+    page = search_jobs(session, form.to_query())
+    return render_template(
+        "tasks/browse.html", form=form, page=page, skills=popular_skills(session)
+    )
+
+
+def _form_page(form: TaskForm, task):
+    status = 422 if has_errors(form) else 200
+    template = "tasks/form.html"
+    return render_template(template, form=form, task=task, zones=timezone_choices()), status
+
+
+def _field_error(form: TaskForm, exc: DomainError) -> None:
+    field = getattr(form, exc.field or "", None)
+    if field is None:
+        abort(exc.status_code, description=exc.message)
+    field.errors = [*field.errors, exc.message]
+
+
+def _task_input(form: TaskForm) -> services.TaskInput:
+    return services.TaskInput(
+        title=form.title.data,
+        description=form.description.data,
+        skills=form.skills.data,
+        category=Category(form.category.data),
+        engagement=Engagement(form.engagement.data),
+        estimated_hours=form.estimated_hours.data,
+        hours_per_week=form.hours_per_week.data,
+        budget_type=BudgetType(form.budget_type.data),
+        budget_cents=form.budget.data,
+        max_hourly_rate_cents=form.max_hourly_rate.data,
+        currency=form.currency.data,
+        timezone=form.timezone.data,
+        overlap_hours=form.overlap_hours.data,
+        deadline=form.deadline.data,
+    )
