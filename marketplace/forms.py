@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from .errors import Invalid
 from .skills.services import parse_skill_list
 
+
 def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
@@ -91,3 +92,4 @@ class SkillListField(StringField):
 def has_errors(form) -> bool:
     """True when any field has an error, including ones a service added after validation."""
     return any(field.errors for field in form)
+

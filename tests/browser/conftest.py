@@ -11,11 +11,10 @@ import shutil
 import threading
 
 import pytest
-from sqlalchemy import delete
 from werkzeug.serving import make_server
 
 from marketplace import create_app
-from marketplace.models import Base
+from tests.db_utils import empty_all_tables
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,29 +42,49 @@ def chromium_browser():
         browser.close()
 
 
+class LiveServer(str):
+    """The server's base URL (use it like a string), with the app behind it."""
+
+    def __new__(cls, url: str, app):
+        instance = super().__new__(cls, url)
+        instance.app = app
+        return instance
+
+
 @pytest.fixture
-def live_server(database_url, tmp_path):
+def live_server_config() -> dict:
+    """Extra settings for the live app; a test module overrides this fixture to add some."""
+    return {}
+
+
+@pytest.fixture
+def live_server(database_url, tmp_path, live_server_config):
+    # Bind first, so the app can be told its own address (absolute links, Stripe return URLs).
+    server = make_server("127.0.0.1", 0, None, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
     app = create_app(
         {
             "DATABASE_URL": database_url,
             "SECRET_KEY": "browser-test-key",
             "RATELIMIT_STORAGE_URI": "memory://",
             "LOGIN_RATE_LIMIT": "100000 per minute",
+            "BASE_URL": base_url,
+            # Jobs run in the server after commit, even when CI's REDIS_URL is set.
+            "JOBS_BACKEND": "inline",
+            **live_server_config,
         }
     )
     app.instance_path = str(tmp_path)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server.app = app
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield LiveServer(base_url, app)
     finally:
         server.shutdown()
         thread.join(timeout=10)
         engine = app.extensions["db"].engine
-        with engine.begin() as conn:
-            for table in reversed(Base.metadata.sorted_tables):
-                conn.execute(delete(table))
+        empty_all_tables(engine)
         engine.dispose()
 
 

@@ -1,0 +1,105 @@
+"""Contracts: an agreed piece of work at an agreed price, and the money's journey through it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..db import Base, UTCDateTime, utcnow
+from ..enums import str_enum
+from ..tasks.models import Task
+
+
+class ContractStatus(StrEnum):
+    AWAITING_FUNDING = "awaiting_funding"
+    FUNDED = "funded"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"  # the owner released the money; the transfer may still be pending
+    PAID = "paid"  # the assistant's share has been transferred
+    CANCELLED = "cancelled"  # a funded contract waits here for Stripe to confirm the refund
+    REFUNDED = "refunded"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    ContractStatus.AWAITING_FUNDING: "Awaiting funding",
+    ContractStatus.FUNDED: "Funded: work can start",
+    ContractStatus.SUBMITTED: "Work submitted for approval",
+    ContractStatus.APPROVED: "Approved: payout pending",
+    ContractStatus.PAID: "Paid out",
+    ContractStatus.CANCELLED: "Cancelled",
+    ContractStatus.REFUNDED: "Refunded",
+}
+
+
+class Contract(Base):
+    __tablename__ = "contracts"
+    __table_args__ = (
+        CheckConstraint("hours > 0", name="positive_hours"),
+        CheckConstraint("rate_cents > 0", name="positive_rate"),
+        CheckConstraint(
+            "total_cents = hours * rate_cents AND fee_cents >= 0 AND fee_cents <= total_cents",
+            name="consistent_amounts",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="RESTRICT"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    assistant_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    # One contract per proposal: hiring the same proposal twice is refused by the database.
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.id", ondelete="SET NULL"), unique=True
+    )
+    hours: Mapped[int] = mapped_column(Integer)
+    rate_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    total_cents: Mapped[int] = mapped_column(Integer)
+    fee_cents: Mapped[int] = mapped_column(Integer)
+    status: Mapped[ContractStatus] = mapped_column(
+        str_enum(ContractStatus, "contract_status"), default=ContractStatus.AWAITING_FUNDING
+    )
+    checkout_attempt: Mapped[int] = mapped_column(Integer, default=0)
+    checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    charge_id: Mapped[str | None] = mapped_column(String(255))
+    transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    last_payment_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    funded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    task: Mapped[Task] = relationship(lazy="joined", innerjoin=True)
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined", innerjoin=True)
+    assistant: Mapped[User] = relationship(
+        foreign_keys=[assistant_id], lazy="joined", innerjoin=True
+    )
+
+    @property
+    def net_cents(self) -> int:
+        return self.total_cents - self.fee_cents
+
+    @property
+    def transfer_group(self) -> str:
+        return f"contract-{self.id}"
+
+    def party(self, user: User) -> str | None:
+        if user.id == self.owner_id:
+            return "owner"
+        if user.id == self.assistant_id:
+            return "assistant"
+        return None

@@ -1,0 +1,161 @@
+"""Hiring and the contract's life. Every change of state is a compare-and-set on the row
+(plus a row lock on PostgreSQL), so two requests racing for the same transition cannot both win:
+the loser gets a Conflict and nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..db import utcnow
+from ..errors import Conflict, Invalid, NotFound, PermissionDenied
+from ..hiring.models import Proposal, ProposalStatus
+from ..tasks.models import Task, TaskStatus
+from .models import Contract, ContractStatus
+from .pricing import price_for
+
+MAX_HOURS = 500
+
+
+def hire(session: Session, owner: User, proposal_id: int, hours: int, fee_bps: int) -> Contract:
+    """The owner accepts a proposal: a contract at the proposed rate, awaiting funding."""
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or proposal.task.owner_id != owner.id:
+        raise NotFound("This proposal does not exist.")
+    if not 1 <= hours <= MAX_HOURS:
+        raise Invalid(f"Agree between 1 and {MAX_HOURS} hours.", "hours")
+    task = session.scalar(select(Task).where(Task.id == proposal.task_id).with_for_update(of=Task))
+    if task.status != TaskStatus.OPEN:
+        raise Conflict(f"This task is {task.status.value}; it can no longer be hired for.")
+    if proposal.status != ProposalStatus.SUBMITTED:
+        raise Conflict(f"This proposal is {proposal.status.value} and cannot be accepted.")
+    price = price_for(hours, proposal.proposed_rate_cents, fee_bps, proposal.currency)
+    contract = Contract(
+        task_id=task.id,
+        owner_id=owner.id,
+        assistant_id=proposal.assistant_id,
+        proposal_id=proposal.id,
+        hours=hours,
+        rate_cents=proposal.proposed_rate_cents,
+        currency=price.currency,
+        total_cents=price.total_cents,
+        fee_cents=price.fee_cents,
+        status=ContractStatus.AWAITING_FUNDING,
+    )
+    try:
+        with session.begin_nested():
+            session.add(contract)
+    except IntegrityError as exc:
+        raise Conflict("This proposal has already been accepted.") from exc
+    proposal.status = ProposalStatus.ACCEPTED
+    task.status = TaskStatus.HIRED  # out of every job feed from this commit on
+    session.flush()
+    return contract
+
+
+def contract_for(session: Session, user: User, contract_id: int) -> Contract:
+    """A contract its two parties can see; to anyone else it does not exist."""
+    contract = session.get(Contract, contract_id)
+    if contract is None or contract.party(user) is None:
+        raise NotFound("This contract does not exist.")
+    return contract
+
+
+def contracts_of(session: Session, user: User) -> list[Contract]:
+    return list(
+        session.scalars(
+            select(Contract)
+            .where(or_(Contract.owner_id == user.id, Contract.assistant_id == user.id))
+            .order_by(Contract.created_at.desc(), Contract.id.desc())
+        )
+    )
+
+
+def lock(session: Session, contract_id: int) -> Contract:
+    """Re-read the contract under a row lock (PostgreSQL) before deciding on a transition."""
+    contract = session.scalar(
+        select(Contract)
+        .where(Contract.id == contract_id)
+        .with_for_update(of=Contract)
+        .execution_options(populate_existing=True)
+    )
+    if contract is None:
+        raise NotFound("This contract does not exist.")
+    return contract
+
+
+def transition(
+    session: Session,
+    contract: Contract,
+    allowed_from: Iterable[ContractStatus],
+    to: ContractStatus,
+    **values,
+) -> Contract:
+    allowed = tuple(allowed_from)
+    result = session.execute(
+        update(Contract)
+        .where(Contract.id == contract.id, Contract.status.in_(allowed))
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.refresh(contract)
+        raise Conflict(
+            f"This contract is {contract.status.label.lower()}; it cannot become {to.label.lower()}."
+        )
+    session.refresh(contract)
+    return contract
+
+
+def require_party(contract: Contract, user: User, party: str, action: str) -> None:
+    if contract.party(user) != party:
+        raise PermissionDenied(f"Only the {party} of this contract can {action}.")
+
+
+def submit_work(session: Session, assistant: User, contract_id: int) -> Contract:
+    contract = lock(session, contract_id)
+    if contract.party(assistant) is None:
+        raise NotFound("This contract does not exist.")
+    require_party(contract, assistant, "assistant", "submit the work")
+    return transition(
+        session, contract, [ContractStatus.FUNDED], ContractStatus.SUBMITTED, submitted_at=utcnow()
+    )
+
+
+def approve_work(session: Session, owner: User, contract_id: int) -> Contract:
+    contract = lock(session, contract_id)
+    if contract.party(owner) is None:
+        raise NotFound("This contract does not exist.")
+    require_party(contract, owner, "owner", "approve the work")
+    contract = transition(
+        session, contract, [ContractStatus.SUBMITTED], ContractStatus.APPROVED, approved_at=utcnow()
+    )
+    contract.task.status = TaskStatus.COMPLETED
+    session.flush()
+    return contract
+
+
+def cancel(session: Session, owner: User, contract_id: int) -> tuple[Contract, bool]:
+    """Cancel before the work is submitted. Returns (contract, whether money must go back)."""
+    contract = lock(session, contract_id)
+    if contract.party(owner) is None:
+        raise NotFound("This contract does not exist.")
+    require_party(contract, owner, "owner", "cancel the contract")
+    was_funded = contract.status == ContractStatus.FUNDED
+    transition(
+        session,
+        contract,
+        [ContractStatus.AWAITING_FUNDING, ContractStatus.FUNDED],
+        ContractStatus.CANCELLED,
+        cancelled_at=utcnow(),
+    )
+    # The task is open again so the owner can hire someone else.
+    if contract.task.status == TaskStatus.HIRED:
+        contract.task.status = TaskStatus.OPEN
+    session.flush()
+    return contract, was_funded

@@ -1,0 +1,105 @@
+"""Hiring from a proposal and following a contract through its states."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..accounts.access import owner_required
+from ..db import get_session
+from ..errors import NotFound
+from ..forms import has_errors
+from ..hiring.models import Proposal
+from ..payments import services as payments
+from ..payments.gateway import get_gateway
+from ..payments.models import PayoutAccount
+from . import services
+from .forms import HireForm
+from .pricing import price_for
+
+bp = Blueprint("contracts", __name__)
+
+
+def _fee_bps() -> int:
+    return current_app.config["PLATFORM_FEE_BPS"]
+
+
+@bp.route("/proposals/<int:proposal_id>/hire", methods=["GET", "POST"])
+@owner_required
+def hire(proposal_id: int):
+    session = get_session()
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or proposal.task.owner_id != current_user.id:
+        raise NotFound("This proposal does not exist.")
+    form = HireForm()
+    if not form.is_submitted():
+        form.hours.data = request.args.get("hours", type=int) or proposal.task.weekly_hours or 1
+    if form.validate_on_submit():
+        contract = services.hire(session, current_user, proposal_id, form.hours.data, _fee_bps())
+        session.commit()
+        flash("Contract created. Fund it to let the work start.", "success")
+        return redirect(url_for("contracts.show", contract_id=contract.id))
+    hours = form.hours.data if isinstance(form.hours.data, int) and form.hours.data > 0 else 1
+    price = price_for(min(hours, services.MAX_HOURS), proposal.proposed_rate_cents, _fee_bps(), proposal.currency)
+    status = 422 if has_errors(form) else 200
+    return render_template("contracts/hire.html", form=form, proposal=proposal, price=price), status
+
+
+@bp.get("/contracts")
+@login_required
+def index():
+    return render_template("contracts/index.html", contracts=services.contracts_of(get_session(), current_user))
+
+
+@bp.get("/contracts/<int:contract_id>")
+@login_required
+def show(contract_id: int):
+    session = get_session()
+    contract = services.contract_for(session, current_user, contract_id)
+    payout_account = session.get(PayoutAccount, contract.assistant_id)
+    return render_template(
+        "contracts/show.html",
+        contract=contract,
+        party=contract.party(current_user),
+        payout_ready=bool(payout_account and payout_account.payouts_enabled),
+        returned=request.args.get("checkout"),
+    )
+
+
+@bp.post("/contracts/<int:contract_id>/submit")
+@login_required
+def submit(contract_id: int):
+    session = get_session()
+    services.submit_work(session, current_user, contract_id)
+    session.commit()
+    flash("Marked as submitted. The owner has been asked to approve.", "success")
+    return redirect(url_for("contracts.show", contract_id=contract_id))
+
+
+@bp.post("/contracts/<int:contract_id>/approve")
+@login_required
+def approve(contract_id: int):
+    session = get_session()
+    contract = services.approve_work(session, current_user, contract_id)
+    session.commit()  # the approval stands even if the transfer has to wait
+    if payments.pay_out(session, get_gateway(), services.lock(session, contract.id)):
+        flash("Approved. The assistant's payment is on its way.", "success")
+    else:
+        flash("Approved. The payout is sent as soon as the assistant's Stripe account is ready.", "info")
+    session.commit()
+    return redirect(url_for("contracts.show", contract_id=contract_id))
+
+
+@bp.post("/contracts/<int:contract_id>/cancel")
+@login_required
+def cancel(contract_id: int):
+    session = get_session()
+    contract = services.contract_for(session, current_user, contract_id)
+    gateway = get_gateway() if contract.checkout_session_id else None
+    contract = payments.cancel_and_refund(session, gateway, current_user, contract_id)
+    session.commit()
+    if contract.payment_intent_id:
+        flash("Cancelled. Your payment is being refunded in full.", "info")
+    else:
+        flash("Cancelled. Nothing was charged.", "info")
+    return redirect(url_for("contracts.show", contract_id=contract_id))

@@ -1,0 +1,162 @@
+"""The one place that talks to Stripe. Keys are passed in; every POST carries an
+idempotency key built from our own ids, so a retry or a double-click cannot move money twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+from flask import current_app
+
+from ..errors import Conflict
+
+
+class PaymentsNotConfigured(Conflict):
+    def __init__(self) -> None:
+        super().__init__("Payments are not set up on this server (no STRIPE_SECRET_KEY).")
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    contract_id: int
+    attempt: int
+    amount_cents: int
+    currency: str
+    description: str
+    transfer_group: str
+    customer_email: str
+    success_url: str
+    cancel_url: str
+
+
+class StripeGateway:
+    def __init__(
+        self,
+        secret_key: str,
+        webhook_secrets: list[str],
+        api_base: str | None = None,
+    ):
+        options: dict[str, Any] = {"max_network_retries": 2}
+        if api_base:
+            options["base_addresses"] = {"api": api_base}
+        self.client = stripe.StripeClient(secret_key, **options)
+        self.webhook_secrets = [s for s in webhook_secrets if s]
+        self.test_mode = secret_key.startswith("sk_test_")
+
+    # Checkout -----------------------------------------------------------------------------
+    def create_checkout_session(self, req: CheckoutRequest):
+        metadata = {"contract_id": str(req.contract_id)}
+        return self.client.v1.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": req.currency.lower(),
+                            "unit_amount": req.amount_cents,
+                            "product_data": {"name": req.description[:250]},
+                        },
+                    }
+                ],
+                # Separate charges and transfers: the money lands on the platform and is
+                # transferred to the assistant only when the owner approves the work.
+                "payment_intent_data": {"transfer_group": req.transfer_group, "metadata": metadata},
+                "client_reference_id": str(req.contract_id),
+                "metadata": metadata,
+                "customer_email": req.customer_email,
+                "success_url": req.success_url,
+                "cancel_url": req.cancel_url,
+            },
+            options={"idempotency_key": f"contract-{req.contract_id}-checkout-{req.attempt}"},
+        )
+
+    def retrieve_checkout_session(self, session_id: str):
+        return self.client.v1.checkout.sessions.retrieve(session_id)
+
+    def expire_checkout_session(self, session_id: str, contract_id: int):
+        return self.client.v1.checkout.sessions.expire(
+            session_id, options={"idempotency_key": f"contract-{contract_id}-expire-{session_id}"}
+        )
+
+    def retrieve_payment_intent(self, payment_intent_id: str):
+        return self.client.v1.payment_intents.retrieve(payment_intent_id)
+
+    # Connect ------------------------------------------------------------------------------
+    def create_express_account(self, user_id: int, email: str):
+        return self.client.v1.accounts.create(
+            params={
+                "type": "express",
+                "email": email,
+                "capabilities": {"transfers": {"requested": True}},
+                "metadata": {"user_id": str(user_id)},
+            },
+            options={"idempotency_key": f"user-{user_id}-express-account"},
+        )
+
+    def create_account_link(self, account_id: str, refresh_url: str, return_url: str):
+        return self.client.v1.account_links.create(
+            params={
+                "account": account_id,
+                "refresh_url": refresh_url,
+                "return_url": return_url,
+                "type": "account_onboarding",
+            }
+        )
+
+    def retrieve_account(self, account_id: str):
+        return self.client.v1.accounts.retrieve(account_id)
+
+    def create_transfer(
+        self, *, contract_id: int, amount_cents: int, currency: str, destination: str, charge_id: str
+    ):
+        return self.client.v1.transfers.create(
+            params={
+                "amount": amount_cents,
+                "currency": currency.lower(),
+                "destination": destination,
+                "transfer_group": f"contract-{contract_id}",
+                # Tie the transfer to the owner's charge so it can never outrun the money.
+                "source_transaction": charge_id,
+                "metadata": {"contract_id": str(contract_id)},
+            },
+            options={"idempotency_key": f"contract-{contract_id}-transfer"},
+        )
+
+    def create_refund(self, *, contract_id: int, payment_intent_id: str, key_suffix: str = ""):
+        key = f"contract-{contract_id}-refund" + (f"-{key_suffix}" if key_suffix else "")
+        return self.client.v1.refunds.create(
+            params={"payment_intent": payment_intent_id, "metadata": {"contract_id": str(contract_id)}},
+            options={"idempotency_key": key},
+        )
+
+    # Webhooks -----------------------------------------------------------------------------
+    def verify_event(self, payload: bytes, signature: str | None):
+        """The event, if the signature verifies against one of our endpoint secrets."""
+        last_error: Exception | None = None
+        for secret in self.webhook_secrets:
+            try:
+                return stripe.Webhook.construct_event(payload, signature or "", secret)
+            except stripe.SignatureVerificationError as exc:
+                last_error = exc
+        raise stripe.SignatureVerificationError(
+            str(last_error or "no webhook secret configured"), signature
+        )
+
+
+def get_gateway() -> StripeGateway:
+    app = current_app
+    gateway = app.extensions.get("stripe_gateway")
+    if gateway is None:
+        key = app.config.get("STRIPE_SECRET_KEY")
+        if not key:
+            raise PaymentsNotConfigured()
+        gateway = StripeGateway(
+            key,
+            [app.config.get("STRIPE_WEBHOOK_SECRET"), app.config.get("STRIPE_CONNECT_WEBHOOK_SECRET")],
+            app.config.get("STRIPE_API_BASE"),
+        )
+        app.extensions["stripe_gateway"] = gateway
+    return gateway

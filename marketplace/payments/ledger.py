@@ -1,0 +1,85 @@
+"""The append-only ledger: recording a movement twice is a no-op, never a second row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..contracts.models import Contract, ContractStatus
+from .models import EntryKind, LedgerEntry
+
+
+def record(
+    session: Session, contract: Contract, kind: EntryKind, amount_cents: int, stripe_object_id: str
+) -> LedgerEntry | None:
+    existing = session.scalar(
+        select(LedgerEntry).where(
+            LedgerEntry.kind == kind, LedgerEntry.stripe_object_id == stripe_object_id
+        )
+    )
+    if existing is not None:
+        return None
+    entry = LedgerEntry(
+        contract_id=contract.id,
+        kind=kind,
+        amount_cents=amount_cents,
+        currency=contract.currency,
+        stripe_object_id=stripe_object_id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(entry)
+    except IntegrityError:  # a concurrent webhook recorded it first
+        return None
+    return entry
+
+
+def entries_for(session: Session, user: User) -> list[LedgerEntry]:
+    """The movements on contracts this user is party to; assistants never see other people's."""
+    return list(
+        session.scalars(
+            select(LedgerEntry)
+            .join(Contract, Contract.id == LedgerEntry.contract_id)
+            .where(or_(Contract.owner_id == user.id, Contract.assistant_id == user.id))
+            .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+        )
+    )
+
+
+@dataclass
+class Balances:
+    paid_cents: int = 0  # owner: charged; assistant: transferred to them
+    refunded_cents: int = 0
+    held_cents: int = 0  # funded and not yet paid out or refunded
+    fees_cents: int = 0
+
+
+HELD = (ContractStatus.FUNDED, ContractStatus.SUBMITTED, ContractStatus.APPROVED)
+
+
+def balances_for(session: Session, user: User) -> dict[str, Balances]:
+    """Per currency: what moved, and what is held for work in progress."""
+    result: dict[str, Balances] = {}
+    for entry in entries_for(session, user):
+        b = result.setdefault(entry.currency, Balances())
+        owner_view = entry.contract.owner_id == user.id
+        if entry.kind == EntryKind.CHARGE and owner_view or entry.kind == EntryKind.TRANSFER and not owner_view:
+            b.paid_cents += entry.amount_cents
+        elif entry.kind == EntryKind.REFUND and owner_view:
+            b.refunded_cents += entry.amount_cents
+        elif entry.kind == EntryKind.FEE:
+            b.fees_cents += entry.amount_cents
+    contracts = session.scalars(
+        select(Contract).where(
+            or_(Contract.owner_id == user.id, Contract.assistant_id == user.id),
+            Contract.status.in_(HELD),
+        )
+    )
+    for contract in contracts:
+        b = result.setdefault(contract.currency, Balances())
+        b.held_cents += contract.total_cents if contract.owner_id == user.id else contract.net_cents
+    return result

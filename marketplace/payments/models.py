@@ -1,0 +1,70 @@
+"""Money records: assistants' Stripe accounts, the append-only ledger, and processed events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..contracts.models import Contract
+from ..db import Base, UTCDateTime, utcnow
+from ..enums import str_enum
+
+
+class PayoutAccount(Base):
+    """An assistant's Stripe Express account, as Stripe last told us about it."""
+
+    __tablename__ = "payout_accounts"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    stripe_account_id: Mapped[str] = mapped_column(String(255), unique=True)
+    details_submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    payouts_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class EntryKind(StrEnum):
+    CHARGE = "charge"  # the owner paid the platform
+    FEE = "fee"  # the platform's share of that charge
+    TRANSFER = "transfer"  # the assistant's share left for their account
+    REFUND = "refund"  # the owner got their money back
+
+    @property
+    def label(self) -> str:
+        return {"charge": "Payment", "fee": "Platform fee", "transfer": "Payout", "refund": "Refund"}[
+            self.value
+        ]
+
+
+class LedgerEntry(Base):
+    """One money movement. Rows are only ever inserted; the unique key makes a replay a no-op."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("kind", "stripe_object_id", name="uq_ledger_entries_kind_object"),
+        CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    kind: Mapped[EntryKind] = mapped_column(str_enum(EntryKind, "ledger_entry_kind"))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    stripe_object_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    contract: Mapped[Contract] = relationship(lazy="joined", innerjoin=True)
+
+
+class StripeEvent(Base):
+    """Every webhook event we acted on, stored in the same transaction as its effect."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,118 @@
+"""Stripe-facing pages: checkout, the webhook endpoint, payout onboarding, the ledger."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import stripe
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from ..accounts.access import assistant_required
+from ..db import get_session
+from ..extensions import csrf
+from ..payments.models import PayoutAccount
+from . import ledger, payouts, services
+from .gateway import get_gateway
+from .webhooks import apply_event
+
+bp = Blueprint("payments", __name__)
+log = logging.getLogger(__name__)
+
+
+def _external(endpoint: str, **values) -> str:
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return base + url_for(endpoint, **values)
+
+
+@bp.post("/contracts/<int:contract_id>/checkout")
+@login_required
+def checkout(contract_id: int):
+    session = get_session()
+    success = _external("contracts.show", contract_id=contract_id, checkout="done")
+    urls = {
+        "success": success + "&session_id={CHECKOUT_SESSION_ID}",
+        "cancel": _external("contracts.show", contract_id=contract_id, checkout="cancelled"),
+    }
+    url = services.start_checkout(session, get_gateway(), current_user, contract_id, urls)
+    session.commit()
+    return redirect(url, code=303)
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt
+def webhook():
+    payload = request.get_data()
+    try:
+        get_gateway().verify_event(payload, request.headers.get("Stripe-Signature"))
+    except stripe.SignatureVerificationError:
+        return jsonify(error="Bad signature", message="The Stripe signature did not verify."), 400
+    event = json.loads(payload)  # verified above; plain dicts are easier to reason about
+    session = get_session()
+    outcome = apply_event(session, get_gateway(), event)
+    session.commit()
+    return jsonify(received=True, outcome=outcome)
+
+
+@bp.get("/payouts")
+@assistant_required
+def payouts_page():
+    session = get_session()
+    account = session.get(PayoutAccount, current_user.id)
+    return render_template(
+        "payments/payouts.html",
+        account=account,
+        pending=services.pending_payouts(session, current_user.id),
+        returned=request.args.get("returned"),
+    )
+
+
+@bp.post("/payouts/connect")
+@assistant_required
+def connect():
+    session = get_session()
+    url = payouts.onboarding_link(
+        session,
+        get_gateway(),
+        current_user,
+        refresh_url=_external("payments.payouts_page"),
+        return_url=_external("payments.onboarding_return"),
+    )
+    session.commit()
+    return redirect(url, code=303)
+
+
+@bp.get("/payouts/return")
+@assistant_required
+def onboarding_return():
+    session = get_session()
+    account = payouts.refresh_account(session, get_gateway(), current_user)
+    if account and account.payouts_enabled:
+        for contract in services.pending_payouts(session, current_user.id):
+            services.pay_out(session, get_gateway(), contract)
+        flash("Your Stripe account is connected. You can be paid.", "success")
+    else:
+        flash("Stripe still needs some details before you can be paid.", "info")
+    session.commit()
+    return redirect(url_for("payments.payouts_page", returned=1))
+
+
+@bp.get("/ledger")
+@login_required
+def ledger_page():
+    session = get_session()
+    return render_template(
+        "payments/ledger.html",
+        entries=ledger.entries_for(session, current_user),
+        balances=ledger.balances_for(session, current_user),
+    )

@@ -1,0 +1,104 @@
+"""Money end to end in a real browser: the owner pays on the (emulated) Stripe Checkout page,
+the assistant onboards to Stripe Connect, the owner approves, both see the payout."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from devtools.stripe_emulator import run_in_thread
+from marketplace.db import get_session
+from marketplace.hiring.services import apply_to_task
+from tests.factories import PASSWORD, make_assistant, make_owner, make_task
+from tests.stripe_support import API_KEY, SECRET, http
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def stripe_for_browser():
+    handle = run_in_thread(port=0, webhook_secret=SECRET, retry_delays=[0.2, 0.5, 1.0])
+    http("POST", f"{handle.base_url}/_emulator/reset")
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def live_server_config(stripe_for_browser):
+    return {
+        "STRIPE_SECRET_KEY": API_KEY,
+        "STRIPE_WEBHOOK_SECRET": SECRET,
+        "STRIPE_API_BASE": stripe_for_browser.base_url,
+    }
+
+
+def log_in(page, base, email):
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Log in')")
+
+
+def wait_for_status(page, text):
+    # Webhooks arrive in the background; the page shows Stripe's word once it has come.
+    for _ in range(30):
+        if text in page.locator("[data-testid=status]").inner_text():
+            return
+        page.wait_for_timeout(300)
+        page.reload()
+    expect(page.locator("[data-testid=status]")).to_have_text(text)
+
+
+def test_fund_onboard_approve_and_see_the_payout(live_server, new_page, stripe_for_browser):
+    stripe_for_browser.configure(webhook_url=f"{live_server}/stripe/webhook", deliver_webhooks=True)
+    with live_server.app.app_context():
+        session = get_session()
+        owner = make_owner(session, email="owner-pay@example.com")
+        assistant = make_assistant(session, email="va-pay@example.com", display_name="Joy Santos")
+        task = make_task(session, owner, title="Quarterly books")
+        apply_to_task(session, assistant, task.id, cover_note="I do this every quarter for clients.",
+                      proposed_rate_cents=3000)
+        session.commit()
+        task_id = task.id
+
+    owner_page = new_page()
+    log_in(owner_page, live_server, "owner-pay@example.com")
+    owner_page.goto(f"{live_server}/tasks/{task_id}/proposals")
+    owner_page.click("text=Hire Joy Santos")
+    owner_page.fill("#hours", "5")
+    owner_page.click("button:has-text('Update price')")
+    expect(owner_page.locator("[data-testid=total]")).to_have_text("$150")
+    expect(owner_page.locator("[data-testid=fee]")).to_have_text("$15")
+    expect(owner_page.locator("[data-testid=net]")).to_have_text("$135")
+    owner_page.click("button:has-text('Hire and continue to payment')")
+    expect(owner_page.locator("[data-testid=status]")).to_have_text("Awaiting funding")
+    owner_page.click("button:has-text('Pay $150 with Stripe')")
+    expect(owner_page.locator("text=TEST MODE").first).to_be_visible()
+    owner_page.fill("#cardNumber", "4242 4242 4242 4242")
+    owner_page.fill("#cardExpiry", "12 / 34")
+    owner_page.fill("#cardCvc", "123")
+    owner_page.click("button:has-text('Pay')")
+    expect(owner_page).to_have_url(re.compile(r"/contracts/\d+\?checkout=done"))
+    wait_for_status(owner_page, "Funded: work can start")
+    contract_url = owner_page.url.split("?")[0]
+
+    va_page = new_page()
+    log_in(va_page, live_server, "va-pay@example.com")
+    va_page.goto(f"{live_server}/payouts")
+    va_page.click("button:has-text('Connect Stripe to get paid')")
+    expect(va_page.locator("text=TEST MODE").first).to_be_visible()
+    va_page.click("text=Complete onboarding")
+    expect(va_page.locator("[data-testid=payout-status]")).to_contain_text("connected")
+    va_page.goto(contract_url)
+    va_page.click("button:has-text('Mark work as submitted')")
+    expect(va_page.locator("[data-testid=status]")).to_have_text("Work submitted for approval")
+
+    owner_page.goto(contract_url)
+    owner_page.click("button:has-text('Approve and release payment')")
+    expect(owner_page.locator("[data-testid=status]")).to_have_text("Paid out")
+    owner_page.goto(f"{live_server}/ledger")
+    expect(owner_page.locator("[data-testid=paid-USD]")).to_have_text("$150")
+
+    va_page.goto(f"{live_server}/ledger")
+    expect(va_page.locator("tr[data-kind=transfer]")).to_contain_text("$135")
+    expect(va_page.locator("[data-testid=paid-USD]")).to_have_text("$135")

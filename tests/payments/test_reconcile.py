@@ -1,0 +1,56 @@
+"""Lost webhooks: the reconcile command asks Stripe and repairs our state."""
+
+from marketplace.contracts.models import ContractStatus
+from marketplace.payments.models import EntryKind, PayoutAccount
+from tests.payments.helpers import checkout_url, contract, hire, ledger, proposal_scene
+
+
+def reconcile(app) -> str:
+    result = app.test_cli_runner().invoke(args=["payments", "reconcile"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_reconcile_funds_refunds_and_pays_out_what_webhooks_missed(
+    app, client, other_client, db_session, stripe_relay
+):
+    owner, assistant, proposal = proposal_scene(db_session)
+    client.login_as(owner)
+    contract_id = hire(client, proposal)
+    stripe_relay.pay(checkout_url(client, contract_id))
+    # Every webhook is lost from here on: nothing is delivered.
+    assert contract(db_session, contract_id).status == ContractStatus.AWAITING_FUNDING
+    output = reconcile(app)
+    assert f"funded [{contract_id}]" in output
+    c = contract(db_session, contract_id)
+    assert c.status == ContractStatus.FUNDED
+    assert ledger(db_session, contract_id) == [(EntryKind.CHARGE, 25000), (EntryKind.FEE, 2500)]
+    assert "funded []" in reconcile(app)  # running it again changes nothing
+
+    other_client.login_as(assistant)
+    other_client.post("/payouts/connect")
+    db_session.expire_all()
+    stripe_relay.onboard(db_session.get(PayoutAccount, assistant.id).stripe_account_id)
+    other_client.post(f"/contracts/{contract_id}/submit")
+    client.post(f"/contracts/{contract_id}/approve")
+    assert contract(db_session, contract_id).status == ContractStatus.APPROVED  # account.updated lost
+    assert f"paid out [{contract_id}]" in reconcile(app)
+    assert contract(db_session, contract_id).status == ContractStatus.PAID
+    assert len(stripe_relay.transfers(contract_id)) == 1
+    reconcile(app)
+    assert len(stripe_relay.transfers(contract_id)) == 1
+
+
+def test_reconcile_completes_a_refund_whose_webhook_was_lost(app, client, db_session, stripe_relay):
+    owner, _, proposal = proposal_scene(db_session)
+    client.login_as(owner)
+    contract_id = hire(client, proposal)
+    stripe_relay.pay(checkout_url(client, contract_id))
+    stripe_relay.deliver(client)
+    client.post(f"/contracts/{contract_id}/cancel")
+    assert contract(db_session, contract_id).status == ContractStatus.CANCELLED
+    assert f"refunded [{contract_id}]" in reconcile(app)
+    assert contract(db_session, contract_id).status == ContractStatus.REFUNDED
+    assert ledger(db_session, contract_id)[-1] == (EntryKind.REFUND, 25000)
+    stripe_relay.deliver(client)  # the lost charge.refunded finally arrives: no second row
+    assert [k for k, _ in ledger(db_session, contract_id)].count(EntryKind.REFUND) == 1
