@@ -1,0 +1,193 @@
+"""Matcher benchmark: throughput, latency and peak memory against plain baselines, one run.
+
+    .venv/bin/python benchmarks/matching_benchmark.py --sizes 10000,100000,1000000
+
+For each corpus size it prints (a) the matcher's batch ranking with all factors, (b) one query
+at a time (p50/p99), (c) a scipy sparse product + argpartition on the text part, (d)
+sparse_dot_topn on the text part, (e) a naive Python loop over pairs on a slice, extrapolated.
+Peak memory is the process's resident-set growth during each phase, sampled every 2 ms.
+Queries per size shrink above 100,000 assistants (fewer queries, same per-query figure) so the
+1M run fits in minutes; the counts are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import sys
+import threading
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import matching_synthetic as synth  # noqa: E402
+from sparse_dot_topn import sp_matmul_topn  # noqa: E402
+
+from matching import Matcher, MatcherConfig  # noqa: E402
+from matching.index import text_fields  # noqa: E402
+from matching.timezones import overlap_hours  # noqa: E402
+from matching.vocabulary import normalise_skill  # noqa: E402
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * PAGE
+
+
+class Peak:
+    """Peak RSS growth over a block, sampled by a thread (no tracing overhead on the work)."""
+
+    def __enter__(self):
+        self.base = self.peak = rss()
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+        self.t0 = time.perf_counter()
+        return self
+
+    def _run(self):
+        while not self._stop.wait(0.002):
+            self.peak = max(self.peak, rss())
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.t0
+        self._stop.set()
+        self._t.join()
+        self.peak = max(self.peak, rss())
+        self.mb = (self.peak - self.base) / 2**20
+
+
+def naive_pair(q: dict, d: dict, task, a, ref) -> float | None:
+    """What a first version would do: dict dot products and per-pair checks in Python."""
+    if task.max_hourly_rate_cents is not None and (
+        a.hourly_rate_cents is None or a.hourly_rate_cents > task.max_hourly_rate_cents
+    ):
+        return None
+    if task.hours_per_week is not None and (a.hours_per_week or 0) < task.hours_per_week:
+        return None
+    ov = overlap_hours(a.timezone, a.work_start, a.work_end, task.timezone, None, None, ref)
+    if task.overlap_hours and ov < task.overlap_hours:
+        return None
+    text = sum(w * d.get(t, 0.0) for t, w in q.items())
+    ts = {normalise_skill(s) for s in task.skills}
+    skills = len(ts & {normalise_skill(s) for s in a.skills}) / len(ts) if ts else 0.0
+    return 0.6 * text + 0.2 * skills + 0.2 * min(1.0, ov / 4)
+
+
+def as_dicts(m) -> list[dict]:
+    return [dict(zip(m.indices[m.indptr[i]:m.indptr[i + 1]].tolist(),
+                     m.data[m.indptr[i]:m.indptr[i + 1]].tolist(), strict=True))
+            for i in range(m.shape[0])]
+
+
+def run_size(n: int, args, out: list) -> None:
+    ref = dt.date(2025, 3, 3)
+    nq = args.tasks if n <= 100_000 else max(1000, args.tasks * 100_000 // n)
+    t0 = time.perf_counter()
+    assistants = synth.assistants(n, seed=args.seed)
+    tasks = synth.tasks(nq, seed=args.seed + 1)
+    fresh = synth.tasks(args.single, seed=args.seed + 2)
+    print(f"\n== {n:,} assistants, {nq:,} batch queries "
+          f"(generated in {time.perf_counter() - t0:.0f} s)", flush=True)
+    m = Matcher(MatcherConfig(reference_date=ref))
+    with Peak() as p:
+        # the vocabulary is fitted on up to 100k profiles; the rest arrive through upsert
+        m.fit(assistants=assistants[:100_000])
+        for i in range(100_000, n, 100_000):
+            m.upsert_assistants(assistants[i:i + 100_000])
+        _ = m.assistants.text_t, m._columns(m.assistants)
+    side = m.assistants
+    nbytes = sum(x.data.nbytes + x.indices.nbytes + x.indptr.nbytes
+                 for x in (side.text, side.text_t))
+    print(f"index build {p.seconds:6.1f} s   index memory {p.mb:7.0f} MB RSS "
+          f"(text matrices {nbytes / 2**20:.0f} MB, {side.text.nnz:,} nnz, "
+          f"{m.text.n_features:,} terms)", flush=True)
+    row = {"n": n, "build_s": p.seconds, "index_mb": p.mb}
+
+    with Peak() as p:
+        m.rank_assistants_batch(tasks, k=10)
+    row["batch_qps"], row["batch_mb"] = nq / p.seconds, p.mb
+    print(f"(a) matcher batch, all factors   {nq / p.seconds:9.0f} q/s   peak +{p.mb:6.0f} MB",
+          flush=True)
+
+    lat = []
+    with Peak() as p:
+        for t in fresh:
+            s = time.perf_counter()
+            m.rank_assistants(t, k=10)
+            lat.append(time.perf_counter() - s)
+    p50, p99 = np.percentile(lat, 50) * 1e3, np.percentile(lat, 99) * 1e3
+    row.update(single_qps=len(fresh) / p.seconds, p50=p50, p99=p99)
+    qps = len(fresh) / p.seconds
+    print(f"(b) matcher one query at a time  {qps:9.0f} q/s   peak +{p.mb:6.0f} MB"
+          f"   p50 {p50:.1f} ms  p99 {p99:.1f} ms  ({len(fresh)} new tasks)", flush=True)
+
+    q = m.text.transform([text_fields(t) for t in tasks])
+    dt_ = side.text_t
+    sq = min(nq, args.scipy_queries)
+    with Peak() as p:
+        for i in range(0, sq, 50):
+            s = (q[i:i + 50] @ dt_).toarray()
+            np.argpartition(-s, 9, axis=1)[:, :10]
+    row["scipy_qps"] = sq / p.seconds
+    print(f"(c) scipy product + argpartition {sq / p.seconds:9.0f} q/s   peak +{p.mb:6.0f} MB"
+          f"   text only, {sq} queries", flush=True)
+
+    with Peak() as p:
+        sp_matmul_topn(q, dt_, top_n=10, sort=True, n_threads=2)
+    row["sdt_qps"] = nq / p.seconds
+    print(f"(d) sparse_dot_topn (2 threads)   {nq / p.seconds:9.0f} q/s   peak +{p.mb:6.0f} MB"
+          f"   text only", flush=True)
+
+    qd, dd = as_dicts(q[:1]), as_dicts(side.text[: args.naive_pairs])
+    with Peak() as p:
+        for j in range(min(args.naive_pairs, n)):
+            naive_pair(qd[0], dd[j], tasks[0], assistants[j], ref)
+    pairs_s = min(args.naive_pairs, n) / p.seconds
+    row["naive_qps"] = pairs_s / n
+    print(f"(e) naive Python loop over pairs {pairs_s / n:9.3f} q/s   peak +{p.mb:6.0f} MB"
+          f"   {pairs_s:,.0f} pairs/s on {min(args.naive_pairs, n):,} pairs, extrapolated",
+          flush=True)
+    print(f"    batch / sparse_dot_topn = {row['batch_qps'] / row['sdt_qps']:.2f}   "
+          f"batch / naive = {row['batch_qps'] / row['naive_qps']:,.0f}x   "
+          f"single / naive = {row['single_qps'] / row['naive_qps']:,.0f}x", flush=True)
+    out.append(row)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--tasks", type=int, default=10_000, help="batch queries at <= 100k")
+    ap.add_argument("--single", type=int, default=200, help="one-at-a-time queries")
+    ap.add_argument("--scipy-queries", type=int, default=2000)
+    ap.add_argument("--naive-pairs", type=int, default=3000)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    print(f"cpus: {os.cpu_count()}   python {sys.version.split()[0]}")
+    rows: list[dict] = []
+    for n in sizes:
+        run_size(n, args, rows)
+    if len(rows) > 1:
+        print("\n== growth (time per query, relative to the smallest size; linear = size ratio)")
+        base = rows[0]
+        for r in rows:
+            ratio = r["n"] / base["n"]
+            growth = base["batch_qps"] / r["batch_qps"]
+            print(f"{r['n']:>9,}  size x{ratio:5.0f}   batch x{growth:6.1f}"
+                  f"   single x{base['single_qps'] / r['single_qps']:6.1f}"
+                  f"   sdt x{base['sdt_qps'] / r['sdt_qps']:6.1f}"
+                  f"   build x{r['build_s'] / base['build_s']:6.1f}"
+                  f"   index MB {r['index_mb']:7.0f}")
+    return 0 if all(math.isfinite(r["batch_qps"]) for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""NDCG@10, MRR@10 and recall@10 of the matcher beside TF-IDF and BM25 baselines, one run.
+
+The matcher is the product's own: `Matcher()` with default config, fitted on the profiles and
+the tune statements (unsupervised: vocabulary and IDF only, no labels), never on held-out ones.
+The baselines index the profiles alone, as a search engine over profiles would.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.pipeline import make_union
+
+from . import onet
+from .matcher import Matcher
+from .models import Assistant, Task
+
+K = 10
+
+
+def metrics(ranked: Sequence[Sequence[str]], tasks: Sequence[Task], grades, k: int = K):
+    """Mean NDCG@k (gain 2^g - 1), MRR@k and recall@k of the own occupation (grade 2)."""
+    nd, rr, rec = [], [], []
+    disc = 1.0 / np.log2(np.arange(2, k + 2))
+    for ids, task in zip(ranked, tasks, strict=True):
+        g = grades[task.id]
+        gains = [2 ** g.get(i, 0) - 1 for i in ids[:k]]
+        ideal = sorted((2**v - 1 for v in g.values()), reverse=True)[:k]
+        nd.append(float(np.dot(gains, disc[: len(gains)]) / np.dot(ideal, disc[: len(ideal)])))
+        own = next(c for c, v in g.items() if v == 2)
+        pos = list(ids[:k]).index(own) if own in ids[:k] else -1
+        rr.append(1.0 / (pos + 1) if pos >= 0 else 0.0)
+        rec.append(1.0 if pos >= 0 else 0.0)
+    return {"ndcg@10": float(np.mean(nd)), "mrr@10": float(np.mean(rr)),
+            "recall@10": float(np.mean(rec)), "n": len(nd)}
+
+
+def profile_text(p: Assistant) -> str:
+    return " ".join([p.headline, p.bio, " ".join(p.skills)])
+
+
+def _top(scores: np.ndarray, ids: list[str], k: int = K) -> list[list[str]]:
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return [[ids[j] for j in row] for row in order]
+
+
+def tfidf_baseline(profiles: list[Assistant]) -> Callable[[list[Task]], list[list[str]]]:
+    vec = make_union(
+        TfidfVectorizer(sublinear_tf=True, stop_words="english"),
+        TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(3, 5)),
+    )
+    docs = vec.fit_transform([profile_text(p) for p in profiles])
+    ids = [str(p.id) for p in profiles]
+    return lambda tasks: _top((vec.transform([t.title for t in tasks]) @ docs.T).toarray(), ids)
+
+
+def bm25_baseline(profiles: list[Assistant], k1: float = 1.5, b: float = 0.75):
+    """Okapi BM25 (the rank_bm25/Lucene formula, non-negative IDF) over the same tokens."""
+    cv = CountVectorizer(stop_words="english")
+    tf = cv.fit_transform([profile_text(p) for p in profiles]).tocsc().astype(np.float64)
+    n = tf.shape[0]
+    df = np.diff(tf.indptr)
+    idf = np.log((n - df + 0.5) / (df + 0.5) + 1.0)
+    dl = np.asarray(tf.sum(axis=1)).ravel()
+    tf = tf.tocoo()
+    norm = k1 * (1 - b + b * dl[tf.row] / dl.mean())
+    w = tf.data * (k1 + 1) / (tf.data + norm) * idf[tf.col]
+    weights = type(tf)((w, (tf.row, tf.col)), shape=tf.shape).tocsr()
+    ids = [str(p.id) for p in profiles]
+
+    def rank(tasks):
+        q = cv.transform([t.title for t in tasks])
+        q.data[:] = 1.0  # each query term once, as rank_bm25's get_scores does per token
+        return _top((q @ weights.T).toarray(), ids)
+
+    return rank
+
+
+def matcher_ranker(profiles: list[Assistant], tune: list[Task]):
+    m = Matcher().fit(assistants=profiles, tasks=tune)
+    return lambda tasks: [[str(x.id) for x in ms] for ms in m.rank_assistants_batch(tasks, K)]
+
+
+def evaluate(data=None, pool=onet.VA_POOL) -> dict:
+    ls = onet.load(data, pool)
+    systems = {
+        "tfidf": tfidf_baseline(ls.profiles),
+        "bm25": bm25_baseline(ls.profiles),
+        "matcher": matcher_ranker(ls.profiles, ls.tune),
+    }
+    out: dict = {}
+    for split, tasks in (("tune", ls.tune), ("held_out", ls.held_out)):
+        for name, rank in systems.items():
+            out[(split, name)] = metrics(rank(tasks), tasks, ls.grades)
+    out["n_profiles"] = len(ls.profiles)
+    return out
+
+
+def format_table(title: str, res: dict) -> str:
+    lines = [title, f"{'split':9} {'system':8} {'n':>5} {'NDCG@10':>8} {'MRR@10':>7} {'R@10':>6}"]
+    for split in ("tune", "held_out"):
+        for name in ("tfidf", "bm25", "matcher"):
+            r = res[(split, name)]
+            lines.append(f"{split:9} {name:8} {r['n']:5d} {r['ndcg@10']:8.3f} "
+                         f"{r['mrr@10']:7.3f} {r['recall@10']:6.3f}")
+        best = max(res[(split, b)]["ndcg@10"] for b in ("tfidf", "bm25"))
+        gain = res[(split, "matcher")]["ndcg@10"] - best
+        lines.append(f"{split:9} margin over the best baseline: {gain:+.3f} NDCG@10")
+    return "\n".join(lines)
+
+
+def main(args) -> int:
+    print(f"Data: {onet.CITATION}; read from {onet.data_dir(args.data)}")
+    pools = {"va": [("VA pool (45 occupations)", onet.VA_POOL)],
+             "all": [("All occupations (1,016)", None)]}
+    chosen = pools["va"] + pools["all"] if args.pool == "both" else pools[args.pool]
+    for title, pool in chosen:
+        t0 = time.perf_counter()
+        try:
+            res = evaluate(args.data, pool)
+        except FileNotFoundError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(format_table(f"{title}, {res['n_profiles']} profiles "
+                           f"({time.perf_counter() - t0:.0f} s)", res))
+        print()
+    return 0

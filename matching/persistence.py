@@ -1,0 +1,107 @@
+"""Save and load a fitted Matcher as one .npz file: arrays plus a JSON header, no pickle.
+
+The header carries FORMAT_VERSION; a file written by an incompatible version is refused with
+IncompatibleIndexError rather than read into a matcher that would rank differently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import zipfile
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .models import Assistant, Task
+from .scoring import MatcherConfig
+from .text import TextModel
+
+FORMAT_VERSION = 1
+MATCHER_VERSION = "1.0.0"
+
+
+class IncompatibleIndexError(Exception):
+    """The index file was written by a matcher whose format this one cannot read."""
+
+
+def _config_json(cfg: MatcherConfig) -> dict:
+    d = dataclasses.asdict(cfg)
+    d["field_weights"] = list(cfg.field_weights)
+    d["reference_date"] = cfg.reference_date.isoformat() if cfg.reference_date else None
+    return d
+
+
+def _config_from(d: dict) -> MatcherConfig:
+    d = dict(d)
+    d["field_weights"] = tuple(d["field_weights"])
+    if d.get("reference_date"):
+        d["reference_date"] = dt.date.fromisoformat(d["reference_date"])
+    return MatcherConfig(**d)
+
+
+def save(matcher: Any, path: str | os.PathLike) -> None:
+    matcher._check()
+    arrays: dict[str, np.ndarray] = {}
+    text_meta, text_arrays = matcher.text.state()
+    arrays.update({f"text_{k}": v for k, v in text_arrays.items()})
+    items: dict[str, list] = {}
+    for name, side in (("assistants", matcher.assistants), ("tasks", matcher.tasks)):
+        rows = side.live_rows()
+        items[name] = [dataclasses.asdict(side.items[r]) for r in rows]
+        m = side.text[rows] if len(side.items) else sp.csr_matrix((0, matcher.text.n_features))
+        arrays[f"{name}_data"] = m.data.astype(np.float32)
+        arrays[f"{name}_indices"] = m.indices.astype(np.int32)
+        arrays[f"{name}_indptr"] = m.indptr.astype(np.int64)
+    header = {
+        "format": FORMAT_VERSION, "matcher_version": MATCHER_VERSION,
+        "config": _config_json(matcher.config), "prior": matcher.prior,
+        "text": text_meta, "items": items,
+    }
+    arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    tmp = f"{os.fspath(path)}.tmp"
+    with open(tmp, "wb") as fh:  # a file object stops numpy from appending ".npz"
+        np.savez_compressed(fh, **arrays)
+    os.replace(tmp, path)
+
+
+def load(cls: type, path: str | os.PathLike) -> Any:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise IncompatibleIndexError(f"{path}: not a matcher index file ({exc})") from None
+    if "header" not in arrays:
+        raise IncompatibleIndexError(f"{path}: not a matcher index file (no header)")
+    header = json.loads(arrays["header"].tobytes().decode("utf-8"))
+    if header.get("format") != FORMAT_VERSION:
+        raise IncompatibleIndexError(
+            f"{path}: index format {header.get('format')!r} (matcher "
+            f"{header.get('matcher_version')!r}) cannot be read by matcher {MATCHER_VERSION} "
+            f"(format {FORMAT_VERSION}); rebuild the index with Matcher.fit()"
+        )
+    matcher = cls(_config_from(header["config"]))
+    matcher.text = TextModel.from_state(
+        header["text"], {"terms": arrays["text_terms"], "idf": arrays["text_idf"]}
+    )
+    matcher.prior = float(header["prior"])
+    matcher.fitted = True
+    n_feat = matcher.text.n_features
+    for name, kind in (("assistants", Assistant), ("tasks", Task)):
+        objs = [kind(**_fields(d)) for d in header["items"][name]]
+        m = sp.csr_matrix(
+            (arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"]),
+            shape=(len(objs), n_feat),
+        )
+        side = matcher.assistants if name == "assistants" else matcher.tasks
+        side.add(objs, m)
+    return matcher
+
+
+def _fields(d: dict) -> dict:
+    d = dict(d)
+    d["skills"] = tuple(d.get("skills") or ())
+    return d
