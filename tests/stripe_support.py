@@ -75,12 +75,22 @@ class StripeRelay:
         return responses
 
     def pay(self, checkout_url: str, card: str = "4242 4242 4242 4242"):
-        return http("POST", checkout_url, data={"cardNumber": card, "cardExpiry": "12 / 34",
-                                                 "cardCvc": "123", "email": "owner@example.com"})
+        return http(
+            "POST",
+            checkout_url,
+            data={
+                "cardNumber": card,
+                "cardExpiry": "12 / 34",
+                "cardCvc": "123",
+                "email": "owner@example.com",
+            },
+        )
 
     def onboard(self, account_id: str) -> None:
         status, _, body = http("POST", f"{self.base_url}/_emulator/accounts/{account_id}/onboard")
         assert status == 200, body
 
     def transfers(self, contract_id: int) -> list:
-        return list(self.client.v1.transfers.list(params={"transfer_group": f"contract-{contract_id}"}).data)
+        return list(
+            self.client.v1.transfers.list(params={"transfer_group": f"contract-{contract_id}"}).data
+        )

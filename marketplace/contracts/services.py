@@ -105,9 +105,8 @@ def transition(
     )
     if result.rowcount != 1:
         session.refresh(contract)
-        raise Conflict(
-            f"This contract is {contract.status.label.lower()}; it cannot become {to.label.lower()}."
-        )
+        now, wanted = contract.status.label.lower(), to.label.lower()
+        raise Conflict(f"This contract is {now}; it cannot become {wanted}.")
     session.refresh(contract)
     return contract
 

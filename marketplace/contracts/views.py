@@ -40,7 +40,9 @@ def hire(proposal_id: int):
         flash("Contract created. Fund it to let the work start.", "success")
         return redirect(url_for("contracts.show", contract_id=contract.id))
     hours = form.hours.data if isinstance(form.hours.data, int) and form.hours.data > 0 else 1
-    price = price_for(min(hours, services.MAX_HOURS), proposal.proposed_rate_cents, _fee_bps(), proposal.currency)
+    price = price_for(
+        min(hours, services.MAX_HOURS), proposal.proposed_rate_cents, _fee_bps(), proposal.currency
+    )
     status = 422 if has_errors(form) else 200
     return render_template("contracts/hire.html", form=form, proposal=proposal, price=price), status
 
@@ -48,7 +50,9 @@ def hire(proposal_id: int):
 @bp.get("/contracts")
 @login_required
 def index():
-    return render_template("contracts/index.html", contracts=services.contracts_of(get_session(), current_user))
+    return render_template(
+        "contracts/index.html", contracts=services.contracts_of(get_session(), current_user)
+    )
 
 
 @bp.get("/contracts/<int:contract_id>")
@@ -85,7 +89,10 @@ def approve(contract_id: int):
     if payments.pay_out(session, get_gateway(), services.lock(session, contract.id)):
         flash("Approved. The assistant's payment is on its way.", "success")
     else:
-        flash("Approved. The payout is sent as soon as the assistant's Stripe account is ready.", "info")
+        flash(
+            "Approved. The payout is sent as soon as the assistant's Stripe account is ready.",
+            "info",
+        )
     session.commit()
     return redirect(url_for("contracts.show", contract_id=contract_id))
 

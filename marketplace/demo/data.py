@@ -119,8 +119,10 @@ def _task(rng: random.Random, zone: str) -> TaskInput:
     hours = rng.choice([3, 5, 8, 10, 15, 20, 30, 40])
     rate = rng.choice(range(1000, 6001, 250))
     deadline = None if recurring or rng.random() < 0.4 else date.today() + timedelta(days=rng.randint(3, 60))
+    if "{biz}" not in title and rng.random() < 0.7:
+        title += rng.choice([" for a {biz}", " for our {biz}", " ({biz})"])
     return TaskInput(
-        title=_fill(title, biz, tool),
+        title=_fill(title, biz, tool)[:120],
         description=_fill(description, biz, tool),
         skills=[_fill(s, biz, tool) for s in skills],
         category=category,

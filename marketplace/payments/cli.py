@@ -18,8 +18,6 @@ def reconcile_cmd() -> None:
     session = get_session()
     report = reconcile(session, get_gateway())
     session.commit()
-    click.echo(
-        f"funded {report.funded}, refunded {report.refunded}, paid out {report.paid_out}"
-    )
+    click.echo(f"funded {report.funded}, refunded {report.refunded}, paid out {report.paid_out}")
     for error in report.errors:
         click.echo(f"error: {error}", err=True)

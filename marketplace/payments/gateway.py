@@ -110,7 +110,13 @@ class StripeGateway:
         return self.client.v1.accounts.retrieve(account_id)
 
     def create_transfer(
-        self, *, contract_id: int, amount_cents: int, currency: str, destination: str, charge_id: str
+        self,
+        *,
+        contract_id: int,
+        amount_cents: int,
+        currency: str,
+        destination: str,
+        charge_id: str,
     ):
         return self.client.v1.transfers.create(
             params={
@@ -128,9 +134,15 @@ class StripeGateway:
     def create_refund(self, *, contract_id: int, payment_intent_id: str, key_suffix: str = ""):
         key = f"contract-{contract_id}-refund" + (f"-{key_suffix}" if key_suffix else "")
         return self.client.v1.refunds.create(
-            params={"payment_intent": payment_intent_id, "metadata": {"contract_id": str(contract_id)}},
+            params={
+                "payment_intent": payment_intent_id,
+                "metadata": {"contract_id": str(contract_id)},
+            },
             options={"idempotency_key": key},
         )
+
+    def retrieve_refund(self, refund_id: str):
+        return self.client.v1.refunds.retrieve(refund_id)
 
     # Webhooks -----------------------------------------------------------------------------
     def verify_event(self, payload: bytes, signature: str | None):
@@ -155,7 +167,10 @@ def get_gateway() -> StripeGateway:
             raise PaymentsNotConfigured()
         gateway = StripeGateway(
             key,
-            [app.config.get("STRIPE_WEBHOOK_SECRET"), app.config.get("STRIPE_CONNECT_WEBHOOK_SECRET")],
+            [
+                app.config.get("STRIPE_WEBHOOK_SECRET"),
+                app.config.get("STRIPE_CONNECT_WEBHOOK_SECRET"),
+            ],
             app.config.get("STRIPE_API_BASE"),
         )
         app.extensions["stripe_gateway"] = gateway

@@ -67,7 +67,12 @@ def balances_for(session: Session, user: User) -> dict[str, Balances]:
     for entry in entries_for(session, user):
         b = result.setdefault(entry.currency, Balances())
         owner_view = entry.contract.owner_id == user.id
-        if entry.kind == EntryKind.CHARGE and owner_view or entry.kind == EntryKind.TRANSFER and not owner_view:
+        if (
+            entry.kind == EntryKind.CHARGE
+            and owner_view
+            or entry.kind == EntryKind.TRANSFER
+            and not owner_view
+        ):
             b.paid_cents += entry.amount_cents
         elif entry.kind == EntryKind.REFUND and owner_view:
             b.refunded_cents += entry.amount_cents

@@ -35,9 +35,12 @@ class EntryKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"charge": "Payment", "fee": "Platform fee", "transfer": "Payout", "refund": "Refund"}[
-            self.value
-        ]
+        return {
+            "charge": "Payment",
+            "fee": "Platform fee",
+            "transfer": "Payout",
+            "refund": "Refund",
+        }[self.value]
 
 
 class LedgerEntry(Base):

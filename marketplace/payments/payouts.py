@@ -26,7 +26,9 @@ def onboarding_link(
     return link.url
 
 
-def refresh_account(session: Session, gateway: StripeGateway, assistant: User) -> PayoutAccount | None:
+def refresh_account(
+    session: Session, gateway: StripeGateway, assistant: User
+) -> PayoutAccount | None:
     """Read the account's state from Stripe (the source of truth, not the returning browser)."""
     account = session.get(PayoutAccount, assistant.id)
     if account is not None:

@@ -57,7 +57,12 @@ def _reconcile_one(session, gateway, contract: Contract, report: ReconcileReport
             if was == ContractStatus.AWAITING_FUNDING:
                 report.funded.append(contract.id)
     if contract.status == ContractStatus.CANCELLED and contract.payment_intent_id:
-        refund = services.refund_payment(gateway, contract.id, contract.payment_intent_id)
+        # Ask about the refund we already made; make it (idempotently) only if there is none.
+        if contract.refund_id:
+            refund = gateway.retrieve_refund(contract.refund_id)
+        else:
+            refund = services.refund_payment(gateway, contract.id, contract.payment_intent_id)
+            contract.refund_id = refund.id if refund else None
         if refund is not None and refund.status == "succeeded":
             services.mark_refunded(session, contract, refund.id, refund.amount)
             report.refunded.append(contract.id)
@@ -66,7 +71,9 @@ def _reconcile_one(session, gateway, contract: Contract, report: ReconcileReport
 
 
 def _refresh_accounts(session: Session, gateway: StripeGateway) -> None:
-    for account in session.scalars(select(PayoutAccount).where(PayoutAccount.payouts_enabled.is_(False))):
+    for account in session.scalars(
+        select(PayoutAccount).where(PayoutAccount.payouts_enabled.is_(False))
+    ):
         sync_account(account, gateway.retrieve_account(account.stripe_account_id))
     session.flush()
 

@@ -17,9 +17,9 @@ from ..accounts.models import User
 from ..contracts import services as contracts
 from ..contracts.models import Contract, ContractStatus
 from ..db import utcnow
-from ..errors import Conflict, PermissionDenied
+from ..errors import Conflict
 from . import ledger
-from .gateway import CheckoutRequest, StripeGateway
+from .gateway import CheckoutRequest, PaymentsNotConfigured, StripeGateway
 from .models import EntryKind, PayoutAccount
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,9 @@ def start_checkout(
         raise contracts.NotFound("This contract does not exist.")
     contracts.require_party(contract, owner, "owner", "fund the contract")
     if contract.status != ContractStatus.AWAITING_FUNDING:
-        raise Conflict(f"This contract is {contract.status.label.lower()}; there is nothing to pay.")
+        raise Conflict(
+            f"This contract is {contract.status.label.lower()}; there is nothing to pay."
+        )
     if contract.checkout_session_id:
         current = gateway.retrieve_checkout_session(contract.checkout_session_id)
         if current.status == "open":
@@ -106,11 +108,13 @@ def refund_payment(gateway: StripeGateway, contract_id: int, payment_intent_id: 
         return None
 
 
-def cancel_and_refund(session: Session, gateway: StripeGateway | None, owner: User, contract_id: int):
+def cancel_and_refund(
+    session: Session, gateway: StripeGateway | None, owner: User, contract_id: int
+):
     contract, was_funded = contracts.cancel(session, owner, contract_id)
     if was_funded:
         if gateway is None:
-            raise PermissionDenied("Payments are not configured; cannot refund.")
+            raise PaymentsNotConfigured()
         refund = refund_payment(gateway, contract.id, contract.payment_intent_id)
         contract.refund_id = refund.id if refund else None
     elif contract.checkout_session_id and gateway is not None:

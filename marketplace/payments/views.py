@@ -30,6 +30,12 @@ bp = Blueprint("payments", __name__)
 log = logging.getLogger(__name__)
 
 
+@bp.app_context_processor
+def payments_mode() -> dict:
+    key = current_app.config.get("STRIPE_SECRET_KEY") or ""
+    return {"payments_test_mode": key.startswith("sk_test_")}
+
+
 def _external(endpoint: str, **values) -> str:
     base = current_app.config["BASE_URL"].rstrip("/")
     return base + url_for(endpoint, **values)

@@ -64,8 +64,13 @@ def checkout_session_completed(session: Session, gateway: StripeGateway, obj: di
     if contract is None or obj.get("payment_status") != "paid":
         return
     if obj.get("amount_total") != contract.total_cents:
-        log.error("Checkout %s paid %s for contract %s of %s", obj["id"], obj.get("amount_total"),
-                  contract.id, contract.total_cents)
+        log.error(
+            "Checkout %s paid %s for contract %s of %s",
+            obj["id"],
+            obj.get("amount_total"),
+            contract.id,
+            contract.total_cents,
+        )
     services.fund(session, gateway, contract, _id(obj["payment_intent"]))
 
 

@@ -1,7 +1,7 @@
 """Contracts, payout accounts, the money ledger and processed Stripe events.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-26
 """
 
@@ -11,7 +11,7 @@ import marketplace.db
 
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

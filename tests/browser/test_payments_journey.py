@@ -56,8 +56,13 @@ def test_fund_onboard_approve_and_see_the_payout(live_server, new_page, stripe_f
         owner = make_owner(session, email="owner-pay@example.com")
         assistant = make_assistant(session, email="va-pay@example.com", display_name="Joy Santos")
         task = make_task(session, owner, title="Quarterly books")
-        apply_to_task(session, assistant, task.id, cover_note="I do this every quarter for clients.",
-                      proposed_rate_cents=3000)
+        apply_to_task(
+            session,
+            assistant,
+            task.id,
+            cover_note="I do this every quarter for clients.",
+            proposed_rate_cents=3000,
+        )
         session.commit()
         task_id = task.id
 

@@ -19,9 +19,14 @@ def stripe_emulator():
 def stripe_relay(app, stripe_emulator):
     status, _, _ = http("POST", f"{stripe_emulator.base_url}/_emulator/reset")
     assert status == 200
-    saved = {k: app.config.get(k) for k in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE")}
+    saved = {
+        k: app.config.get(k)
+        for k in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE")
+    }
     app.config.update(
-        STRIPE_SECRET_KEY=API_KEY, STRIPE_WEBHOOK_SECRET=SECRET, STRIPE_API_BASE=stripe_emulator.base_url
+        STRIPE_SECRET_KEY=API_KEY,
+        STRIPE_WEBHOOK_SECRET=SECRET,
+        STRIPE_API_BASE=stripe_emulator.base_url,
     )
     app.extensions.pop("stripe_gateway", None)
     yield StripeRelay(stripe_emulator)

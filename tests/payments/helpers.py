@@ -17,8 +17,11 @@ def proposal_scene(session, rate_cents: int = 2500):
     task = make_task(session, owner)
     assistant = make_assistant(session, email=f"va-{owner.id}@example.com")
     proposal = apply_to_task(
-        session, assistant, task.id,
-        cover_note="I have done exactly this for five bakeries.", proposed_rate_cents=rate_cents,
+        session,
+        assistant,
+        task.id,
+        cover_note="I have done exactly this for five bakeries.",
+        proposed_rate_cents=rate_cents,
     )
     session.flush()
     return owner, assistant, proposal

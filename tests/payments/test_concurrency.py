@@ -22,12 +22,18 @@ from tests.stripe_support import API_KEY, SECRET, StripeRelay, http
 @pytest.fixture
 def committed_app(database_url, tmp_path, stripe_emulator):
     http("POST", f"{stripe_emulator.base_url}/_emulator/reset")
-    app = create_app({
-        "DATABASE_URL": database_url, "SECRET_KEY": "concurrency", "TESTING": True,
-        "RATELIMIT_STORAGE_URI": "memory://", "LOGIN_RATE_LIMIT": "100000 per minute",
-        "STRIPE_SECRET_KEY": API_KEY, "STRIPE_WEBHOOK_SECRET": SECRET,
-        "STRIPE_API_BASE": stripe_emulator.base_url,
-    })
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "concurrency",
+            "TESTING": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "LOGIN_RATE_LIMIT": "100000 per minute",
+            "STRIPE_SECRET_KEY": API_KEY,
+            "STRIPE_WEBHOOK_SECRET": SECRET,
+            "STRIPE_API_BASE": stripe_emulator.base_url,
+        }
+    )
     app.instance_path = str(tmp_path)
     yield app
     empty_all_tables(app.extensions["db"].engine)
@@ -40,7 +46,9 @@ def test_concurrent_approvals_produce_one_transfer(committed_app, stripe_emulato
         session = get_session()
         owner, assistant = make_owner(session), make_assistant(session)
         task = make_task(session, owner)
-        proposal = apply_to_task(session, assistant, task.id, cover_note="x" * 30, proposed_rate_cents=2500)
+        proposal = apply_to_task(
+            session, assistant, task.id, cover_note="x" * 30, proposed_rate_cents=2500
+        )
         session.commit()
         owner_id, assistant_id, proposal_id = owner.id, assistant.id, proposal.id
 
@@ -49,7 +57,11 @@ def test_concurrent_approvals_produce_one_transfer(committed_app, stripe_emulato
     with committed_app.app_context():
         owner_client.login_as(get_session().get(type(owner), owner_id))
         va_client.login_as(get_session().get(type(owner), assistant_id))
-    contract_id = int(owner_client.post(f"/proposals/{proposal_id}/hire", {"hours": "4"}).location.rsplit("/", 1)[1])
+    contract_id = int(
+        owner_client.post(f"/proposals/{proposal_id}/hire", {"hours": "4"}).location.rsplit("/", 1)[
+            1
+        ]
+    )
     relay.pay(checkout_url(owner_client, contract_id))
     relay.deliver(owner_client)
     va_client.post("/payouts/connect")
@@ -70,9 +82,14 @@ def test_concurrent_approvals_produce_one_transfer(committed_app, stripe_emulato
 
     def approve(c: Client, token: str) -> None:
         barrier.wait()
-        statuses.append(c.raw.post(f"/contracts/{contract_id}/approve", data={"csrf_token": token}).status_code)
+        statuses.append(
+            c.raw.post(f"/contracts/{contract_id}/approve", data={"csrf_token": token}).status_code
+        )
 
-    threads = [threading.Thread(target=approve, args=(c, t)) for c, t in zip(clients, token_pages, strict=True)]
+    threads = [
+        threading.Thread(target=approve, args=(c, t))
+        for c, t in zip(clients, token_pages, strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -84,6 +101,8 @@ def test_concurrent_approvals_produce_one_transfer(committed_app, stripe_emulato
         session = get_session()
         assert session.get(Contract, contract_id).status == ContractStatus.PAID
         transfers = session.scalars(
-            select(LedgerEntry).where(LedgerEntry.contract_id == contract_id, LedgerEntry.kind == EntryKind.TRANSFER)
+            select(LedgerEntry).where(
+                LedgerEntry.contract_id == contract_id, LedgerEntry.kind == EntryKind.TRANSFER
+            )
         ).all()
         assert [t.amount_cents for t in transfers] == [price_for(4, 2500, 1000, "USD").net_cents]

@@ -102,7 +102,9 @@ def test_replayed_events_do_nothing_twice(client, db_session, stripe_relay):
     assert contract(db_session, contract_id).status == ContractStatus.FUNDED
 
 
-def test_reordered_and_late_events_only_move_state_forward(client, other_client, db_session, stripe_relay):
+def test_reordered_and_late_events_only_move_state_forward(
+    client, other_client, db_session, stripe_relay
+):
     owner, assistant, proposal = proposal_scene(db_session)
     client.login_as(owner)
     contract_id = hire(client, proposal)
@@ -134,7 +136,9 @@ def test_bad_signature_is_refused_and_changes_nothing(client, db_session, stripe
     forged = stripe_relay.post_event(client, completed, secret="whsec_not_ours")
     assert forged.status_code == 400
     assert forged.json["error"] == "Bad signature"
-    unsigned = client.raw.post("/stripe/webhook", data=b"{}", headers={"Content-Type": "application/json"})
+    unsigned = client.raw.post(
+        "/stripe/webhook", data=b"{}", headers={"Content-Type": "application/json"}
+    )
     assert unsigned.status_code == 400
     assert contract(db_session, contract_id).status == ContractStatus.AWAITING_FUNDING
     assert db_session.scalar(select(func.count()).select_from(StripeEvent)) == 0
@@ -165,7 +169,9 @@ def test_payout_waits_for_onboarding_then_happens(client, other_client, db_sessi
     client.post(f"/contracts/{contract_id}/approve")
     assert contract(db_session, contract_id).status == ContractStatus.APPROVED
     assert stripe_relay.transfers(contract_id) == []
-    assert "payout is sent as soon as" in client.get(f"/contracts/{contract_id}").get_data(as_text=True)
+    assert "payout is sent as soon as" in client.get(f"/contracts/{contract_id}").get_data(
+        as_text=True
+    )
 
     connect_payouts(other_client, stripe_relay, db_session, assistant)  # account.updated arrives
     assert contract(db_session, contract_id).status == ContractStatus.PAID
@@ -189,7 +195,9 @@ def test_cancel_funded_contract_refunds_in_full(client, db_session, stripe_relay
     assert 'data-testid="refunded-USD">$250<' in money
 
 
-def test_cancel_before_funding_charges_nothing_and_late_payment_is_refunded(client, db_session, stripe_relay):
+def test_cancel_before_funding_charges_nothing_and_late_payment_is_refunded(
+    client, db_session, stripe_relay
+):
     owner, _, proposal = proposal_scene(db_session)
     client.login_as(owner)
     contract_id = hire(client, proposal)

@@ -33,7 +33,9 @@ def test_reconcile_funds_refunds_and_pays_out_what_webhooks_missed(
     stripe_relay.onboard(db_session.get(PayoutAccount, assistant.id).stripe_account_id)
     other_client.post(f"/contracts/{contract_id}/submit")
     client.post(f"/contracts/{contract_id}/approve")
-    assert contract(db_session, contract_id).status == ContractStatus.APPROVED  # account.updated lost
+    assert (
+        contract(db_session, contract_id).status == ContractStatus.APPROVED
+    )  # account.updated lost
     assert f"paid out [{contract_id}]" in reconcile(app)
     assert contract(db_session, contract_id).status == ContractStatus.PAID
     assert len(stripe_relay.transfers(contract_id)) == 1
