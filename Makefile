@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: demo test test-sqlite test-postgres venv lint bench evaluate
+.PHONY: demo test test-sqlite test-postgres venv lint bench evaluate worker bench-pipeline
 
 venv: $(STAMP)
 
@@ -17,10 +17,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 demo: venv
-	$(FLASK) db upgrade
-	$(FLASK) demo load
-	@echo "Delegate is starting on http://127.0.0.1:5000"
-	DEMO_MODE=1 $(FLASK) run --host 127.0.0.1 --port 5000
+	VENV=$(VENV) ./devtools/demo.sh
 
 # The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
 test: venv
@@ -34,3 +31,11 @@ test: venv
 
 lint: venv
 	$(BIN)/ruff check marketplace matching tests benchmarks devtools
+
+# Background jobs from Redis (needs REDIS_URL); without it jobs run inline after commit.
+worker: venv
+	$(FLASK) worker
+
+# Post task -> matches stored + notifications queued, 100,000 assistants in PostgreSQL.
+bench-pipeline: venv
+	$(BIN)/python benchmarks/match_pipeline.py

@@ -32,8 +32,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .contracts.views import bp as contracts_bp
     from .demo.cli import demo_cli
     from .hiring.views import bp as hiring_bp
+    from .jobs.queue import worker_cmd
+    from .matches.cli import matches_cli
+    from .matches.views import bp as matches_bp
+    from .notifications.cli import notifications_cli
+    from .notifications.views import bp as notifications_bp
+    from .payments.cli import payments_cli
+    from .payments.views import bp as payments_bp
     from .profiles.views import bp as profiles_bp
     from .tasks.views import bp as tasks_bp
 
@@ -41,4 +49,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(profiles_bp)
     app.register_blueprint(tasks_bp)
     app.register_blueprint(hiring_bp)
+    app.register_blueprint(contracts_bp)
+    app.register_blueprint(payments_bp)
+    app.cli.add_command(payments_cli)
     app.cli.add_command(demo_cli)
+    app.register_blueprint(matches_bp)
+    app.register_blueprint(notifications_bp)
+    app.cli.add_command(matches_cli)
+    app.cli.add_command(notifications_cli)
+    app.cli.add_command(worker_cmd)

@@ -68,4 +68,29 @@ def settings_from_env(instance_path: Path) -> dict:
         or "memory://",
         "RATELIMIT_ENABLED": not _bool("RATELIMIT_DISABLED"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Background jobs: "rq" (needs REDIS_URL) or "inline"; unset picks rq when REDIS_URL is.
+        "JOBS_BACKEND": os.environ.get("JOBS_BACKEND") or None,
+        "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "delegate"),
+        "JOB_RETRY_INTERVALS": [10, 60, 300, 1800, 7200],  # seconds between RQ retries
+        "JOB_TIMEOUT": int(os.environ.get("JOB_TIMEOUT", "600")),  # a cold matcher fit is slow
+        "MATCHES_PER_TASK": 10,
+        "MATCHES_PER_ASSISTANT": 20,
+        # Email. With no SMTP_HOST, mail goes to the local outbox (/dev/outbox in demo mode).
+        "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587" if _bool("SMTP_STARTTLS") else "25")),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS"),
+        "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "10")),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Delegate <no-reply@delegate.localhost>"),
+        "NOTIFICATION_MAX_ATTEMPTS": int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "12")),
+        "NOTIFICATION_RETRY_SECONDS": 60,  # first retry; doubles each time, capped at 6 hours
+        "DIGEST_HOUR": int(os.environ.get("DIGEST_HOUR", "8")),  # recipient's local time
+        # Stripe: real test keys work unchanged; STRIPE_API_BASE points at a local emulator.
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_CONNECT_WEBHOOK_SECRET": os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
+        # The platform's share of each contract, in basis points (1000 = 10%).
+        "PLATFORM_FEE_BPS": int(os.environ.get("PLATFORM_FEE_BPS", "1000")),
     }

@@ -1,8 +1,12 @@
 """Import every model so the metadata is complete for Alembic and the app."""
 
 from .accounts.models import Role, User
+from .contracts.models import Contract, ContractStatus
 from .db import Base
 from .hiring.models import Proposal, ProposalStatus
+from .matches.models import Invitation, Match
+from .notifications.models import LocalEmail, Notification, NotificationPreference
+from .payments.models import EntryKind, LedgerEntry, PayoutAccount, StripeEvent
 from .profiles.models import AssistantProfile
 from .skills.models import Skill, assistant_skills, task_skills
 from .tasks.models import BudgetType, Category, Engagement, Task, TaskStatus
@@ -11,8 +15,19 @@ __all__ = [
     "AssistantProfile",
     "Base",
     "BudgetType",
+    "Contract",
+    "ContractStatus",
+    "EntryKind",
+    "LedgerEntry",
+    "PayoutAccount",
+    "StripeEvent",
     "Category",
     "Engagement",
+    "Invitation",
+    "LocalEmail",
+    "Match",
+    "Notification",
+    "NotificationPreference",
     "Proposal",
     "ProposalStatus",
     "Role",

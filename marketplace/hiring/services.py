@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
+from ..notifications.models import Kind
+from ..notifications.services import notify
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task, TaskStatus
 from ..tasks.services import get_owned_task, get_task
@@ -44,6 +46,9 @@ def apply_to_task(
             session.add(proposal)
     except IntegrityError as exc:
         raise Conflict(ALREADY_APPLIED) from exc
+    # Same transaction as the proposal: the owner's email cannot be lost or doubled.
+    notify(session, task.owner_id, Kind.NEW_PROPOSAL, f"proposal:{proposal.id}",
+           {"task_id": task.id, "proposal_id": proposal.id})
     return proposal
 
 

@@ -9,6 +9,7 @@ from ..accounts.access import assistant_required
 from ..db import get_session
 from ..errors import Invalid
 from ..forms import has_errors, timezone_choices
+from ..jobs import enqueue_after_commit
 from . import services
 from .forms import ProfileForm
 
@@ -32,6 +33,7 @@ def edit():
         except Invalid as exc:
             getattr(form, exc.field or "headline").errors.append(exc.message)
         else:
+            enqueue_after_commit(session, "matches.match_assistant", current_user.id)
             session.commit()
             flash("Your profile is saved.", "success")
             return redirect(url_for("profiles.show", user_id=current_user.id))

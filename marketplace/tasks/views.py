@@ -10,6 +10,8 @@ from ..db import get_session
 from ..errors import DomainError, Invalid, NotFound
 from ..forms import has_errors, timezone_choices
 from ..hiring import services as hiring
+from ..jobs import enqueue_after_commit
+from ..matches.services import recommended_for_task
 from ..skills.services import popular_skills
 from . import services
 from .browse_form import JobFilterForm
@@ -40,6 +42,7 @@ def new():
         except Invalid as exc:
             _field_error(form, exc)
         else:
+            enqueue_after_commit(session, "matches.match_task", task.id)
             session.commit()
             flash("Your task is posted.", "success")
             return redirect(url_for("tasks.show", task_id=task.id))
@@ -62,6 +65,7 @@ def edit(task_id: int):
         except Invalid as exc:
             _field_error(form, exc)
         else:
+            enqueue_after_commit(session, "matches.match_task", task_id)
             session.commit()
             flash("Your changes are saved.", "success")
             return redirect(url_for("tasks.show", task_id=task_id))
@@ -89,8 +93,11 @@ def show(task_id: int):
         my_proposal = hiring.proposal_of(session, task.id, current_user.id)
     if not task.is_open and not is_owner and my_proposal is None:
         raise NotFound("This task does not exist or is no longer open.")
+    # Only the owner's page carries recommendations: scores are not for other assistants.
+    recommendations = recommended_for_task(session, current_user, task.id) if is_owner else None
     return render_template(
-        "tasks/show.html", task=task, is_owner=is_owner, my_proposal=my_proposal
+        "tasks/show.html", task=task, is_owner=is_owner, my_proposal=my_proposal,
+        recommendations=recommendations,
     )
 
 

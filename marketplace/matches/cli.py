@@ -1,0 +1,36 @@
+"""``flask matches rebuild``: rank every open task and every assistant (demo data, a new
+matcher version). Stores rows only; it sends no email, so a rebuild never floods inboxes."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from ..db import get_session
+from ..tasks.models import Task, TaskStatus
+from .services import store_assistant_matches, store_task_matches
+
+matches_cli = AppGroup("matches", help="Stored matches between tasks and assistants.")
+
+
+@matches_cli.command("rebuild")
+def rebuild_cmd() -> None:
+    """Re-rank all open tasks and all assistants and store the results."""
+    from .index import load_assistants, matcher_index, to_matching_task  # numpy, scikit-learn
+
+    session = get_session()
+    matcher = matcher_index(current_app).current(session)
+    config = current_app.config
+    tasks = list(session.scalars(select(Task).where(Task.status == TaskStatus.OPEN)))
+    ranked = matcher.rank_assistants_batch([to_matching_task(t) for t in tasks],
+                                           k=config["MATCHES_PER_TASK"])
+    for task, matches in zip(tasks, ranked, strict=True):
+        store_task_matches(session, task, matches, config["MATCHES_PER_TASK"])
+    assistants, _ = load_assistants(session)
+    ranked = matcher.rank_tasks_batch(assistants, k=config["MATCHES_PER_ASSISTANT"])
+    for assistant, matches in zip(assistants, ranked, strict=True):
+        store_assistant_matches(session, assistant.id, matches, config["MATCHES_PER_ASSISTANT"])
+    session.commit()
+    click.echo(f"Ranked {len(tasks)} open tasks and {len(assistants)} assistants.")

@@ -1,0 +1,188 @@
+"""Storing ranked matches, reading them back for each side, and inviting an assistant.
+
+A pair's row lives while the task's latest ranking or the assistant's latest ranking keeps
+it in its top k; pages read only rows of open tasks, so a closed or hired task leaves every
+list the moment its status changes, before any job has run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..db import utcnow
+from ..errors import Conflict, NotFound
+from ..jobs.upserts import upsert
+from ..notifications.models import Kind
+from ..notifications.services import notify, preferences_for
+from ..profiles.models import AssistantProfile
+from ..tasks.models import Task, TaskStatus
+from ..tasks.services import get_owned_task
+from .explain import explain, percent
+from .models import Invitation, Match
+
+if TYPE_CHECKING:  # the web app reads rows; only jobs load the matcher (numpy, scikit-learn)
+    import matching
+
+ALREADY_INVITED = "You have already invited this assistant to this task."
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One line of a ranked list: the other side, the match, and why, in words."""
+
+    task: Task
+    profile: AssistantProfile
+    match: Match
+    lines: list[str]
+    invited: bool
+
+    @property
+    def percent(self) -> int:
+        return percent(self.match.score)
+
+
+def _rows(pairs: list[tuple[int, int, matching.Match]], flag: str) -> list[dict]:
+    from matching import MATCHER_VERSION
+
+    now = utcnow()
+    return [
+        {
+            "task_id": task_id, "assistant_id": assistant_id, "score": float(m.score),
+            "explanation": m.explanation, "matcher_version": MATCHER_VERSION,
+            "ranked_for_task": flag == "ranked_for_task",
+            "ranked_for_assistant": flag == "ranked_for_assistant",
+            "created_at": now, "updated_at": now,
+        }
+        for task_id, assistant_id, m in pairs
+    ]
+
+
+def _replace(session: Session, scope, keep_column, keep_ids, flag: str, rows) -> None:
+    """Unflag what this ranking dropped, delete what neither side keeps, upsert the rest."""
+    column = getattr(Match, flag)
+    session.execute(
+        update(Match).where(scope, keep_column.not_in(keep_ids)).values({column: False})
+    )
+    session.execute(
+        delete(Match).where(
+            scope, Match.ranked_for_task.is_(False), Match.ranked_for_assistant.is_(False)
+        )
+    )
+    upsert(
+        session, Match, rows, keys=["task_id", "assistant_id"],
+        update=["score", "explanation", "matcher_version", flag, "updated_at"],
+    )
+
+
+def store_task_matches(session: Session, task: Task, ranked: list[matching.Match], k: int):
+    """Keep the task's top k (of assistants who still have a profile); [(id, match)]."""
+    ids = [m.id for m in ranked]
+    alive = set(
+        session.scalars(select(AssistantProfile.user_id).where(AssistantProfile.user_id.in_(ids)))
+    )
+    kept = [m for m in ranked if m.id in alive][:k]
+    rows = _rows([(task.id, m.id, m) for m in kept], "ranked_for_task")
+    _replace(session, Match.task_id == task.id, Match.assistant_id, [m.id for m in kept],
+             "ranked_for_task", rows)
+    return kept
+
+
+def store_assistant_matches(session: Session, assistant_id: int, ranked, k: int):
+    """Keep the assistant's top k open tasks; [(task id, match)]."""
+    ids = [m.id for m in ranked]
+    open_ids = set(
+        session.scalars(select(Task.id).where(Task.id.in_(ids), Task.status == TaskStatus.OPEN))
+    )
+    kept = [m for m in ranked if m.id in open_ids][:k]
+    rows = _rows([(m.id, assistant_id, m) for m in kept], "ranked_for_assistant")
+    _replace(session, Match.assistant_id == assistant_id, Match.task_id, [m.id for m in kept],
+             "ranked_for_assistant", rows)
+    return kept
+
+
+def notify_task_matches(session: Session, task: Task, kept: list[matching.Match]) -> None:
+    """Tell matched assistants above their own threshold, and the owner, once per task."""
+    prefs = preferences_for(session, [m.id for m in kept])
+    for m in kept:
+        p = prefs[m.id]
+        if m.score >= p.min_match_score:
+            payload = {"task_id": task.id, "score": m.score, "explanation": m.explanation}
+            notify(session, m.id, Kind.NEW_MATCH, f"task:{task.id}", payload, prefs=p)
+    if kept:
+        notify(session, task.owner_id, Kind.RECOMMENDATIONS, f"task:{task.id}",
+               {"task_id": task.id})
+
+
+def _invited(session: Session, task_ids, assistant_ids) -> set[tuple[int, int]]:
+    rows = session.execute(
+        select(Invitation.task_id, Invitation.assistant_id).where(
+            Invitation.task_id.in_(task_ids), Invitation.assistant_id.in_(assistant_ids)
+        )
+    )
+    return {(t, a) for t, a in rows}
+
+
+def recommended_for_task(session: Session, owner: User, task_id: int, limit: int = 10):
+    """The task's ranked assistants with reasons; only its owner may read them."""
+    task = get_owned_task(session, owner, task_id)
+    if not task.is_open:
+        return []
+    rows = session.execute(
+        select(Match, AssistantProfile)
+        .join(AssistantProfile, AssistantProfile.user_id == Match.assistant_id)
+        .where(Match.task_id == task.id)
+        .order_by(Match.score.desc(), Match.assistant_id)
+        .limit(limit)
+    ).all()
+    invited = _invited(session, [task.id], [p.user_id for _, p in rows])
+    return [
+        Recommendation(task, profile, match, explain(match.explanation, task, profile, owner=True),
+                       (task.id, profile.user_id) in invited)
+        for match, profile in rows
+    ]
+
+
+def jobs_for_assistant(session: Session, assistant: User, limit: int = 20):
+    """Open tasks ranked for this assistant: their own rows only, never anyone else's."""
+    profile = session.get(AssistantProfile, assistant.id)
+    if profile is None:
+        return None
+    matches = list(
+        session.scalars(
+            select(Match)
+            .join(Task, Task.id == Match.task_id)
+            .where(Match.assistant_id == assistant.id, Task.status == TaskStatus.OPEN)
+            .order_by(Match.score.desc(), Match.task_id)
+            .limit(limit)
+        )
+    )
+    invited = _invited(session, [m.task_id for m in matches], [assistant.id])
+    return [
+        Recommendation(m.task, profile, m, explain(m.explanation, m.task, profile, owner=False),
+                       (m.task_id, assistant.id) in invited)
+        for m in matches
+    ]
+
+
+def invite_assistant(session: Session, owner: User, task_id: int, assistant_id: int) -> Invitation:
+    task = get_owned_task(session, owner, task_id)
+    if not task.is_open:
+        raise Conflict(f"This task is {task.status.value}; invitations are for open tasks.")
+    if session.get(AssistantProfile, assistant_id) is None:
+        raise NotFound("There is no assistant profile to invite here.")
+    invitation = Invitation(task_id=task.id, assistant_id=assistant_id)
+    try:
+        # The unique constraint settles a double click; the savepoint keeps the session usable.
+        with session.begin_nested():
+            session.add(invitation)
+    except IntegrityError as exc:
+        raise Conflict(ALREADY_INVITED) from exc
+    notify(session, assistant_id, Kind.INVITATION, f"task:{task.id}",
+           {"task_id": task.id, "invitation_id": invitation.id})
+    return invitation

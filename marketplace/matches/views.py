@@ -1,0 +1,36 @@
+"""Inviting a recommended assistant (owners) and "Jobs for you" (assistants)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..accounts.access import assistant_required, owner_required
+from ..db import get_session
+from ..errors import Conflict
+from . import services
+
+bp = Blueprint("matches", __name__)
+
+
+@bp.post("/tasks/<int:task_id>/invite/<int:assistant_id>")
+@owner_required
+def invite(task_id: int, assistant_id: int):
+    session = get_session()
+    try:
+        services.invite_assistant(session, current_user, task_id, assistant_id)
+    except Conflict as exc:
+        if exc.message != services.ALREADY_INVITED:
+            raise
+        flash(exc.message, "info")  # a second click is not an error worth a page of its own
+    else:
+        session.commit()
+        flash("Invitation sent. They will get an email with a link to your task.", "success")
+    return redirect(url_for("tasks.show", task_id=task_id) + "#recommended")
+
+
+@bp.get("/jobs/for-you")
+@assistant_required
+def for_you():
+    rows = services.jobs_for_assistant(get_session(), current_user)
+    return render_template("matches/for_you.html", rows=rows)

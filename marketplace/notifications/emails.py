@@ -1,0 +1,163 @@
+"""Turning an outbox row into an email: one context function per kind, three templates each.
+
+Templates live in ``templates/email/<kind>/{subject.txt,body.txt,body.html}``. A context
+function returns None when the email is no longer worth sending (the task closed, the
+proposal was withdrawn); the sender then marks the row skipped instead of mailing stale news.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..hiring.models import Proposal, ProposalStatus
+from ..matches.explain import explain, percent
+from ..matches.models import Match
+from ..profiles.models import AssistantProfile
+from ..tasks.models import Task
+from .models import Kind, Notification
+from .services import unsubscribe_token
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute link from BASE_URL; works in a worker, where there is no request."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def _open_task(session: Session, task_id: int) -> Task | None:
+    task = session.get(Task, task_id)
+    return task if task is not None and task.is_open else None
+
+
+def _new_match(session: Session, n: Notification) -> dict | None:
+    task = _open_task(session, n.payload["task_id"])
+    profile = session.get(AssistantProfile, n.user_id)
+    if task is None or profile is None:
+        return None
+    return {
+        "task": task, "percent": percent(n.payload["score"]),
+        "lines": explain(n.payload["explanation"], task, profile, owner=False),
+        "url": absolute_url("tasks.show", task_id=task.id),
+        "summary": f"New job that matches you ({percent(n.payload['score'])}%): {task.title}",
+    }
+
+
+def _recommendations(session: Session, n: Notification) -> dict | None:
+    task = _open_task(session, n.payload["task_id"])
+    if task is None:
+        return None
+    rows = session.execute(
+        select(Match, AssistantProfile)
+        .join(AssistantProfile, AssistantProfile.user_id == Match.assistant_id)
+        .where(Match.task_id == task.id)
+        .order_by(Match.score.desc(), Match.assistant_id)
+        .limit(3)
+    ).all()
+    if not rows:
+        return None
+    top = [
+        {"name": p.user.display_name, "headline": p.headline, "percent": percent(m.score),
+         "lines": explain(m.explanation, task, p, owner=True)}
+        for m, p in rows
+    ]
+    return {
+        "task": task, "top": top, "url": absolute_url("tasks.show", task_id=task.id),
+        "summary": f"Assistants recommended for your task: {task.title}",
+        "lines": [f"{r['name']} ({r['percent']}%): {r['headline']}" for r in top],
+    }
+
+
+def _invitation(session: Session, n: Notification) -> dict | None:
+    task = _open_task(session, n.payload["task_id"])
+    profile = session.get(AssistantProfile, n.user_id)
+    if task is None or profile is None:
+        return None
+    match = session.scalar(
+        select(Match).where(Match.task_id == task.id, Match.assistant_id == n.user_id)
+    )
+    lines = explain(match.explanation, task, profile, owner=False) if match else []
+    return {
+        "task": task, "owner_name": task.owner.display_name, "lines": lines,
+        "url": absolute_url("tasks.show", task_id=task.id),
+        "apply_url": absolute_url("hiring.apply", task_id=task.id),
+        "summary": f"{task.owner.display_name} invites you to apply: {task.title}",
+    }
+
+
+def _new_proposal(session: Session, n: Notification) -> dict | None:
+    proposal = session.get(Proposal, n.payload["proposal_id"])
+    if proposal is None or proposal.status != ProposalStatus.SUBMITTED:
+        return None
+    return {
+        "task": proposal.task, "proposal": proposal,
+        "assistant_name": proposal.assistant.display_name,
+        "url": absolute_url("hiring.for_task", task_id=proposal.task_id),
+        "summary": f"New proposal from {proposal.assistant.display_name}: {proposal.task.title}",
+        "lines": [],
+    }
+
+
+def _digest(session: Session, n: Notification) -> dict | None:
+    items = []
+    for item_id in n.payload.get("items", []):
+        item = session.get(Notification, item_id)
+        context = CONTEXTS[item.kind](session, item) if item is not None else None
+        if context is not None:
+            items.append(context)
+    if not items:
+        return None
+    return {"items": items, "url": absolute_url("accounts.index")}
+
+
+CONTEXTS = {
+    Kind.NEW_MATCH: _new_match,
+    Kind.RECOMMENDATIONS: _recommendations,
+    Kind.INVITATION: _invitation,
+    Kind.NEW_PROPOSAL: _new_proposal,
+    Kind.DAILY_DIGEST: _digest,
+}
+
+
+def _render(name: str, context: dict) -> str:
+    # The bare Jinja environment, not render_template: an email must not pick up the
+    # request that happens to be running (its logged-in user, CSRF token, flashed messages).
+    return current_app.jinja_env.get_template(name).render(context)
+
+
+def build_message(session: Session, n: Notification) -> EmailMessage | None:
+    """The email for one notification, or None when it is no longer relevant."""
+    context = CONTEXTS[n.kind](session, n)
+    if context is None:
+        return None
+    config = current_app.config
+    unsubscribe = absolute_url(
+        "notifications.unsubscribe", token=unsubscribe_token(config["SECRET_KEY"], n.user_id)
+    )
+    context.update(
+        user=n.user, unsubscribe_url=unsubscribe,
+        preferences_url=absolute_url("notifications.preferences"),
+    )
+    folder = f"email/{n.kind.value}"
+    msg = EmailMessage()
+    msg["Subject"] = " ".join(_render(f"{folder}/subject.txt", context).split())
+    msg["From"] = config["MAIL_FROM"]
+    msg["To"] = formataddr((n.user.display_name, n.user.email))
+    msg["Date"] = formatdate(usegmt=True)
+    # Stable per notification: if a send is repeated after a crash, mail clients see one email.
+    domain = urlsplit(config["BASE_URL"]).hostname or "delegate.localhost"
+    msg["Message-ID"] = f"<notification-{n.id}@{domain}>"
+    # RFC 8058 one-click unsubscribe: the client POSTs "List-Unsubscribe=One-Click" here.
+    msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(_render(f"{folder}/body.txt", context))
+    msg.add_alternative(_render(f"{folder}/body.html", context), subtype="html")
+    return msg

@@ -1,0 +1,25 @@
+"""The email preferences form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField
+from wtforms.validators import InputRequired, NumberRange
+
+from ..forms import choices
+from .models import Frequency
+
+FREQUENCY_CHOICES = choices([
+    (Frequency.INSTANT.value, "Right away"),
+    (Frequency.DAILY.value, "One daily digest"),
+    (Frequency.OFF.value, "No email"),
+])
+
+
+class PreferencesForm(FlaskForm):
+    frequency = RadioField("Email me", choices=FREQUENCY_CHOICES, validators=[InputRequired()])
+    min_match_percent = IntegerField(
+        "Only tell me about jobs that match at least (%)",
+        validators=[InputRequired(message="Enter a number from 0 to 100."), NumberRange(0, 100)],
+        description="Assistants only: new jobs below this match score are not emailed.",
+    )

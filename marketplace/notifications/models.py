@@ -1,0 +1,106 @@
+"""The notification outbox, people's email preferences, and the local mail outbox.
+
+A notification row is written in the same transaction as the event that causes it; its
+unique (user, kind, object) key makes a second trigger for the same event a no-op, so an
+email can neither be lost (the row commits or the event does not happen) nor sent twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..db import Base, UTCDateTime, utcnow
+from ..enums import str_enum
+
+
+class Kind(StrEnum):
+    NEW_MATCH = "new_match"  # to an assistant: a new job matches you
+    RECOMMENDATIONS = "recommendations"  # to an owner: assistants recommended for your task
+    INVITATION = "invitation"  # to an assistant: an owner invites you to apply
+    NEW_PROPOSAL = "new_proposal"  # to an owner: an assistant applied to your task
+    DAILY_DIGEST = "daily_digest"  # one email bundling a day's digest notifications
+
+
+class Channel(StrEnum):
+    INSTANT = "instant"
+    DIGEST = "digest"
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DIGESTED = "digested"  # bundled into a daily digest notification
+    SKIPPED = "skipped"  # turned off, unsubscribed, or no longer relevant when due
+    FAILED = "failed"  # gave up after the last attempt; `flask notifications retry-failed`
+
+
+class Frequency(StrEnum):
+    INSTANT = "instant"
+    DAILY = "daily"
+    OFF = "off"
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "object_key", name="uq_notifications_user_kind_object"),
+        # The sender's query: due pending rows in order.
+        Index("ix_notifications_due", "status", "channel", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind, "notification_kind"))
+    object_key: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "notification_channel"))
+    status: Mapped[Status] = mapped_column(
+        str_enum(Status, "notification_status"), default=Status.PENDING
+    )
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A sender's lease: rows are claimed before the (slow) SMTP conversation, not locked during it.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class NotificationPreference(Base):
+    """Absent row = defaults (instant, DEFAULT_MIN_MATCH_SCORE)."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    frequency: Mapped[Frequency] = mapped_column(
+        str_enum(Frequency, "notification_frequency"), default=Frequency.INSTANT
+    )
+    min_match_score: Mapped[float] = mapped_column(Float, default=0.4)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class LocalEmail(Base):
+    """Mail "sent" when no SMTP server is configured, readable at /dev/outbox in demo mode."""
+
+    __tablename__ = "local_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notifications.id", ondelete="SET NULL"), unique=True
+    )
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

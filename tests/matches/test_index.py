@@ -1,0 +1,29 @@
+"""The worker's matcher index follows the database incrementally instead of refitting."""
+
+from marketplace.matches.index import MatcherIndex, to_matching_task
+from marketplace.profiles.services import save_profile
+from marketplace.tasks.services import close_task
+from tests.factories import make_assistant, make_owner, make_task, profile_input
+
+
+def test_changed_profiles_and_tasks_are_upserted_without_a_refit(app, db_session):
+    owner = make_owner(db_session)
+    task = make_task(db_session, owner, title="Design a logo in Canva", skills=["Canva"],
+                     description="A logo for a bakery, designed in Canva.")
+    va = make_assistant(db_session)  # a bookkeeper
+    index = MatcherIndex()
+    index.current(db_session)
+    fitted = index.matcher
+
+    save_profile(db_session, va, profile_input(headline="Logo designer", skills=["Canva"],
+                                               bio="I design logos in Canva."))
+    db_session.flush()
+    index.current(db_session)
+    assert index.matcher is fitted  # caught up, not refitted
+    top = index.matcher.rank_assistants(to_matching_task(task), k=1)
+    assert top[0].id == va.id and top[0].explanation["matched_skills"]  # Canva, normalised
+
+    close_task(db_session, owner, task.id)
+    index.current(db_session)
+    assert task.id not in index.matcher.tasks.pos  # closed tasks leave the index
+    assert index.current(db_session) is fitted  # nothing changed: same matcher, no work
