@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..contracts.models import Contract
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches.explain import explain, percent
 from ..matches.models import Match
@@ -118,12 +119,33 @@ def _digest(session: Session, n: Notification) -> dict | None:
     return {"items": items, "url": absolute_url("accounts.index")}
 
 
+def _contract(subject: str):
+    """Context for the money emails: the contract and what it means for this recipient."""
+
+    def context(session: Session, n: Notification) -> dict | None:
+        contract = session.get(Contract, n.payload["contract_id"])
+        if contract is None:
+            return None
+        return {
+            "contract": contract, "task": contract.task,
+            "is_owner": contract.owner_id == n.user_id,
+            "url": absolute_url("contracts.show", contract_id=contract.id),
+            "ledger_url": absolute_url("payments.ledger_page"),
+            "summary": subject.format(title=contract.task.title), "lines": [],
+        }
+
+    return context
+
+
 CONTEXTS = {
     Kind.NEW_MATCH: _new_match,
     Kind.RECOMMENDATIONS: _recommendations,
     Kind.INVITATION: _invitation,
     Kind.NEW_PROPOSAL: _new_proposal,
     Kind.DAILY_DIGEST: _digest,
+    Kind.CONTRACT_FUNDED: _contract("Contract funded: {title}"),
+    Kind.PAYMENT_SENT: _contract("You have been paid for {title}"),
+    Kind.REFUND_ISSUED: _contract("Your refund for {title}"),
 }
 
 

@@ -24,6 +24,9 @@ class Kind(StrEnum):
     INVITATION = "invitation"  # to an assistant: an owner invites you to apply
     NEW_PROPOSAL = "new_proposal"  # to an owner: an assistant applied to your task
     DAILY_DIGEST = "daily_digest"  # one email bundling a day's digest notifications
+    CONTRACT_FUNDED = "contract_funded"  # to both parties: the money is held, work can start
+    PAYMENT_SENT = "payment_sent"  # to the assistant: their share was transferred
+    REFUND_ISSUED = "refund_issued"  # to the owner: their payment came back
 
 
 class Channel(StrEnum):

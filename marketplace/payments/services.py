@@ -18,6 +18,8 @@ from ..contracts import services as contracts
 from ..contracts.models import Contract, ContractStatus
 from ..db import utcnow
 from ..errors import Conflict
+from ..notifications.models import Kind
+from ..notifications.services import notify
 from . import ledger
 from .gateway import CheckoutRequest, PaymentsNotConfigured, StripeGateway
 from .models import EntryKind, PayoutAccount
@@ -83,6 +85,7 @@ def fund(
             last_payment_error=None,
         )
         _record_charge(session, contract, payment_intent_id)
+        _tell(session, contract, Kind.CONTRACT_FUNDED, contract.owner_id, contract.assistant_id)
     elif contract.status == ContractStatus.CANCELLED and contract.payment_intent_id is None:
         # Paid after the owner cancelled (the checkout page was still open): refund it all.
         contract.payment_intent_id = payment_intent_id
@@ -90,6 +93,12 @@ def fund(
         refund = refund_payment(gateway, contract.id, payment_intent_id)
         contract.refund_id = refund.id if refund else None
     session.flush()
+
+
+def _tell(session: Session, contract: Contract, kind: Kind, *user_ids: int) -> None:
+    """Email through the outbox, in this transaction: sent once, and only if this commits."""
+    for user_id in user_ids:
+        notify(session, user_id, kind, f"contract:{contract.id}", {"contract_id": contract.id})
 
 
 def _record_charge(session: Session, contract: Contract, payment_intent_id: str) -> None:
@@ -144,6 +153,7 @@ def mark_refunded(session: Session, contract: Contract, refund_id: str, amount_c
             refunded_at=utcnow(),
             refund_id=refund_id,
         )
+        _tell(session, contract, Kind.REFUND_ISSUED, contract.owner_id)
     session.flush()
 
 
@@ -176,6 +186,7 @@ def pay_out(session: Session, gateway: StripeGateway, contract: Contract) -> boo
         transfer_id=transfer.id,
     )
     ledger.record(session, contract, EntryKind.TRANSFER, contract.net_cents, transfer.id)
+    _tell(session, contract, Kind.PAYMENT_SENT, contract.assistant_id)
     session.flush()
     return True
 

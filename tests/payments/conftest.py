@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from devtools.stripe_emulator import run_in_thread
+from tests.notifications.mailbox import fresh_matcher_index, mailbox, smtp_app, smtp_server  # noqa: F401
 from tests.stripe_support import API_KEY, SECRET, StripeRelay, http
 
 
