@@ -92,4 +92,3 @@ class SkillListField(StringField):
 def has_errors(form) -> bool:
     """True when any field has an error, including ones a service added after validation."""
     return any(field.errors for field in form)
-

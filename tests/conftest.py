@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -87,13 +86,17 @@ def db_session(app):
     session.close()
     outer.rollback()
     connection.close()
-    database.sessionmaker.configure(bind=database.engine, join_transaction_mode="conservative_savepoint")
+    database.sessionmaker.configure(
+        bind=database.engine, join_transaction_mode="conservative_savepoint"
+    )
 
 
 class Client:
     """Flask's test client plus what a browser does with forms: it sends the CSRF token."""
 
-    TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+    TOKEN = re.compile(
+        r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+    )
 
     def __init__(self, flask_client):
         self.raw = flask_client

@@ -88,7 +88,7 @@ def task_form(**kw) -> dict:
     """What the post-a-task form sends for a valid one-off, fixed-price task."""
     data = {
         "title": "Weekly inbox clean-up",
-        "description": "Triage my Gmail inbox every morning and draft replies to routine questions.",
+        "description": "Triage my Gmail inbox every morning and draft replies to routine mail.",
         "skills": "Gmail, inbox management",
         "category": "inbox_calendar",
         "engagement": "one_off",

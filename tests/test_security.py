@@ -50,7 +50,10 @@ def test_user_text_is_escaped_everywhere(client, other_client, db_session):
     task = make_task(db_session, owner, title=f"Job {script}", description=f"Desc {script}")
     va = make_assistant(db_session, display_name=script, headline=f"Hi {script}", bio=script)
     client.login_as(va)
-    client.post(f"/tasks/{task.id}/apply", {"cover_note": f"Note {script} long enough", "proposed_rate": "20"})
+    client.post(
+        f"/tasks/{task.id}/apply",
+        {"cover_note": f"Note {script} long enough", "proposed_rate": "20"},
+    )
     other_client.login_as(owner)
     pages = [
         client.get("/jobs"),

@@ -42,7 +42,9 @@ def sign_up(
         with session.begin_nested():
             session.add(user)
     except IntegrityError as exc:  # a concurrent sign-up with the same email won the race
-        raise Conflict("An account with this email already exists. Log in instead.", "email") from exc
+        raise Conflict(
+            "An account with this email already exists. Log in instead.", "email"
+        ) from exc
     return user
 
 

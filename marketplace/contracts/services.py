@@ -15,6 +15,10 @@ from ..accounts.models import User
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..hiring.models import Proposal, ProposalStatus
+from ..matches.models import Invitation
+from ..notifications.models import Kind
+from ..notifications.services import notify
+from ..profiles.models import AssistantProfile
 from ..tasks.models import Task, TaskStatus
 from .models import Contract, ContractStatus
 from .pricing import price_for
@@ -29,15 +33,70 @@ def hire(session: Session, owner: User, proposal_id: int, hours: int, fee_bps: i
         raise NotFound("This proposal does not exist.")
     if not 1 <= hours <= MAX_HOURS:
         raise Invalid(f"Agree between 1 and {MAX_HOURS} hours.", "hours")
-    task = session.scalar(select(Task).where(Task.id == proposal.task_id).with_for_update(of=Task))
+    task = _lock_open_task(session, proposal.task_id)
+    return _contract_from(session, task, proposal, hours, fee_bps)
+
+
+def accept_invitation(session: Session, assistant: User, task_id: int, fee_bps: int) -> Contract:
+    """An invited assistant takes the job at their profile rate for the task's hours.
+
+    The owner invited them having seen that rate beside the task's budget; funding the
+    contract is the owner's confirmation, and until then they can still cancel.
+    """
+    invitation = session.scalar(
+        select(Invitation).where(
+            Invitation.task_id == task_id, Invitation.assistant_id == assistant.id
+        )
+    )
+    profile = session.get(AssistantProfile, assistant.id)
+    if invitation is None or profile is None:
+        raise NotFound("There is no invitation for you on this task.")
+    task = _lock_open_task(session, task_id)
+    if profile.currency != task.currency:
+        raise Conflict(f"Your rate is in {profile.currency}; this task pays in {task.currency}.")
+    proposal = session.scalar(
+        select(Proposal).where(Proposal.task_id == task_id, Proposal.assistant_id == assistant.id)
+    )
+    if proposal is None:
+        proposal = Proposal(
+            task_id=task.id,
+            assistant_id=assistant.id,
+            cover_note="Accepted the owner's invitation.",
+            proposed_rate_cents=profile.hourly_rate_cents,
+            currency=profile.currency,
+            status=ProposalStatus.SUBMITTED,
+        )
+        session.add(proposal)
+        session.flush()
+    contract = _contract_from(session, task, proposal, task.weekly_hours or 1, fee_bps)
+    notify(
+        session,
+        task.owner_id,
+        Kind.INVITATION_ACCEPTED,
+        f"contract:{contract.id}",
+        {"contract_id": contract.id},
+    )
+    return contract
+
+
+def _lock_open_task(session: Session, task_id: int) -> Task:
+    task = session.scalar(select(Task).where(Task.id == task_id).with_for_update(of=Task))
+    if task is None:
+        raise NotFound("This task does not exist.")
     if task.status != TaskStatus.OPEN:
         raise Conflict(f"This task is {task.status.value}; it can no longer be hired for.")
+    return task
+
+
+def _contract_from(
+    session: Session, task: Task, proposal: Proposal, hours: int, fee_bps: int
+) -> Contract:
     if proposal.status != ProposalStatus.SUBMITTED:
         raise Conflict(f"This proposal is {proposal.status.value} and cannot be accepted.")
     price = price_for(hours, proposal.proposed_rate_cents, fee_bps, proposal.currency)
     contract = Contract(
         task_id=task.id,
-        owner_id=owner.id,
+        owner_id=task.owner_id,
         assistant_id=proposal.assistant_id,
         proposal_id=proposal.id,
         hours=hours,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..accounts.access import owner_required
+from ..accounts.access import assistant_required, owner_required
 from ..db import get_session
 from ..errors import NotFound
 from ..forms import has_errors
@@ -45,6 +45,16 @@ def hire(proposal_id: int):
     )
     status = 422 if has_errors(form) else 200
     return render_template("contracts/hire.html", form=form, proposal=proposal, price=price), status
+
+
+@bp.post("/tasks/<int:task_id>/accept-invitation")
+@assistant_required
+def accept_invitation(task_id: int):
+    session = get_session()
+    contract = services.accept_invitation(session, current_user, task_id, _fee_bps())
+    session.commit()
+    flash("You accepted. The owner has been asked to fund the contract.", "success")
+    return redirect(url_for("contracts.show", contract_id=contract.id))
 
 
 @bp.get("/contracts")

@@ -29,4 +29,7 @@ def load_cmd(seed: int, assistants: int, owners: int, tasks: int) -> None:
             f"Loaded {counts['owners']} owners, {counts['assistants']} assistants, "
             f"{counts['tasks']} tasks into {current_app.config['DATABASE_URL']}."
         )
-    click.echo(f"Log in as owner1@demo.delegate.test or assistant1@demo.delegate.test, password {DEMO_PASSWORD!r}.")
+    click.echo(
+        "Log in as owner1@demo.delegate.test or assistant1@demo.delegate.test, "
+        f"password {DEMO_PASSWORD!r}."
+    )

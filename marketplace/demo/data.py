@@ -42,7 +42,9 @@ def load_demo_data(
     rng = random.Random(seed)
     # One Argon2 hash shared by every demo account: hashing 360 passwords would take a minute.
     password_hash = hash_password(DEMO_PASSWORD)
-    owner_users = [_make_user(session, rng, Role.OWNER, i, password_hash) for i in range(1, owners + 1)]
+    owner_users = [
+        _make_user(session, rng, Role.OWNER, i, password_hash) for i in range(1, owners + 1)
+    ]
     for i in range(1, assistants + 1):
         user = _make_user(session, rng, Role.ASSISTANT, i, password_hash)
         save_profile(session, user, _profile(rng))
@@ -58,7 +60,9 @@ def load_demo_data(
     return {"owners": owners, "assistants": assistants, "tasks": tasks}
 
 
-def _make_user(session: Session, rng: random.Random, role: Role, n: int, password_hash: str) -> User:
+def _make_user(
+    session: Session, rng: random.Random, role: Role, n: int, password_hash: str
+) -> User:
     zones = catalog.OWNER_ZONES if role == Role.OWNER else catalog.ASSISTANT_ZONES
     user = User(
         email=f"{role.value}{n}@{DEMO_DOMAIN}",
@@ -118,7 +122,11 @@ def _task(rng: random.Random, zone: str) -> TaskInput:
     hourly = recurring or rng.random() < 0.4
     hours = rng.choice([3, 5, 8, 10, 15, 20, 30, 40])
     rate = rng.choice(range(1000, 6001, 250))
-    deadline = None if recurring or rng.random() < 0.4 else date.today() + timedelta(days=rng.randint(3, 60))
+    deadline = (
+        None
+        if recurring or rng.random() < 0.4
+        else date.today() + timedelta(days=rng.randint(3, 60))
+    )
     if "{biz}" not in title and rng.random() < 0.7:
         title += rng.choice([" for a {biz}", " for our {biz}", " ({biz})"])
     return TaskInput(
@@ -137,5 +145,3 @@ def _task(rng: random.Random, zone: str) -> TaskInput:
         overlap_hours=rng.choice([0, 0, 1, 2, 2, 3, 4]),
         deadline=deadline,
     )
-
-

@@ -47,8 +47,13 @@ def apply_to_task(
     except IntegrityError as exc:
         raise Conflict(ALREADY_APPLIED) from exc
     # Same transaction as the proposal: the owner's email cannot be lost or doubled.
-    notify(session, task.owner_id, Kind.NEW_PROPOSAL, f"proposal:{proposal.id}",
-           {"task_id": task.id, "proposal_id": proposal.id})
+    notify(
+        session,
+        task.owner_id,
+        Kind.NEW_PROPOSAL,
+        f"proposal:{proposal.id}",
+        {"task_id": task.id, "proposal_id": proposal.id},
+    )
     return proposal
 
 

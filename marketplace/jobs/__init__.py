@@ -79,7 +79,7 @@ def _dispatch_committed(session: Session, transaction) -> None:
 
 
 def backend(app: Flask) -> str:
-    """"rq" or "inline". An app under test runs inline unless JOBS_BACKEND says otherwise, so
+    """ "rq" or "inline". An app under test runs inline unless JOBS_BACKEND says otherwise, so
     a REDIS_URL in CI's environment does not send every test's jobs to a queue nobody reads."""
     chosen = app.config.get("JOBS_BACKEND")
     if chosen:

@@ -24,8 +24,9 @@ def rebuild_cmd() -> None:
     matcher = matcher_index(current_app).current(session)
     config = current_app.config
     tasks = list(session.scalars(select(Task).where(Task.status == TaskStatus.OPEN)))
-    ranked = matcher.rank_assistants_batch([to_matching_task(t) for t in tasks],
-                                           k=config["MATCHES_PER_TASK"])
+    ranked = matcher.rank_assistants_batch(
+        [to_matching_task(t) for t in tasks], k=config["MATCHES_PER_TASK"]
+    )
     for task, matches in zip(tasks, ranked, strict=True):
         store_task_matches(session, task, matches, config["MATCHES_PER_TASK"])
     assistants, _ = load_assistants(session)

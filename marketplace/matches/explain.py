@@ -74,10 +74,7 @@ def _overlap_line(explanation: dict, task: Task, profile: AssistantProfile, *, o
     if not hours or window is None:
         return "Working time: no shared working hours with the owner's office day"
     zones = (task.timezone, profile.timezone) if owner else (profile.timezone, task.timezone)
-    return (
-        f"Working time: {_hours(float(hours))} h a day in common, "
-        f"{_window_text(window, *zones)}"
-    )
+    return f"Working time: {_hours(float(hours))} h a day in common, {_window_text(window, *zones)}"
 
 
 def _rate_line(task: Task, profile: AssistantProfile, *, owner: bool) -> str:

@@ -33,28 +33,48 @@ RECONCILE_SECONDS = 300
 REFIT_FRACTION = 0.2
 
 _PROFILE_COLUMNS = (
-    AssistantProfile.user_id, AssistantProfile.headline, AssistantProfile.bio,
-    AssistantProfile.hourly_rate_cents, AssistantProfile.currency, AssistantProfile.timezone,
-    AssistantProfile.work_start, AssistantProfile.work_end, AssistantProfile.hours_per_week,
-    AssistantProfile.rating, AssistantProfile.review_count, AssistantProfile.updated_at,
+    AssistantProfile.user_id,
+    AssistantProfile.headline,
+    AssistantProfile.bio,
+    AssistantProfile.hourly_rate_cents,
+    AssistantProfile.currency,
+    AssistantProfile.timezone,
+    AssistantProfile.work_start,
+    AssistantProfile.work_end,
+    AssistantProfile.hours_per_week,
+    AssistantProfile.rating,
+    AssistantProfile.review_count,
+    AssistantProfile.updated_at,
 )
 
 
 def to_matching_assistant(row, skills: list[str]) -> matching.Assistant:
     return matching.Assistant(
-        id=row.user_id, headline=row.headline, bio=row.bio, skills=skills,
-        hourly_rate_cents=row.hourly_rate_cents, currency=row.currency, timezone=row.timezone,
-        work_start=row.work_start.strftime("%H:%M"), work_end=row.work_end.strftime("%H:%M"),
-        hours_per_week=row.hours_per_week, rating=row.rating, review_count=row.review_count,
+        id=row.user_id,
+        headline=row.headline,
+        bio=row.bio,
+        skills=skills,
+        hourly_rate_cents=row.hourly_rate_cents,
+        currency=row.currency,
+        timezone=row.timezone,
+        work_start=row.work_start.strftime("%H:%M"),
+        work_end=row.work_end.strftime("%H:%M"),
+        hours_per_week=row.hours_per_week,
+        rating=row.rating,
+        review_count=row.review_count,
     )
 
 
 def to_matching_task(task: Task, skills: list[str] | None = None) -> matching.Task:
     return matching.Task(
-        id=task.id, title=task.title, description=task.description,
+        id=task.id,
+        title=task.title,
+        description=task.description,
         skills=skills if skills is not None else [s.name for s in task.skills],
-        max_hourly_rate_cents=task_max_rate_cents(task), currency=task.currency,
-        timezone=task.timezone, overlap_hours=task.overlap_hours,
+        max_hourly_rate_cents=task_max_rate_cents(task),
+        currency=task.currency,
+        timezone=task.timezone,
+        overlap_hours=task.overlap_hours,
         hours_per_week=task.weekly_hours,
     )
 
@@ -90,8 +110,10 @@ def load_tasks(session: Session, ids=None) -> tuple[list, list[int], dict]:
     """(open tasks as matcher input, ids no longer open, updated_at stamps); all open tasks
     when `ids` is None."""
     query = select(Task)
-    query = query.where(Task.id.in_(ids)) if ids is not None else query.where(
-        Task.status == TaskStatus.OPEN
+    query = (
+        query.where(Task.id.in_(ids))
+        if ids is not None
+        else query.where(Task.status == TaskStatus.OPEN)
     )
     tasks = list(session.scalars(query))
     open_tasks = [t for t in tasks if t.status == TaskStatus.OPEN]
@@ -140,8 +162,13 @@ class MatcherIndex:
         (new vocabulary) is the better answer."""
         started = utcnow()
         since = self.watermark - WATERMARK_MARGIN
-        assistant_ids = _changed(session, AssistantProfile.user_id, AssistantProfile.updated_at,
-                                 since, self.seen_assistants)
+        assistant_ids = _changed(
+            session,
+            AssistantProfile.user_id,
+            AssistantProfile.updated_at,
+            since,
+            self.seen_assistants,
+        )
         task_ids = _changed(session, Task.id, Task.updated_at, since, self.seen_tasks)
         changed = self.changed_since_fit + len(assistant_ids) + len(task_ids)
         if changed > max(50, REFIT_FRACTION * self.fitted_size):

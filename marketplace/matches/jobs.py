@@ -62,4 +62,3 @@ def match_assistant(session: Session, user_id: int) -> int:
     for task in list(stale):
         rank_and_store_task(session, task)
     return len(kept)
-

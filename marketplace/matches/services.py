@@ -53,11 +53,15 @@ def _rows(pairs: list[tuple[int, int, matching.Match]], flag: str) -> list[dict]
     now = utcnow()
     return [
         {
-            "task_id": task_id, "assistant_id": assistant_id, "score": float(m.score),
-            "explanation": m.explanation, "matcher_version": MATCHER_VERSION,
+            "task_id": task_id,
+            "assistant_id": assistant_id,
+            "score": float(m.score),
+            "explanation": m.explanation,
+            "matcher_version": MATCHER_VERSION,
             "ranked_for_task": flag == "ranked_for_task",
             "ranked_for_assistant": flag == "ranked_for_assistant",
-            "created_at": now, "updated_at": now,
+            "created_at": now,
+            "updated_at": now,
         }
         for task_id, assistant_id, m in pairs
     ]
@@ -75,7 +79,10 @@ def _replace(session: Session, scope, keep_column, keep_ids, flag: str, rows) ->
         )
     )
     upsert(
-        session, Match, rows, keys=["task_id", "assistant_id"],
+        session,
+        Match,
+        rows,
+        keys=["task_id", "assistant_id"],
         update=["score", "explanation", "matcher_version", flag, "updated_at"],
     )
 
@@ -88,8 +95,14 @@ def store_task_matches(session: Session, task: Task, ranked: list[matching.Match
     )
     kept = [m for m in ranked if m.id in alive][:k]
     rows = _rows([(task.id, m.id, m) for m in kept], "ranked_for_task")
-    _replace(session, Match.task_id == task.id, Match.assistant_id, [m.id for m in kept],
-             "ranked_for_task", rows)
+    _replace(
+        session,
+        Match.task_id == task.id,
+        Match.assistant_id,
+        [m.id for m in kept],
+        "ranked_for_task",
+        rows,
+    )
     return kept
 
 
@@ -101,8 +114,14 @@ def store_assistant_matches(session: Session, assistant_id: int, ranked, k: int)
     )
     kept = [m for m in ranked if m.id in open_ids][:k]
     rows = _rows([(m.id, assistant_id, m) for m in kept], "ranked_for_assistant")
-    _replace(session, Match.assistant_id == assistant_id, Match.task_id, [m.id for m in kept],
-             "ranked_for_assistant", rows)
+    _replace(
+        session,
+        Match.assistant_id == assistant_id,
+        Match.task_id,
+        [m.id for m in kept],
+        "ranked_for_assistant",
+        rows,
+    )
     return kept
 
 
@@ -115,8 +134,9 @@ def notify_task_matches(session: Session, task: Task, kept: list[matching.Match]
             payload = {"task_id": task.id, "score": m.score, "explanation": m.explanation}
             notify(session, m.id, Kind.NEW_MATCH, f"task:{task.id}", payload, prefs=p)
     if kept:
-        notify(session, task.owner_id, Kind.RECOMMENDATIONS, f"task:{task.id}",
-               {"task_id": task.id})
+        notify(
+            session, task.owner_id, Kind.RECOMMENDATIONS, f"task:{task.id}", {"task_id": task.id}
+        )
 
 
 def _invited(session: Session, task_ids, assistant_ids) -> set[tuple[int, int]]:
@@ -126,6 +146,10 @@ def _invited(session: Session, task_ids, assistant_ids) -> set[tuple[int, int]]:
         )
     )
     return {(t, a) for t, a in rows}
+
+
+def is_invited(session: Session, task_id: int, assistant_id: int) -> bool:
+    return (task_id, assistant_id) in _invited(session, [task_id], [assistant_id])
 
 
 def recommended_for_task(session: Session, owner: User, task_id: int, limit: int = 10):
@@ -142,8 +166,13 @@ def recommended_for_task(session: Session, owner: User, task_id: int, limit: int
     ).all()
     invited = _invited(session, [task.id], [p.user_id for _, p in rows])
     return [
-        Recommendation(task, profile, match, explain(match.explanation, task, profile, owner=True),
-                       (task.id, profile.user_id) in invited)
+        Recommendation(
+            task,
+            profile,
+            match,
+            explain(match.explanation, task, profile, owner=True),
+            (task.id, profile.user_id) in invited,
+        )
         for match, profile in rows
     ]
 
@@ -164,8 +193,13 @@ def jobs_for_assistant(session: Session, assistant: User, limit: int = 20):
     )
     invited = _invited(session, [m.task_id for m in matches], [assistant.id])
     return [
-        Recommendation(m.task, profile, m, explain(m.explanation, m.task, profile, owner=False),
-                       (m.task_id, assistant.id) in invited)
+        Recommendation(
+            m.task,
+            profile,
+            m,
+            explain(m.explanation, m.task, profile, owner=False),
+            (m.task_id, assistant.id) in invited,
+        )
         for m in matches
     ]
 
@@ -183,6 +217,11 @@ def invite_assistant(session: Session, owner: User, task_id: int, assistant_id: 
             session.add(invitation)
     except IntegrityError as exc:
         raise Conflict(ALREADY_INVITED) from exc
-    notify(session, assistant_id, Kind.INVITATION, f"task:{task.id}",
-           {"task_id": task.id, "invitation_id": invitation.id})
+    notify(
+        session,
+        assistant_id,
+        Kind.INVITATION,
+        f"task:{task.id}",
+        {"task_id": task.id, "invitation_id": invitation.id},
+    )
     return invitation

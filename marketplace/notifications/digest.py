@@ -49,12 +49,17 @@ def send_daily_digests(session: Session, *, now: datetime | None = None) -> int:
             )
         )
         inserted = insert_ignoring_duplicates(
-            session, Notification,
+            session,
+            Notification,
             {
-                "user_id": user.id, "kind": Kind.DAILY_DIGEST.value,
+                "user_id": user.id,
+                "kind": Kind.DAILY_DIGEST.value,
                 "object_key": f"digest:{local.date().isoformat()}",
-                "channel": Channel.INSTANT.value, "status": Status.PENDING.value,
-                "payload": {"items": items}, "attempts": 0, "next_attempt_at": now,
+                "channel": Channel.INSTANT.value,
+                "status": Status.PENDING.value,
+                "payload": {"items": items},
+                "attempts": 0,
+                "next_attempt_at": now,
                 "created_at": now,
             },
         )

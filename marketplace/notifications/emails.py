@@ -45,7 +45,8 @@ def _new_match(session: Session, n: Notification) -> dict | None:
     if task is None or profile is None:
         return None
     return {
-        "task": task, "percent": percent(n.payload["score"]),
+        "task": task,
+        "percent": percent(n.payload["score"]),
         "lines": explain(n.payload["explanation"], task, profile, owner=False),
         "url": absolute_url("tasks.show", task_id=task.id),
         "summary": f"New job that matches you ({percent(n.payload['score'])}%): {task.title}",
@@ -66,12 +67,18 @@ def _recommendations(session: Session, n: Notification) -> dict | None:
     if not rows:
         return None
     top = [
-        {"name": p.user.display_name, "headline": p.headline, "percent": percent(m.score),
-         "lines": explain(m.explanation, task, p, owner=True)}
+        {
+            "name": p.user.display_name,
+            "headline": p.headline,
+            "percent": percent(m.score),
+            "lines": explain(m.explanation, task, p, owner=True),
+        }
         for m, p in rows
     ]
     return {
-        "task": task, "top": top, "url": absolute_url("tasks.show", task_id=task.id),
+        "task": task,
+        "top": top,
+        "url": absolute_url("tasks.show", task_id=task.id),
         "summary": f"Assistants recommended for your task: {task.title}",
         "lines": [f"{r['name']} ({r['percent']}%): {r['headline']}" for r in top],
     }
@@ -87,7 +94,9 @@ def _invitation(session: Session, n: Notification) -> dict | None:
     )
     lines = explain(match.explanation, task, profile, owner=False) if match else []
     return {
-        "task": task, "owner_name": task.owner.display_name, "lines": lines,
+        "task": task,
+        "owner_name": task.owner.display_name,
+        "lines": lines,
         "url": absolute_url("tasks.show", task_id=task.id),
         "apply_url": absolute_url("hiring.apply", task_id=task.id),
         "summary": f"{task.owner.display_name} invites you to apply: {task.title}",
@@ -99,7 +108,8 @@ def _new_proposal(session: Session, n: Notification) -> dict | None:
     if proposal is None or proposal.status != ProposalStatus.SUBMITTED:
         return None
     return {
-        "task": proposal.task, "proposal": proposal,
+        "task": proposal.task,
+        "proposal": proposal,
         "assistant_name": proposal.assistant.display_name,
         "url": absolute_url("hiring.for_task", task_id=proposal.task_id),
         "summary": f"New proposal from {proposal.assistant.display_name}: {proposal.task.title}",
@@ -127,11 +137,13 @@ def _contract(subject: str):
         if contract is None:
             return None
         return {
-            "contract": contract, "task": contract.task,
+            "contract": contract,
+            "task": contract.task,
             "is_owner": contract.owner_id == n.user_id,
             "url": absolute_url("contracts.show", contract_id=contract.id),
             "ledger_url": absolute_url("payments.ledger_page"),
-            "summary": subject.format(title=contract.task.title), "lines": [],
+            "summary": subject.format(title=contract.task.title),
+            "lines": [],
         }
 
     return context
@@ -146,6 +158,7 @@ CONTEXTS = {
     Kind.CONTRACT_FUNDED: _contract("Contract funded: {title}"),
     Kind.PAYMENT_SENT: _contract("You have been paid for {title}"),
     Kind.REFUND_ISSUED: _contract("Your refund for {title}"),
+    Kind.INVITATION_ACCEPTED: _contract("Invitation accepted: {title}"),
 }
 
 
@@ -165,7 +178,8 @@ def build_message(session: Session, n: Notification) -> EmailMessage | None:
         "notifications.unsubscribe", token=unsubscribe_token(config["SECRET_KEY"], n.user_id)
     )
     context.update(
-        user=n.user, unsubscribe_url=unsubscribe,
+        user=n.user,
+        unsubscribe_url=unsubscribe,
         preferences_url=absolute_url("notifications.preferences"),
     )
     folder = f"email/{n.kind.value}"

@@ -9,11 +9,13 @@ from wtforms.validators import InputRequired, NumberRange
 from ..forms import choices
 from .models import Frequency
 
-FREQUENCY_CHOICES = choices([
-    (Frequency.INSTANT.value, "Right away"),
-    (Frequency.DAILY.value, "One daily digest"),
-    (Frequency.OFF.value, "No email"),
-])
+FREQUENCY_CHOICES = choices(
+    [
+        (Frequency.INSTANT.value, "Right away"),
+        (Frequency.DAILY.value, "One daily digest"),
+        (Frequency.OFF.value, "No email"),
+    ]
+)
 
 
 class PreferencesForm(FlaskForm):

@@ -27,6 +27,7 @@ class Kind(StrEnum):
     CONTRACT_FUNDED = "contract_funded"  # to both parties: the money is held, work can start
     PAYMENT_SENT = "payment_sent"  # to the assistant: their share was transferred
     REFUND_ISSUED = "refund_issued"  # to the owner: their payment came back
+    INVITATION_ACCEPTED = "invitation_accepted"  # to the owner: fund the contract to start
 
 
 class Channel(StrEnum):

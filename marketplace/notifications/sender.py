@@ -73,8 +73,16 @@ class LocalBackend:
         html = msg.get_body(("html",)).get_content()
         headers = {k: str(v) for k, v in msg.items()}
         # Same transaction as marking the row sent: exactly once, by construction.
-        session.add(LocalEmail(notification_id=n.id, recipient=msg["To"], subject=msg["Subject"],
-                               headers=headers, text_body=text, html_body=html))
+        session.add(
+            LocalEmail(
+                notification_id=n.id,
+                recipient=msg["To"],
+                subject=msg["Subject"],
+                headers=headers,
+                text_body=text,
+                html_body=html,
+            )
+        )
 
     def close(self) -> None:
         pass
@@ -118,8 +126,9 @@ def _record_failure(n: Notification, error: str, now: datetime, config: dict) ->
     n.locked_until = None
     if n.attempts >= config["NOTIFICATION_MAX_ATTEMPTS"]:
         n.status = Status.FAILED
-        current_app.logger.error("Notification %s failed for good after %s attempts: %s",
-                                 n.id, n.attempts, error)
+        current_app.logger.error(
+            "Notification %s failed for good after %s attempts: %s", n.id, n.attempts, error
+        )
     else:
         n.next_attempt_at = now + backoff(n.attempts, config["NOTIFICATION_RETRY_SECONDS"])
 

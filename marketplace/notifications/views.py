@@ -28,7 +28,9 @@ def preferences():
         form.min_match_percent.data = round(prefs.min_match_score * 100)
     if form.validate_on_submit():
         services.save_preferences(
-            session, current_user, Frequency(form.frequency.data),
+            session,
+            current_user,
+            Frequency(form.frequency.data),
             form.min_match_percent.data / 100,
         )
         session.commit()

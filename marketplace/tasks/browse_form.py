@@ -16,11 +16,17 @@ class JobFilterForm(FlaskForm):
 
     q = StringField("Search", validators=[Optional(), Length(max=200)])
     skill = StringField("Skill", validators=[Optional(), Length(max=64)])
-    category = SelectField("Category", choices=choices([("", "Any category"), *CATEGORY_PAIRS]), default="")
+    category = SelectField(
+        "Category", choices=choices([("", "Any category"), *CATEGORY_PAIRS]), default=""
+    )
     engagement = SelectField(
         "Kind of work",
         choices=choices(
-            [("", "Any"), (Engagement.ONE_OFF.value, "One-off"), (Engagement.RECURRING.value, "Recurring")]
+            [
+                ("", "Any"),
+                (Engagement.ONE_OFF.value, "One-off"),
+                (Engagement.RECURRING.value, "Recurring"),
+            ]
         ),
         default="",
     )

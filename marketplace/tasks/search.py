@@ -105,7 +105,9 @@ def search_jobs(session: Session, q: JobQuery) -> JobPage:
     if q.min_rate_cents is not None:
         stmt = stmt.where(effective_rate_cents >= q.min_rate_cents)
     if q.min_budget_cents is not None:
-        stmt = stmt.where(Task.budget_type == BudgetType.FIXED, Task.budget_cents >= q.min_budget_cents)
+        stmt = stmt.where(
+            Task.budget_type == BudgetType.FIXED, Task.budget_cents >= q.min_budget_cents
+        )
     if q.max_weekly_hours is not None:
         stmt = stmt.where(weekly_hours <= q.max_weekly_hours)
 

@@ -1,4 +1,5 @@
-"""Notification kinds for money: contract funded, payment sent, refund issued.
+"""Notification kinds for hiring and money: invitation accepted, contract funded, payment sent,
+refund issued.
 
 Revision ID: 0004
 Revises: 0003
@@ -16,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 OLD = ["new_match", "recommendations", "invitation", "new_proposal", "daily_digest"]
-NEW = [*OLD, "contract_funded", "payment_sent", "refund_issued"]
+NEW = [*OLD, "contract_funded", "payment_sent", "refund_issued", "invitation_accepted"]
 
 
 def _replace_check(kinds: list[str]) -> None:

@@ -60,7 +60,9 @@ def test_signup_rejects_bad_input_and_stores_nothing(client, db_session):
         response = client.post("/signup", {**SIGNUP, **change})
         assert response.status_code in (413, 422), change
     assert count_users(db_session) == 0
-    page = client.post("/signup", {**SIGNUP, "timezone": "Mars/Olympus_Mons"}).get_data(as_text=True)
+    page = client.post("/signup", {**SIGNUP, "timezone": "Mars/Olympus_Mons"}).get_data(
+        as_text=True
+    )
     assert "Choose a time zone from the list" in page
 
 
@@ -75,8 +77,12 @@ def test_login_with_any_case_of_email(client, db_session):
 
 def test_login_errors_do_not_reveal_which_emails_exist(client, db_session):
     make_owner(db_session, email="known@example.com")
-    wrong_password = client.post("/login", {"email": "known@example.com", "password": "nope nope nope"})
-    unknown_email = client.post("/login", {"email": "ghost@example.com", "password": "nope nope nope"})
+    wrong_password = client.post(
+        "/login", {"email": "known@example.com", "password": "nope nope nope"}
+    )
+    unknown_email = client.post(
+        "/login", {"email": "ghost@example.com", "password": "nope nope nope"}
+    )
     assert wrong_password.status_code == unknown_email.status_code == 422
     # The CSRF token is signed with a timestamp; everything else must be identical.
     token = re.compile(r'name="csrf_token" type="hidden" value="[^"]+"')
@@ -100,7 +106,10 @@ def test_logout_needs_a_post_with_csrf_and_ends_the_session(client, db_session):
 
 def test_login_redirects_only_to_local_pages(client, db_session):
     make_owner(db_session, email="next@example.com")
-    evil = client.post("/login?next=https://evil.example/steal", {"email": "next@example.com", "password": PASSWORD})
+    evil = client.post(
+        "/login?next=https://evil.example/steal",
+        {"email": "next@example.com", "password": PASSWORD},
+    )
     assert evil.location.endswith("/dashboard")
     client.logout()
     local = client.post("/login?next=/jobs", {"email": "next@example.com", "password": PASSWORD})
@@ -114,7 +123,9 @@ def test_login_is_rate_limited(app, client, db_session):
     limiter.reset()
     try:
         statuses = [
-            client.post("/login", {"email": "x@example.com", "password": "wrong password"}).status_code
+            client.post(
+                "/login", {"email": "x@example.com", "password": "wrong password"}
+            ).status_code
             for _ in range(12)
         ]
     finally:

@@ -18,7 +18,9 @@ def live_server_config(smtp_server):  # noqa: F811
 
 
 def test_owner_invites_a_recommended_assistant_who_gets_the_job_and_the_email(
-    live_server, new_page, mailbox  # noqa: F811
+    live_server,
+    new_page,
+    mailbox,  # noqa: F811
 ):
     va = new_page()
     sign_up(va, live_server, role="assistant", name="Joy Santos", email="joy@va.example")

@@ -20,7 +20,9 @@ def test_assistant_applies_and_owner_reads_the_proposal(client, other_client, db
     client.login_as(va)
     form = client.get(f"/tasks/{task.id}/apply").get_data(as_text=True)
     assert 'value="25"' in form  # proposed rate defaults to the profile's rate
-    response = client.post(f"/tasks/{task.id}/apply", {"cover_note": NOTE, "proposed_rate": "27.50"})
+    response = client.post(
+        f"/tasks/{task.id}/apply", {"cover_note": NOTE, "proposed_rate": "27.50"}
+    )
     assert response.status_code == 302
     mine = client.get("/proposals").get_data(as_text=True)
     assert "Monthly bookkeeping in QuickBooks" in mine and "$27.50/h" in mine
@@ -57,7 +59,12 @@ def test_no_applications_to_closed_tasks(client, db_session):
 def test_only_assistants_apply(client, db_session):
     task = make_task(db_session, make_owner(db_session))
     client.login_as(make_owner(db_session))
-    assert client.post(f"/tasks/{task.id}/apply", {"cover_note": NOTE, "proposed_rate": "25"}).status_code == 403
+    assert (
+        client.post(
+            f"/tasks/{task.id}/apply", {"cover_note": NOTE, "proposed_rate": "25"}
+        ).status_code
+        == 403
+    )
     assert count_proposals(db_session) == 0
 
 
@@ -81,7 +88,10 @@ def test_bad_proposals_are_explained(client, db_session):
         response = client.post(f"/tasks/{task.id}/apply", data)
         assert response.status_code == 422
         assert message in response.get_data(as_text=True)
-    assert client.post("/tasks/424242/apply", {"cover_note": NOTE, "proposed_rate": "25"}).status_code == 404
+    assert (
+        client.post("/tasks/424242/apply", {"cover_note": NOTE, "proposed_rate": "25"}).status_code
+        == 404
+    )
     assert count_proposals(db_session) == 0
 
 

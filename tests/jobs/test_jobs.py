@@ -136,8 +136,13 @@ def test_rq_job_that_keeps_failing_is_kept_as_failed_not_dropped(rq_app, db_sess
 def test_posting_a_task_matches_and_mails_through_redis_and_a_worker(
     rq_app, smtp_app, client, db_session, mailbox
 ):
-    va = make_assistant(db_session, email="joy@va.example", skills=["Gmail", "inbox management"],
-                        headline="Inbox manager for founders", timezone="America/Bogota")
+    va = make_assistant(
+        db_session,
+        email="joy@va.example",
+        skills=["Gmail", "inbox management"],
+        headline="Inbox manager for founders",
+        timezone="America/Bogota",
+    )
     owner = make_owner(db_session)
     client.login_as(owner)
     response = client.post("/tasks/new", task_form())

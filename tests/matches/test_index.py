@@ -8,15 +8,23 @@ from tests.factories import make_assistant, make_owner, make_task, profile_input
 
 def test_changed_profiles_and_tasks_are_upserted_without_a_refit(app, db_session):
     owner = make_owner(db_session)
-    task = make_task(db_session, owner, title="Design a logo in Canva", skills=["Canva"],
-                     description="A logo for a bakery, designed in Canva.")
+    task = make_task(
+        db_session,
+        owner,
+        title="Design a logo in Canva",
+        skills=["Canva"],
+        description="A logo for a bakery, designed in Canva.",
+    )
     va = make_assistant(db_session)  # a bookkeeper
     index = MatcherIndex()
     index.current(db_session)
     fitted = index.matcher
 
-    save_profile(db_session, va, profile_input(headline="Logo designer", skills=["Canva"],
-                                               bio="I design logos in Canva."))
+    save_profile(
+        db_session,
+        va,
+        profile_input(headline="Logo designer", skills=["Canva"], bio="I design logos in Canva."),
+    )
     db_session.flush()
     index.current(db_session)
     assert index.matcher is fitted  # caught up, not refitted

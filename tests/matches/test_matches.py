@@ -36,15 +36,18 @@ def count(session, model, *where):
 
 def test_posting_a_task_stores_ranked_matches_the_owner_sees_with_reasons(client, db_session):
     owner, joy, other, task_id = scene(client, db_session)
-    matches = list(db_session.scalars(select(Match).where(Match.task_id == task_id)
-                                      .order_by(Match.score.desc())))
+    matches = list(
+        db_session.scalars(
+            select(Match).where(Match.task_id == task_id).order_by(Match.score.desc())
+        )
+    )
     assert matches[0].assistant_id == joy.id
     assert matches[0].matcher_version and 0 < matches[0].score <= 1
     assert matches[0].explanation["matched_skills"]  # normalised: Gmail -> "email management"
 
     page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "Recommended assistants" in page
-    section = page[page.index("Recommended assistants"):]
+    section = page[page.index("Recommended assistants") :]
     if "Bo Books" in section:
         assert section.index("Joy Santos") < section.index("Bo Books")
     assert "% match" in section
@@ -72,8 +75,13 @@ def test_jobs_for_you_lists_the_task_with_the_assistants_own_reasons(
 
 def test_saving_a_profile_ranks_open_tasks_for_that_assistant(client, other_client, db_session):
     owner = make_owner(db_session)
-    task = make_task(db_session, owner, title="Sort my Gmail inbox", skills=["Gmail"],
-                     description="Triage my Gmail inbox every morning.")
+    task = make_task(
+        db_session,
+        owner,
+        title="Sort my Gmail inbox",
+        skills=["Gmail"],
+        description="Triage my Gmail inbox every morning.",
+    )
     va = make_assistant(db_session, profile=False)
     other_client.login_as(va)
     assert "Fill in" in other_client.get("/jobs/for-you").get_data(as_text=True)

@@ -61,8 +61,13 @@ def test_new_proposal_email_arrives_with_both_bodies_and_unsubscribe_headers(
 def test_a_second_trigger_for_the_same_object_is_a_no_op(app, db_session):
     with app.app_context():
         owner, task, va, proposal = proposal_scene(db_session)
-        again = notify(db_session, owner.id, Kind.NEW_PROPOSAL, f"proposal:{proposal.id}",
-                       {"task_id": task.id, "proposal_id": proposal.id})
+        again = notify(
+            db_session,
+            owner.id,
+            Kind.NEW_PROPOSAL,
+            f"proposal:{proposal.id}",
+            {"task_id": task.id, "proposal_id": proposal.id},
+        )
     assert again is False
     assert len(rows(db_session, user_id=owner.id)) == 1
 
@@ -205,4 +210,3 @@ def test_closed_task_news_is_skipped_not_sent(app, smtp_app, smtp_server, db_ses
         report = send_due(db_session, now=utcnow() + timedelta(hours=1))
     assert report.skipped == 1  # recommendations for a closed task
     assert [m["Subject"].startswith("New proposal") for m in mailbox.messages] == [True]
-

@@ -242,3 +242,43 @@ def test_strangers_cannot_touch_a_contract(client, other_client, db_session, str
     other_client.login_as(assistant)  # a party, but not the owner
     assert other_client.post(f"/contracts/{contract_id}/cancel").status_code == 403
     assert other_client.post(f"/contracts/{contract_id}/checkout").status_code == 403
+
+
+def test_invited_assistant_accepts_and_the_owner_funds(
+    client, other_client, db_session, stripe_relay, smtp_app, mailbox
+):
+    from marketplace.matches.models import Invitation
+    from tests.factories import make_assistant, make_owner, make_task
+
+    owner = make_owner(db_session)
+    task = make_task(db_session, owner, title="Inbox zero every morning")
+    assistant = make_assistant(db_session, hourly_rate_cents=2200)
+    stranger = make_assistant(db_session)
+    db_session.add(Invitation(task_id=task.id, assistant_id=assistant.id))
+    db_session.flush()
+
+    other_client.login_as(stranger)  # not invited: nothing to accept
+    assert other_client.post(f"/tasks/{task.id}/accept-invitation").status_code == 404
+    other_client.login_as(assistant)
+    page = other_client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Accept at $22/h for 10 h" in page
+    response = other_client.post(f"/tasks/{task.id}/accept-invitation")
+    assert response.status_code == 302
+    contract_id = int(response.location.rsplit("/", 1)[1])
+    c = contract(db_session, contract_id)
+    assert (c.rate_cents, c.hours, c.total_cents, c.status) == (
+        2200,
+        10,
+        22000,
+        ContractStatus.AWAITING_FUNDING,
+    )
+    assert db_session.get(Task, task.id).status == TaskStatus.HIRED
+    assert other_client.post(f"/tasks/{task.id}/accept-invitation").status_code == 409  # once
+    assert [m["Subject"] for m in mailbox.to(owner.email)][-1].endswith(
+        'accepted your invitation for "Inbox zero every morning"'
+    )
+
+    client.login_as(owner)
+    stripe_relay.pay(checkout_url(client, contract_id))
+    stripe_relay.deliver(client)
+    assert contract(db_session, contract_id).status == ContractStatus.FUNDED

@@ -8,24 +8,48 @@ from tests.factories import make_assistant, make_owner, make_task
 
 
 def titles(response) -> list[str]:
-    return re.findall(r'<a class="title" href="/tasks/\d+">([^<]+)</a>', response.get_data(as_text=True))
+    return re.findall(
+        r'<a class="title" href="/tasks/\d+">([^<]+)</a>', response.get_data(as_text=True)
+    )
 
 
 def seed_jobs(session):
     owner = make_owner(session)
-    make_task(session, owner, title="Bookkeeper for a bakery",
-              description="Reconcile accounts in QuickBooks each month.", budget_cents=40000)
-    make_task(session, owner, title="Instagram posts for a yoga studio",
-              description="Schedule posts and reply to comments.", skills=["Instagram", "Canva"],
-              category=Category.SOCIAL_MEDIA, engagement=Engagement.RECURRING, estimated_hours=None,
-              hours_per_week=5, budget_type=BudgetType.HOURLY, budget_cents=None,
-              max_hourly_rate_cents=1500)
-    make_task(session, owner, title="Inbox triage",
-              description="Answer customer emails, keep the books of replies tidy.",
-              skills=["Gmail"], category=Category.INBOX_CALENDAR, estimated_hours=40,
-              budget_cents=60000, deadline=date.today() + timedelta(days=3))
+    make_task(
+        session,
+        owner,
+        title="Bookkeeper for a bakery",
+        description="Reconcile accounts in QuickBooks each month.",
+        budget_cents=40000,
+    )
+    make_task(
+        session,
+        owner,
+        title="Instagram posts for a yoga studio",
+        description="Schedule posts and reply to comments.",
+        skills=["Instagram", "Canva"],
+        category=Category.SOCIAL_MEDIA,
+        engagement=Engagement.RECURRING,
+        estimated_hours=None,
+        hours_per_week=5,
+        budget_type=BudgetType.HOURLY,
+        budget_cents=None,
+        max_hourly_rate_cents=1500,
+    )
+    make_task(
+        session,
+        owner,
+        title="Inbox triage",
+        description="Answer customer emails, keep the books of replies tidy.",
+        skills=["Gmail"],
+        category=Category.INBOX_CALENDAR,
+        estimated_hours=40,
+        budget_cents=60000,
+        deadline=date.today() + timedelta(days=3),
+    )
     closed = make_task(session, owner, title="Old bookkeeping job", description="Books.")
     from marketplace.tasks.services import close_task
+
     close_task(session, owner, closed.id)
     return owner
 
@@ -52,7 +76,16 @@ def test_closed_tasks_never_appear(client, db_session):
 def test_search_input_cannot_break_the_query(client, db_session):
     seed_jobs(db_session)
     client.login_as(make_assistant(db_session))
-    for q in ['"', "NEAR(", "a AND OR NOT", "'; DROP TABLE tasks; --", "*", "ü∂ƒ", "x" * 5000, "title:bakery"]:
+    for q in [
+        '"',
+        "NEAR(",
+        "a AND OR NOT",
+        "'; DROP TABLE tasks; --",
+        "*",
+        "ü∂ƒ",
+        "x" * 5000,
+        "title:bakery",
+    ]:
         response = client.get("/jobs", query_string={"q": q})
         assert response.status_code in (200, 400), q
     assert len(titles(client.get("/jobs"))) == 3
@@ -61,14 +94,18 @@ def test_search_input_cannot_break_the_query(client, db_session):
 def test_filters(client, db_session):
     seed_jobs(db_session)
     client.login_as(make_assistant(db_session))
-    assert titles(client.get("/jobs?category=social_media")) == ["Instagram posts for a yoga studio"]
+    assert titles(client.get("/jobs?category=social_media")) == [
+        "Instagram posts for a yoga studio"
+    ]
     assert titles(client.get("/jobs?engagement=recurring")) == ["Instagram posts for a yoga studio"]
     assert titles(client.get("/jobs?skill=%20quickbooks")) == ["Bookkeeper for a bakery"]
     # pay per hour: bakery 400/10 = $40/h, inbox 600/40 = $15/h, instagram up to $15/h
     assert titles(client.get("/jobs?min_rate=20")) == ["Bookkeeper for a bakery"]
     assert titles(client.get("/jobs?min_budget=500")) == ["Inbox triage"]
     assert sorted(titles(client.get("/jobs?max_hours=10"))) == [
-        "Bookkeeper for a bakery", "Instagram posts for a yoga studio"]
+        "Bookkeeper for a bakery",
+        "Instagram posts for a yoga studio",
+    ]
 
 
 def test_sorting(client, db_session):
@@ -83,8 +120,12 @@ def test_sorting(client, db_session):
 def test_relevance_sort_puts_the_closest_match_first(client, db_session):
     owner = make_owner(db_session)
     make_task(db_session, owner, title="Spreadsheet help", description="Some invoices to type up.")
-    make_task(db_session, owner, title="Invoice chasing",
-              description="Send invoices, chase unpaid invoices, record invoice payments.")
+    make_task(
+        db_session,
+        owner,
+        title="Invoice chasing",
+        description="Send invoices, chase unpaid invoices, record invoice payments.",
+    )
     make_task(db_session, owner, title="Newsletter", description="Write a newsletter.")
     client.login_as(make_assistant(db_session))
     ranked = titles(client.get("/jobs?q=invoices&sort=relevance"))
@@ -109,7 +150,9 @@ def test_bad_filters_are_explained_with_400(client, db_session):
 def test_pagination(client, db_session):
     owner = make_owner(db_session)
     for i in range(45):
-        make_task(db_session, owner, title=f"Data entry batch {i:02d}", description="Type receipts.")
+        make_task(
+            db_session, owner, title=f"Data entry batch {i:02d}", description="Type receipts."
+        )
     client.login_as(make_assistant(db_session))
     first = client.get("/jobs")
     assert len(titles(first)) == 20
