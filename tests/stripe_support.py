@@ -27,6 +27,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def http(method: str, url: str, data: dict | None = None, json_body=None):
+    """(status, headers, body) of one request, without following redirects."""
     body, headers = None, {}
     if data is not None:
         body = urllib.parse.urlencode(data).encode()

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_journey import sign_up
+from tests.browser.steps import post_bakery_task, save_profile, sign_up
 from tests.notifications.mailbox import mailbox, smtp_server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -24,30 +24,19 @@ def test_owner_invites_a_recommended_assistant_who_gets_the_job_and_the_email(
 ):
     va = new_page()
     sign_up(va, live_server, role="assistant", name="Joy Santos", email="joy@va.example")
-    expect(va).to_have_url(re.compile(r"/profile$"))
-    va.fill("#headline", "QuickBooks bookkeeper for small shops")
-    va.fill("#bio", "Seven years of reconciling bank feeds in QuickBooks for bakeries and cafés.")
-    va.fill("#skills", "QuickBooks, bookkeeping, Xero")
-    va.fill("#hourly_rate", "25")
-    va.fill("#work_start", "20:00")  # Manila evenings overlap New York mornings
-    va.fill("#work_end", "04:00")
-    va.fill("#hours_per_week", "25")
-    va.click("button:has-text('Save profile')")
-    expect(va.get_by_text("Your profile is saved.")).to_be_visible()
+    # Manila evenings overlap New York mornings.
+    save_profile(
+        va,
+        skills="QuickBooks, bookkeeping, Xero",
+        rate="25",
+        start="20:00",
+        end="04:00",
+        bio="Seven years of reconciling bank feeds in QuickBooks for bakeries and cafés.",
+    )
 
     owner = new_page()
     sign_up(owner, live_server, role="owner", name="Dana Baker", email="dana@bakery.example")
-    owner.fill("#title", "Reconcile our QuickBooks every month")
-    owner.fill("#description", "We are a two-shop bakery. Reconcile bank feeds and send a P&L.")
-    owner.fill("#skills", "QuickBooks, bookkeeping")
-    owner.select_option("#category", "bookkeeping")
-    owner.check("input[name=engagement][value=one_off]")
-    owner.fill("#estimated_hours", "8")
-    owner.check("input[name=budget_type][value=fixed]")
-    owner.fill("#budget", "240")
-    owner.fill("#overlap_hours", "2")
-    owner.click("button:has-text('Post task')")
-    expect(owner.get_by_text("Your task is posted.")).to_be_visible()
+    post_bakery_task(owner, overlap_hours="2")
 
     recommended = owner.locator("#recommended")
     expect(recommended.locator("h2")).to_have_text("Recommended assistants")

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 from devtools.stripe_emulator import run_in_thread
 from marketplace.db import get_session
 from marketplace.hiring.services import apply_to_task
-from tests.factories import PASSWORD, make_assistant, make_owner, make_task
+from tests.browser.steps import log_in
+from tests.factories import make_assistant, make_owner, make_task
 from tests.stripe_support import API_KEY, SECRET, http
 
 pytestmark = pytest.mark.browser
@@ -30,13 +31,6 @@ def live_server_config(stripe_for_browser):
         "STRIPE_WEBHOOK_SECRET": SECRET,
         "STRIPE_API_BASE": stripe_for_browser.base_url,
     }
-
-
-def log_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Log in')")
 
 
 def wait_for_status(page, text):

@@ -4,14 +4,12 @@ this folder on sys.path because it has no __init__.py)."""
 from __future__ import annotations
 
 import http.server
-import json
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import stripe
+
+from tests.stripe_support import http as request  # noqa: F401 (used by the tests)
 
 SECRET = "whsec_test_delegate_emulator"
 FAST_RETRIES = [0.2, 0.4, 0.8, 1.6]
@@ -81,28 +79,6 @@ class WebhookSink:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def request(method: str, url: str, data: dict | None = None, json_body=None):
-    """(status, headers, body) without following redirects."""
-    body, headers = None, {}
-    if data is not None:
-        body = urllib.parse.urlencode(data).encode()
-    if json_body is not None:
-        body, headers = json.dumps(json_body).encode(), {"Content-Type": "application/json"}
-    req = urllib.request.Request(url, data=body, method=method, headers=headers)
-    opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        with opener.open(req, timeout=10) as resp:
-            return resp.status, resp.headers, resp.read().decode()
-    except urllib.error.HTTPError as err:
-        with err:
-            return err.code, err.headers, err.read().decode()
 
 
 def card_form(
