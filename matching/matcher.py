@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
+import gc
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from .explain import lazy_matches
 from .index import Side, skill_set, text_fields, tz_key
 from .models import Assistant, Match, Task
-from .scoring import FACTORS, MatcherConfig, reputation, score_pairs
-from .skills import SkillSpace, explain_skills
-from .text import TextModel, matched_terms, postings_scores, prf_expand
+from .scoring import MatcherConfig, score_pairs
+from .skills import SkillSpace
+from .text import TextModel, postings_scores, prf_expand
 from .timezones import intervals
 
 try:  # optional accelerator; the plain scipy path gives the same candidates
@@ -245,37 +246,8 @@ class Matcher:
             cut = score[ok][part].min()
             ok = ok[score[ok] >= cut]  # keep ties at the cut so row order decides them
         best = ok[np.lexsort((rows[ok], -score[ok]))][:k]
-        return [
-            self._explain(query, side, int(rows[i]), q2, values, active, contrib, ov, idx=int(i))
-            for i in best
-        ]
-
-    def _explain(self, query, side, row, q2, values, active, contrib, ov, idx) -> Match:
-        item = side.items[row]
-        task, asst = (query, item) if isinstance(query, Task) else (item, query)
-        c = {f: float(contrib[f][idx]) for f in FACTORS}
-        score = min(1.0, max(0.0, math.fsum(c.values())))
-        matched, near = explain_skills(skill_set(task), skill_set(asst))
-        rep, bayes, bonus = reputation(
-            np.array([_f(asst.rating)]), np.array([_f(asst.review_count)]), self.prior, self.config
-        )
-        o = float(ov[idx]) if np.ndim(ov) else float(ov)
-        explanation = {
-            "contributions": c,
-            "factor_values": {f: float(values[f][idx]) for f in FACTORS if active[f][idx]},
-            "matched_skills": matched,
-            "related_skills": near,
-            "matched_terms": matched_terms(q2, side.text[row], self.text),
-            "overlap_hours": None if math.isnan(o) else round(o, 2),
-            "rate_fit": float(values["rate"][idx]) if active["rate"][idx] else None,
-            "hourly_rate_cents": asst.hourly_rate_cents,
-            "hours_per_week": asst.hours_per_week,
-            "reputation": {
-                "rating": asst.rating, "review_count": asst.review_count,
-                "bayesian": float(bayes[0]), "cold_start_bonus": float(bonus[0]),
-            },
-        }
-        return Match(id=item.id, score=score, explanation=explanation)
+        return lazy_matches(self, side, q2, [query], np.zeros(len(best), dtype=np.int64),
+                            rows[best], score, contrib, values, active, ov, best)
 
     # -- batch ------------------------------------------------------------------------------
     def rank_assistants_batch(self, tasks: Sequence[Task], k: int = 10) -> list[list[Match]]:
@@ -305,8 +277,16 @@ class Matcher:
 
         out: list[list[Match]] = []
         step = 512
-        for i in range(0, len(queries), step):
-            out.extend(rank_chunk(self, queries[i : i + step], side, k, pool))
+        # thousands of small acyclic objects per chunk would trigger full cyclic-GC passes
+        # over the whole index (1M items at 1M); refcounting frees everything made here
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for i in range(0, len(queries), step):
+                out.extend(rank_chunk(self, queries[i : i + step], side, k, pool))
+        finally:
+            if was_enabled:
+                gc.enable()
         return out
 
     # -- persistence ------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -66,12 +67,53 @@ class Task:
 
 @dataclass(frozen=True)
 class Match:
+    """One ranked item. `explanation` is a plain dict; the matcher may build it on first
+    access (`Match.lazy`), which keeps batch ranking cheap when only some explanations are
+    read. Equality, repr, pickling and `dataclasses.asdict` all see the built dict."""
+
     id: Id
     score: float
     explanation: dict = field(default_factory=dict)
 
+    @classmethod
+    def lazy(cls, id: Id, score: float, build: Callable[[], dict]) -> Match:
+        """A match whose explanation is `build()`, called once, when first read."""
+        return cls(id, score, _Pending(build))  # type: ignore[arg-type]
+
     def to_dict(self) -> dict:
         return {"id": self.id, "score": self.score, "explanation": self.explanation}
+
+    def __getstate__(self) -> dict:
+        return {"id": self.id, "score": self.score, "_explanation": self.explanation}
+
+
+class _Pending:
+    """An explanation not built yet: `build(*args)` makes it."""
+
+    __slots__ = ("build", "args")
+
+    def __init__(self, build: Callable[..., dict], *args: Any):
+        self.build, self.args = build, args
+
+    def __call__(self) -> dict:
+        return self.build(*self.args)
+
+
+def _get_explanation(self: Match) -> dict:
+    value = self.__dict__["_explanation"]
+    if type(value) is _Pending:
+        value = value()
+        self.__dict__["_explanation"] = value  # idempotent: a race only builds it twice
+    return value
+
+
+def _set_explanation(self: Match, value: Any) -> None:
+    self.__dict__["_explanation"] = value
+
+
+# installed after the dataclass machinery has generated __init__/__eq__/__repr__, which all
+# read and write the field through the attribute and so through this property
+Match.explanation = property(_get_explanation, _set_explanation)  # type: ignore[assignment]
 
 
 def _fail(obj: Any, kind: str, name: str, problem: str) -> None:

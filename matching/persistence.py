@@ -21,7 +21,7 @@ from .scoring import MatcherConfig
 from .text import TextModel
 
 FORMAT_VERSION = 1
-MATCHER_VERSION = "1.0.0"
+MATCHER_VERSION = "1.1.0"
 
 
 class IncompatibleIndexError(Exception):

@@ -61,6 +61,7 @@ for _alias, _canon in sorted(ALIASES.items()):
     if _k:
         _PHRASES.setdefault(_k, _canon)
 _MAX_PHRASE = max(len(k) for k in _PHRASES)
+_FIRST = frozenset(k[0] for k in _PHRASES)  # most words start no phrase: skip them at once
 
 
 def concept_token(canon: str, rel: bool = False) -> str:
@@ -71,6 +72,9 @@ def concepts_in(stems: Sequence[str]) -> list[str]:
     found: list[str] = []
     i = 0
     while i < len(stems):
+        if stems[i] not in _FIRST:
+            i += 1
+            continue
         for n in range(min(_MAX_PHRASE, len(stems) - i), 0, -1):
             canon = _PHRASES.get(tuple(stems[i : i + n]))
             if canon is not None:
@@ -95,7 +99,7 @@ def analyse(text: str) -> list[str]:
 class TextModel:
     """Fitted once on a corpus; new items are transformed with the frozen vocabulary and IDF."""
 
-    def __init__(self, field_weights: Sequence[float] = (1.0, 1.0, 0.6), min_df: int = 1):
+    def __init__(self, field_weights: Sequence[float] = (1.0, 0.7, 0.8), min_df: int = 1):
         self.field_weights = tuple(float(w) for w in field_weights)
         self.min_df = min_df
         self.vectorizer: TfidfVectorizer | None = None
@@ -142,12 +146,9 @@ class TextModel:
         out.sort_indices()
         return out
 
-    def display_term(self, j: int) -> str:
+    def display_term(self, j: int, surface: dict[str, str] | None = None) -> str:
         assert self.terms is not None
-        t = str(self.terms[j])
-        if t.startswith(("c_", "r_")):
-            return t[2:].replace("_", " ")
-        return t.replace("_", " ")
+        return display_term(str(self.terms[j]), surface)
 
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         assert self.vectorizer is not None
@@ -210,28 +211,72 @@ def _keep_top(m: sp.csr_matrix, n: int) -> sp.csr_matrix:
 
 def postings_scores(q: sp.csr_matrix, docs_t: sp.csr_matrix) -> np.ndarray:
     """Scores of one query row against every document via its terms' postings only."""
+    if not q.has_sorted_indices:
+        q = q.sorted_indices()
     sub = docs_t[q.indices]
-    weights = np.repeat(q.data, np.diff(sub.indptr)) * sub.data
+    # float64 products of float32 inputs are exact, and bincount adds them term by term in
+    # ascending term order: batch.pair_dots reproduces exactly these sums for chosen pairs
+    weights = np.repeat(q.data.astype(np.float64), np.diff(sub.indptr)) * sub.data
     return np.bincount(sub.indices, weights=weights, minlength=docs_t.shape[1])
 
 
-def matched_terms(q: sp.csr_matrix, d: sp.csr_matrix, model: TextModel, n: int = 8) -> list[str]:
-    """Terms shared by a query row and a document row, strongest first, duplicates folded."""
-    qi, qv = q.indices, q.data
-    di, dv = d.indices, d.data
-    common, iq, idd = np.intersect1d(qi, di, assume_unique=True, return_indices=True)
+@lru_cache(maxsize=4096)
+def surface_forms(texts: tuple[str, ...]) -> dict[str, str]:
+    """stem -> the word form seen most often for it in `texts` (ties: the first seen).
+
+    Cached: one item's explanations (k per query, and popular items across queries) share
+    it. The result is shared too, so callers copy before changing it.
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for t in _TOKEN.findall(fold(text)):
+            if t not in _STOP:
+                forms = counts.setdefault(stem(t), {})
+                forms[t] = forms.get(t, 0) + 1
+    # dicts keep insertion order and max() keeps the first maximum, so ties go to the first
+    return {s: max(forms, key=forms.__getitem__) for s, forms in counts.items()}
+
+
+def matched_terms(
+    q: tuple[np.ndarray, np.ndarray], d: tuple[np.ndarray, np.ndarray], terms: np.ndarray,
+    surface: dict[str, str], n: int = 8,
+) -> list[str]:
+    """Terms shared by a query row and a document row, strongest first, duplicates folded.
+
+    Rows are (sorted term indices, values). Labels are readable: each stem is shown as the
+    word form `surface` gives for it (from the query's and the document's own text), each
+    concept by its name.
+    """
+    qi, qv = q
+    di, dv = d
+    if not len(qi) or not len(di):
+        return []
+    if np.any(qi[1:] < qi[:-1]):
+        order = np.argsort(qi, kind="stable")
+        qi, qv = qi[order], qv[order]
+    at = np.minimum(np.searchsorted(qi, di), len(qi) - 1)
+    hit = qi[at] == di
+    common = di[hit]
     if common.size == 0:
         return []
-    weight = qv[iq] * dv[idd]
+    weight = qv[at[hit]].astype(np.float64) * dv[hit]
     order = np.lexsort((common, -weight))
     seen: list[str] = []
     for j in common[order]:
-        term = str(model.terms[j])  # type: ignore[index]
+        term = str(terms[j])
         if term.startswith("r_"):
             continue
-        label = model.display_term(int(j))
+        label = display_term(term, surface)
         if label not in seen:
             seen.append(label)
         if len(seen) >= n:
             break
     return seen
+
+
+def display_term(term: str, surface: dict[str, str] | None = None) -> str:
+    """A vocabulary term as people read it: concept name, or word(s) for stem(s)."""
+    if term.startswith(("c_", "r_")):
+        return term[2:].replace("_", " ")
+    surface = surface or {}
+    return " ".join(surface.get(s, s) for s in term.split("_"))

@@ -219,9 +219,11 @@ _PUNCT = re.compile(r"[^a-z0-9+#.]+")
 
 def fold(text: str) -> str:
     """Case, accent, space and punctuation folding shared by skills and text matching."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    text = str(text)
+    if not text.isascii():  # NFKD leaves ASCII as it is: only other text needs it
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = _PUNCT.sub(" ", text.lower().replace("&", " and "))
-    return " ".join(t.strip(".") for t in text.split() if t.strip("."))
+    return " ".join(t for t in (t.strip(".") for t in text.split()) if t)
 
 
 def _build_alias_map() -> dict[str, str]:
