@@ -21,3 +21,14 @@ def test_migrations_downgrade_and_upgrade_cleanly(tmp_path):
     engine.dispose()
     upgrade_database(url)
     check_database(url)
+
+
+def test_migration_history_is_one_line():
+    # Two heads mean two people branched the schema; `upgrade` would apply them in an
+    # order nobody chose. Merge or re-parent before landing.
+    from alembic.script import ScriptDirectory
+
+    from marketplace.migrate import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    assert len(heads) == 1, f"several migration heads: {heads}"
