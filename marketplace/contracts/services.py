@@ -137,15 +137,19 @@ def contracts_of(session: Session, user: User) -> list[Contract]:
 
 def lock(session: Session, contract_id: int) -> Contract:
     """Re-read the contract under a row lock (PostgreSQL) before deciding on a transition."""
-    contract = session.scalar(
-        select(Contract)
-        .where(Contract.id == contract_id)
-        .with_for_update(of=Contract)
-        .execution_options(populate_existing=True)
-    )
+    contract = lock_where(session, Contract.id == contract_id)
     if contract is None:
         raise NotFound("This contract does not exist.")
     return contract
+
+
+def lock_where(session: Session, condition) -> Contract | None:
+    return session.scalar(
+        select(Contract)
+        .where(condition)
+        .with_for_update(of=Contract)
+        .execution_options(populate_existing=True)
+    )
 
 
 def transition(

@@ -42,16 +42,13 @@ def apply_event(session: Session, gateway: StripeGateway, event: dict) -> str:
 
 
 def _contract_from(session: Session, obj: dict) -> Contract | None:
+    """The contract an object is about (locked): by our id in metadata, else by its payment."""
     raw = (obj.get("metadata") or {}).get("contract_id") or obj.get("client_reference_id")
     if raw and str(raw).isdigit():
-        found = session.scalar(select(Contract.id).where(Contract.id == int(raw)))
-        return contracts.lock(session, found) if found else None
-    intent = obj.get("payment_intent")
-    if isinstance(intent, dict):
-        intent = intent.get("id")
+        return contracts.lock_where(session, Contract.id == int(raw))
+    intent = _id(obj.get("payment_intent"))
     if intent:
-        found = session.scalar(select(Contract.id).where(Contract.payment_intent_id == intent))
-        return contracts.lock(session, found) if found else None
+        return contracts.lock_where(session, Contract.payment_intent_id == intent)
     return None
 
 
