@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: demo test test-sqlite test-postgres venv lint bench evaluate worker bench-pipeline
+.PHONY: demo test venv lint bench evaluate worker bench-pipeline
 
 venv: $(STAMP)
 
@@ -39,3 +39,11 @@ worker: venv
 # Post task -> matches stored + notifications queued, 100,000 assistants in PostgreSQL.
 bench-pipeline: venv
 	$(BIN)/python benchmarks/match_pipeline.py
+
+# Matcher quality on O*NET (tune and held-out splits) beside TF-IDF and BM25.
+evaluate: venv
+	$(BIN)/python -m matching evaluate --pool both
+
+# Matcher speed beside scipy, sparse_dot_topn and a naive loop, at three sizes.
+bench: venv
+	$(BIN)/python benchmarks/matching_benchmark.py --sizes 10000,100000,1000000
