@@ -74,6 +74,7 @@ def settings_from_env(instance_path: Path) -> dict:
         "JOB_RETRY_INTERVALS": [10, 60, 300, 1800, 7200],  # seconds between RQ retries
         "JOB_TIMEOUT": int(os.environ.get("JOB_TIMEOUT", "600")),  # a cold matcher fit is slow
         "MATCHES_PER_TASK": 10,
+        "MATCHER_DENSE_WEIGHT": float(os.environ.get("MATCHER_DENSE_WEIGHT", "0")),
         "MATCHES_PER_ASSISTANT": 20,
         # Email. With no SMTP_HOST, mail goes to the local outbox (/dev/outbox in demo mode).
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,

@@ -72,6 +72,19 @@ def _pair_dots(q: sp.csr_matrix, docs: sp.csr_matrix, cand: np.ndarray) -> np.nd
     return (block @ dense.ravel()).reshape(n, c)
 
 
+def _pair_cosines(qd: np.ndarray, dense: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """(n, c): query embedding i dotted with the embeddings of rows cand[i, :], by the single
+    path's own `dense.cosines`. Queries are embedded together here and one at a time there,
+    and padding in a batch can move an embedding in its last bits, so with dense_weight > 0
+    the two paths agree to about 1e-6 rather than bit for bit."""
+    from .dense import cosines
+
+    out = np.empty(cand.shape, dtype=np.float64)
+    for i in range(cand.shape[0]):
+        out[i] = cosines(dense[cand[i]], qd[i])
+    return out
+
+
 def _overlap_grid(matcher, queries: list, side: Side, gid: np.ndarray) -> np.ndarray:
     """Worst-day shared hours per (query, candidate), NaN where either has no time zone."""
     from .matcher import _overlap
@@ -195,6 +208,13 @@ def rank_chunk(matcher, queries: list, side: Side, k: int, pool: int) -> list:
         rows = np.sort(found, axis=1)
         fq = [queries[i] for i in full.tolist()]
         text = pair_dots(q2f, side.text, rows)
+        parts = None
+        if matcher.dense is not None:
+            from .dense import blend
+
+            cos = _pair_cosines(matcher.dense.encode(fq), side.dense, rows)
+            parts = (text, cos)
+            text = blend(text, cos, cfg.dense_weight)
         t, a, sval, sact, ov = _inputs(matcher, fq, side, rows)
         score, feasible, values, active, contrib = score_pairs(
             t, a, text, sval, sact, ov, matcher.prior, cfg
@@ -206,7 +226,7 @@ def rank_chunk(matcher, queries: list, side: Side, k: int, pool: int) -> list:
         qi = np.repeat(good, k)
         cj = best[good].ravel()
         ms = lazy_matches(matcher, side, q2f, fq, qi, rows[qi, cj],
-                          score, contrib, values, active, ov, (qi, cj))
+                          score, contrib, values, active, ov, (qi, cj), parts)
         for g, i in enumerate(full[good].tolist()):
             out[i] = ms[g * k : (g + 1) * k]
     for i in range(n):

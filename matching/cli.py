@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="O*NET 29.3 directory (default: $ONET_DIR or ../shared/data/onet-29.3)")
     e.add_argument("--pool", choices=("va", "all", "both"), default="both",
                    help="candidate set: the 45 VA occupations, all 1,016, or both (default)")
+    e.add_argument("--dense-weight", type=float, default=0.0,
+                   help="blend this much sentence-embedding similarity into the text factor "
+                        "(needs the embeddings extra; default 0: lexical only)")
+    e.add_argument("--tune-only", action="store_true",
+                   help="score the tune split only (for choosing settings)")
     e.set_defaults(func=cmd_evaluate)
     return p
 

@@ -18,6 +18,7 @@ from sklearn.pipeline import make_union
 from . import onet
 from .matcher import Matcher
 from .models import Assistant, Task
+from .scoring import MatcherConfig
 
 K = 10
 
@@ -80,20 +81,22 @@ def bm25_baseline(profiles: list[Assistant], k1: float = 1.5, b: float = 0.75):
     return rank
 
 
-def matcher_ranker(profiles: list[Assistant], tune: list[Task]):
-    m = Matcher().fit(assistants=profiles, tasks=tune)
+def matcher_ranker(profiles: list[Assistant], tune: list[Task], config=None):
+    m = Matcher(config).fit(assistants=profiles, tasks=tune)
     return lambda tasks: [[str(x.id) for x in ms] for ms in m.rank_assistants_batch(tasks, K)]
 
 
-def evaluate(data=None, pool=onet.VA_POOL) -> dict:
+def evaluate(data=None, pool=onet.VA_POOL, config=None, splits=("tune", "held_out")) -> dict:
     ls = onet.load(data, pool)
     systems = {
         "tfidf": tfidf_baseline(ls.profiles),
         "bm25": bm25_baseline(ls.profiles),
-        "matcher": matcher_ranker(ls.profiles, ls.tune),
+        "matcher": matcher_ranker(ls.profiles, ls.tune, config),
     }
     out: dict = {}
     for split, tasks in (("tune", ls.tune), ("held_out", ls.held_out)):
+        if split not in splits:
+            continue
         for name, rank in systems.items():
             out[(split, name)] = metrics(rank(tasks), tasks, ls.grades)
     out["n_profiles"] = len(ls.profiles)
@@ -103,6 +106,8 @@ def evaluate(data=None, pool=onet.VA_POOL) -> dict:
 def format_table(title: str, res: dict) -> str:
     lines = [title, f"{'split':9} {'system':8} {'n':>5} {'NDCG@10':>8} {'MRR@10':>7} {'R@10':>6}"]
     for split in ("tune", "held_out"):
+        if (split, "matcher") not in res:
+            continue
         for name in ("tfidf", "bm25", "matcher"):
             r = res[(split, name)]
             lines.append(f"{split:9} {name:8} {r['n']:5d} {r['ndcg@10']:8.3f} "
@@ -118,10 +123,15 @@ def main(args) -> int:
     pools = {"va": [("VA pool (45 occupations)", onet.VA_POOL)],
              "all": [("All occupations (1,016)", None)]}
     chosen = pools["va"] + pools["all"] if args.pool == "both" else pools[args.pool]
+    dense_weight = getattr(args, "dense_weight", 0.0) or 0.0
+    config = MatcherConfig(dense_weight=dense_weight) if dense_weight else None
+    splits = ("tune",) if getattr(args, "tune_only", False) else ("tune", "held_out")
+    if dense_weight:
+        print(f"Matcher with dense_weight={dense_weight} (all-MiniLM-L6-v2, Apache-2.0)")
     for title, pool in chosen:
         t0 = time.perf_counter()
         try:
-            res = evaluate(args.data, pool)
+            res = evaluate(args.data, pool, config, splits)
         except FileNotFoundError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

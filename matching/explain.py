@@ -40,7 +40,7 @@ class _Pairs:
     """The selected pairs of one ranking call and what their explanations need."""
 
     __slots__ = ("cfg", "prior", "terms", "text", "items", "queries", "q2", "qrows", "rows",
-                 "contrib", "values", "active", "ov")
+                 "contrib", "values", "active", "ov", "parts")
 
     def build(self, m: int) -> dict:
         query, row = self.queries[self.qrows[m]], self.rows[m]
@@ -56,6 +56,11 @@ class _Pairs:
         terms = matched_terms(_row(self.q2, self.qrows[m]), _row(self.text, row), self.terms,
                               surface)
         rate_i = FACTORS.index("rate")
+        extra = {}
+        if self.parts is not None:
+            lex, cos = self.parts[m]
+            extra["text_similarity"] = {"lexical": lex, "dense": cos,
+                                        "dense_weight": self.cfg.dense_weight}
         return {
             "contributions": c,
             "factor_values": {f: v for f, v, a in zip(FACTORS, vals, act, strict=True) if a},
@@ -70,18 +75,21 @@ class _Pairs:
                 "rating": asst.rating, "review_count": asst.review_count,
                 "bayesian": bayes, "cold_start_bonus": bonus,
             },
+            **extra,
         }
 
 
 def lazy_matches(
     matcher, side, q2, queries: Sequence, qrows: np.ndarray, rows: np.ndarray,
     score: np.ndarray, contrib: dict, values: dict, active: dict, ov: np.ndarray, sel,
+    parts: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[Match]:
     """Matches for the pairs `sel` picks out of the factor arrays, in order.
 
     `qrows[m]`/`rows[m]` are the m-th pair's query (row of `q2`, index into `queries`) and
     side row; `sel` indexes the factor arrays (any numpy index giving one entry per pair).
     A match's score is the ranking score itself (the contributions added in factor order).
+    `parts` are the (lexical, cosine) arrays behind a blended text factor, when dense is on.
     """
     shape = np.shape(ov)
     p = _Pairs()
@@ -92,6 +100,10 @@ def lazy_matches(
     p.values = np.stack([np.broadcast_to(values[f], shape)[sel] for f in FACTORS], axis=-1)
     p.active = np.stack([np.broadcast_to(active[f], shape)[sel] for f in FACTORS], axis=-1)
     p.ov = np.asarray(ov)[sel]
+    p.parts = None
+    if parts is not None:
+        lex, cos = (np.broadcast_to(np.asarray(x, dtype=np.float64), shape)[sel] for x in parts)
+        p.parts = list(zip(lex.tolist(), cos.tolist(), strict=True))
     items, build, new, pending = side.items, p.build, Match.__new__, _Pending
     out = []
     for m, (r, sc) in enumerate(zip(p.rows, np.asarray(score)[sel].tolist(), strict=True)):

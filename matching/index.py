@@ -60,6 +60,8 @@ class Side:
         self.groups: dict[tuple[str, int, int], int] = {}
         self.group = np.zeros(0, dtype=np.int64)
         self._blocks: list[sp.csr_matrix] = []
+        self._dense_blocks: list[np.ndarray] = []  # unit embeddings, only with dense_weight
+        self._dense: np.ndarray | None = None
         self._text: sp.csr_matrix | None = None
         self._text_t: sp.csr_matrix | None = None
         self._skill_vocab: dict[str, int] = {}
@@ -70,9 +72,17 @@ class Side:
         return len(self.pos)
 
     # -- mutation ---------------------------------------------------------------------------
-    def add(self, items: Sequence[Assistant | Task], text: sp.csr_matrix) -> None:
+    def add(
+        self, items: Sequence[Assistant | Task], text: sp.csr_matrix,
+        dense: np.ndarray | None = None,
+    ) -> None:
         if not items:
             return
+        if dense is not None:
+            if len(self.items) and not self._dense_blocks:
+                raise ValueError("this side holds no embeddings to append to")
+            self._dense_blocks.append(np.asarray(dense, dtype=np.float32))
+            self._dense = None
         start = len(self.items)
         for j, item in enumerate(items):
             old = self.pos.get(item.id)
@@ -111,10 +121,11 @@ class Side:
     def compact(self) -> None:
         keep = np.flatnonzero(self.alive)
         text = self.text[keep] if len(self.items) else None
+        dense = self.dense[keep] if len(self.items) and self._dense_blocks else None
         items = [self.items[i] for i in keep]
         fresh = Side(self.kind)
         if items:
-            fresh.add(items, text)  # type: ignore[arg-type]
+            fresh.add(items, text, dense)  # type: ignore[arg-type]
         self.__dict__.update(fresh.__dict__)
 
     # -- derived, rebuilt lazily after mutation ------------------------------------------------
@@ -125,6 +136,17 @@ class Side:
                 self._blocks = [sp.vstack(self._blocks, format="csr", dtype=np.float32)]
             self._text = self._blocks[0]
         return self._text
+
+    @property
+    def dense(self) -> np.ndarray:
+        """(rows, dim) float32 unit embeddings, row-aligned with `text`."""
+        if self._dense is None:
+            if not self._dense_blocks:
+                return np.zeros((len(self.items), 0), dtype=np.float32)
+            if len(self._dense_blocks) != 1:
+                self._dense_blocks = [np.concatenate(self._dense_blocks)]
+            self._dense = self._dense_blocks[0]
+        return self._dense
 
     @property
     def text_t(self) -> sp.csr_matrix:

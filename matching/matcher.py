@@ -51,6 +51,11 @@ class Matcher:
         self.prior = 4.0
         self.fitted = False
         self._cache: dict[str, Any] = {}
+        self.dense = None
+        if self.config.dense_weight > 0:
+            from .dense import DenseEncoder  # numpy only here; torch loads on first encode
+
+            self.dense = DenseEncoder(self.config.dense_model)
 
     # -- building ---------------------------------------------------------------------------
     def fit(self, assistants: Iterable[Assistant] = (), tasks: Iterable[Task] = ()) -> Matcher:
@@ -86,7 +91,8 @@ class Matcher:
             if not isinstance(it, cls):
                 raise TypeError(f"expected {cls.__name__}, got {type(it).__name__}")
         if items:
-            side.add(items, self.text.transform([text_fields(x) for x in items]))
+            dense = self.dense.encode(items) if self.dense is not None else None
+            side.add(items, self.text.transform([text_fields(x) for x in items]), dense)
             self._cache.pop(side.kind, None)
 
     def remove_assistants(self, ids: Iterable[Any]) -> None:
@@ -228,10 +234,19 @@ class Matcher:
             return []
         q = self.text.transform([text_fields(query)])
         text, q2 = self._text_scores(q, side)
-        return self._finish(query, side, k, q2, slice(None), text)
+        parts = None
+        if self.dense is not None:
+            from .dense import blend, cosines
 
-    def _finish(self, query, side: Side, k: int, q2, rows, text: np.ndarray):
-        """Score `rows` (with their text scores) for one query; best k, ties by row order."""
+            cos = cosines(side.dense, self.dense.encode([query])[0])
+            parts = (text, cos)
+            text = blend(text, cos, self.config.dense_weight)
+        return self._finish(query, side, k, q2, slice(None), text, parts)
+
+    def _finish(self, query, side: Side, k: int, q2, rows, text: np.ndarray, parts=None):
+        """Score `rows` (with their text scores) for one query; best k, ties by row order.
+
+        `parts`: (lexical, cosine) arrays behind a blended `text`, for the explanation."""
         t, a, sval, sact, ov = self._pair_inputs(query, side, rows)
         if isinstance(rows, slice):
             rows = np.arange(len(side.items))
@@ -247,7 +262,7 @@ class Matcher:
             ok = ok[score[ok] >= cut]  # keep ties at the cut so row order decides them
         best = ok[np.lexsort((rows[ok], -score[ok]))][:k]
         return lazy_matches(self, side, q2, [query], np.zeros(len(best), dtype=np.int64),
-                            rows[best], score, contrib, values, active, ov, best)
+                            rows[best], score, contrib, values, active, ov, best, parts)
 
     # -- batch ------------------------------------------------------------------------------
     def rank_assistants_batch(self, tasks: Sequence[Task], k: int = 10) -> list[list[Match]]:

@@ -32,6 +32,9 @@ def _config_json(cfg: MatcherConfig) -> dict:
     d = dataclasses.asdict(cfg)
     d["field_weights"] = list(cfg.field_weights)
     d["reference_date"] = cfg.reference_date.isoformat() if cfg.reference_date else None
+    if not cfg.dense_weight:  # files without the dense extra stay readable by older matchers
+        d.pop("dense_weight")
+        d.pop("dense_model")
     return d
 
 
@@ -56,6 +59,8 @@ def save(matcher: Any, path: str | os.PathLike) -> None:
         arrays[f"{name}_data"] = m.data.astype(np.float32)
         arrays[f"{name}_indices"] = m.indices.astype(np.int32)
         arrays[f"{name}_indptr"] = m.indptr.astype(np.int64)
+        if matcher.dense is not None and len(side.items):
+            arrays[f"{name}_dense"] = side.dense[rows].astype(np.float32)
     header = {
         "format": FORMAT_VERSION, "matcher_version": MATCHER_VERSION,
         "config": _config_json(matcher.config), "prior": matcher.prior,
@@ -97,7 +102,12 @@ def load(cls: type, path: str | os.PathLike) -> Any:
             shape=(len(objs), n_feat),
         )
         side = matcher.assistants if name == "assistants" else matcher.tasks
-        side.add(objs, m)
+        dense = None
+        if matcher.dense is not None and objs:
+            dense = arrays.get(f"{name}_dense")
+            if dense is None:
+                dense = matcher.dense.encode(objs)
+        side.add(objs, m, dense)
     return matcher
 
 

@@ -40,6 +40,10 @@ class MatcherConfig:
     overlap_target_hours: float = 4.0  # shared hours per day that earn the full overlap value
     candidate_pool: int = 200  # batch ranking re-scores this many text candidates per query
     reference_date: dt.date | None = None  # first day of "the coming week"; None: today (UTC)
+    # optional dense similarity (the `embeddings` extra): text = (1-w) lexical + w cosine of
+    # sentence embeddings; 0 keeps the matcher free of any deep-learning import
+    dense_weight: float = 0.0
+    dense_model: str | None = None  # a local sentence-transformers directory; None: packaged
 
     def __post_init__(self) -> None:
         unknown = set(self.weights) - set(FACTORS)
@@ -47,6 +51,8 @@ class MatcherConfig:
             raise ValueError(f"unknown factor weight(s): {sorted(unknown)}")
         if any(w < 0 for w in self.weights.values()) or not any(self.weights.values()):
             raise ValueError("factor weights must be non-negative and not all zero")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ValueError("dense_weight must be between 0 and 1")
 
     def reference(self) -> dt.date:
         return self.reference_date or dt.datetime.now(dt.UTC).date()

@@ -130,7 +130,8 @@ def _changed(session: Session, id_column, stamp_column, since: datetime, seen: d
 
 
 class MatcherIndex:
-    def __init__(self) -> None:
+    def __init__(self, config: matching.MatcherConfig | None = None) -> None:
+        self.config = config or matching.MatcherConfig()
         self.matcher: matching.Matcher | None = None
         self.watermark: datetime | None = None
         self.seen_assistants: dict[int, datetime] = {}
@@ -151,7 +152,7 @@ class MatcherIndex:
         started = utcnow()
         assistants, self.seen_assistants = load_assistants(session)
         tasks, _, self.seen_tasks = load_tasks(session)
-        self.matcher = matching.Matcher().fit(assistants=assistants, tasks=tasks)
+        self.matcher = matching.Matcher(self.config).fit(assistants=assistants, tasks=tasks)
         self.fitted_size = len(assistants) + len(tasks)
         self.changed_since_fit = 0
         self.watermark = started
@@ -203,5 +204,8 @@ class MatcherIndex:
 def matcher_index(app: Flask) -> MatcherIndex:
     index = app.extensions.get("matcher_index")
     if index is None:
-        index = app.extensions.setdefault("matcher_index", MatcherIndex())
+        # A dense weight above 0 blends sentence embeddings into text similarity (needs the
+        # `embeddings` extra): better rankings, slower index builds (see benchmarks/README.md).
+        config = matching.MatcherConfig(dense_weight=app.config["MATCHER_DENSE_WEIGHT"])
+        index = app.extensions.setdefault("matcher_index", MatcherIndex(config))
     return index

@@ -35,3 +35,25 @@ def test_changed_profiles_and_tasks_are_upserted_without_a_refit(app, db_session
     index.current(db_session)
     assert task.id not in index.matcher.tasks.pos  # closed tasks leave the index
     assert index.current(db_session) is fitted  # nothing changed: same matcher, no work
+
+
+def test_dense_weight_setting_reaches_the_worker_matcher(app, db_session, monkeypatch):
+    import importlib.util
+    import os
+
+    import pytest
+
+    from marketplace.matches.index import matcher_index
+
+    if importlib.util.find_spec("sentence_transformers") is None and os.environ.get("CI") != "true":
+        pytest.skip("the embeddings extra is absent")
+    monkeypatch.setitem(app.config, "MATCHER_DENSE_WEIGHT", 0.3)
+    app.extensions.pop("matcher_index", None)
+    owner = make_owner(db_session)
+    task = make_task(db_session, owner, title="Reconcile our books", skills=["bookkeeping"])
+    va = make_assistant(db_session)
+    matcher = matcher_index(app).current(db_session)
+    (top,) = matcher.rank_assistants(to_matching_task(task), k=1)
+    assert top.id == va.id
+    assert top.explanation["text_similarity"]["dense_weight"] == 0.3
+    app.extensions.pop("matcher_index", None)
