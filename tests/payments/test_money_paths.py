@@ -195,7 +195,7 @@ def test_cancel_funded_contract_refunds_in_full(client, db_session, stripe_relay
     assert 'data-testid="refunded-USD">$250<' in money
 
 
-def test_cancel_before_funding_charges_nothing_and_late_payment_is_refunded(
+def test_cancel_before_funding_charges_nothing_and_expires_the_checkout(
     client, db_session, stripe_relay
 ):
     owner, _, proposal = proposal_scene(db_session)
@@ -208,6 +208,62 @@ def test_cancel_before_funding_charges_nothing_and_late_payment_is_refunded(
     assert status != 303
     stripe_relay.deliver(client)
     assert ledger(db_session, contract_id) == []
+
+
+def test_payment_that_lands_after_cancelling_is_refunded(client, db_session, stripe_relay):
+    owner, _, proposal = proposal_scene(db_session)
+    client.login_as(owner)
+    contract_id = hire(client, proposal)
+    assert stripe_relay.pay(checkout_url(client, contract_id))[0] == 303
+    # The owner cancels before Stripe's confirmation has reached us.
+    assert client.post(f"/contracts/{contract_id}/cancel").status_code == 302
+    assert contract(db_session, contract_id).status == ContractStatus.CANCELLED
+    stripe_relay.deliver(client)  # checkout.session.completed: the money goes straight back
+    stripe_relay.deliver(client)  # charge.refunded
+    c = contract(db_session, contract_id)
+    assert c.status == ContractStatus.REFUNDED
+    assert ledger(db_session, contract_id) == [
+        (EntryKind.CHARGE, 25000),
+        (EntryKind.FEE, 2500),
+        (EntryKind.REFUND, 25000),
+    ]
+
+
+def test_a_second_payment_for_a_funded_contract_is_refunded(client, db_session, stripe_relay):
+    owner, _, proposal = proposal_scene(db_session)
+    client.login_as(owner)
+    contract_id = funded_contract(client, stripe_relay, db_session, proposal)
+    first_intent = contract(db_session, contract_id).payment_intent_id
+    # A second checkout for the same contract (say, an old tab) is paid as well.
+    duplicate = stripe_relay.client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": "usd",
+                        "unit_amount": 25000,
+                        "product_data": {"name": "again"},
+                    },
+                }
+            ],
+            "payment_intent_data": {"metadata": {"contract_id": str(contract_id)}},
+            "metadata": {"contract_id": str(contract_id)},
+            "client_reference_id": str(contract_id),
+            "success_url": "http://localhost/done",
+            "cancel_url": "http://localhost/cancel",
+        }
+    )
+    assert stripe_relay.pay(duplicate.url)[0] == 303
+    stripe_relay.deliver(client)  # completed: refund the duplicate
+    stripe_relay.deliver(client)  # charge.refunded for the duplicate
+    c = contract(db_session, contract_id)
+    assert c.status == ContractStatus.FUNDED and c.payment_intent_id == first_intent
+    kinds = [k for k, _ in ledger(db_session, contract_id)]
+    assert kinds.count(EntryKind.CHARGE) == 2 and kinds.count(EntryKind.REFUND) == 1
+    refunds = stripe_relay.client.v1.refunds.list(params={"limit": 10}).data
+    assert [r.payment_intent for r in refunds if r.payment_intent != first_intent]
 
 
 def test_illegal_transitions_are_409(client, other_client, db_session, stripe_relay):
