@@ -2,19 +2,48 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
 STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app wsgi
+# Everything the test suite exercises; the lock pins each package to an exact version.
+EXTRAS := dev,bench,embeddings
+LOCK := requirements.lock
+# torch's CPU build: 183 MB instead of several GB of CUDA libraries nobody here uses. pip takes
+# it from local wheels when it has them (its find-links), else from PyTorch's CPU index.
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH_PIN = $(shell grep -m1 '^torch==' $(LOCK))
+TORCH_VERSION ?= 2.13.0+cpu
 
-.PHONY: demo test venv lint bench evaluate worker bench-pipeline
+.PHONY: demo test venv lock lint bench evaluate worker bench-pipeline
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+define install_torch
+	$(1) -m pip install --quiet --no-deps --no-index '$(2)' 2>/dev/null || \
+		$(1) -m pip install --quiet --no-deps --index-url $(TORCH_CPU_INDEX) '$(2)'
+endef
+
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(PIP) install --quiet -c $(LOCK) --upgrade pip
+	$(call install_torch,$(BIN)/python,$(TORCH_PIN))
+	$(PIP) install --quiet -c $(LOCK) -e '.[$(EXTRAS)]'
 	@touch $@
+
+# Re-resolve every dependency to its newest allowed release in a scratch venv and pin the result.
+LOCK_VENV := $(VENV)-lock
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(call install_torch,$(LOCK_VENV)/bin/python,torch==$(TORCH_VERSION))
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	sed -n '/^#/p' $(LOCK) > $(LOCK).new
+	$(LOCK_VENV)/bin/python -m pip freeze --all --exclude-editable >> $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf $(LOCK_VENV)
+	@echo "$(LOCK) regenerated; review the diff, commit it, and run make test."
 
 demo: venv
 	VENV=$(VENV) ./devtools/demo.sh

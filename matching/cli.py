@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_rank)
     e = sub.add_parser("evaluate", help="NDCG@10 / MRR@10 / recall@10 on O*NET beside baselines")
     e.add_argument("--data", default=None,
-                   help="O*NET 29.3 directory (default: $ONET_DIR or ../shared/data/onet-29.3)")
+                   help="O*NET 29.3 directory (default: $ONET_DIR, else the set shipped in "
+                        "matching/data/onet-29.3)")
     e.add_argument("--pool", choices=("va", "all", "both"), default="both",
                    help="candidate set: the 45 VA occupations, all 1,016, or both (default)")
     e.add_argument("--dense-weight", type=float, default=0.0,

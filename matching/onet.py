@@ -3,7 +3,9 @@
 Data: O*NET 29.3 Database (May 2025), U.S. Department of Labor, Employment and Training
 Administration (USDOL/ETA), onetcenter.org/database.html, used under the Creative Commons
 Attribution 4.0 International licence (onetcenter.org/license_db.html). O*NET(R) is a trademark
-of USDOL/ETA. The files are read from a directory given at run time and never copied here.
+of USDOL/ETA. The package ships the columns and rows of five release files that this module
+reads (`matching/data/onet-29.3/`, made by `devtools/derive_onet.py`, attribution beside them);
+a directory holding the full release, given at run time, is read the same way.
 
 Ground truth is O*NET's own: a statement's occupation is grade 2, that occupation's "Primary"
 (short or long) related occupations are grade 1. A profile is the occupation's title, reported
@@ -14,6 +16,7 @@ its task statements. Even Task IDs are the tune split, odd ones are held out.
 from __future__ import annotations
 
 import csv
+import gzip
 import os
 from collections import defaultdict
 from dataclasses import dataclass
@@ -70,7 +73,7 @@ VA_POOL = tuple(
         "43-9111.00",
     ]
 )
-DEFAULT_DIR = Path("..") / "shared" / "data" / "onet-29.3"
+DEFAULT_DIR = Path(__file__).parent / "data" / "onet-29.3"
 CITATION = (
     "O*NET 29.3 Database, U.S. Department of Labor, Employment and Training Administration "
     "(USDOL/ETA), licensed under CC BY 4.0"
@@ -81,11 +84,36 @@ def data_dir(explicit: str | os.PathLike | None = None) -> Path:
     return Path(explicit or os.environ.get("ONET_DIR") or DEFAULT_DIR)
 
 
-def _rows(path: Path):
-    with open(path, newline="", encoding="utf-8") as fh:
+# What load() reads of each release file; the packaged set keeps exactly these columns.
+COLUMNS = {
+    "Occupation Data.txt": ("O*NET-SOC Code", "Title", "Description"),
+    "Sample of Reported Titles.txt": ("O*NET-SOC Code", "Reported Job Title"),
+    "Technology Skills.txt": ("O*NET-SOC Code", "Example", "Commodity Title"),
+    "Related Occupations.txt": ("O*NET-SOC Code", "Related O*NET-SOC Code", "Relatedness Tier"),
+    "Task Statements.txt": ("O*NET-SOC Code", "Task ID", "Task"),
+}
+
+
+def _path(directory: Path, name: str) -> Path:
+    """The release's own tab-separated file, or its gzipped derivative when that is what's here."""
+    plain = directory / name
+    return plain if plain.exists() else directory / f"{name}.gz"
+
+
+def has_data(directory: Path) -> bool:
+    return all(_path(directory, name).exists() for name in COLUMNS)
+
+
+def rows(directory: Path, name: str):
+    """The COLUMNS of one file as tuples, found by header name (so either form reads alike)."""
+    path = _path(directory, name)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        next(reader)
-        yield from reader
+        header = next(reader)
+        wanted = [header.index(column) for column in COLUMNS[name]]
+        for r in reader:
+            yield tuple(r[i] for i in wanted)
 
 
 @dataclass
@@ -99,22 +127,22 @@ class LabelledSet:
 def load(directory: str | os.PathLike | None = None, pool: tuple[str, ...] | None = VA_POOL):
     """Profiles and graded statements for the occupations in `pool` (None: all of them)."""
     d = data_dir(directory)
-    if not (d / "Occupation Data.txt").exists():
+    if not has_data(d):
         raise FileNotFoundError(f"O*NET 29.3 files not found in {d} (set --data or ONET_DIR)")
-    occ = {r[0]: (r[1], r[2]) for r in _rows(d / "Occupation Data.txt")}
+    occ = {code: (title, desc) for code, title, desc in rows(d, "Occupation Data.txt")}
     codes = list(pool) if pool is not None else sorted(occ)
     keep = set(codes)
     titles: dict[str, list[str]] = defaultdict(list)
-    for r in _rows(d / "Sample of Reported Titles.txt"):
-        titles[r[0]].append(r[2])
+    for code, title in rows(d, "Sample of Reported Titles.txt"):
+        titles[code].append(title)
     tech: dict[str, dict[str, None]] = defaultdict(dict)
-    for r in _rows(d / "Technology Skills.txt"):
-        tech[r[0]].setdefault(r[2], None)
-        tech[r[0]].setdefault(r[4], None)
+    for code, example, commodity in rows(d, "Technology Skills.txt"):
+        tech[code].setdefault(example, None)
+        tech[code].setdefault(commodity, None)
     related: dict[str, set[str]] = defaultdict(set)
-    for r in _rows(d / "Related Occupations.txt"):
-        if r[4].startswith("Primary") and r[2] in keep:
-            related[r[0]].add(r[2])
+    for code, other, tier in rows(d, "Related Occupations.txt"):
+        if tier.startswith("Primary") and other in keep:
+            related[code].add(other)
     profiles = [
         Assistant(
             id=c,
@@ -125,10 +153,10 @@ def load(directory: str | os.PathLike | None = None, pool: tuple[str, ...] | Non
         for c in codes
     ]
     tune, held, grades = [], [], {}
-    for r in _rows(d / "Task Statements.txt"):
-        if r[0] not in keep:
+    for code, task_id, statement in rows(d, "Task Statements.txt"):
+        if code not in keep:
             continue
-        task = Task(id=f"task-{r[2]}", title=r[3])
-        grades[task.id] = {**{c: 1 for c in related[r[0]]}, r[0]: 2}
-        (tune if int(r[2]) % 2 == 0 else held).append(task)
+        task = Task(id=f"task-{task_id}", title=statement)
+        grades[task.id] = {**{c: 1 for c in related[code]}, code: 2}
+        (tune if int(task_id) % 2 == 0 else held).append(task)
     return LabelledSet(profiles, tune, held, grades)

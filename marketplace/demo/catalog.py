@@ -314,7 +314,7 @@ OWNER_ZONES = [
 
 BIO_OPENERS = [
     "I have {years} years of experience helping small businesses with {focus}.",
-    "For the past {years} years I have supported owners of {biz}s and similar businesses with {focus}.",
+    "For the past {years} years I have supported owners of {businesses} and similar businesses with {focus}.",
     "Reliable and detail-minded, I spent {years} years in {focus} before going freelance.",
 ]
 BIO_CLOSERS = [
@@ -322,4 +322,14 @@ BIO_CLOSERS = [
     "Clients say I am organised, proactive and easy to work with.",
     "I document every process so nothing depends on memory.",
     "I am comfortable with new tools and learn your way of working quickly.",
+]
+
+# Cover notes on demo proposals; {biz} and {tool} as in the task templates.
+COVER_NOTES = [
+    "I have done this for two other {biz} owners and can start this week. I work in {tool} daily.",
+    "Happy to help. I would start with a short call to agree on priorities, then send you a written summary every Friday.",
+    "This is exactly my kind of work. I keep a checklist for each client so nothing slips, and I can share my last one as an example.",
+    "I can take this on from Monday. I know {tool} well and I am online during your mornings.",
+    "I like clear, repeatable work like this. I would document each step so anyone can pick it up after me.",
+    "I run similar work for a small {biz} today and can show you how I organise it.",
 ]

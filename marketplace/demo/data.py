@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import Role, User
 from ..accounts.services import hash_password
+from ..db import utcnow
 from ..profiles.services import ProfileInput, save_profile
 from ..tasks.models import BudgetType, Engagement, TaskStatus
 from ..tasks.services import TaskInput, post_task
@@ -28,8 +29,24 @@ def _name(rng: random.Random) -> str:
     return f"{rng.choice(catalog.FIRST_NAMES)} {rng.choice(catalog.LAST_NAMES)}"
 
 
+def plural(noun: str) -> str:
+    """The demo's business names in the plural: bakery -> bakeries, business -> businesses."""
+    head, _, last = noun.rpartition(" ")
+    if last.endswith("y") and last[-2:-1] not in "aeiou":
+        last = last[:-1] + "ies"
+    elif last.endswith(("s", "sh", "ch", "x", "z")):
+        last += "es"
+    else:
+        last += "s"
+    return f"{head} {last}".strip()
+
+
+def with_article(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
 def _fill(text: str, biz: str, tool: str) -> str:
-    return text.replace("{biz}", biz).replace("{tool}", tool)
+    return text.replace("{a_biz}", with_article(biz)).replace("{biz}", biz).replace("{tool}", tool)
 
 
 def load_demo_data(
@@ -53,7 +70,7 @@ def load_demo_data(
         owner = owner_users[i % len(owner_users)]
         task = post_task(session, owner, _task(rng, owner.timezone))
         # Spread posting times over the last month so "newest" sorting means something.
-        task.created_at = datetime.now(UTC) - timedelta(minutes=rng.randint(5, 60 * 24 * 30))
+        task.created_at = utcnow() - timedelta(minutes=rng.randint(5, 60 * 24 * 30))
         if rng.random() < 0.06:
             task.status = TaskStatus.CLOSED
     session.flush()
@@ -91,7 +108,9 @@ def _profile(rng: random.Random) -> ProfileInput:
     bio = " ".join(
         [
             rng.choice(catalog.BIO_OPENERS).format(
-                years=rng.randint(1, 15), focus=focus, biz=rng.choice(catalog.BUSINESSES)
+                years=rng.randint(1, 15),
+                focus=focus,
+                businesses=plural(rng.choice(catalog.BUSINESSES)),
             ),
             f"Tools I use every day: {', '.join(skills[-3:])}.",
             rng.choice(catalog.BIO_CLOSERS),
@@ -125,10 +144,10 @@ def _task(rng: random.Random, zone: str) -> TaskInput:
     deadline = (
         None
         if recurring or rng.random() < 0.4
-        else date.today() + timedelta(days=rng.randint(3, 60))
+        else utcnow().date() + timedelta(days=rng.randint(3, 60))
     )
     if "{biz}" not in title and rng.random() < 0.7:
-        title += rng.choice([" for a {biz}", " for our {biz}", " ({biz})"])
+        title += rng.choice([" for {a_biz}", " for our {biz}", " ({biz})"])
     return TaskInput(
         title=_fill(title, biz, tool)[:120],
         description=_fill(description, biz, tool),

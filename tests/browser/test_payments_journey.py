@@ -93,6 +93,7 @@ def test_fund_onboard_approve_and_see_the_payout(live_server, new_page, stripe_f
     expect(va_page.locator("[data-testid=status]")).to_have_text("Work submitted for approval")
 
     owner_page.goto(contract_url)
+    owner_page.once("dialog", lambda dialog: dialog.accept())  # "Approve ... Joy Santos receives"
     owner_page.click("button:has-text('Approve and release payment')")
     expect(owner_page.locator("[data-testid=status]")).to_have_text("Paid out")
     owner_page.goto(f"{live_server}/ledger")
