@@ -46,6 +46,11 @@ async def create_refund(request: web.Request) -> web.Response:
     for ignored in ("reverse_transfer", "refund_application_fee", "instructions_email"):
         params.pop(ignored, None)
     charge = _charge_for(params)
+    if getattr(charge, "disputed", False):
+        raise StripeError(
+            f"Charge {charge.id} has been charged back; it cannot be refunded.",
+            code="charge_disputed",
+        )
     remaining = charge.amount - charge.amount_refunded
     if remaining <= 0:
         raise StripeError(
