@@ -65,6 +65,9 @@ async def create_refund(request: web.Request) -> web.Response:
                 param="amount",
                 code="amount_too_large",
             )
+    else:
+        # Stripe refunds what is left of the charge, not its whole amount again.
+        params["amount"] = remaining
     refund = ls.Refund._api_create(**params)
     refund.reason = reason
     emit("refund.created", refund)

@@ -31,6 +31,10 @@ def test_payment_intent_with_its_charge_expanded_shows_refunds(stripe_client, pa
     assert sorted((r.id, r.amount) for r in charge.refunds.data) == sorted(
         [(first.id, 2500), (second.id, 500)]
     )
+    rest = stripe_client.v1.refunds.create(params={"payment_intent": pi_id})
+    assert rest.amount == 7000  # what was left, not the whole charge again
+    _, charge = _charge_of(stripe_client, pi_id)
+    assert charge.amount_refunded == 10000 and charge.refunded is True
     # Without expand the charge is an id, as in Stripe.
     plain = stripe_client.v1.payment_intents.retrieve(pi_id)
     assert plain.latest_charge == charge.id
