@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from ..accounts.access import assistant_required, owner_required
 from ..db import get_session
 from ..errors import NotFound
+from ..filters import CURRENCY_SYMBOLS
 from ..forms import has_errors
 from ..hiring.models import Proposal
 from ..payments import services as payments
@@ -15,7 +16,6 @@ from ..payments.gateway import get_gateway
 from ..payments.models import PayoutAccount
 from . import services
 from .forms import HireForm
-from .pricing import price_for
 
 bp = Blueprint("contracts", __name__)
 
@@ -34,17 +34,32 @@ def hire(proposal_id: int):
     form = HireForm()
     if not form.is_submitted():
         form.hours.data = request.args.get("hours", type=int) or proposal.task.weekly_hours or 1
-    if form.validate_on_submit():
-        contract = services.hire(session, current_user, proposal_id, form.hours.data, _fee_bps())
-        session.commit()
-        flash("Contract created. Fund it to let the work start.", "success")
-        return redirect(url_for("contracts.show", contract_id=contract.id))
+    changed = None
+    if form.validate_on_submit() and request.form.get("action") != "quote":
+        quoted = request.form.get("quoted_total_cents", type=int)
+        try:
+            contract = services.hire(
+                session, current_user, proposal_id, form.hours.data, _fee_bps(), quoted
+            )
+        except services.PriceChanged as exc:
+            changed = exc.message
+        else:
+            session.commit()
+            flash("Contract created. Fund it to let the work start.", "success")
+            return redirect(url_for("contracts.show", contract_id=contract.id))
     hours = form.hours.data if isinstance(form.hours.data, int) and form.hours.data > 0 else 1
-    price = price_for(
-        min(hours, services.MAX_HOURS), proposal.proposed_rate_cents, _fee_bps(), proposal.currency
-    )
-    status = 422 if has_errors(form) else 200
-    return render_template("contracts/hire.html", form=form, proposal=proposal, price=price), status
+    price = services.quote(proposal, min(hours, services.MAX_HOURS), _fee_bps())
+    status = 422 if has_errors(form) else 409 if changed else 200
+    return render_template(
+        "contracts/hire.html",
+        form=form,
+        proposal=proposal,
+        price=price,
+        changed=changed,
+        fee_bps=_fee_bps(),
+        max_hours=services.MAX_HOURS,
+        currency_symbol=CURRENCY_SYMBOLS.get(price.currency, price.currency + " "),
+    ), status
 
 
 @bp.post("/tasks/<int:task_id>/accept-invitation")

@@ -53,6 +53,9 @@ def test_reconcile_completes_a_refund_whose_webhook_was_lost(app, client, db_ses
     assert contract(db_session, contract_id).status == ContractStatus.CANCELLED
     assert f"refunded [{contract_id}]" in reconcile(app)
     assert contract(db_session, contract_id).status == ContractStatus.REFUNDED
-    assert ledger(db_session, contract_id)[-1] == (EntryKind.REFUND, 25000)
+    assert ledger(db_session, contract_id)[-2:] == [
+        (EntryKind.REFUND, 25000),
+        (EntryKind.FEE_REVERSAL, 2500),
+    ]
     stripe_relay.deliver(client)  # the lost charge.refunded finally arrives: no second row
     assert [k for k, _ in ledger(db_session, contract_id)].count(EntryKind.REFUND) == 1
