@@ -16,8 +16,10 @@ from ..payments.gateway import get_gateway
 from ..payments.models import PayoutAccount
 from . import services
 from .forms import HireForm
+from .models import ContractStatus
 
 bp = Blueprint("contracts", __name__)
+CONFIRM_POLLS = 40  # the page looks again every 3 s, for two minutes, while Stripe confirms
 
 
 def _fee_bps() -> int:
@@ -86,12 +88,34 @@ def show(contract_id: int):
     session = get_session()
     contract = services.contract_for(session, current_user, contract_id)
     payout_account = session.get(PayoutAccount, contract.assistant_id)
+    returned = request.args.get("checkout")
+    # Back from a paid Checkout Session that is still this contract's: Stripe's webhook is
+    # seconds away, so an older "card declined" and the Pay button would only mislead.
+    confirming = (
+        returned == "done"
+        and contract.status == ContractStatus.AWAITING_FUNDING
+        and contract.checkout_session_id is not None
+        and request.args.get("session_id") == contract.checkout_session_id
+    )
+    poll = request.args.get("poll", 0, type=int)
     return render_template(
         "contracts/show.html",
         contract=contract,
         party=contract.party(current_user),
         payout_ready=bool(payout_account and payout_account.payouts_enabled),
-        returned=request.args.get("checkout"),
+        returned=returned,
+        confirming=confirming,
+        next_poll=(
+            url_for(
+                "contracts.show",
+                contract_id=contract.id,
+                checkout="done",
+                session_id=contract.checkout_session_id,
+                poll=poll + 1,
+            )
+            if confirming and poll < CONFIRM_POLLS
+            else None
+        ),
     )
 
 
@@ -113,6 +137,8 @@ def approve(contract_id: int):
     session.commit()  # the approval stands even if the transfer has to wait
     if payments.pay_out(session, get_gateway(), services.lock(session, contract.id)):
         flash("Approved. The assistant's payment is on its way.", "success")
+    elif contract.payout_hold:
+        flash(f"Approved. The payout is on hold: {contract.payout_hold}", "info")
     else:
         flash(
             "Approved. The payout is sent as soon as the assistant's Stripe account is ready.",

@@ -239,8 +239,8 @@ def record_refunds(session: Session, contract: Contract, refunds, refunded_cents
     """
     for refund_id, amount in refunds:
         ledger.record(session, contract, EntryKind.REFUND, amount, refund_id)
-    if refunds:
-        _reverse_fee(session, contract, refunded_cents, key=refunds[-1][0])
+    if refunded_cents:
+        _reverse_fee(session, contract, refunded_cents)
     if refunded_cents >= contract.total_cents and contract.status in REFUNDABLE:
         was = contract.status
         contracts.transition(
@@ -272,7 +272,7 @@ def hold_for_dispute(session: Session, contract: Contract) -> None:
         session.flush()
 
 
-def _reverse_fee(session: Session, contract: Contract, refunded_cents: int, key: str) -> None:
+def _reverse_fee(session: Session, contract: Contract, refunded_cents: int) -> None:
     """Give up the fee's share of what was refunded: proportional, rounded half up, so a full
     refund reverses the whole fee and the Money page nets it to zero."""
     charged_fee = ledger.total(session, contract, EntryKind.FEE)
@@ -282,6 +282,8 @@ def _reverse_fee(session: Session, contract: Contract, refunded_cents: int, key:
     due = (2 * charged_fee * refunded + contract.total_cents) // (2 * contract.total_cents)
     owed = due - ledger.total(session, contract, EntryKind.FEE_REVERSAL)
     if owed > 0:
+        # One row per refunded level of this payment: a replayed event finds it and adds none.
+        key = f"{contract.payment_intent_id}:refunded:{refunded}"
         ledger.record(session, contract, EntryKind.FEE_REVERSAL, owed, key)
 
 

@@ -43,7 +43,7 @@ def test_happy_path_fund_submit_approve_pay(client, other_client, db_session, st
     assert status == 303
     back = client.get(headers["Location"].replace("http://localhost", ""))
     # Coming back from Stripe proves nothing: only the signed webhook funds the contract.
-    assert "waiting for Stripe to confirm" in back.get_data(as_text=True)
+    assert "Confirming your payment with Stripe" in back.get_data(as_text=True)
     assert contract(db_session, contract_id).status == ContractStatus.AWAITING_FUNDING
 
     stripe_relay.deliver(client)
