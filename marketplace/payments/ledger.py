@@ -16,12 +16,7 @@ from .models import EntryKind, LedgerEntry
 def record(
     session: Session, contract: Contract, kind: EntryKind, amount_cents: int, stripe_object_id: str
 ) -> LedgerEntry | None:
-    existing = session.scalar(
-        select(LedgerEntry).where(
-            LedgerEntry.kind == kind, LedgerEntry.stripe_object_id == stripe_object_id
-        )
-    )
-    if existing is not None:
+    if has(session, kind, stripe_object_id):
         return None
     entry = LedgerEntry(
         contract_id=contract.id,
@@ -36,6 +31,17 @@ def record(
     except IntegrityError:  # a concurrent webhook recorded it first
         return None
     return entry
+
+
+def has(session: Session, kind: EntryKind, stripe_object_id: str) -> bool:
+    return (
+        session.scalar(
+            select(LedgerEntry.id).where(
+                LedgerEntry.kind == kind, LedgerEntry.stripe_object_id == stripe_object_id
+            )
+        )
+        is not None
+    )
 
 
 def total(session: Session, contract: Contract, kind: EntryKind) -> int:

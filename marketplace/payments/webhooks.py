@@ -114,9 +114,12 @@ def checkout_session_completed(session, gateway, obj: dict, facts) -> None:
 
 def payment_intent_succeeded(session, gateway, obj: dict, facts) -> None:
     contract = _contract_from(session, obj)
-    if contract is not None and contract.payment_intent_id in (None, obj["id"]):
-        contract.charge_id = contract.charge_id or _id(obj.get("latest_charge"))
-        session.flush()
+    if contract is None or contract.payment_intent_id not in (None, obj["id"]):
+        return
+    if contract.payment_intent_id is None and ledger.has(session, EntryKind.CHARGE, obj["id"]):
+        return  # a payment already refused (refunded, disputed, another amount)
+    contract.charge_id = contract.charge_id or _id(obj.get("latest_charge"))
+    session.flush()
 
 
 def payment_intent_payment_failed(session, gateway, obj: dict, facts) -> None:
