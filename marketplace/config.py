@@ -94,4 +94,6 @@ def settings_from_env(instance_path: Path) -> dict:
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
         # The platform's share of each contract, in basis points (1000 = 10%).
         "PLATFORM_FEE_BPS": int(os.environ.get("PLATFORM_FEE_BPS", "1000")),
+        # Invitations one owner may send in any 24 hours (each emails an assistant).
+        "INVITATIONS_PER_OWNER_PER_DAY": int(os.environ.get("INVITATIONS_PER_OWNER_PER_DAY", "30")),
     }

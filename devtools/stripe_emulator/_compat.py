@@ -106,6 +106,7 @@ def apply() -> None:
         obj.setdefault("transfer_group", None)
         obj.setdefault("amount_captured", self.amount if self.captured and self.paid else 0)
         obj.setdefault("source_transfer", None)
+        obj.setdefault("disputed", False)  # set True by /_emulator/charges/{id}/dispute
         return obj
 
     ls.Charge._export = _charge_export

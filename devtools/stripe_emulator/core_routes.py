@@ -46,6 +46,11 @@ async def create_refund(request: web.Request) -> web.Response:
     for ignored in ("reverse_transfer", "refund_application_fee", "instructions_email"):
         params.pop(ignored, None)
     charge = _charge_for(params)
+    if getattr(charge, "disputed", False):
+        raise StripeError(
+            f"Charge {charge.id} has been charged back; it cannot be refunded.",
+            code="charge_disputed",
+        )
     remaining = charge.amount - charge.amount_refunded
     if remaining <= 0:
         raise StripeError(
@@ -60,6 +65,9 @@ async def create_refund(request: web.Request) -> web.Response:
                 param="amount",
                 code="amount_too_large",
             )
+    else:
+        # Stripe refunds what is left of the charge, not its whole amount again.
+        params["amount"] = remaining
     refund = ls.Refund._api_create(**params)
     refund.reason = reason
     emit("refund.created", refund)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -28,6 +28,10 @@ class ContractStatus(StrEnum):
         return STATUS_LABELS[self]
 
 
+# Contracts that ended without work being paid for: the proposal can be hired again.
+ENDED_UNPAID = (ContractStatus.CANCELLED, ContractStatus.REFUNDED)
+_ACTIVE = text("status NOT IN ('cancelled', 'refunded')")
+
 STATUS_LABELS = {
     ContractStatus.AWAITING_FUNDING: "Awaiting funding",
     ContractStatus.FUNDED: "Funded: work can start",
@@ -48,6 +52,15 @@ class Contract(Base):
             "total_cents = hours * rate_cents AND fee_cents >= 0 AND fee_cents <= total_cents",
             name="consistent_amounts",
         ),
+        # One live contract per proposal: hiring the same proposal twice is refused by the
+        # database, yet an assistant whose contract was cancelled can be hired again.
+        Index(
+            "uq_contracts_active_proposal",
+            "proposal_id",
+            unique=True,
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,10 +69,7 @@ class Contract(Base):
     assistant_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
-    # One contract per proposal: hiring the same proposal twice is refused by the database.
-    proposal_id: Mapped[int | None] = mapped_column(
-        ForeignKey("proposals.id", ondelete="SET NULL"), unique=True
-    )
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"))
     hours: Mapped[int] = mapped_column(Integer)
     rate_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
@@ -75,6 +85,9 @@ class Contract(Base):
     transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     last_payment_error: Mapped[str | None] = mapped_column(Text)
+    # Why the assistant's payout cannot go out on approval (a dispute, a refund made outside
+    # Delegate); set from Stripe's word by a webhook or the reconcile command.
+    payout_hold: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     funded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -14,46 +14,81 @@ from sqlalchemy.orm import Session
 from ..accounts.models import User
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
+from ..filters import format_money
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches.models import Invitation
 from ..notifications.models import Kind
 from ..notifications.services import notify
-from ..profiles.models import AssistantProfile
 from ..tasks.models import Task, TaskStatus
 from .models import Contract, ContractStatus
-from .pricing import price_for
+from .pricing import Price, price_for
 
 MAX_HOURS = 500
 
 
-def hire(session: Session, owner: User, proposal_id: int, hours: int, fee_bps: int) -> Contract:
-    """The owner accepts a proposal: a contract at the proposed rate, awaiting funding."""
+class PriceChanged(Conflict):
+    """The hours sent give another price than the one the owner was shown: nothing is hired,
+    the page shows the new price and asks again."""
+
+    def __init__(self, price: Price, hours: int):
+        total = format_money(price.total_cents, price.currency)
+        super().__init__(
+            f"For {hours} h the price is {total}, not the price you were shown. "
+            "Check the new price below and confirm to hire.",
+            "hours",
+        )
+        self.price = price
+
+
+def quote(proposal: Proposal, hours: int, fee_bps: int) -> Price:
+    return price_for(hours, proposal.proposed_rate_cents, fee_bps, proposal.currency)
+
+
+def hire(
+    session: Session,
+    owner: User,
+    proposal_id: int,
+    hours: int,
+    fee_bps: int,
+    quoted_total_cents: int | None,
+) -> Contract:
+    """The owner accepts a proposal at the price they were shown: a contract awaiting funding."""
     proposal = session.get(Proposal, proposal_id)
     if proposal is None or proposal.task.owner_id != owner.id:
         raise NotFound("This proposal does not exist.")
     if not 1 <= hours <= MAX_HOURS:
         raise Invalid(f"Agree between 1 and {MAX_HOURS} hours.", "hours")
+    price = quote(proposal, hours, fee_bps)
+    if quoted_total_cents != price.total_cents:
+        raise PriceChanged(price, hours)
     task = _lock_open_task(session, proposal.task_id)
+    # The rate is part of the compare-and-set: a proposal re-sent at another rate since the
+    # page was shown is not hired at a price nobody saw.
+    _claim(session, proposal, [ProposalStatus.SUBMITTED], rate_cents=proposal.proposed_rate_cents)
     return _contract_from(session, task, proposal, hours, fee_bps)
 
 
 def accept_invitation(session: Session, assistant: User, task_id: int, fee_bps: int) -> Contract:
-    """An invited assistant takes the job at their profile rate for the task's hours.
+    """An invited assistant takes the job on the terms the owner saw when inviting them.
 
-    The owner invited them having seen that rate beside the task's budget; funding the
-    contract is the owner's confirmation, and until then they can still cancel.
+    Those terms are stored on the invitation; a rate changed on the profile since then does
+    not apply (to ask for another rate, the assistant sends a proposal, which the owner must
+    accept). Funding the contract is the owner's confirmation; until then they can cancel.
     """
     invitation = session.scalar(
         select(Invitation).where(
             Invitation.task_id == task_id, Invitation.assistant_id == assistant.id
         )
     )
-    profile = session.get(AssistantProfile, assistant.id)
-    if invitation is None or profile is None:
+    if invitation is None:
         raise NotFound("There is no invitation for you on this task.")
+    if invitation.rate_cents is None or invitation.hours is None:
+        raise Conflict("This invitation has no terms on record; send a proposal instead.")
     task = _lock_open_task(session, task_id)
-    if profile.currency != task.currency:
-        raise Conflict(f"Your rate is in {profile.currency}; this task pays in {task.currency}.")
+    if invitation.currency != task.currency:
+        raise Conflict(
+            f"The invitation is in {invitation.currency}; this task pays in {task.currency}."
+        )
     proposal = session.scalar(
         select(Proposal).where(Proposal.task_id == task_id, Proposal.assistant_id == assistant.id)
     )
@@ -62,13 +97,25 @@ def accept_invitation(session: Session, assistant: User, task_id: int, fee_bps: 
             task_id=task.id,
             assistant_id=assistant.id,
             cover_note="Accepted the owner's invitation.",
-            proposed_rate_cents=profile.hourly_rate_cents,
-            currency=profile.currency,
-            status=ProposalStatus.SUBMITTED,
+            proposed_rate_cents=invitation.rate_cents,
+            currency=invitation.currency,
+            status=ProposalStatus.ACCEPTED,
         )
-        session.add(proposal)
-        session.flush()
-    contract = _contract_from(session, task, proposal, task.weekly_hours or 1, fee_bps)
+        try:
+            with session.begin_nested():  # the unique (task, assistant) key settles a race
+                session.add(proposal)
+        except IntegrityError as exc:
+            raise Conflict("You have answered this invitation already.") from exc
+    else:
+        # Accepting the invitation is accepting its terms, whatever an earlier proposal said.
+        _claim(
+            session,
+            proposal,
+            [ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN],
+            proposed_rate_cents=invitation.rate_cents,
+            currency=invitation.currency,
+        )
+    contract = _contract_from(session, task, proposal, invitation.hours, fee_bps)
     notify(
         session,
         task.owner_id,
@@ -77,6 +124,35 @@ def accept_invitation(session: Session, assistant: User, task_id: int, fee_bps: 
         {"contract_id": contract.id},
     )
     return contract
+
+
+def _claim(
+    session: Session,
+    proposal: Proposal,
+    allowed_from: list[ProposalStatus],
+    rate_cents: int | None = None,
+    **values,
+) -> None:
+    """Compare-and-set the proposal to accepted: of a hire and a withdrawal racing, exactly
+    one changes the row; the other gets a Conflict and changes nothing."""
+    where = [Proposal.id == proposal.id, Proposal.status.in_(allowed_from)]
+    if rate_cents is not None:
+        where.append(Proposal.proposed_rate_cents == rate_cents)
+    result = session.execute(
+        update(Proposal)
+        .where(*where)
+        .values(status=ProposalStatus.ACCEPTED, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(proposal)
+    if result.rowcount != 1:
+        if proposal.status == ProposalStatus.WITHDRAWN:
+            raise Conflict(
+                "The assistant has withdrawn this proposal; it can no longer be accepted."
+            )
+        if proposal.status == ProposalStatus.SUBMITTED:
+            raise Conflict("The assistant changed this proposal; look at it again before hiring.")
+        raise Conflict(f"This proposal is {proposal.status.value} and cannot be accepted.")
 
 
 def _lock_open_task(session: Session, task_id: int) -> Task:
@@ -91,9 +167,8 @@ def _lock_open_task(session: Session, task_id: int) -> Task:
 def _contract_from(
     session: Session, task: Task, proposal: Proposal, hours: int, fee_bps: int
 ) -> Contract:
-    if proposal.status != ProposalStatus.SUBMITTED:
-        raise Conflict(f"This proposal is {proposal.status.value} and cannot be accepted.")
-    price = price_for(hours, proposal.proposed_rate_cents, fee_bps, proposal.currency)
+    """The contract for a proposal just claimed (accepted), at its rate."""
+    price = quote(proposal, hours, fee_bps)
     contract = Contract(
         task_id=task.id,
         owner_id=task.owner_id,
@@ -111,10 +186,31 @@ def _contract_from(
             session.add(contract)
     except IntegrityError as exc:
         raise Conflict("This proposal has already been accepted.") from exc
-    proposal.status = ProposalStatus.ACCEPTED
     task.status = TaskStatus.HIRED  # out of every job feed from this commit on
     session.flush()
     return contract
+
+
+def ended_without_payout(session: Session, contract: Contract) -> None:
+    """A contract cancelled or refunded before any payout: the task is open again, the
+    assistant's proposal can be hired again, and the assistant is told to stop."""
+    if contract.task.status == TaskStatus.HIRED:
+        contract.task.status = TaskStatus.OPEN
+    if contract.proposal_id is not None:
+        session.execute(
+            update(Proposal)
+            .where(Proposal.id == contract.proposal_id, Proposal.status == ProposalStatus.ACCEPTED)
+            .values(status=ProposalStatus.SUBMITTED)
+            .execution_options(synchronize_session=False)
+        )
+    notify(
+        session,
+        contract.assistant_id,
+        Kind.CONTRACT_CANCELLED,
+        f"contract:{contract.id}",
+        {"contract_id": contract.id},
+    )
+    session.flush()
 
 
 def contract_for(session: Session, user: User, contract_id: int) -> Contract:
@@ -184,9 +280,17 @@ def submit_work(session: Session, assistant: User, contract_id: int) -> Contract
     if contract.party(assistant) is None:
         raise NotFound("This contract does not exist.")
     require_party(contract, assistant, "assistant", "submit the work")
-    return transition(
+    contract = transition(
         session, contract, [ContractStatus.FUNDED], ContractStatus.SUBMITTED, submitted_at=utcnow()
     )
+    notify(
+        session,
+        contract.owner_id,
+        Kind.WORK_SUBMITTED,
+        f"contract:{contract.id}",
+        {"contract_id": contract.id},
+    )
+    return contract
 
 
 def approve_work(session: Session, owner: User, contract_id: int) -> Contract:
@@ -216,8 +320,6 @@ def cancel(session: Session, owner: User, contract_id: int) -> tuple[Contract, b
         ContractStatus.CANCELLED,
         cancelled_at=utcnow(),
     )
-    # The task is open again so the owner can hire someone else.
-    if contract.task.status == TaskStatus.HIRED:
-        contract.task.status = TaskStatus.OPEN
-    session.flush()
+    # The owner can hire someone else, or this assistant again.
+    ended_without_payout(session, contract)
     return contract, was_funded

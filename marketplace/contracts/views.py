@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from ..accounts.access import assistant_required, owner_required
 from ..db import get_session
 from ..errors import NotFound
+from ..filters import CURRENCY_SYMBOLS
 from ..forms import has_errors
 from ..hiring.models import Proposal
 from ..payments import services as payments
@@ -15,9 +16,10 @@ from ..payments.gateway import get_gateway
 from ..payments.models import PayoutAccount
 from . import services
 from .forms import HireForm
-from .pricing import price_for
+from .models import ContractStatus
 
 bp = Blueprint("contracts", __name__)
+CONFIRM_POLLS = 40  # the page looks again every 3 s, for two minutes, while Stripe confirms
 
 
 def _fee_bps() -> int:
@@ -34,17 +36,32 @@ def hire(proposal_id: int):
     form = HireForm()
     if not form.is_submitted():
         form.hours.data = request.args.get("hours", type=int) or proposal.task.weekly_hours or 1
-    if form.validate_on_submit():
-        contract = services.hire(session, current_user, proposal_id, form.hours.data, _fee_bps())
-        session.commit()
-        flash("Contract created. Fund it to let the work start.", "success")
-        return redirect(url_for("contracts.show", contract_id=contract.id))
+    changed = None
+    if form.validate_on_submit() and request.form.get("action") != "quote":
+        quoted = request.form.get("quoted_total_cents", type=int)
+        try:
+            contract = services.hire(
+                session, current_user, proposal_id, form.hours.data, _fee_bps(), quoted
+            )
+        except services.PriceChanged as exc:
+            changed = exc.message
+        else:
+            session.commit()
+            flash("Contract created. Fund it to let the work start.", "success")
+            return redirect(url_for("contracts.show", contract_id=contract.id))
     hours = form.hours.data if isinstance(form.hours.data, int) and form.hours.data > 0 else 1
-    price = price_for(
-        min(hours, services.MAX_HOURS), proposal.proposed_rate_cents, _fee_bps(), proposal.currency
-    )
-    status = 422 if has_errors(form) else 200
-    return render_template("contracts/hire.html", form=form, proposal=proposal, price=price), status
+    price = services.quote(proposal, min(hours, services.MAX_HOURS), _fee_bps())
+    status = 422 if has_errors(form) else 409 if changed else 200
+    return render_template(
+        "contracts/hire.html",
+        form=form,
+        proposal=proposal,
+        price=price,
+        changed=changed,
+        fee_bps=_fee_bps(),
+        max_hours=services.MAX_HOURS,
+        currency_symbol=CURRENCY_SYMBOLS.get(price.currency, price.currency + " "),
+    ), status
 
 
 @bp.post("/tasks/<int:task_id>/accept-invitation")
@@ -71,12 +88,34 @@ def show(contract_id: int):
     session = get_session()
     contract = services.contract_for(session, current_user, contract_id)
     payout_account = session.get(PayoutAccount, contract.assistant_id)
+    returned = request.args.get("checkout")
+    # Back from a paid Checkout Session that is still this contract's: Stripe's webhook is
+    # seconds away, so an older "card declined" and the Pay button would only mislead.
+    confirming = (
+        returned == "done"
+        and contract.status == ContractStatus.AWAITING_FUNDING
+        and contract.checkout_session_id is not None
+        and request.args.get("session_id") == contract.checkout_session_id
+    )
+    poll = request.args.get("poll", 0, type=int)
     return render_template(
         "contracts/show.html",
         contract=contract,
         party=contract.party(current_user),
         payout_ready=bool(payout_account and payout_account.payouts_enabled),
-        returned=request.args.get("checkout"),
+        returned=returned,
+        confirming=confirming,
+        next_poll=(
+            url_for(
+                "contracts.show",
+                contract_id=contract.id,
+                checkout="done",
+                session_id=contract.checkout_session_id,
+                poll=poll + 1,
+            )
+            if confirming and poll < CONFIRM_POLLS
+            else None
+        ),
     )
 
 
@@ -98,6 +137,8 @@ def approve(contract_id: int):
     session.commit()  # the approval stands even if the transfer has to wait
     if payments.pay_out(session, get_gateway(), services.lock(session, contract.id)):
         flash("Approved. The assistant's payment is on its way.", "success")
+    elif contract.payout_hold:
+        flash(f"Approved. The payout is on hold: {contract.payout_hold}", "info")
     else:
         flash(
             "Approved. The payout is sent as soon as the assistant's Stripe account is ready.",

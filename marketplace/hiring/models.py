@@ -40,6 +40,8 @@ class Proposal(Base):
     status: Mapped[ProposalStatus] = mapped_column(
         str_enum(ProposalStatus, "proposal_status"), default=ProposalStatus.SUBMITTED
     )
+    # Counts submissions: a withdrawn proposal sent again is a new notice for the owner.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     task: Mapped[Task] = relationship(lazy="joined", innerjoin=True)

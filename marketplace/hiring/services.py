@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
+from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..notifications.models import Kind
 from ..notifications.services import notify
@@ -28,32 +29,68 @@ def apply_to_task(
         raise Conflict("This task is no longer open for applications.")
     if session.get(AssistantProfile, assistant.id) is None:
         raise Conflict("Fill in your profile before you apply, so the owner can see who you are.")
-    if proposal_of(session, task_id, assistant.id) is not None:
-        raise Conflict(ALREADY_APPLIED)
     if proposed_rate_cents <= 0:
         raise Invalid("Enter the hourly rate you propose.", "proposed_rate")
-    proposal = Proposal(
-        task_id=task.id,
-        assistant_id=assistant.id,
-        cover_note=cover_note.strip(),
-        proposed_rate_cents=proposed_rate_cents,
-        currency=task.currency,
-        status=ProposalStatus.SUBMITTED,
-    )
-    try:
-        # The unique constraint decides a double-click race; the savepoint keeps the session usable.
-        with session.begin_nested():
-            session.add(proposal)
-    except IntegrityError as exc:
-        raise Conflict(ALREADY_APPLIED) from exc
-    # Same transaction as the proposal: the owner's email cannot be lost or doubled.
+    earlier = proposal_of(session, task_id, assistant.id)
+    if earlier is not None:
+        proposal = _submit_again(session, earlier, cover_note, proposed_rate_cents, task.currency)
+    else:
+        proposal = Proposal(
+            task_id=task.id,
+            assistant_id=assistant.id,
+            cover_note=cover_note.strip(),
+            proposed_rate_cents=proposed_rate_cents,
+            currency=task.currency,
+            status=ProposalStatus.SUBMITTED,
+        )
+        try:
+            # The unique constraint decides a double-click race; the savepoint keeps the
+            # session usable.
+            with session.begin_nested():
+                session.add(proposal)
+        except IntegrityError as exc:
+            raise Conflict(ALREADY_APPLIED) from exc
+    # Same transaction as the proposal: the owner's email cannot be lost or doubled. Each
+    # submission has its own key, so a proposal sent again is news again.
+    key = f"proposal:{proposal.id}"
     notify(
         session,
         task.owner_id,
         Kind.NEW_PROPOSAL,
-        f"proposal:{proposal.id}",
+        key if proposal.revision == 1 else f"{key}:{proposal.revision}",
         {"task_id": task.id, "proposal_id": proposal.id},
     )
+    return proposal
+
+
+def can_apply_again(proposal: Proposal | None) -> bool:
+    return proposal is not None and proposal.status == ProposalStatus.WITHDRAWN
+
+
+def _submit_again(
+    session: Session, proposal: Proposal, cover_note: str, rate_cents: int, currency: str
+) -> Proposal:
+    """A withdrawn proposal sent again: the same row, back to submitted with the new terms.
+
+    Compare-and-set on the status, so a double click (or any other proposal state) is
+    refused rather than sent twice.
+    """
+    result = session.execute(
+        update(Proposal)
+        .where(Proposal.id == proposal.id, Proposal.status == ProposalStatus.WITHDRAWN)
+        .values(
+            status=ProposalStatus.SUBMITTED,
+            cover_note=cover_note.strip(),
+            proposed_rate_cents=rate_cents,
+            currency=currency,
+            revision=Proposal.revision + 1,
+            created_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(proposal)
+    if result.rowcount != 1:
+        raise Conflict(ALREADY_APPLIED)
     return proposal
 
 
@@ -90,8 +127,23 @@ def withdraw_proposal(session: Session, assistant: User, proposal_id: int) -> Pr
     if proposal is None or proposal.assistant_id != assistant.id:
         # Someone else's proposal is reported as missing: its existence is not ours to reveal.
         raise NotFound("This proposal does not exist.")
-    if proposal.status != ProposalStatus.SUBMITTED:
+    # Compare-and-set: an owner hiring at this moment and this withdrawal cannot both win.
+    result = session.execute(
+        update(Proposal)
+        .where(
+            Proposal.id == proposal.id,
+            Proposal.assistant_id == assistant.id,
+            Proposal.status == ProposalStatus.SUBMITTED,
+        )
+        .values(status=ProposalStatus.WITHDRAWN)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(proposal)
+    if result.rowcount != 1:
+        if proposal.status == ProposalStatus.ACCEPTED:
+            raise Conflict(
+                "The owner has just hired you on this proposal, so it can no longer be "
+                "withdrawn. Open your contracts to see it."
+            )
         raise Conflict(f"This proposal is {proposal.status.value} and cannot be withdrawn.")
-    proposal.status = ProposalStatus.WITHDRAWN
-    session.flush()
     return proposal

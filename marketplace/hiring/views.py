@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..accounts.access import assistant_required, owner_required
@@ -25,9 +25,18 @@ def apply(task_id: int):
     if profile is None:
         flash("Fill in your profile before you apply, so owners can see who you are.", "info")
         return redirect(url_for("profiles.edit"))
+    earlier = services.proposal_of(session, task_id, current_user.id)
+    again = services.can_apply_again(earlier)
+    if earlier is not None and not again and request.method == "GET":
+        flash(services.ALREADY_APPLIED, "info")
+        return redirect(url_for("tasks.show", task_id=task_id))
     form = ProposalForm()
     if not form.is_submitted():
-        form.proposed_rate.data = profile.hourly_rate_cents
+        # Sending a withdrawn proposal again starts from what it said.
+        form.proposed_rate.data = (
+            earlier.proposed_rate_cents if again else profile.hourly_rate_cents
+        )
+        form.cover_note.data = earlier.cover_note if again else None
     if form.validate_on_submit():
         services.apply_to_task(
             session,
@@ -39,11 +48,8 @@ def apply(task_id: int):
         session.commit()
         flash("Your proposal is sent. The owner will see it on their task.", "success")
         return redirect(url_for("hiring.mine"))
-    if services.proposal_of(session, task_id, current_user.id) is not None:
-        flash(services.ALREADY_APPLIED, "info")
-        return redirect(url_for("tasks.show", task_id=task_id))
     status = 422 if has_errors(form) else 200
-    return render_template("hiring/apply.html", form=form, task=task), status
+    return render_template("hiring/apply.html", form=form, task=task, again=again), status
 
 
 @bp.get("/tasks/<int:task_id>/proposals")

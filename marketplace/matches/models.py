@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -46,6 +56,7 @@ class Invitation(Base):
     __table_args__ = (
         # Once per assistant per task, decided by the database even under double clicks.
         UniqueConstraint("task_id", "assistant_id", name="uq_invitations_task_assistant"),
+        CheckConstraint("rate_cents > 0 AND hours > 0", name="positive_terms"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +64,12 @@ class Invitation(Base):
     assistant_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
+    # The terms the owner saw on the recommendation when inviting; accepting takes these,
+    # whatever the profile says later. Empty only for invitations older than this rule.
+    rate_cents: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    hours: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     assistant: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    task: Mapped[Task] = relationship(lazy="joined", innerjoin=True)

@@ -8,15 +8,17 @@ list the moment its status changes, before any job has run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..db import utcnow
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, DomainError, NotFound
+from ..filters import format_localtime, format_money
 from ..jobs.upserts import upsert
 from ..notifications.models import Kind
 from ..notifications.services import notify, preferences_for
@@ -148,8 +150,12 @@ def _invited(session: Session, task_ids, assistant_ids) -> set[tuple[int, int]]:
     return {(t, a) for t, a in rows}
 
 
-def is_invited(session: Session, task_id: int, assistant_id: int) -> bool:
-    return (task_id, assistant_id) in _invited(session, [task_id], [assistant_id])
+def invitation_for(session: Session, task_id: int, assistant_id: int) -> Invitation | None:
+    return session.scalar(
+        select(Invitation).where(
+            Invitation.task_id == task_id, Invitation.assistant_id == assistant_id
+        )
+    )
 
 
 def recommended_for_task(session: Session, owner: User, task_id: int, limit: int = 10):
@@ -204,13 +210,50 @@ def jobs_for_assistant(session: Session, assistant: User, limit: int = 20):
     ]
 
 
-def invite_assistant(session: Session, owner: User, task_id: int, assistant_id: int) -> Invitation:
+class RateChanged(Conflict):
+    """The assistant's rate is not the one the owner's page showed: nothing is sent."""
+
+
+class InvitationLimit(DomainError):
+    status_code = 429
+
+
+INVITATION_WINDOW = timedelta(hours=24)
+
+
+def invite_assistant(
+    session: Session,
+    owner: User,
+    task_id: int,
+    assistant_id: int,
+    shown_rate_cents: int | None,
+    per_day: int,
+) -> Invitation:
+    """Invite an assistant on the terms the recommendation showed: their rate then, and the
+    task's hours. Those terms are stored, and accepting the invitation takes them."""
     task = get_owned_task(session, owner, task_id)
     if not task.is_open:
         raise Conflict(f"This task is {task.status.value}; invitations are for open tasks.")
-    if session.get(AssistantProfile, assistant_id) is None:
+    profile = session.get(AssistantProfile, assistant_id)
+    if profile is None:
         raise NotFound("There is no assistant profile to invite here.")
-    invitation = Invitation(task_id=task.id, assistant_id=assistant_id)
+    name = profile.user.display_name
+    if profile.currency != task.currency:
+        raise Conflict(f"{name} charges in {profile.currency}; this task pays in {task.currency}.")
+    if shown_rate_cents != profile.hourly_rate_cents:
+        rate = format_money(profile.hourly_rate_cents, profile.currency)
+        raise RateChanged(
+            f"{name}'s rate is now {rate}/h, not the rate your page showed. "
+            "Look at it again below before inviting."
+        )
+    _within_daily_limit(session, owner, per_day)
+    invitation = Invitation(
+        task_id=task.id,
+        assistant_id=assistant_id,
+        rate_cents=profile.hourly_rate_cents,
+        currency=profile.currency,
+        hours=task.weekly_hours or 1,
+    )
     try:
         # The unique constraint settles a double click; the savepoint keeps the session usable.
         with session.begin_nested():
@@ -225,3 +268,25 @@ def invite_assistant(session: Session, owner: User, task_id: int, assistant_id: 
         {"task_id": task.id, "invitation_id": invitation.id},
     )
     return invitation
+
+
+def _within_daily_limit(session: Session, owner: User, per_day: int) -> None:
+    """At most ``per_day`` invitations per owner in any 24 hours, counted in the database.
+
+    The owner's row is locked first, so two workers inviting for the same owner at once
+    count one after the other and cannot both take the last place.
+    """
+    session.execute(select(User.id).where(User.id == owner.id).with_for_update())
+    since = utcnow() - INVITATION_WINDOW
+    sent = session.execute(
+        select(func.count(), func.min(Invitation.created_at))
+        .join(Task, Task.id == Invitation.task_id)
+        .where(Task.owner_id == owner.id, Invitation.created_at > since)
+    ).one()
+    if sent[0] >= per_day:
+        again = format_localtime(sent[1] + INVITATION_WINDOW)
+        raise InvitationLimit(
+            f"You have sent {sent[0]} invitations in the last 24 hours, the most Delegate "
+            f"allows, so this one was not sent. You can invite again from {again}; assistants "
+            "can still find your task and apply."
+        )

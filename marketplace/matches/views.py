@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..accounts.access import assistant_required, owner_required
@@ -18,7 +18,17 @@ bp = Blueprint("matches", __name__)
 def invite(task_id: int, assistant_id: int):
     session = get_session()
     try:
-        services.invite_assistant(session, current_user, task_id, assistant_id)
+        services.invite_assistant(
+            session,
+            current_user,
+            task_id,
+            assistant_id,
+            request.form.get("rate_cents", type=int),
+            current_app.config["INVITATIONS_PER_OWNER_PER_DAY"],
+        )
+    except (services.RateChanged, services.InvitationLimit) as exc:
+        session.rollback()
+        flash(exc.message, "error")  # said on the task page, where the owner is inviting
     except Conflict as exc:
         if exc.message != services.ALREADY_INVITED:
             raise

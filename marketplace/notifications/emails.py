@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..contracts.models import Contract
+from ..contracts.models import Contract, ContractStatus
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches.explain import explain, percent
 from ..matches.models import Match
@@ -129,12 +129,13 @@ def _digest(session: Session, n: Notification) -> dict | None:
     return {"items": items, "url": absolute_url("accounts.index")}
 
 
-def _contract(subject: str):
-    """Context for the money emails: the contract and what it means for this recipient."""
+def _contract(subject: str, *, while_status: ContractStatus | None = None):
+    """Context for the contract emails: the contract and what it means for this recipient;
+    with ``while_status``, only while the contract is still in that state when sent."""
 
     def context(session: Session, n: Notification) -> dict | None:
         contract = session.get(Contract, n.payload["contract_id"])
-        if contract is None:
+        if contract is None or (while_status is not None and contract.status != while_status):
             return None
         return {
             "contract": contract,
@@ -159,6 +160,11 @@ CONTEXTS = {
     Kind.PAYMENT_SENT: _contract("You have been paid for {title}"),
     Kind.REFUND_ISSUED: _contract("Your refund for {title}"),
     Kind.INVITATION_ACCEPTED: _contract("Invitation accepted: {title}"),
+    # Stale once the owner has approved (or the contract ended) before the email went out.
+    Kind.WORK_SUBMITTED: _contract(
+        "Work submitted for approval: {title}", while_status=ContractStatus.SUBMITTED
+    ),
+    Kind.CONTRACT_CANCELLED: _contract("Contract cancelled: {title}"),
 }
 
 

@@ -28,6 +28,8 @@ class Kind(StrEnum):
     PAYMENT_SENT = "payment_sent"  # to the assistant: their share was transferred
     REFUND_ISSUED = "refund_issued"  # to the owner: their payment came back
     INVITATION_ACCEPTED = "invitation_accepted"  # to the owner: fund the contract to start
+    WORK_SUBMITTED = "work_submitted"  # to the owner: review the work and approve it
+    CONTRACT_CANCELLED = "contract_cancelled"  # to the assistant: stop work on it
 
 
 class Channel(StrEnum):

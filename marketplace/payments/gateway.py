@@ -4,12 +4,13 @@ idempotency key built from our own ids, so a retry or a double-click cannot move
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import stripe
 from flask import current_app
 
+from ..db import utcnow
 from ..errors import Conflict
 
 
@@ -29,6 +30,66 @@ class CheckoutRequest:
     customer_email: str
     success_url: str
     cancel_url: str
+
+
+@dataclass(frozen=True)
+class PaymentFacts:
+    """What Stripe says about one payment now: read before any row is locked, then acted on."""
+
+    payment_intent_id: str
+    status: str
+    amount_cents: int  # what Stripe received (amount_received), or what was asked if nothing yet
+    currency: str
+    charge_id: str | None
+    captured: bool
+    amount_refunded: int
+    refunds: tuple[tuple[str, int], ...]  # (refund id, cents), oldest first
+    disputed: bool
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded" and self.captured
+
+    @property
+    def intact(self) -> bool:
+        """Paid, captured, and none of it given back or contested: money that can fund work."""
+        return self.succeeded and self.amount_refunded == 0 and not self.disputed
+
+    def with_refund(self, refund_id: str, amount_cents: int) -> PaymentFacts:
+        return replace(
+            self,
+            amount_refunded=self.amount_refunded + amount_cents,
+            refunds=(*self.refunds, (refund_id, amount_cents)),
+        )
+
+
+def _facts(intent) -> PaymentFacts:
+    charge = intent.latest_charge
+    if isinstance(charge, str) or charge is None:  # not expanded: nothing known about it
+        charge_id, captured, refunded, refunds, disputed = charge, False, 0, (), False
+    else:
+        listed = getattr(charge, "refunds", None)
+        rows = sorted(
+            (r for r in (listed.data if listed else []) if r.status in ("succeeded", "pending")),
+            key=lambda r: (r.created, r.id),
+        )
+        charge_id = charge.id
+        captured = bool(charge.captured)
+        refunded = int(charge.amount_refunded or 0)
+        refunds = tuple((r.id, int(r.amount)) for r in rows)
+        disputed = bool(getattr(charge, "disputed", False))
+    received = int(getattr(intent, "amount_received", 0) or 0)
+    return PaymentFacts(
+        payment_intent_id=intent.id,
+        status=intent.status,
+        amount_cents=received or int(intent.amount),
+        currency=intent.currency.upper(),
+        charge_id=charge_id,
+        captured=captured,
+        amount_refunded=refunded,
+        refunds=refunds,
+        disputed=disputed,
+    )
 
 
 class StripeGateway:
@@ -83,6 +144,13 @@ class StripeGateway:
 
     def retrieve_payment_intent(self, payment_intent_id: str):
         return self.client.v1.payment_intents.retrieve(payment_intent_id)
+
+    def payment_facts(self, payment_intent_id: str) -> PaymentFacts:
+        """The payment, its latest charge and that charge's refunds, in one read."""
+        intent = self.client.v1.payment_intents.retrieve(
+            payment_intent_id, params={"expand": ["latest_charge.refunds"]}
+        )
+        return _facts(intent)
 
     # Connect ------------------------------------------------------------------------------
     def create_express_account(self, user_id: int, email: str):
@@ -146,16 +214,40 @@ class StripeGateway:
 
     # Webhooks -----------------------------------------------------------------------------
     def verify_event(self, payload: bytes, signature: str | None):
-        """The event, if the signature verifies against one of our endpoint secrets."""
+        """The event, if the signature verifies against one of our endpoint secrets and was
+        made within the tolerance of now, either way (Stripe's library only refuses old ones:
+        a timestamp far ahead would let a captured event be replayed for that long)."""
         last_error: Exception | None = None
         for secret in self.webhook_secrets:
             try:
-                return stripe.Webhook.construct_event(payload, signature or "", secret)
+                event = stripe.Webhook.construct_event(
+                    payload, signature or "", secret, tolerance=SIGNATURE_TOLERANCE
+                )
             except stripe.SignatureVerificationError as exc:
                 last_error = exc
+                continue
+            ahead = _signed_at(signature or "") - utcnow().timestamp()
+            if ahead > SIGNATURE_TOLERANCE:
+                raise stripe.SignatureVerificationError(
+                    f"The signature's timestamp is {int(ahead)} s in the future; "
+                    f"at most {SIGNATURE_TOLERANCE} s of clock difference is accepted.",
+                    signature,
+                )
+            return event
         raise stripe.SignatureVerificationError(
             str(last_error or "no webhook secret configured"), signature
         )
+
+
+SIGNATURE_TOLERANCE = stripe.Webhook.DEFAULT_TOLERANCE  # seconds, either side of now
+
+
+def _signed_at(signature: str) -> int:
+    for part in signature.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t" and value.isdigit():
+            return int(value)
+    return 0
 
 
 def get_gateway() -> StripeGateway:

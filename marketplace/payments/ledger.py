@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,12 +16,7 @@ from .models import EntryKind, LedgerEntry
 def record(
     session: Session, contract: Contract, kind: EntryKind, amount_cents: int, stripe_object_id: str
 ) -> LedgerEntry | None:
-    existing = session.scalar(
-        select(LedgerEntry).where(
-            LedgerEntry.kind == kind, LedgerEntry.stripe_object_id == stripe_object_id
-        )
-    )
-    if existing is not None:
+    if has(session, kind, stripe_object_id):
         return None
     entry = LedgerEntry(
         contract_id=contract.id,
@@ -36,6 +31,25 @@ def record(
     except IntegrityError:  # a concurrent webhook recorded it first
         return None
     return entry
+
+
+def has(session: Session, kind: EntryKind, stripe_object_id: str) -> bool:
+    return (
+        session.scalar(
+            select(LedgerEntry.id).where(
+                LedgerEntry.kind == kind, LedgerEntry.stripe_object_id == stripe_object_id
+            )
+        )
+        is not None
+    )
+
+
+def total(session: Session, contract: Contract, kind: EntryKind) -> int:
+    return session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+            LedgerEntry.contract_id == contract.id, LedgerEntry.kind == kind
+        )
+    )
 
 
 def entries_for(session: Session, user: User) -> list[LedgerEntry]:
@@ -78,6 +92,8 @@ def balances_for(session: Session, user: User) -> dict[str, Balances]:
             b.refunded_cents += entry.amount_cents
         elif entry.kind == EntryKind.FEE:
             b.fees_cents += entry.amount_cents
+        elif entry.kind == EntryKind.FEE_REVERSAL:
+            b.fees_cents -= entry.amount_cents
     contracts = session.scalars(
         select(Contract).where(
             or_(Contract.owner_id == user.id, Contract.assistant_id == user.id),

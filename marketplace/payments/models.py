@@ -32,6 +32,7 @@ class EntryKind(StrEnum):
     FEE = "fee"  # the platform's share of that charge
     TRANSFER = "transfer"  # the assistant's share left for their account
     REFUND = "refund"  # the owner got their money back
+    FEE_REVERSAL = "fee_reversal"  # the platform's share of a refund, given up with it
 
     @property
     def label(self) -> str:
@@ -40,6 +41,7 @@ class EntryKind(StrEnum):
             "fee": "Platform fee",
             "transfer": "Payout",
             "refund": "Refund",
+            "fee_reversal": "Platform fee reversed",
         }[self.value]
 
 

@@ -1,4 +1,8 @@
-"""Repair what lost webhooks left behind by asking Stripe for the truth."""
+"""Repair what lost webhooks left behind by asking Stripe for the truth.
+
+Three steps: read what needs asking (no lock), ask Stripe with no transaction open, then
+lock each contract and apply what Stripe said, moving state only forward.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..contracts import services as contracts
 from ..contracts.models import Contract, ContractStatus
 from . import services
-from .gateway import StripeGateway
+from .gateway import PaymentFacts, StripeGateway
 from .models import PayoutAccount
 from .webhooks import sync_account
 
@@ -24,47 +28,113 @@ class ReconcileReport:
     funded: list[int] = field(default_factory=list)
     refunded: list[int] = field(default_factory=list)
     paid_out: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)  # payout held: refunded in part, or disputed
     errors: list[str] = field(default_factory=list)
 
 
 UNSETTLED = (
     ContractStatus.AWAITING_FUNDING,
     ContractStatus.CANCELLED,
+    ContractStatus.FUNDED,
+    ContractStatus.SUBMITTED,
     ContractStatus.APPROVED,
 )
+# Money is held for these: a refund or a dispute made in Stripe's dashboard, or by the card
+# issuer, must reach our state even when its webhook never does.
+HOLDING = (ContractStatus.FUNDED, ContractStatus.SUBMITTED, ContractStatus.APPROVED)
+
+
+@dataclass
+class _Ask:
+    """One contract as read before asking Stripe, and what Stripe answered."""
+
+    id: int
+    status: ContractStatus
+    checkout_session_id: str | None
+    payment_intent_id: str | None
+    refund_id: str | None
+    total_cents: int
+    currency: str
+    payment: PaymentFacts | None = None  # the checkout's payment, or the funding one
+    refund: object | None = None  # our refund of a cancelled contract
 
 
 def reconcile(session: Session, gateway: StripeGateway) -> ReconcileReport:
     """One pass over unsettled contracts; safe to run any number of times."""
     report = ReconcileReport()
+    asks = [
+        _Ask(*row)
+        for row in session.execute(
+            select(
+                Contract.id,
+                Contract.status,
+                Contract.checkout_session_id,
+                Contract.payment_intent_id,
+                Contract.refund_id,
+                Contract.total_cents,
+                Contract.currency,
+            ).where(Contract.status.in_(UNSETTLED))
+        )
+    ]
+    # Nothing is written before this point; ending the read means no lock is held while
+    # Stripe answers (SQLite's BEGIN IMMEDIATE locks the whole database).
+    session.rollback()
+    for ask in asks:
+        try:
+            _ask_stripe(gateway, ask)
+        except stripe.StripeError as exc:
+            ask.payment = ask.refund = None
+            report.errors.append(f"contract {ask.id}: {exc.user_message or exc}")
     _refresh_accounts(session, gateway)
-    ids = session.scalars(select(Contract.id).where(Contract.status.in_(UNSETTLED))).all()
-    for contract_id in ids:
+    for ask in asks:
         try:
             with session.begin_nested():
-                _reconcile_one(session, gateway, contracts.lock(session, contract_id), report)
+                _apply(session, gateway, contracts.lock(session, ask.id), ask, report)
         except stripe.StripeError as exc:
-            report.errors.append(f"contract {contract_id}: {exc.user_message or exc}")
+            report.errors.append(f"contract {ask.id}: {exc.user_message or exc}")
     return report
 
 
-def _reconcile_one(session, gateway, contract: Contract, report: ReconcileReport) -> None:
-    if contract.checkout_session_id and contract.payment_intent_id is None:
-        checkout = gateway.retrieve_checkout_session(contract.checkout_session_id)
+def _ask_stripe(gateway: StripeGateway, ask: _Ask) -> None:
+    if ask.checkout_session_id and ask.payment_intent_id is None:
+        checkout = gateway.retrieve_checkout_session(ask.checkout_session_id)
         if checkout.status == "complete" and checkout.payment_status == "paid":
-            was = contract.status
-            services.fund(session, gateway, contract, _id(checkout.payment_intent))
-            if was == ContractStatus.AWAITING_FUNDING:
-                report.funded.append(contract.id)
-    if contract.status == ContractStatus.CANCELLED and contract.payment_intent_id:
+            ask.payment = services.verify_payment(
+                gateway, ask.id, ask.total_cents, ask.currency, _id(checkout.payment_intent)
+            )
+    elif ask.status in HOLDING and ask.payment_intent_id:
+        ask.payment = gateway.payment_facts(ask.payment_intent_id)
+    elif ask.status == ContractStatus.CANCELLED and ask.payment_intent_id:
         # Ask about the refund we already made; make it (idempotently) only if there is none.
-        if contract.refund_id:
-            refund = gateway.retrieve_refund(contract.refund_id)
+        if ask.refund_id:
+            ask.refund = gateway.retrieve_refund(ask.refund_id)
         else:
-            refund = services.refund_payment(gateway, contract.id, contract.payment_intent_id)
-            contract.refund_id = refund.id if refund else None
-        if refund is not None and refund.status == "succeeded":
-            services.mark_refunded(session, contract, refund.id, refund.amount)
+            ask.refund = services.refund_payment(gateway, ask.id, ask.payment_intent_id)
+
+
+def _apply(session, gateway, contract: Contract, ask: _Ask, report: ReconcileReport) -> None:
+    payment = ask.payment
+    if payment is not None and contract.payment_intent_id is None:
+        was = contract.status
+        services.fund(session, gateway, contract, payment)
+        if was == ContractStatus.AWAITING_FUNDING and contract.status == ContractStatus.FUNDED:
+            report.funded.append(contract.id)
+    elif payment is not None and payment.payment_intent_id == contract.payment_intent_id:
+        held = contract.payout_hold
+        if payment.amount_refunded:
+            services.record_refunds(session, contract, payment.refunds, payment.amount_refunded)
+        if payment.disputed:
+            services.hold_for_dispute(session, contract)
+        if contract.status == ContractStatus.REFUNDED:
+            report.refunded.append(contract.id)
+        elif contract.payout_hold and not held:
+            report.held.append(contract.id)
+    if contract.status == ContractStatus.CANCELLED and ask.refund is not None:
+        if contract.refund_id is None:
+            contract.refund_id = ask.refund.id
+        if ask.refund.status == "succeeded":
+            refund = ask.refund
+            services.record_refunds(session, contract, [(refund.id, refund.amount)], refund.amount)
             report.refunded.append(contract.id)
     if contract.status == ContractStatus.APPROVED and services.pay_out(session, gateway, contract):
         report.paid_out.append(contract.id)

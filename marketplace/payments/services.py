@@ -18,10 +18,11 @@ from ..contracts import services as contracts
 from ..contracts.models import Contract, ContractStatus
 from ..db import utcnow
 from ..errors import Conflict
+from ..filters import format_money
 from ..notifications.models import Kind
 from ..notifications.services import notify
 from . import ledger
-from .gateway import CheckoutRequest, PaymentsNotConfigured, StripeGateway
+from .gateway import CheckoutRequest, PaymentFacts, PaymentsNotConfigured, StripeGateway
 from .models import EntryKind, PayoutAccount
 
 log = logging.getLogger(__name__)
@@ -65,16 +66,53 @@ def start_checkout(
     return checkout.url
 
 
-def fund(
-    session: Session, gateway: StripeGateway, contract: Contract, payment_intent_id: str
-) -> None:
-    """Stripe says the owner paid: hold the money against the contract, or give it back."""
-    if contract.payment_intent_id not in (None, payment_intent_id):
-        # A second payment for a contract already paid for: it goes straight back.
-        ledger.record(session, contract, EntryKind.CHARGE, contract.total_cents, payment_intent_id)
-        refund_payment(gateway, contract.id, payment_intent_id, suffix=payment_intent_id)
+def verify_payment(
+    gateway: StripeGateway,
+    contract_id: int,
+    total_cents: int,
+    currency: str,
+    payment_intent_id: str,
+) -> PaymentFacts:
+    """Ask Stripe about a payment before any row is locked, and give back money that cannot
+    fund the contract: a payment of another amount, or what is left of one partly refunded.
+
+    The contract's amount and currency never change after hiring, so the caller may read them
+    without a lock. The refund's idempotency key is built from our ids: a retried webhook
+    finds the same refund, never a second one.
+    """
+    facts = gateway.payment_facts(payment_intent_id)
+    if not facts.succeeded or facts.disputed:
+        return facts  # nothing to give back yet (or a card issuer is deciding)
+    mismatch = (facts.amount_cents, facts.currency) != (total_cents, currency.upper())
+    left = facts.amount_cents - facts.amount_refunded
+    if left > 0 and (mismatch or facts.amount_refunded > 0):
+        refund = refund_payment(gateway, contract_id, payment_intent_id, suffix="refused")
+        if refund is not None:
+            facts = facts.with_refund(refund.id, int(refund.amount))
+    return facts
+
+
+def fund(session: Session, gateway: StripeGateway, contract: Contract, facts: PaymentFacts) -> None:
+    """Stripe says the owner paid: hold the money against the contract, or give it back.
+
+    ``facts`` come from ``verify_payment``, read before the contract was locked: the contract
+    is funded only by a payment of its exact amount that is captured and neither refunded
+    nor disputed.
+    """
+    payment_intent_id = facts.payment_intent_id
+    if contract.payment_intent_id == payment_intent_id:
+        return  # this payment was applied already: a late or repeated event
+    problem = _why_not_fundable(contract, facts)
+    if problem is _NOT_YET:
+        log.info("Payment %s for contract %s is %s", payment_intent_id, contract.id, facts.status)
         return
-    if contract.status == ContractStatus.AWAITING_FUNDING:
+    if problem is not None:
+        _refuse(session, contract, facts, problem)
+    elif contract.payment_intent_id is not None:
+        # A second payment for a contract already paid for: it goes straight back.
+        ledger.record(session, contract, EntryKind.CHARGE, facts.amount_cents, payment_intent_id)
+        refund_payment(gateway, contract.id, payment_intent_id, suffix=payment_intent_id)
+    elif contract.status == ContractStatus.AWAITING_FUNDING:
         contracts.transition(
             session,
             contract,
@@ -82,17 +120,59 @@ def fund(
             ContractStatus.FUNDED,
             funded_at=utcnow(),
             payment_intent_id=payment_intent_id,
+            charge_id=facts.charge_id,
             last_payment_error=None,
         )
-        _record_charge(session, contract, payment_intent_id)
+        _record_charge(session, contract, facts)
         _tell(session, contract, Kind.CONTRACT_FUNDED, contract.owner_id, contract.assistant_id)
-    elif contract.status == ContractStatus.CANCELLED and contract.payment_intent_id is None:
+    elif contract.status == ContractStatus.CANCELLED:
         # Paid after the owner cancelled (the checkout page was still open): refund it all.
         contract.payment_intent_id = payment_intent_id
-        _record_charge(session, contract, payment_intent_id)
+        contract.charge_id = facts.charge_id
+        _record_charge(session, contract, facts)
         refund = refund_payment(gateway, contract.id, payment_intent_id)
         contract.refund_id = refund.id if refund else None
     session.flush()
+
+
+_NOT_YET = "not yet"
+
+
+def _why_not_fundable(contract: Contract, facts: PaymentFacts) -> str | None:
+    paid = format_money(facts.amount_cents, facts.currency)
+    if not facts.succeeded:
+        return _NOT_YET
+    if (facts.amount_cents, facts.currency) != (contract.total_cents, contract.currency.upper()):
+        total = format_money(contract.total_cents, contract.currency)
+        return (
+            f"Stripe received {paid}, but this contract is for {total}, so that payment did "
+            "not fund it and is refunded in full. Pay again to fund the contract."
+        )
+    if facts.disputed:
+        return (
+            f"Your card issuer opened a dispute on your payment of {paid}, so it cannot fund "
+            "the contract. Settle it with your bank, then pay again."
+        )
+    if facts.amount_refunded:
+        return (
+            f"Your payment of {paid} was refunded before Stripe confirmed it, so the contract "
+            "is not funded. Pay again to start the work."
+        )
+    return None
+
+
+def _refuse(session: Session, contract: Contract, facts: PaymentFacts, problem: str) -> None:
+    """Record what Stripe says happened to a payment that funds nothing; no email goes out."""
+    log.warning("Contract %s not funded by %s: %s", contract.id, facts.payment_intent_id, problem)
+    ledger.record(session, contract, EntryKind.CHARGE, facts.amount_cents, facts.payment_intent_id)
+    for refund_id, amount in facts.refunds:
+        ledger.record(session, contract, EntryKind.REFUND, amount, refund_id)
+    if contract.charge_id == facts.charge_id:
+        contract.charge_id = None  # seen by payment_intent.succeeded; it is not our charge
+    if contract.status == ContractStatus.AWAITING_FUNDING and contract.payment_intent_id is None:
+        contract.last_payment_error = problem
+        # That Checkout Session is spent: the next "Pay" opens a new one.
+        contract.checkout_session_id = None
 
 
 def _tell(session: Session, contract: Contract, kind: Kind, *user_ids: int) -> None:
@@ -101,9 +181,10 @@ def _tell(session: Session, contract: Contract, kind: Kind, *user_ids: int) -> N
         notify(session, user_id, kind, f"contract:{contract.id}", {"contract_id": contract.id})
 
 
-def _record_charge(session: Session, contract: Contract, payment_intent_id: str) -> None:
-    ledger.record(session, contract, EntryKind.CHARGE, contract.total_cents, payment_intent_id)
-    ledger.record(session, contract, EntryKind.FEE, contract.fee_cents, payment_intent_id)
+def _record_charge(session: Session, contract: Contract, facts: PaymentFacts) -> None:
+    pi = facts.payment_intent_id
+    ledger.record(session, contract, EntryKind.CHARGE, facts.amount_cents, pi)
+    ledger.record(session, contract, EntryKind.FEE, contract.fee_cents, pi)
 
 
 def refund_payment(gateway: StripeGateway, contract_id: int, payment_intent_id: str, suffix=""):
@@ -140,26 +221,75 @@ def _expire_quietly(gateway: StripeGateway, contract: Contract) -> None:
         log.info("Checkout %s could not be expired", contract.checkout_session_id)
 
 
-def mark_refunded(session: Session, contract: Contract, refund_id: str, amount_cents: int) -> None:
-    ledger.record(session, contract, EntryKind.REFUND, amount_cents, refund_id)
-    if contract.status in (ContractStatus.CANCELLED, ContractStatus.FUNDED) and (
-        amount_cents >= contract.total_cents
-    ):
+REFUNDABLE = (
+    ContractStatus.CANCELLED,
+    ContractStatus.FUNDED,
+    ContractStatus.SUBMITTED,
+    ContractStatus.APPROVED,
+)
+HOLDABLE = (ContractStatus.FUNDED, ContractStatus.SUBMITTED, ContractStatus.APPROVED)
+
+
+def record_refunds(session: Session, contract: Contract, refunds, refunded_cents: int) -> None:
+    """Stripe refunded ``refunded_cents`` in all of the payment that funded this contract.
+
+    Each refund is a ledger row of its own; the platform gives up the same share of its fee;
+    a full refund ends the contract (whoever made it: us on cancelling, or someone in
+    Stripe's dashboard), a partial one outside Delegate holds the payout.
+    """
+    for refund_id, amount in refunds:
+        ledger.record(session, contract, EntryKind.REFUND, amount, refund_id)
+    if refunded_cents:
+        _reverse_fee(session, contract, refunded_cents)
+    if refunded_cents >= contract.total_cents and contract.status in REFUNDABLE:
+        was = contract.status
         contracts.transition(
             session,
             contract,
-            [ContractStatus.CANCELLED, ContractStatus.FUNDED],
+            REFUNDABLE,
             ContractStatus.REFUNDED,
             refunded_at=utcnow(),
-            refund_id=refund_id,
+            refund_id=contract.refund_id or (refunds[-1][0] if refunds else None),
         )
         _tell(session, contract, Kind.REFUND_ISSUED, contract.owner_id)
+        if was != ContractStatus.CANCELLED:
+            contracts.ended_without_payout(session, contract)
+    elif 0 < refunded_cents < contract.total_cents and contract.status in HOLDABLE:
+        refunded = format_money(refunded_cents, contract.currency)
+        contract.payout_hold = (
+            f"{refunded} of the owner's payment was refunded outside Delegate, so the payout "
+            "waits until Delegate's support has settled it with both of you."
+        )
     session.flush()
+
+
+def hold_for_dispute(session: Session, contract: Contract) -> None:
+    if contract.status in HOLDABLE and not contract.payout_hold:
+        contract.payout_hold = (
+            "The owner's card issuer opened a dispute on this payment; the payout waits for "
+            "its outcome."
+        )
+        session.flush()
+
+
+def _reverse_fee(session: Session, contract: Contract, refunded_cents: int) -> None:
+    """Give up the fee's share of what was refunded: proportional, rounded half up, so a full
+    refund reverses the whole fee and the Money page nets it to zero."""
+    charged_fee = ledger.total(session, contract, EntryKind.FEE)
+    if not charged_fee:
+        return  # this payment never funded the contract: no fee was taken on it
+    refunded = min(refunded_cents, contract.total_cents)
+    due = (2 * charged_fee * refunded + contract.total_cents) // (2 * contract.total_cents)
+    owed = due - ledger.total(session, contract, EntryKind.FEE_REVERSAL)
+    if owed > 0:
+        # One row per refunded level of this payment: a replayed event finds it and adds none.
+        key = f"{contract.payment_intent_id}:refunded:{refunded}"
+        ledger.record(session, contract, EntryKind.FEE_REVERSAL, owed, key)
 
 
 def pay_out(session: Session, gateway: StripeGateway, contract: Contract) -> bool:
     """Transfer the assistant's share of an approved contract, if they can be paid."""
-    if contract.status != ContractStatus.APPROVED:
+    if contract.status != ContractStatus.APPROVED or contract.payout_hold:
         return False
     account = session.get(PayoutAccount, contract.assistant_id)
     if account is None or not account.payouts_enabled:

@@ -22,9 +22,8 @@ from ..accounts.access import assistant_required
 from ..db import get_session
 from ..extensions import csrf
 from ..payments.models import PayoutAccount
-from . import ledger, payouts, services
+from . import ledger, payouts, services, webhooks
 from .gateway import get_gateway
-from .webhooks import apply_event
 
 bp = Blueprint("payments", __name__)
 log = logging.getLogger(__name__)
@@ -59,13 +58,29 @@ def checkout(contract_id: int):
 @csrf.exempt
 def webhook():
     payload = request.get_data()
+    gateway = get_gateway()
     try:
-        get_gateway().verify_event(payload, request.headers.get("Stripe-Signature"))
-    except stripe.SignatureVerificationError:
-        return jsonify(error="Bad signature", message="The Stripe signature did not verify."), 400
+        gateway.verify_event(payload, request.headers.get("Stripe-Signature"))
+    except stripe.SignatureVerificationError as exc:
+        reason = str(exc) if "future" in str(exc) else "The Stripe signature did not verify."
+        return jsonify(error="Bad signature", message=reason), 400
     event = json.loads(payload)  # verified above; plain dicts are easier to reason about
     session = get_session()
-    outcome = apply_event(session, get_gateway(), event)
+    if webhooks.already_applied(session, event["id"]):
+        return jsonify(received=True, outcome="duplicate")
+    terms = webhooks.contract_terms(session, event)
+    # End that read before Stripe is asked: no lock (SQLite's BEGIN IMMEDIATE, a row lock)
+    # may be held while the network answers.
+    session.rollback()
+    try:
+        facts = webhooks.ask_stripe(gateway, event, terms)
+    except stripe.StripeError:
+        log.exception("Could not ask Stripe about event %s", event["id"])
+        # Not a 2xx: Stripe delivers the event again later.
+        return jsonify(
+            error="Stripe unavailable", message="Could not confirm the payment with Stripe."
+        ), 503
+    outcome = webhooks.apply_event(session, gateway, event, facts)
     session.commit()
     return jsonify(received=True, outcome=outcome)
 

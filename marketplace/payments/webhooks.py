@@ -17,15 +17,59 @@ from sqlalchemy.orm import Session
 from ..contracts import services as contracts
 from ..contracts.models import Contract, ContractStatus
 from . import ledger, services
-from .gateway import StripeGateway
+from .gateway import PaymentFacts, StripeGateway
 from .models import EntryKind, PayoutAccount, StripeEvent
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Session, StripeGateway, dict], None]
+Handler = Callable[[Session, StripeGateway, dict, PaymentFacts | None], None]
+
+# Events whose handler needs Stripe's current word on the payment (captured? refunded?
+# disputed?), read by ``ask_stripe`` before the contract row is locked.
+ASKS_ABOUT_PAYMENT = {"checkout.session.completed", "charge.refunded", "charge.dispute.created"}
 
 
-def apply_event(session: Session, gateway: StripeGateway, event: dict) -> str:
+def contract_terms(session: Session, event: dict) -> tuple[int, int, str] | None:
+    """(contract id, total, currency) of the contract a paid checkout is for, read unlocked:
+    these never change after hiring. The caller ends the read before asking Stripe."""
+    obj = event["data"]["object"]
+    if event["type"] != "checkout.session.completed" or obj.get("payment_status") != "paid":
+        return None
+    contract_id = _contract_id(obj)
+    if contract_id is None:
+        return None
+    row = session.execute(
+        select(Contract.id, Contract.total_cents, Contract.currency).where(
+            Contract.id == contract_id
+        )
+    ).first()
+    return tuple(row) if row else None
+
+
+def ask_stripe(
+    gateway: StripeGateway, event: dict, terms: tuple[int, int, str] | None
+) -> PaymentFacts | None:
+    """Stripe's current state of the payment an event is about; None when none is needed."""
+    if event["type"] not in ASKS_ABOUT_PAYMENT:
+        return None
+    obj = event["data"]["object"]
+    intent = _id(obj.get("payment_intent"))
+    if not intent:
+        return None
+    if event["type"] == "checkout.session.completed":
+        if terms is None:
+            return None
+        return services.verify_payment(gateway, *terms, intent)
+    return gateway.payment_facts(intent)
+
+
+def already_applied(session: Session, event_id: str) -> bool:
+    return session.get(StripeEvent, event_id) is not None
+
+
+def apply_event(
+    session: Session, gateway: StripeGateway, event: dict, facts: PaymentFacts | None = None
+) -> str:
     """Apply one verified event; returns 'applied', 'duplicate' or 'ignored'."""
     if session.get(StripeEvent, event["id"]) is not None:
         return "duplicate"
@@ -37,15 +81,20 @@ def apply_event(session: Session, gateway: StripeGateway, event: dict) -> str:
     handler = HANDLERS.get(event["type"])
     if handler is None:
         return "ignored"
-    handler(session, gateway, event["data"]["object"])
+    handler(session, gateway, event["data"]["object"], facts)
     return "applied"
+
+
+def _contract_id(obj: dict) -> int | None:
+    raw = (obj.get("metadata") or {}).get("contract_id") or obj.get("client_reference_id")
+    return int(raw) if raw and str(raw).isdigit() else None
 
 
 def _contract_from(session: Session, obj: dict) -> Contract | None:
     """The contract an object is about (locked): by our id in metadata, else by its payment."""
-    raw = (obj.get("metadata") or {}).get("contract_id") or obj.get("client_reference_id")
-    if raw and str(raw).isdigit():
-        return contracts.lock_where(session, Contract.id == int(raw))
+    contract_id = _contract_id(obj)
+    if contract_id is not None:
+        return contracts.lock_where(session, Contract.id == contract_id)
     intent = _id(obj.get("payment_intent"))
     if intent:
         return contracts.lock_where(session, Contract.payment_intent_id == intent)
@@ -56,51 +105,59 @@ def _id(value) -> str | None:
     return value.get("id") if isinstance(value, dict) else value
 
 
-def checkout_session_completed(session: Session, gateway: StripeGateway, obj: dict) -> None:
+def checkout_session_completed(session, gateway, obj: dict, facts) -> None:
     contract = _contract_from(session, obj)
-    if contract is None or obj.get("payment_status") != "paid":
+    if contract is None or obj.get("payment_status") != "paid" or facts is None:
         return
-    if obj.get("amount_total") != contract.total_cents:
-        log.error(
-            "Checkout %s paid %s for contract %s of %s",
-            obj["id"],
-            obj.get("amount_total"),
-            contract.id,
-            contract.total_cents,
-        )
-    services.fund(session, gateway, contract, _id(obj["payment_intent"]))
+    services.fund(session, gateway, contract, facts)
 
 
-def payment_intent_succeeded(session: Session, gateway: StripeGateway, obj: dict) -> None:
+def payment_intent_succeeded(session, gateway, obj: dict, facts) -> None:
     contract = _contract_from(session, obj)
-    if contract is not None and contract.payment_intent_id in (None, obj["id"]):
-        contract.charge_id = contract.charge_id or _id(obj.get("latest_charge"))
-        session.flush()
+    if contract is None or contract.payment_intent_id not in (None, obj["id"]):
+        return
+    if contract.payment_intent_id is None and ledger.has(session, EntryKind.CHARGE, obj["id"]):
+        return  # a payment already refused (refunded, disputed, another amount)
+    contract.charge_id = contract.charge_id or _id(obj.get("latest_charge"))
+    session.flush()
 
 
-def payment_intent_payment_failed(session: Session, gateway: StripeGateway, obj: dict) -> None:
+def payment_intent_payment_failed(session, gateway, obj: dict, facts) -> None:
     contract = _contract_from(session, obj)
     if contract is None or contract.status != ContractStatus.AWAITING_FUNDING:
+        return
+    if contract.charge_id:
+        # A payment succeeded already (its confirmation is on its way): this failure is an
+        # older attempt, delivered late, and must not tell the owner their card failed.
         return
     error = obj.get("last_payment_error") or {}
     contract.last_payment_error = error.get("message") or "The payment did not go through."
     session.flush()
 
 
-def charge_refunded(session: Session, gateway: StripeGateway, obj: dict) -> None:
+def charge_refunded(session, gateway, obj: dict, facts) -> None:
     contract = _contract_from(session, obj)
-    if contract is None:
+    if contract is None or facts is None:
         return
-    refunds = (obj.get("refunds") or {}).get("data") or []
-    refund_id = refunds[0]["id"] if refunds else f"refund-of-{obj['id']}"
-    if _id(obj.get("payment_intent")) != contract.payment_intent_id:
-        # The refund of a duplicate payment: record it, the contract itself is unaffected.
-        ledger.record(session, contract, EntryKind.REFUND, obj.get("amount_refunded", 0), refund_id)
+    if facts.payment_intent_id != contract.payment_intent_id:
+        # The refund of a payment that funds nothing (a duplicate, a refused one): record it,
+        # the contract itself is unaffected.
+        for refund_id, amount in facts.refunds:
+            ledger.record(session, contract, EntryKind.REFUND, amount, refund_id)
         return
-    services.mark_refunded(session, contract, refund_id, obj.get("amount_refunded", 0))
+    services.record_refunds(session, contract, facts.refunds, facts.amount_refunded)
 
 
-def account_updated(session: Session, gateway: StripeGateway, obj: dict) -> None:
+def charge_dispute_created(session, gateway, obj: dict, facts) -> None:
+    intent = _id(obj.get("payment_intent"))
+    contract = (
+        contracts.lock_where(session, Contract.payment_intent_id == intent) if intent else None
+    )
+    if contract is not None and (facts is None or facts.disputed):
+        services.hold_for_dispute(session, contract)
+
+
+def account_updated(session, gateway, obj: dict, facts) -> None:
     account = session.scalar(
         select(PayoutAccount).where(PayoutAccount.stripe_account_id == obj["id"])
     )
@@ -123,5 +180,6 @@ HANDLERS: dict[str, Handler] = {
     "payment_intent.succeeded": payment_intent_succeeded,
     "payment_intent.payment_failed": payment_intent_payment_failed,
     "charge.refunded": charge_refunded,
+    "charge.dispute.created": charge_dispute_created,
     "account.updated": account_updated,
 }

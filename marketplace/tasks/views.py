@@ -11,8 +11,7 @@ from ..errors import DomainError, Invalid, NotFound
 from ..forms import has_errors, timezone_choices
 from ..hiring import services as hiring
 from ..jobs import enqueue_after_commit
-from ..matches.services import is_invited, recommended_for_task
-from ..profiles.services import get_profile
+from ..matches.services import invitation_for, recommended_for_task
 from ..skills.services import popular_skills
 from . import services
 from .browse_form import JobFilterForm
@@ -89,10 +88,10 @@ def show(task_id: int):
     session = get_session()
     task = services.get_task(session, task_id)
     is_owner = task.owner_id == current_user.id
-    my_proposal, invited = None, False
+    my_proposal, invitation = None, None
     if current_user.is_assistant:
         my_proposal = hiring.proposal_of(session, task.id, current_user.id)
-        invited = is_invited(session, task.id, current_user.id)
+        invitation = invitation_for(session, task.id, current_user.id)
     if not task.is_open and not is_owner and my_proposal is None:
         raise NotFound("This task does not exist or is no longer open.")
     # Only the owner's page carries recommendations: scores are not for other assistants.
@@ -103,14 +102,8 @@ def show(task_id: int):
         is_owner=is_owner,
         my_proposal=my_proposal,
         recommendations=recommendations,
-        invited=invited,
-        current_user_rate=_own_rate(session) if invited else None,
+        invitation=invitation,
     )
-
-
-def _own_rate(session) -> int | None:
-    profile = get_profile(session, current_user.id)
-    return profile.hourly_rate_cents if profile else None
 
 
 @bp.get("/jobs")

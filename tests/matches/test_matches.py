@@ -116,11 +116,13 @@ def test_invite_once_per_assistant_per_task_and_the_assistant_gets_an_email(
     smtp_app, client, db_session, mailbox
 ):
     owner, joy, other, task_id = scene(client, db_session)
-    response = client.post(f"/tasks/{task_id}/invite/{joy.id}")
+    response = client.post(f"/tasks/{task_id}/invite/{joy.id}", {"rate_cents": "2500"})
     assert response.status_code == 302
     page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "Invitation sent" in page and "Invited" in page
-    again = client.post(f"/tasks/{task_id}/invite/{joy.id}", follow_redirects=True)
+    again = client.post(
+        f"/tasks/{task_id}/invite/{joy.id}", {"rate_cents": "2500"}, follow_redirects=True
+    )
     assert "already invited" in again.get_data(as_text=True)
     assert count(db_session, Invitation) == 1
 

@@ -27,8 +27,31 @@ def proposal_scene(session, rate_cents: int = 2500):
     return owner, assistant, proposal
 
 
+QUOTED = re.compile(r'name="quoted_total_cents" value="(\d+)"')
+
+
+def quoted_total(client, proposal_id: int, hours: int) -> str:
+    """The total the hire page shows (and sends back) for these hours."""
+    page = client.get(f"/proposals/{proposal_id}/hire?hours={hours}").get_data(as_text=True)
+    match = QUOTED.search(page)
+    assert match, page
+    return match.group(1)
+
+
+def hire_response(client, proposal_id: int, hours: int):
+    """What the owner does: open the hire page for these hours, then hire at the price shown."""
+    return client.post(
+        f"/proposals/{proposal_id}/hire",
+        {
+            "hours": str(hours),
+            "quoted_total_cents": quoted_total(client, proposal_id, hours),
+            "action": "hire",
+        },
+    )
+
+
 def hire(client, proposal, hours: int = 10) -> int:
-    response = client.post(f"/proposals/{proposal.id}/hire", {"hours": str(hours)})
+    response = hire_response(client, proposal.id, hours)
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(re.search(r"/contracts/(\d+)", response.location).group(1))
 

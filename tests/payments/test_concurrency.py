@@ -15,7 +15,7 @@ from marketplace.payments.models import EntryKind, LedgerEntry, PayoutAccount
 from tests.conftest import Client
 from tests.db_utils import empty_all_tables
 from tests.factories import make_assistant, make_owner, make_task
-from tests.payments.helpers import checkout_url
+from tests.payments.helpers import checkout_url, hire_response
 from tests.stripe_support import API_KEY, SECRET, StripeRelay, http
 
 
@@ -57,11 +57,7 @@ def test_concurrent_approvals_produce_one_transfer(committed_app, stripe_emulato
     with committed_app.app_context():
         owner_client.login_as(get_session().get(type(owner), owner_id))
         va_client.login_as(get_session().get(type(owner), assistant_id))
-    contract_id = int(
-        owner_client.post(f"/proposals/{proposal_id}/hire", {"hours": "4"}).location.rsplit("/", 1)[
-            1
-        ]
-    )
+    contract_id = int(hire_response(owner_client, proposal_id, 4).location.rsplit("/", 1)[1])
     relay.pay(checkout_url(owner_client, contract_id))
     relay.deliver(owner_client)
     va_client.post("/payouts/connect")

@@ -5,7 +5,7 @@ from tests.payments.helpers import connect_payouts, funded_contract, proposal_sc
 
 
 def subjects(mailbox, address):
-    return [m["Subject"] for m in mailbox.to(address)]
+    return [m["Subject"].strip() for m in mailbox.to(address)]
 
 
 def test_funded_paid_and_refund_emails(
@@ -28,7 +28,10 @@ def test_funded_paid_and_refund_emails(
     client.post(f"/contracts/{contract_id}/approve")
     assert subjects(mailbox, assistant.email)[-1] == f'You have been paid $225 for "{title}"'
     assert "$250 less the $25 platform fee" in body_text(mailbox.to(assistant.email)[-1])
-    assert len(mailbox.to(owner.email)) == 1
+    assert subjects(mailbox, owner.email) == [
+        f'Payment received for "{title}"',
+        f'{assistant.display_name} submitted the work for "{title}"',
+    ]
 
 
 def test_refund_email_to_the_owner(client, db_session, stripe_relay, smtp_app, mailbox):

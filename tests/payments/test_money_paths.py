@@ -43,7 +43,7 @@ def test_happy_path_fund_submit_approve_pay(client, other_client, db_session, st
     assert status == 303
     back = client.get(headers["Location"].replace("http://localhost", ""))
     # Coming back from Stripe proves nothing: only the signed webhook funds the contract.
-    assert "waiting for Stripe to confirm" in back.get_data(as_text=True)
+    assert "Confirming your payment with Stripe" in back.get_data(as_text=True)
     assert contract(db_session, contract_id).status == ContractStatus.AWAITING_FUNDING
 
     stripe_relay.deliver(client)
@@ -190,9 +190,13 @@ def test_cancel_funded_contract_refunds_in_full(client, db_session, stripe_relay
     stripe_relay.deliver(client)  # charge.refunded
     c = contract(db_session, contract_id)
     assert c.status == ContractStatus.REFUNDED
-    assert ledger(db_session, contract_id)[-1] == (EntryKind.REFUND, 25000)
+    assert ledger(db_session, contract_id)[-2:] == [
+        (EntryKind.REFUND, 25000),
+        (EntryKind.FEE_REVERSAL, 2500),
+    ]
     money = client.get("/ledger").get_data(as_text=True)
     assert 'data-testid="refunded-USD">$250<' in money
+    assert 'data-testid="fees-USD">$0<' in money  # the fee went back with the refund
 
 
 def test_cancel_before_funding_charges_nothing_and_expires_the_checkout(
@@ -226,6 +230,7 @@ def test_payment_that_lands_after_cancelling_is_refunded(client, db_session, str
         (EntryKind.CHARGE, 25000),
         (EntryKind.FEE, 2500),
         (EntryKind.REFUND, 25000),
+        (EntryKind.FEE_REVERSAL, 2500),
     ]
 
 
@@ -273,7 +278,10 @@ def test_illegal_transitions_are_409(client, other_client, db_session, stripe_re
     other_client.login_as(assistant)
     assert other_client.post(f"/contracts/{contract_id}/submit").status_code == 409  # not funded
     assert client.post(f"/contracts/{contract_id}/approve").status_code == 409  # not submitted
-    response = client.post(f"/proposals/{proposal.id}/hire", {"hours": "5"})
+    response = client.post(
+        f"/proposals/{proposal.id}/hire",
+        {"hours": "10", "quoted_total_cents": "25000", "action": "hire"},
+    )
     assert response.status_code == 409  # the task is hired already
     assert contract(db_session, contract_id).status == ContractStatus.AWAITING_FUNDING
 
@@ -303,15 +311,15 @@ def test_strangers_cannot_touch_a_contract(client, other_client, db_session, str
 def test_invited_assistant_accepts_and_the_owner_funds(
     client, other_client, db_session, stripe_relay, smtp_app, mailbox
 ):
-    from marketplace.matches.models import Invitation
     from tests.factories import make_assistant, make_owner, make_task
 
     owner = make_owner(db_session)
     task = make_task(db_session, owner, title="Inbox zero every morning")
     assistant = make_assistant(db_session, hourly_rate_cents=2200)
     stranger = make_assistant(db_session)
-    db_session.add(Invitation(task_id=task.id, assistant_id=assistant.id))
-    db_session.flush()
+    client.login_as(owner)
+    invited = client.post(f"/tasks/{task.id}/invite/{assistant.id}", {"rate_cents": "2200"})
+    assert invited.status_code == 302
 
     other_client.login_as(stranger)  # not invited: nothing to accept
     assert other_client.post(f"/tasks/{task.id}/accept-invitation").status_code == 404

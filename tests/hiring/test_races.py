@@ -1,0 +1,166 @@
+"""Races on committed data, each request in its own thread and connection: a hire racing
+a withdrawal, and owners inviting past their daily limit from several workers at once.
+PostgreSQL serialises them with row locks and compare-and-set, SQLite with BEGIN IMMEDIATE."""
+
+from __future__ import annotations
+
+import threading
+from functools import partial
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace import create_app
+from marketplace.accounts.models import User
+from marketplace.contracts.models import Contract
+from marketplace.db import get_session
+from marketplace.hiring.models import Proposal, ProposalStatus
+from marketplace.hiring.services import apply_to_task
+from marketplace.matches.models import Invitation
+from marketplace.tasks.models import Task, TaskStatus
+from tests.conftest import Client
+from tests.db_utils import empty_all_tables
+from tests.factories import make_assistant, make_owner, make_task
+from tests.payments.helpers import quoted_total
+
+ROUNDS = 12
+
+
+@pytest.fixture
+def committed_app(database_url, tmp_path):
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "races",
+            "TESTING": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "LOGIN_RATE_LIMIT": "100000 per minute",
+            "JOBS_BACKEND": "inline",
+        }
+    )
+    app.instance_path = str(tmp_path)
+    yield app
+    empty_all_tables(app.extensions["db"].engine)
+    app.extensions["db"].engine.dispose()
+
+
+def _client(app, user_id: int) -> tuple[Client, str]:
+    client = Client(app.test_client())
+    with app.app_context():
+        client.login_as(get_session().get(User, user_id))
+    return client, client.csrf_token()
+
+
+def _together(*calls) -> list:
+    """Run the calls at the same moment, each in its own thread; their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        results[i] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def test_hire_racing_withdraw_exactly_one_wins(committed_app):
+    wins = {"hire": 0, "withdraw": 0}
+    for n in range(ROUNDS):
+        with committed_app.app_context():
+            session = get_session()
+            owner = make_owner(session, email=f"race-owner-{n}@example.com")
+            assistant = make_assistant(session, email=f"race-va-{n}@example.com")
+            task = make_task(session, owner)
+            proposal = apply_to_task(
+                session, assistant, task.id, cover_note="x" * 30, proposed_rate_cents=2500
+            )
+            session.commit()
+            ids = owner.id, assistant.id, proposal.id, task.id
+        owner_id, assistant_id, proposal_id, task_id = ids
+        owner_client, owner_token = _client(committed_app, owner_id)
+        va_client, va_token = _client(committed_app, assistant_id)
+        quoted = quoted_total(owner_client, proposal_id, 8)
+
+        hired, withdrawn = _together(
+            partial(
+                owner_client.raw.post,
+                f"/proposals/{proposal_id}/hire",
+                data={
+                    "csrf_token": owner_token,
+                    "hours": "8",
+                    "quoted_total_cents": quoted,
+                    "action": "hire",
+                },
+            ),
+            partial(
+                va_client.raw.post,
+                f"/proposals/{proposal_id}/withdraw",
+                data={"csrf_token": va_token},
+            ),
+        )
+        statuses = sorted([hired.status_code, withdrawn.status_code])
+        assert statuses == [302, 409], (hired.get_data(as_text=True), withdrawn.get_data())
+
+        with committed_app.app_context():
+            session = get_session()
+            status = session.get(Proposal, proposal_id).status
+            contracts = session.scalar(
+                select(func.count())
+                .select_from(Contract)
+                .where(Contract.proposal_id == proposal_id)
+            )
+            task_status = session.get(Task, task_id).status
+        if hired.status_code == 302:
+            wins["hire"] += 1
+            assert (status, contracts, task_status) == (
+                ProposalStatus.ACCEPTED,
+                1,
+                TaskStatus.HIRED,
+            )
+            assert "just hired you" in withdrawn.get_data(as_text=True)
+        else:
+            wins["withdraw"] += 1
+            assert (status, contracts, task_status) == (
+                ProposalStatus.WITHDRAWN,
+                0,
+                TaskStatus.OPEN,
+            )
+            assert "withdrawn this proposal" in hired.get_data(as_text=True)
+    assert sum(wins.values()) == ROUNDS
+
+
+def test_the_daily_invitation_limit_holds_under_concurrent_invites(committed_app):
+    committed_app.config["INVITATIONS_PER_OWNER_PER_DAY"] = 3
+    with committed_app.app_context():
+        session = get_session()
+        owner = make_owner(session, email="busy-owner@example.com")
+        tasks = [make_task(session, owner, title=f"Task {i}") for i in range(2)]
+        assistants = [make_assistant(session, email=f"inv-{i}@example.com") for i in range(6)]
+        session.commit()
+        owner_id = owner.id
+        targets = [(tasks[i % 2].id, a.id) for i, a in enumerate(assistants)]
+    clients = [_client(committed_app, owner_id) for _ in targets]
+
+    def invite(client, token, task_id, assistant_id):
+        return lambda: client.raw.post(
+            f"/tasks/{task_id}/invite/{assistant_id}",
+            data={"csrf_token": token, "rate_cents": "2500"},
+            follow_redirects=True,
+        )
+
+    pages = _together(
+        *[
+            invite(c, t, task_id, a_id)
+            for (c, t), (task_id, a_id) in zip(clients, targets, strict=True)
+        ]
+    )
+    texts = [p.get_data(as_text=True) for p in pages]
+    assert sum("Invitation sent" in t for t in texts) == 3
+    assert sum("the most Delegate allows" in t for t in texts) == 3
+    with committed_app.app_context():
+        assert get_session().scalar(select(func.count()).select_from(Invitation)) == 3
