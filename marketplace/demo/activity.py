@@ -129,11 +129,11 @@ class Money:
 
     def deliver_events(self) -> None:
         """Stripe's webhooks: every new event once, in the order the emulator made them."""
-        from ..payments.webhooks import apply_event
+        from ..payments.webhooks import receive_event
 
         for event in self.emulator.events():
             if event["id"] not in self.delivered:
-                apply_event(self.session, self.gateway, event)
+                receive_event(self.session, self.gateway, event)
                 self.session.commit()
                 self.delivered.add(event["id"])
 

@@ -66,21 +66,14 @@ def webhook():
         return jsonify(error="Bad signature", message=reason), 400
     event = json.loads(payload)  # verified above; plain dicts are easier to reason about
     session = get_session()
-    if webhooks.already_applied(session, event["id"]):
-        return jsonify(received=True, outcome="duplicate")
-    terms = webhooks.contract_terms(session, event)
-    # End that read before Stripe is asked: no lock (SQLite's BEGIN IMMEDIATE, a row lock)
-    # may be held while the network answers.
-    session.rollback()
     try:
-        facts = webhooks.ask_stripe(gateway, event, terms)
+        outcome = webhooks.receive_event(session, gateway, event)
     except stripe.StripeError:
         log.exception("Could not ask Stripe about event %s", event["id"])
         # Not a 2xx: Stripe delivers the event again later.
         return jsonify(
             error="Stripe unavailable", message="Could not confirm the payment with Stripe."
         ), 503
-    outcome = webhooks.apply_event(session, gateway, event, facts)
     session.commit()
     return jsonify(received=True, outcome=outcome)
 

@@ -67,6 +67,21 @@ def already_applied(session: Session, event_id: str) -> bool:
     return session.get(StripeEvent, event_id) is not None
 
 
+def receive_event(session: Session, gateway: StripeGateway, event: dict) -> str:
+    """Ask Stripe what the event's payment really is, with no transaction open, then apply it.
+
+    The read of our own terms is ended before the network call: no lock (SQLite's write lock,
+    a PostgreSQL row lock) may be held while Stripe answers. Raises stripe.StripeError when
+    Stripe cannot be asked; the caller answers non-2xx so the event is delivered again.
+    """
+    if already_applied(session, event["id"]):
+        return "duplicate"
+    terms = contract_terms(session, event)
+    session.rollback()
+    facts = ask_stripe(gateway, event, terms)
+    return apply_event(session, gateway, event, facts)
+
+
 def apply_event(
     session: Session, gateway: StripeGateway, event: dict, facts: PaymentFacts | None = None
 ) -> str:
