@@ -42,6 +42,8 @@ from . import catalog
 from .data import DEMO_DOMAIN, _fill, _task
 
 GOOD_CARD = "4242 4242 4242 4242"
+# The demo sends a handful of invitations; the daily cap is for real owners.
+DEMO_INVITES_PER_DAY = 1000
 
 # Owner 1's contracts, one per state, and who is on the other side. Assistant 1 has connected
 # Stripe (so approving pays out at once); assistant 3 has not (so its approval waits).
@@ -138,7 +140,9 @@ class Money:
                 self.delivered.add(event["id"])
 
     def hire(self, owner: User, proposal: Proposal, hours: int) -> Contract:
-        contract = contracts.hire(self.session, owner, proposal.id, hours, self.fee_bps)
+        # The owner hires at the price the hire page shows them.
+        shown = contracts.quote(proposal, hours, self.fee_bps).total_cents
+        contract = contracts.hire(self.session, owner, proposal.id, hours, self.fee_bps, shown)
         self.session.commit()
         return contract
 
@@ -237,7 +241,7 @@ def load_proposals_and_invitations(session: Session, *, seed: int) -> dict[str, 
             _apply(session, rng, task, assistant)
             counts["proposals"] += 1
     if len(owner1_tasks) > 1:
-        invite_assistant(session, owner1, owner1_tasks[1].id, assistant1.id)
+        _invite(session, owner1, owner1_tasks[1], assistant1)
         counts["invitations"] += 1
     # Assistant 1 applied to two other owners' tasks, and took one proposal back.
     elsewhere = [t for t in tasks if t.owner_id != owner1.id]
@@ -249,12 +253,18 @@ def load_proposals_and_invitations(session: Session, *, seed: int) -> dict[str, 
     for task in rng.sample(elsewhere[2:], k=min(15, len(elsewhere) - 2)):
         assistant = rng.choice(others)
         try:
-            invite_assistant(session, task.owner, task.id, assistant.id)
+            _invite(session, task.owner, task, assistant)
             counts["invitations"] += 1
         except Conflict:  # invited the same person twice
             pass
     session.flush()
     return counts
+
+
+def _invite(session: Session, owner: User, task: Task, assistant: User) -> None:
+    """Invite at the rate the owner's recommendation shows: the assistant's rate today."""
+    rate = session.get(AssistantProfile, assistant.id).hourly_rate_cents
+    invite_assistant(session, owner, task.id, assistant.id, rate, per_day=DEMO_INVITES_PER_DAY)
 
 
 def load_contracts(session: Session, money: Money, *, seed: int) -> dict[str, int]:

@@ -50,7 +50,11 @@ def _expected(contract: Contract) -> dict[EntryKind, int]:
         S.SUBMITTED: charged,
         S.APPROVED: charged,
         S.PAID: {**charged, EntryKind.TRANSFER: contract.net_cents},
-        S.REFUNDED: {**charged, EntryKind.REFUND: contract.total_cents},
+        S.REFUNDED: {
+            **charged,
+            EntryKind.REFUND: contract.total_cents,
+            EntryKind.FEE_REVERSAL: contract.fee_cents,
+        },
     }[contract.status]
 
 
@@ -84,7 +88,8 @@ def test_demo_load_makes_every_contract_state_through_the_emulator(demo, stripe_
     assert usd.refunded_cents == by_status[S.REFUNDED].total_cents
     held = (S.FUNDED, S.SUBMITTED, S.APPROVED)
     assert usd.held_cents == sum(c.total_cents for c in mine if c.status in held)
-    assert usd.fees_cents == sum(c.fee_cents for c in paid)
+    # A refund gives the platform fee back with it: only contracts not refunded keep theirs.
+    assert usd.fees_cents == sum(c.fee_cents for c in paid if c.status != S.REFUNDED)
 
     assistant1 = demo_user(session, Role.ASSISTANT, 1)
     assert session.get(PayoutAccount, assistant1.id).payouts_enabled
