@@ -6,6 +6,7 @@ Nothing here may be a secret constant: SECRET_KEY is generated once and kept und
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tempfile
@@ -50,10 +51,9 @@ def _publish_new_key(key_file: Path) -> None:
             fh.write(secrets.token_hex(32))
             fh.flush()
             os.fsync(fh.fileno())
-        try:
+        # FileExistsError: another process published its key first; everyone uses that one.
+        with contextlib.suppress(FileExistsError):
             os.link(temporary, key_file)
-        except FileExistsError:
-            pass  # another process published its key first: everyone uses that one
         _fsync_folder(key_file.parent)
     finally:
         os.unlink(temporary)

@@ -7,7 +7,7 @@ import multiprocessing
 from marketplace.config import load_or_create_secret_key
 
 PROCESSES = 4
-ROUNDS = 60
+ROUNDS = 100
 
 
 def _worker(folder_queue, barrier, results) -> None:

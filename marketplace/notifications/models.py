@@ -28,6 +28,13 @@ class Kind(StrEnum):
     PAYMENT_SENT = "payment_sent"  # to the assistant: their share was transferred
     REFUND_ISSUED = "refund_issued"  # to the owner: their payment came back
     INVITATION_ACCEPTED = "invitation_accepted"  # to the owner: fund the contract to start
+    SIGNUP_CONFIRMATION = "signup_confirmation"  # to a new address: follow the link to finish
+    ACCOUNT_EXISTS = "account_exists"  # to a confirmed account: someone signed up as you
+
+
+# About the account itself, not news: sent whatever the email preferences say, right away,
+# and without an unsubscribe link (turning them off would lock people out).
+ACCOUNT_KINDS = frozenset({Kind.SIGNUP_CONFIRMATION, Kind.ACCOUNT_EXISTS})
 
 
 class Channel(StrEnum):
