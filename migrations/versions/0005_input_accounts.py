@@ -76,6 +76,8 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("email_verified_at", marketplace.db.UTCDateTime(), nullable=True)
         )
+        # First: two old spellings of one address become equal once normalised.
+        batch.drop_constraint(op.f("uq_users_email"), type_="unique")
 
     bind = op.get_bind()
     rows = bind.execute(
@@ -96,7 +98,6 @@ def upgrade() -> None:
 
     with op.batch_alter_table("users") as batch:
         batch.alter_column("email_key", existing_type=sa.String(length=254), nullable=False)
-        batch.drop_constraint(op.f("uq_users_email"), type_="unique")
         batch.create_unique_constraint(op.f("uq_users_email_key"), ["email_key"])
 
     _replace_kind_check(NEW_KINDS)
