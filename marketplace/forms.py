@@ -123,18 +123,27 @@ _AMOUNT = re.compile(r"(?P<sign>[-+]?)(?=\.?[0-9])(?P<whole>[0-9]*)(?:\.(?P<frac
 class SkillListField(StringField):
     """Comma-separated skills, cleaned and de-duplicated by their normalised key."""
 
+    _problem: str | None = None
+
     def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]  # what was typed, also when it is being sent back to fix
         if isinstance(self.data, list):
             return ", ".join(self.data)
         return super()._value()
 
     def process_formdata(self, valuelist):
-        self.data = []
+        self.data, self._problem = [], None
         if valuelist:
             try:
                 self.data = parse_skill_list(valuelist[0])
             except Invalid as exc:
-                raise ValueError(exc.message) from exc
+                # Reported by pre_validate, so "List at least one skill" cannot hide it.
+                self._problem = exc.message
+
+    def pre_validate(self, form) -> None:
+        if self._problem:
+            raise StopValidation(self._problem)
 
 
 def has_errors(form) -> bool:

@@ -21,7 +21,7 @@ def test_a_german_domain_stays_german_and_mail_goes_there(client, db_session, sm
     assert "victim@straße.de" in client.get("/signup/sent").get_data(as_text=True)
 
     # straße.de in IDNA 2008 is xn--strae-oqa.de; strasse.de would be somebody else's domain.
-    (envelope_to, message), = [(r, m) for r, m in mailbox.received]
+    ((envelope_to, message),) = [(r, m) for r, m in mailbox.received]
     assert envelope_to == ["victim@xn--strae-oqa.de"]
     assert message["To"] == "victim@xn--strae-oqa.de"
     assert messages_to(mailbox, "victim@strasse.de", timeout=0) == []
