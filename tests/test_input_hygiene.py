@@ -21,7 +21,7 @@ from marketplace.tasks.browse_form import JobFilterForm
 from marketplace.tasks.forms import TaskForm
 from marketplace.tasks.models import Task
 from tests.accounts.signup import SIGNUP
-from tests.factories import make_assistant, make_owner, make_task, profile_form, task_form
+from tests.factories import PASSWORD, make_assistant, make_owner, make_task, profile_form, task_form
 
 NUL = "Dana\x00Baker"
 HOSTILE = {
@@ -204,6 +204,26 @@ def test_a_skill_too_long_once_case_folded_is_refused_with_a_message(client, db_
         else client.post("/profile", profile_form(skills="ß" * 32))
     )
     assert ok.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("/login?next=/%0d%0aSet-Cookie:%20a=b", "control character U+000D"),
+        ("/jobs?q=new%0aline", "control character U+000A"),
+        ("/jobs?q=%1b[31m", "control character U+001B"),
+    ],
+)
+def test_other_control_characters_in_the_address_are_a_400_too(client, db_session, url, reason):
+    # A line break in ?next= would end up in the Location header: a 500 from Werkzeug.
+    owner = make_owner(db_session, email="next@example.com")
+    if url.startswith("/login"):
+        response = client.post(url, {"email": owner.email, "password": PASSWORD})
+    else:
+        client.login_as(owner)
+        response = client.get(url)
+    assert response.status_code == 400
+    assert reason in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -64,3 +64,8 @@ def browser_check(secret_key: str, fingerprint_value: str) -> str:
     length as the random stand-in given when the address already has an account."""
     digest = hmac.new(secret_key.encode(), fingerprint_value.encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
+
+
+def is_signing_up_browser(secret_key: str, user: User, check: str) -> bool:
+    expected = browser_check(secret_key, fingerprint(user))
+    return bool(check) and hmac.compare_digest(check, expected)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -131,8 +130,7 @@ def confirm_signup(token: str):
 
 def _is_signing_up_browser(user: User, secret_key: str) -> bool:
     check = (browser_session.get(_SIGNUP) or {}).get("check", "")
-    expected = tokens.browser_check(secret_key, tokens.fingerprint(user))
-    return bool(check) and hmac.compare_digest(check, expected)
+    return tokens.is_signing_up_browser(secret_key, user, check)
 
 
 @bp.errorhandler(services.EmailNotConfirmed)
