@@ -6,8 +6,10 @@ Nothing here may be a secret constant: SECRET_KEY is generated once and kept und
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
@@ -26,15 +28,49 @@ def load_or_create_secret_key(instance_path: Path) -> str:
     instance_path.mkdir(parents=True, exist_ok=True)
     key_file = instance_path / "secret_key"
     if not key_file.exists():
-        # O_EXCL so two workers starting together cannot write different keys.
-        try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
-    return key_file.read_text().strip()
+        _publish_new_key(key_file)
+    key = key_file.read_text().strip()
+    if not key:
+        raise RuntimeError(
+            f"{key_file} is empty (left by an interrupted start?); delete it to make a new key"
+        )
+    return key
+
+
+def _publish_new_key(key_file: Path) -> None:
+    """Write a key to a private temporary file, fsync it, then link it into place.
+
+    ``os.link`` refuses to replace an existing name (O_EXCL semantics), so when several
+    workers start at once exactly one key is published and the others read that one; and a
+    reader can never see a half-written file, because the name appears only once the content
+    is on disk.
+    """
+    fd, temporary = tempfile.mkstemp(dir=key_file.parent, prefix=".secret_key.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+            fh.flush()
+            os.fsync(fh.fileno())
+        # FileExistsError: another process published its key first; everyone uses that one.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, key_file)
+        _fsync_folder(key_file.parent)
+    finally:
+        os.unlink(temporary)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # The new name must survive a crash too, or a restart would make a second key.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not every platform can open a folder; the file itself is on disk
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def normalise_database_url(url: str) -> str:

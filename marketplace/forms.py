@@ -1,17 +1,47 @@
-"""Form fields shared by several domains: money in cents, IANA time zones, skill lists."""
+"""The base form and the fields shared by several domains: money in cents, IANA time zones,
+skill lists, one-line text."""
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from functools import cache
 from zoneinfo import available_timezones
 
+from flask_wtf import FlaskForm
 from wtforms import StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
 
 from .errors import Invalid
 from .skills.services import parse_skill_list
+from .text import describe, forbidden_character, single_line
+
+
+def refuse_forbidden_characters(form, field) -> None:
+    """NUL and other control characters get a message on their field, whatever the field."""
+    for raw in field.raw_data or ():
+        char = forbidden_character(raw) if isinstance(raw, str) else None
+        if char is not None:
+            # The real cause; "not a valid number" and the like would only mislead.
+            field.errors.clear()
+            raise StopValidation(
+                f"Remove the control character {describe(char)}: it cannot be saved."
+            )
+
+
+class Form(FlaskForm):
+    """Every form of the app: each field refuses control characters before its own checks."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            field.validators = [refuse_forbidden_characters, *field.validators]
+            return field
+
+
+def one_line(value):
+    """Filter for names and titles: they go into email headers and subjects."""
+    return single_line(value) if isinstance(value, str) else value
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -57,36 +87,63 @@ class MoneyField(StringField):
         self.data = None
         if not valuelist or not valuelist[0].strip():
             return
-        text = re.sub(r"[\s,$€£]", "", valuelist[0])
-        try:
-            amount = Decimal(text)
-        except InvalidOperation as exc:
-            raise ValueError("Enter an amount such as 25 or 25.50.") from exc
-        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        self.data = self._cents(re.sub(r"[\s,$€£]", "", valuelist[0]))
+
+    def _cents(self, text: str) -> int:
+        # Plain digits only, counted before any arithmetic: "1e400", "NaN" or 30 digits must
+        # get a message, not a decimal.InvalidOperation.
+        match = _AMOUNT.fullmatch(text)
+        if match is None:
+            raise ValueError("Enter an amount such as 25 or 25.50.")
+        sign, whole, fraction = match.group("sign"), match.group("whole"), match.group("fraction")
+        whole, fraction = whole.lstrip("0"), (fraction or "").rstrip("0")
+        if len(whole) > MAX_WHOLE_DIGITS:
+            raise ValueError(self._too_large())
+        if len(fraction) > 2:
             raise ValueError("Enter an amount with at most two decimals.")
-        cents = int(amount * 100)
+        cents = int(whole or "0") * 100 + int(fraction.ljust(2, "0"))
+        cents = -cents if sign == "-" else cents
         if cents < self.min_cents:
             raise ValueError(f"The amount must be at least {self.min_cents / 100:.2f}.")
         if self.max_cents is not None and cents > self.max_cents:
-            raise ValueError(f"The amount can be at most {self.max_cents / 100:,.2f}.")
-        self.data = cents
+            raise ValueError(self._too_large())
+        return cents
+
+    def _too_large(self) -> str:
+        if self.max_cents is None:
+            return "Enter a smaller amount."
+        return f"The amount can be at most {self.max_cents / 100:,.2f}."
+
+
+# Twelve digits of whole units is far above any amount we accept and far below anything slow.
+MAX_WHOLE_DIGITS = 12
+_AMOUNT = re.compile(r"(?P<sign>[-+]?)(?=\.?[0-9])(?P<whole>[0-9]*)(?:\.(?P<fraction>[0-9]*))?")
 
 
 class SkillListField(StringField):
     """Comma-separated skills, cleaned and de-duplicated by their normalised key."""
 
+    _problem: str | None = None
+
     def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]  # what was typed, also when it is being sent back to fix
         if isinstance(self.data, list):
             return ", ".join(self.data)
         return super()._value()
 
     def process_formdata(self, valuelist):
-        self.data = []
+        self.data, self._problem = [], None
         if valuelist:
             try:
                 self.data = parse_skill_list(valuelist[0])
             except Invalid as exc:
-                raise ValueError(exc.message) from exc
+                # Reported by pre_validate, so "List at least one skill" cannot hide it.
+                self._problem = exc.message
+
+    def pre_validate(self, form) -> None:
+        if self._problem:
+            raise StopValidation(self._problem)
 
 
 def has_errors(form) -> bool:

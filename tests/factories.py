@@ -7,6 +7,7 @@ from datetime import time
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import hash_password
+from marketplace.db import utcnow
 from marketplace.profiles.services import ProfileInput, save_profile
 from marketplace.tasks.models import BudgetType, Category, Engagement, Task
 from marketplace.tasks.services import TaskInput, post_task
@@ -24,6 +25,8 @@ def make_user(session, role: Role, **kw) -> User:
         role=role,
         display_name=kw.pop("display_name", f"{role.value.title()} {n}"),
         timezone=kw.pop("timezone", "UTC"),
+        # Confirmed, as every account that can log in is; pass None for a pending sign-up.
+        email_verified_at=kw.pop("email_verified_at", utcnow()),
         **kw,
     )
     session.add(user)

@@ -1,16 +1,25 @@
-from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField, ValidationError
+from wtforms.validators import DataRequired, Length
 
-from ..forms import choices, validate_timezone
+from ..errors import Invalid
+from ..forms import Form, choices, one_line, validate_timezone
+from .addresses import normalise_email
 from .models import Role
+from .passwords import MAX_LENGTH, password_problem
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class SignUpForm(FlaskForm):
+def valid_address(form, field) -> None:
+    try:
+        normalise_email(field.data or "")
+    except Invalid as exc:
+        raise ValidationError(exc.message) from exc
+
+
+class SignUpForm(Form):
     role = RadioField(
         "I want to",
         choices=choices(
@@ -22,33 +31,47 @@ class SignUpForm(FlaskForm):
         validators=[DataRequired("Choose whether you delegate work or find work.")],
     )
     display_name = StringField(
-        "Your name", validators=[DataRequired("Tell us your name."), Length(max=80)]
+        "Your name",
+        filters=[one_line],
+        validators=[DataRequired("Tell us your name."), Length(max=80)],
     )
     email = EmailField(
         "Email",
         filters=[_strip],
-        validators=[
-            DataRequired("Enter your email."),
-            Length(max=254),
-            Email("Enter a valid email address.", check_deliverability=False),
-        ],
+        validators=[DataRequired("Enter your email."), Length(max=254), valid_address],
     )
     password = PasswordField(
         "Password",
-        validators=[
-            DataRequired("Choose a password."),
-            Length(min=10, max=200, message="Use 10 to 200 characters."),
-        ],
+        description="At least 10 characters. A few unrelated words make a good one.",
+        validators=[DataRequired("Choose a password.")],
     )
     timezone = StringField(
         "Your time zone", default="UTC", validators=[DataRequired(), validate_timezone]
     )
 
+    def validate_password(self, field) -> None:
+        problem = password_problem(
+            field.data or "", email=self.email.data or "", name=self.display_name.data or ""
+        )
+        if problem:
+            raise ValidationError(problem)
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     email = EmailField(
         "Email", filters=[_strip], validators=[DataRequired("Enter your email."), Length(max=254)]
     )
     password = PasswordField(
         "Password", validators=[DataRequired("Enter your password."), Length(max=200)]
+    )
+
+
+class ResendForm(Form):
+    email = HiddenField(filters=[_strip], validators=[DataRequired(), Length(max=254)])
+
+
+class ConfirmForm(Form):
+    password = PasswordField(
+        "The password you chose when signing up",
+        validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)],
     )

@@ -1,61 +1,216 @@
-"""Sign-up and log-in. Passwords are hashed with Argon2id."""
+"""Sign-up, its confirmation by email, and log-in. Passwords are hashed with Argon2id.
+
+Sign-up never says whether an address has an account (OWASP's advice against account
+enumeration): every sign-up ends on the same "we sent a link" page, and the email decides.
+A new address gets a confirmation link; an address with a confirmed account gets an email
+saying so, with a log-in link; an unconfirmed sign-up for the address is replaced by the new
+one, so pre-registering somebody else's address gains nothing (only the mailbox can confirm).
+"""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict
+from ..db import utcnow
+from ..errors import DomainError, Invalid
+from ..notifications.models import ACCOUNT_KINDS, Kind, Notification
+from ..notifications.services import notify
+from ..text import single_line
+from . import tokens
+from .addresses import lookup_key, normalise_email
 from .models import Role, User
+from .passwords import password_problem
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a log-in attempt takes the same time
 # whether or not the account exists.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+# Account emails (confirmation links, "you already have an account") per address and hour:
+# enough for a person who mistypes, too few to flood somebody's inbox through our sign-up.
+ACCOUNT_EMAILS_PER_HOUR = 5
+
+__all__ = ["normalise_email"]  # re-exported: accounts.addresses holds the rule
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().casefold()
+class EmailNotConfirmed(DomainError):
+    """The password was right but the address is not confirmed yet."""
+
+    status_code = 403
+
+    def __init__(self, email: str):
+        super().__init__(
+            "Confirm your email address first: follow the link we sent to "
+            f"{email} when you signed up.",
+            "email",
+        )
+        self.email = email
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def check_new_password(password: str, *, email: str, name: str) -> None:
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        raise Invalid(problem, "password")
+
+
+@dataclass(frozen=True)
+class SignUpOutcome:
+    email: str  # normalised, for the "we sent a link to …" page
+    browser_check: str  # for the signing-up browser's session: it may confirm in one click
+
+
 def sign_up(
-    session: Session, *, email: str, password: str, role: Role, display_name: str, timezone: str
-) -> User:
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    role: Role,
+    display_name: str,
+    timezone: str,
+    secret_key: str,
+) -> SignUpOutcome:
+    """Record a sign-up and queue the email that decides what happens; the same outcome
+    whether or not the address has an account."""
     email = normalise_email(email)
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict("An account with this email already exists. Log in instead.", "email")
-    user = User(
-        email=email,
-        password_hash=hash_password(password),
-        role=role,
-        display_name=display_name.strip(),
-        timezone=timezone,
+    display_name = single_line(display_name)
+    check_new_password(password, email=email, name=display_name)
+    # Hashed on every path, so the answer takes as long for a known address as a new one.
+    fields = {
+        "email": email,
+        "password_hash": hash_password(password),
+        "role": role,
+        "display_name": display_name,
+        "timezone": timezone,
+    }
+    user = _pending_sign_up(session, fields)
+    if user is None:  # the address belongs to a confirmed account
+        existing = session.scalars(select(User).where(User.email_key == lookup_key(email))).one()
+        _account_email(session, existing, Kind.ACCOUNT_EXISTS, {})
+        return SignUpOutcome(email, secrets.token_hex(16))
+    fp = tokens.fingerprint(user)
+    _account_email(session, user, Kind.SIGNUP_CONFIRMATION, {"fingerprint": fp})
+    return SignUpOutcome(email, tokens.browser_check(secret_key, fp))
+
+
+def _pending_sign_up(session: Session, fields: dict) -> User | None:
+    """The unconfirmed account for these fields, new or replacing an older unconfirmed one;
+    None when the address already has a confirmed account."""
+    key = lookup_key(fields["email"])
+    for _attempt in range(3):
+        user = session.scalar(select(User).where(User.email_key == key))
+        if user is None:
+            try:
+                with session.begin_nested():
+                    user = User(**fields)
+                    session.add(user)
+                return user
+            except IntegrityError:  # a concurrent sign-up for the address won the insert
+                continue
+        if user.is_verified:
+            return None
+        # Compare-and-set: only while still unconfirmed (its link may be in use right now).
+        replaced = session.execute(
+            update(User)
+            .where(User.id == user.id, User.email_verified_at.is_(None))
+            .values(**fields, email_key=key, created_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        session.expire(user)
+        if replaced.rowcount == 1:
+            return user
+    raise DomainError("Too many sign-ups for this address at once. Try again in a minute.")
+
+
+def _account_email(session: Session, user: User, kind: Kind, payload: dict) -> bool:
+    since = utcnow() - timedelta(hours=1)
+    recent = session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user.id,
+            Notification.kind.in_(ACCOUNT_KINDS),
+            Notification.created_at > since,
+        )
     )
+    if recent >= ACCOUNT_EMAILS_PER_HOUR:
+        return False
+    # A fresh key each time: every sign-up or resend is its own email.
+    return notify(session, user.id, kind, f"{kind.value}:{secrets.token_hex(8)}", payload)
+
+
+def resend_confirmation(session: Session, email: str) -> str | None:
+    """Send the link again (or, for a confirmed account, the "you have an account" email);
+    the normalised address, or None when it is not an address at all. Says nothing about
+    whether the address has an account."""
     try:
-        with session.begin_nested():
-            session.add(user)
-    except IntegrityError as exc:  # a concurrent sign-up with the same email won the race
-        raise Conflict(
-            "An account with this email already exists. Log in instead.", "email"
-        ) from exc
+        email = normalise_email(email)
+    except Invalid:
+        return None
+    user = session.scalar(select(User).where(User.email_key == lookup_key(email)))
+    if user is None:
+        return email
+    if user.is_verified:
+        _account_email(session, user, Kind.ACCOUNT_EXISTS, {})
+    else:
+        fp = tokens.fingerprint(user)
+        _account_email(session, user, Kind.SIGNUP_CONFIRMATION, {"fingerprint": fp})
+    return email
+
+
+def pending_sign_up_for(session: Session, secret_key: str, token: str) -> User:
+    """The unconfirmed account a confirmation link is for; LinkInvalid with the reason."""
+    user_id, fp = tokens.read_token(
+        secret_key, tokens.CONFIRM_SIGNUP, token, tokens.SIGNUP_LINK_MAX_AGE
+    )
+    user = session.get(User, user_id)
+    if user is None or not tokens.matches(user, fp):
+        raise tokens.LinkInvalid(
+            "This link was used already, or a newer sign-up for the address replaced it. "
+            "Log in, or sign up again to get a new link."
+        )
     return user
 
 
+def confirm_sign_up(session: Session, user: User) -> None:
+    """Mark the address confirmed, once: a second click of the same link finds it done."""
+    confirmed = session.execute(
+        update(User)
+        .where(User.id == user.id, User.email_verified_at.is_(None))
+        .values(email_verified_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(user)
+    if confirmed.rowcount != 1:
+        raise tokens.LinkInvalid("This link was used already. Log in with your password.")
+
+
+def password_matches(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    user = session.scalar(select(User).where(User.email_key == lookup_key(email)))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None:
         return None
+    # Only after the password matched, so this reveals nothing to someone guessing addresses.
+    if not user.is_verified:
+        raise EmailNotConfirmed(user.email)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user

@@ -5,14 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import get_session
-from ..errors import Conflict
+from ..errors import Invalid
 from ..extensions import limiter, login_manager
 from ..forms import has_errors, timezone_choices
-from . import services
-from .forms import LoginForm, SignUpForm
+from . import services, tokens
+from .forms import ConfirmForm, LoginForm, ResendForm, SignUpForm
 from .models import Role, User
 
 bp = Blueprint("accounts", __name__)
@@ -45,25 +46,101 @@ def signup():
     if form.validate_on_submit():
         session = get_session()
         try:
-            user = services.sign_up(
+            outcome = services.sign_up(
                 session,
                 email=form.email.data,
                 password=form.password.data,
                 role=Role(form.role.data),
                 display_name=form.display_name.data,
                 timezone=form.timezone.data,
+                secret_key=current_app.config["SECRET_KEY"],
             )
-        except Conflict as exc:
-            form.email.errors.append(exc.message)
+        except Invalid as exc:
+            getattr(form, exc.field or "email").errors.append(exc.message)
         else:
             session.commit()
+            # The same for a new address and a known one: the email says which it was.
+            browser_session[_SIGNUP] = {"email": outcome.email, "check": outcome.browser_check}
+            return redirect(url_for("accounts.signup_sent"))
+    status = 422 if has_errors(form) else 200
+    return render_template("accounts/signup.html", form=form, zones=timezone_choices()), status
+
+
+_SIGNUP = "signup"
+
+
+@bp.get("/signup/sent")
+def signup_sent():
+    pending = browser_session.get(_SIGNUP)
+    if not pending:
+        return redirect(url_for("accounts.signup"))
+    form = ResendForm(email=pending["email"])
+    return render_template("accounts/signup_sent.html", email=pending["email"], form=form)
+
+
+@bp.post("/signup/resend")
+@limiter.limit(_login_limit)
+def resend_confirmation():
+    form = ResendForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.signup"))
+    session = get_session()
+    email = services.resend_confirmation(session, form.email.data)
+    session.commit()
+    if email is None:
+        return redirect(url_for("accounts.signup"))
+    pending = browser_session.get(_SIGNUP) or {}
+    browser_session[_SIGNUP] = {**pending, "email": email, "check": pending.get("check", "")}
+    flash(f"We sent the link again to {email}.", "info")
+    return redirect(url_for("accounts.signup_sent"))
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def confirm_signup(token: str):
+    """Following the link in the browser that signed up confirms at once; anywhere else (a
+    phone, a mail scanner that opens links) asks for the password first, so a link that
+    reaches someone else's hands, or a sign-up somebody made with your address, logs nobody
+    in."""
+    session = get_session()
+    config = current_app.config
+    try:
+        user = services.pending_sign_up_for(session, config["SECRET_KEY"], token)
+    except tokens.LinkInvalid as exc:
+        return render_template("accounts/confirm_invalid.html", message=exc.message), 400
+    form = ConfirmForm()
+    same_browser = _is_signing_up_browser(user, config["SECRET_KEY"])
+    if same_browser or form.validate_on_submit():
+        if same_browser or services.password_matches(user, form.password.data):
+            try:
+                services.confirm_sign_up(session, user)
+            except tokens.LinkInvalid as exc:
+                return render_template("accounts/confirm_invalid.html", message=exc.message), 400
+            session.commit()
+            browser_session.pop(_SIGNUP, None)
             login_user(user)
-            flash("Welcome to Delegate!", "success")
+            flash("Your email address is confirmed. Welcome to Delegate!", "success")
             if user.is_assistant:
                 return redirect(url_for("profiles.edit"))
             return redirect(url_for("tasks.new"))
+        form.password.errors.append("That is not the password of this sign-up.")
     status = 422 if has_errors(form) else 200
-    return render_template("accounts/signup.html", form=form, zones=timezone_choices()), status
+    return render_template("accounts/confirm.html", form=form, user=user, token=token), status
+
+
+def _is_signing_up_browser(user: User, secret_key: str) -> bool:
+    check = (browser_session.get(_SIGNUP) or {}).get("check", "")
+    return tokens.is_signing_up_browser(secret_key, user, check)
+
+
+@bp.errorhandler(services.EmailNotConfirmed)
+def _email_not_confirmed(exc: services.EmailNotConfirmed):
+    """Log-in with the right password for a sign-up nobody confirmed yet."""
+    get_session().rollback()
+    form = LoginForm()
+    return render_template(
+        "accounts/login.html", form=form, unconfirmed=exc, resend=ResendForm(email=exc.email)
+    ), exc.status_code
 
 
 @bp.route("/login", methods=["GET", "POST"])

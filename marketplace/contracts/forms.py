@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
+from ..forms import Form
 from .services import MAX_HOURS
 
 
-class HireForm(FlaskForm):
+class HireForm(Form):
     hours = IntegerField(
         "Hours agreed",
         validators=[

@@ -1,11 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from ..forms import MoneyField
+from ..forms import Form, MoneyField
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(Form):
     cover_note = TextAreaField(
         "Cover note",
         description="Why you are a good fit, and how you would go about it.",

@@ -15,13 +15,15 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..accounts import tokens
 from ..contracts.models import Contract, ContractStatus
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches.explain import explain, percent
 from ..matches.models import Match
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task
-from .models import Kind, Notification
+from ..text import single_line
+from .models import ACCOUNT_KINDS, Kind, Notification
 from .services import unsubscribe_token
 
 
@@ -150,6 +152,32 @@ def _contract(subject: str, *, while_status: ContractStatus | None = None):
     return context
 
 
+def _signup_confirmation(session: Session, n: Notification) -> dict | None:
+    user = n.user
+    # Confirmed meanwhile, or replaced by a newer sign-up (which sends its own link).
+    if user.is_verified or not tokens.matches(user, n.payload["fingerprint"]):
+        return None
+    token = tokens.make_token(current_app.config["SECRET_KEY"], tokens.CONFIRM_SIGNUP, user)
+    return {
+        "url": absolute_url("accounts.confirm_signup", token=token),
+        "hours": int(tokens.SIGNUP_LINK_MAX_AGE.total_seconds() // 3600),
+        "email": user.email,
+        "summary": "Confirm your email address to finish signing up",
+        "lines": [],
+    }
+
+
+def _account_exists(session: Session, n: Notification) -> dict | None:
+    if not n.user.is_verified:
+        return None
+    return {
+        "url": absolute_url("accounts.login"),
+        "email": n.user.email,
+        "summary": "You already have a Delegate account",
+        "lines": [],
+    }
+
+
 CONTEXTS = {
     Kind.NEW_MATCH: _new_match,
     Kind.RECOMMENDATIONS: _recommendations,
@@ -165,6 +193,8 @@ CONTEXTS = {
         "Work submitted for approval: {title}", while_status=ContractStatus.SUBMITTED
     ),
     Kind.CONTRACT_CANCELLED: _contract("Contract cancelled: {title}"),
+    Kind.SIGNUP_CONFIRMATION: _signup_confirmation,
+    Kind.ACCOUNT_EXISTS: _account_exists,
 }
 
 
@@ -172,6 +202,11 @@ def _render(name: str, context: dict) -> str:
     # The bare Jinja environment, not render_template: an email must not pick up the
     # request that happens to be running (its logged-in user, CSRF token, flashed messages).
     return current_app.jinja_env.get_template(name).render(context)
+
+
+def _recipient_name(n: Notification) -> str:
+    # A sign-up's name was typed by whoever signed up, not necessarily the mailbox's owner.
+    return "" if n.kind == Kind.SIGNUP_CONFIRMATION else single_line(n.user.display_name)
 
 
 def build_message(session: Session, n: Notification) -> EmailMessage | None:
@@ -190,16 +225,18 @@ def build_message(session: Session, n: Notification) -> EmailMessage | None:
     )
     folder = f"email/{n.kind.value}"
     msg = EmailMessage()
-    msg["Subject"] = " ".join(_render(f"{folder}/subject.txt", context).split())
+    # single_line: a name or title stored before input was cleaned must not break headers.
+    msg["Subject"] = single_line(_render(f"{folder}/subject.txt", context))
     msg["From"] = config["MAIL_FROM"]
-    msg["To"] = formataddr((n.user.display_name, n.user.email))
+    msg["To"] = formataddr((_recipient_name(n), n.user.mail_address))
     msg["Date"] = formatdate(usegmt=True)
     # Stable per notification: if a send is repeated after a crash, mail clients see one email.
     domain = urlsplit(config["BASE_URL"]).hostname or "delegate.localhost"
     msg["Message-ID"] = f"<notification-{n.id}@{domain}>"
-    # RFC 8058 one-click unsubscribe: the client POSTs "List-Unsubscribe=One-Click" here.
-    msg["List-Unsubscribe"] = f"<{unsubscribe}>"
-    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if n.kind not in ACCOUNT_KINDS:
+        # RFC 8058 one-click unsubscribe: the client POSTs "List-Unsubscribe=One-Click" here.
+        msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(_render(f"{folder}/body.txt", context))
     msg.add_alternative(_render(f"{folder}/body.html", context), subtype="html")
     return msg

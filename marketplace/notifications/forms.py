@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField
 from wtforms.validators import InputRequired, NumberRange
 
-from ..forms import choices
+from ..forms import Form, choices
 from .models import Frequency
 
 FREQUENCY_CHOICES = choices(
@@ -18,7 +17,7 @@ FREQUENCY_CHOICES = choices(
 )
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     frequency = RadioField("Email me", choices=FREQUENCY_CHOICES, validators=[InputRequired()])
     min_match_percent = IntegerField(
         "Only tell me about jobs that match at least (%)",

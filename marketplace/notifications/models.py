@@ -30,6 +30,13 @@ class Kind(StrEnum):
     INVITATION_ACCEPTED = "invitation_accepted"  # to the owner: fund the contract to start
     WORK_SUBMITTED = "work_submitted"  # to the owner: review the work and approve it
     CONTRACT_CANCELLED = "contract_cancelled"  # to the assistant: stop work on it
+    SIGNUP_CONFIRMATION = "signup_confirmation"  # to a new address: follow the link to finish
+    ACCOUNT_EXISTS = "account_exists"  # to a confirmed account: someone signed up as you
+
+
+# About the account itself, not news: sent whatever the email preferences say, right away,
+# and without an unsubscribe link (turning them off would lock people out).
+ACCOUNT_KINDS = frozenset({Kind.SIGNUP_CONFIRMATION, Kind.ACCOUNT_EXISTS})
 
 
 class Channel(StrEnum):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from .emails import build_message
-from .models import Channel, Frequency, LocalEmail, Notification, Status
+from .models import ACCOUNT_KINDS, Channel, Frequency, LocalEmail, Notification, Status
 from .services import preferences_of
 
 LEASE = timedelta(minutes=5)
@@ -134,6 +134,8 @@ def _record_failure(n: Notification, error: str, now: datetime, config: dict) ->
 
 
 def _wanted(session: Session, n: Notification) -> bool:
+    if n.kind in ACCOUNT_KINDS:
+        return True
     return preferences_of(session, n.user_id).frequency != Frequency.OFF
 
 

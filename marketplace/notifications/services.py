@@ -18,7 +18,15 @@ from ..db import utcnow
 from ..errors import DomainError, Invalid
 from ..jobs import enqueue_after_commit
 from ..jobs.upserts import insert_ignoring_duplicates
-from .models import Channel, Frequency, Kind, Notification, NotificationPreference, Status
+from .models import (
+    ACCOUNT_KINDS,
+    Channel,
+    Frequency,
+    Kind,
+    Notification,
+    NotificationPreference,
+    Status,
+)
 
 DEFAULT_MIN_MATCH_SCORE = 0.4
 _UNSUBSCRIBE_SALT = "delegate.unsubscribe.v1"
@@ -86,10 +94,13 @@ def notify(
     whether it is still wanted is checked again when it is due, so unsubscribing stops mail
     that is already queued.
     """
-    prefs = prefs or preferences_of(session, user_id)
-    if prefs.frequency == Frequency.OFF:
-        return False
-    channel = Channel.DIGEST if prefs.frequency == Frequency.DAILY else Channel.INSTANT
+    if kind in ACCOUNT_KINDS:
+        channel = Channel.INSTANT
+    else:
+        prefs = prefs or preferences_of(session, user_id)
+        if prefs.frequency == Frequency.OFF:
+            return False
+        channel = Channel.DIGEST if prefs.frequency == Frequency.DAILY else Channel.INSTANT
     now = utcnow()
     inserted = insert_ignoring_duplicates(
         session,

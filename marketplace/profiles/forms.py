@@ -1,14 +1,14 @@
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from ..forms import CURRENCIES, MoneyField, SkillListField, validate_timezone
+from ..forms import CURRENCIES, Form, MoneyField, SkillListField, one_line, validate_timezone
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     headline = StringField(
         "Headline",
         description="One line owners see first, e.g. “Bookkeeper for Etsy and Shopify shops”.",
+        filters=[one_line],
         validators=[DataRequired("Write a headline."), Length(max=120)],
     )
     bio = TextAreaField(

@@ -10,15 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Invalid
+from ..text import single_line
 from .models import Skill
 
 MAX_SKILLS = 15
-MAX_SKILL_LENGTH = 64
-_SPACES = re.compile(r"\s+")
+MAX_SKILL_LENGTH = 64  # the name and key columns; the key is measured after case-folding
 
 
 def clean_skill_name(raw: str) -> str:
-    return _SPACES.sub(" ", raw).strip()
+    return single_line(raw)
 
 
 def skill_key(raw: str) -> str:
@@ -34,7 +34,8 @@ def parse_skill_list(raw: str | Iterable[str]) -> list[str]:
         name = clean_skill_name(part)
         if not name:
             continue
-        if len(name) > MAX_SKILL_LENGTH:
+        # "ß" * 33 is 33 characters typed but 66 once case-folded ("ss" each).
+        if max(len(name), len(skill_key(name))) > MAX_SKILL_LENGTH:
             raise Invalid(f"A skill can be at most {MAX_SKILL_LENGTH} characters.", "skills")
         names.setdefault(skill_key(name), name)
     if len(names) > MAX_SKILLS:
@@ -43,7 +44,8 @@ def parse_skill_list(raw: str | Iterable[str]) -> list[str]:
 
 
 def get_or_create_skills(session: Session, names: Iterable[str]) -> list[Skill]:
-    wanted = {skill_key(name): name for name in names}
+    # Checked here too, so no caller (a form, the demo, a future API) can store a key too long.
+    wanted = {skill_key(name): name for name in parse_skill_list(names)}
     if not wanted:
         return []
     found = {s.key: s for s in session.scalars(select(Skill).where(Skill.key.in_(wanted)))}

@@ -1,16 +1,15 @@
 """The job-browse filters, read from the query string and validated like any form."""
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
-from ..forms import MoneyField, choices
+from ..forms import Form, MoneyField, choices
 from .forms import CATEGORY_PAIRS
 from .models import Category, Engagement
 from .search import JobQuery, Sort
 
 
-class JobFilterForm(FlaskForm):
+class JobFilterForm(Form):
     class Meta:
         csrf = False  # a GET search changes nothing
 

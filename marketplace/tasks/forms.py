@@ -1,17 +1,25 @@
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import CURRENCIES, MoneyField, SkillListField, choices, validate_timezone
+from ..forms import (
+    CURRENCIES,
+    Form,
+    MoneyField,
+    SkillListField,
+    choices,
+    one_line,
+    validate_timezone,
+)
 from .models import CATEGORY_LABELS, BudgetType, Engagement
 
 CATEGORY_PAIRS = [(c.value, label) for c, label in CATEGORY_LABELS.items()]
 
 
-class TaskForm(FlaskForm):
+class TaskForm(Form):
     title = StringField(
         "Title",
         description="What needs doing, e.g. “Weekly bookkeeping in QuickBooks”.",
+        filters=[one_line],
         validators=[DataRequired("Give the task a title."), Length(max=120)],
     )
     description = TextAreaField(

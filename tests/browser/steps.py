@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from tests.factories import PASSWORD
 
@@ -15,7 +17,10 @@ BAKERY_TASK = {
 }
 
 
-def sign_up(page, base, *, role, name, email):
+def sign_up(page, base, *, role, name, email, mailbox=None):
+    """Sign up, then open the confirmation link from the email in the same browser. The mail
+    is read from the test SMTP server when the live app sends through one (`mailbox`), else
+    from the local outbox the app writes to without SMTP."""
     page.goto(f"{base}/signup")
     page.check(f"input[name=role][value={role}]")
     page.fill("#display_name", name)
@@ -23,7 +28,42 @@ def sign_up(page, base, *, role, name, email):
     page.fill("#password", "a long enough password")
     page.fill("#timezone", "America/New_York" if role == "owner" else "Asia/Manila")
     page.click("button:has-text('Sign up')")
+    expect(page.get_by_text(f"We sent a link to {email} to finish signing up")).to_be_visible()
+    page.goto(confirmation_link(base, email, mailbox))
     expect(page).to_have_url(re.compile(r"/tasks/new$" if role == "owner" else r"/profile$"))
+    expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
+
+
+_LINK = re.compile(r"(http://\S+/signup/confirm/\S+)")
+
+
+def confirmation_link(base, email: str, mailbox=None, timeout: float = 15.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for text in _mail_texts(base, email, mailbox):
+            match = _LINK.search(text)
+            if match:
+                return match.group(1)
+        time.sleep(0.1)
+    raise AssertionError(f"no confirmation email for {email} within {timeout} s")
+
+
+def _mail_texts(base, email: str, mailbox) -> list[str]:
+    if mailbox is not None:
+        return [m.get_body(("plain",)).get_content() for m in mailbox.to(email)]
+    from marketplace.notifications.models import LocalEmail
+
+    with base.app.app_context():
+        session = base.app.extensions["db"].sessionmaker()
+        try:
+            rows = session.scalars(
+                select(LocalEmail.text_body)
+                .where(LocalEmail.recipient == email)
+                .order_by(LocalEmail.id.desc())
+            )
+            return list(rows)
+        finally:
+            session.close()
 
 
 def log_in(page, base, email, password=PASSWORD):

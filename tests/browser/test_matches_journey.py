@@ -23,7 +23,14 @@ def test_owner_invites_a_recommended_assistant_who_gets_the_job_and_the_email(
     mailbox,  # noqa: F811
 ):
     va = new_page()
-    sign_up(va, live_server, role="assistant", name="Joy Santos", email="joy@va.example")
+    sign_up(
+        va,
+        live_server,
+        role="assistant",
+        name="Joy Santos",
+        email="joy@va.example",
+        mailbox=mailbox,
+    )
     # Manila evenings overlap New York mornings.
     save_profile(
         va,
@@ -35,7 +42,14 @@ def test_owner_invites_a_recommended_assistant_who_gets_the_job_and_the_email(
     )
 
     owner = new_page()
-    sign_up(owner, live_server, role="owner", name="Dana Baker", email="dana@bakery.example")
+    sign_up(
+        owner,
+        live_server,
+        role="owner",
+        name="Dana Baker",
+        email="dana@bakery.example",
+        mailbox=mailbox,
+    )
     post_bakery_task(owner, overlap_hours="2")
 
     recommended = owner.locator("#recommended")
