@@ -18,8 +18,8 @@ login_manager.login_message_category = "info"
 # Storage and its in-memory fallback (a Redis outage must not make log-in a 500) come from
 # the RATELIMIT_* settings.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-# flask-limiter says "falling back to in-memory storage" once per outage; log it where the
-# app's own errors go rather than to a logger nobody configured.
+# flask-limiter says "falling back to in-memory storage" once per outage, to a logger that
+# only has a NullHandler: send it where the app's own errors go.
 _limiter_log = logging.getLogger("flask-limiter")
-if not _limiter_log.handlers:
+if default_handler not in _limiter_log.handlers:
     _limiter_log.addHandler(default_handler)
