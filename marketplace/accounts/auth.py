@@ -29,8 +29,9 @@ def current_token() -> str | None:
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     live = sessions.find_live(get_session(), session.get(TOKEN_KEY))
-    if live is None or str(live.user.id) != user_id:
-        # Revoked, expired, or a cookie from before server-side sessions: drop it.
+    if live is None or str(live.user.id) != user_id or not live.user.is_active:
+        # Revoked, expired, a suspended account, or a cookie from before server-side
+        # sessions: drop it.
         for key in ("_user_id", "_fresh", "_id", TOKEN_KEY):
             session.pop(key, None)
         return None
