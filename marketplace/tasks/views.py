@@ -30,6 +30,8 @@ from .models import BudgetType, Category, Engagement
 from .search import search_jobs
 
 bp = Blueprint("tasks", __name__)
+# A typo in the setting fails at start-up, not at somebody's first post.
+bp.record_once(lambda state: post_limits.parse_limits(state.app.config["TASK_POST_LIMITS"]))
 
 
 @bp.get("/dashboard")
