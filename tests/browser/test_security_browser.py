@@ -129,7 +129,7 @@ def test_the_main_pages_break_no_rule_of_their_policy(live_server, new_page, con
 
     # The developer outbox shows the email's own inline styles, and only there.
     _visit(page, f"{live_server}/dev/outbox/{contract['email_id']}")
-    email_body = page.frame_locator("iframe.email-preview").locator("body")
+    email_body = page.frame_locator("iframe.outbox-preview").locator("body")
     expect(email_body).to_have_css("background-color", "rgb(246, 247, 249)")
 
     other = new_page()
