@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db, errors, filters, input_guard, migrate
+from . import db, errors, filters, input_guard, migrate, security
 from .config import settings_from_env
 from .extensions import csrf, limiter, login_manager
 
@@ -19,11 +20,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
 
+    _trust_proxies(app)
     db.init_app(app)
     migrate.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    security.init_app(app)
     errors.init_app(app)
     input_guard.init_app(app)
     filters.init_app(app)
@@ -39,7 +42,16 @@ def _favicon():
     )
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind N proxies, the client's IP (rate limits) and scheme come from their headers;
+    with none configured those headers are ignored, as any client can forge them."""
+    x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
+    if x_for or x_proto:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto)
+
+
 def _register_blueprints(app: Flask) -> None:
+    from .accounts import auth
     from .accounts.views import bp as accounts_bp
     from .contracts.views import bp as contracts_bp
     from .demo.cli import demo_cli
@@ -54,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     from .profiles.views import bp as profiles_bp
     from .tasks.views import bp as tasks_bp
 
+    auth.init_app(app)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(tasks_bp)

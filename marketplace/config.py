@@ -99,11 +99,8 @@ def settings_from_env(instance_path: Path) -> dict:
         # Titles of 100 kB must be refused with a message, not read into memory unbounded.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
-        or os.environ.get("REDIS_URL")
-        or "memory://",
-        "RATELIMIT_ENABLED": not _bool("RATELIMIT_DISABLED"),
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        **_rate_limit_settings(),
+        **_session_settings(),
         # Background jobs: "rq" (needs REDIS_URL) or "inline"; unset picks rq when REDIS_URL is.
         "JOBS_BACKEND": os.environ.get("JOBS_BACKEND") or None,
         "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "delegate"),
@@ -132,4 +129,42 @@ def settings_from_env(instance_path: Path) -> dict:
         "PLATFORM_FEE_BPS": int(os.environ.get("PLATFORM_FEE_BPS", "1000")),
         # Invitations one owner may send in any 24 hours (each emails an assistant).
         "INVITATIONS_PER_OWNER_PER_DAY": int(os.environ.get("INVITATIONS_PER_OWNER_PER_DAY", "30")),
+    }
+
+
+def _rate_limit_settings() -> dict:
+    storage = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+    return {
+        "RATELIMIT_STORAGE_URI": storage,
+        # A dead or hung Redis must not take log-in down: short timeouts, then flask-limiter
+        # counts in this process's memory until Redis answers again (it logs the switch once).
+        "RATELIMIT_STORAGE_OPTIONS": (
+            {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+            if storage.startswith(("redis://", "rediss://"))
+            else {}
+        ),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "delegate"),
+        "RATELIMIT_ENABLED": not _bool("RATELIMIT_DISABLED"),
+        # Per client IP (after PROXY_FIX_X_FOR), log-in and sign-up posts each: flask-limiter,
+        # shared through Redis when configured, else counted per process.
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "30 per minute"),
+        # Per account: failed log-ins counted in the database, so it holds across every worker
+        # and host with or without Redis.
+        "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes"),
+        # Per owner, counted from the tasks table.
+        "TASK_POST_LIMITS": os.environ.get("TASK_POST_LIMITS", "20 per hour; 100 per day"),
+        # How many proxies in front of the app set X-Forwarded-For / X-Forwarded-Proto (0 = none:
+        # trust no such header, or any client could pick the IP its rate limit is counted by).
+        "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
+        "PROXY_FIX_X_PROTO": int(os.environ.get("PROXY_FIX_X_PROTO", "0")),
+    }
+
+
+def _session_settings() -> dict:
+    return {
+        # A log-in is a row in login_sessions; this long after it, it is refused whatever the
+        # cookie says (an absolute lifetime, not an idle one). Log-out revokes the row.
+        "LOGIN_SESSION_DAYS": float(os.environ.get("LOGIN_SESSION_DAYS", "14")),
     }

@@ -36,6 +36,12 @@ class Invalid(DomainError):
     status_code = 422
 
 
+class RateLimited(DomainError):
+    """Too many of something (posts, invitations) in a period; the message says when again."""
+
+    status_code = 429
+
+
 def wants_json() -> bool:
     if request.path.startswith("/api/") or request.is_json:
         return True
@@ -67,7 +73,7 @@ CSRF_MESSAGE = (
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
-        title = {403: "Forbidden", 404: "Not found", 409: "Conflict"}.get(
+        title = {403: "Forbidden", 404: "Not found", 409: "Conflict", 429: "Please wait"}.get(
             exc.status_code, "Invalid request"
         )
         return error_response(exc.status_code, title, exc.message, exc.field)

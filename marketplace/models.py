@@ -1,6 +1,6 @@
 """Import every model so the metadata is complete for Alembic and the app."""
 
-from .accounts.models import Role, User
+from .accounts.models import LoginAttempt, LoginSession, Role, User
 from .contracts.models import Contract, ContractStatus
 from .db import Base
 from .hiring.models import Proposal, ProposalStatus
@@ -24,6 +24,8 @@ __all__ = [
     "Category",
     "Engagement",
     "Invitation",
+    "LoginAttempt",
+    "LoginSession",
     "LocalEmail",
     "Match",
     "Notification",

@@ -117,9 +117,21 @@ class Client:
         return self.raw.post(url, data=data, **kw)
 
     def login_as(self, user) -> None:
+        """What a log-in leaves in the browser: a server-side session and its cookie."""
+        from datetime import timedelta
+
+        from sqlalchemy.orm import object_session
+
+        from marketplace.accounts import auth, sessions
+
+        app = self.raw.application
+        db_session = object_session(user) or app.extensions["db"].sessionmaker()
+        token = sessions.start(db_session, user, timedelta(days=app.config["LOGIN_SESSION_DAYS"]))
+        db_session.commit()
         with self.raw.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
+            session[auth.TOKEN_KEY] = token
 
     def logout(self) -> None:
         with self.raw.session_transaction() as session:

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import session as browser_session
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import get_session
 from ..errors import Invalid
-from ..extensions import limiter, login_manager
+from ..extensions import limiter
 from ..forms import has_errors, timezone_choices
-from . import services, tokens
+from . import auth, login_limits, services, tokens
+from .addresses import lookup_key
 from .forms import ConfirmForm, LoginForm, ResendForm, SignUpForm
+from .landing import landing_page
 from .models import Role, User
 
 bp = Blueprint("accounts", __name__)
 
-
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return get_session().get(User, int(user_id)) if user_id.isdigit() else None
+IP_LIMIT_MESSAGE = (
+    "Too many attempts from your network in a short time. Wait a minute and try again."
+)
 
 
 def _login_limit() -> str:
@@ -40,7 +39,7 @@ def index():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
 def signup():
     form = SignUpForm(role=request.args.get("role"))
     if form.validate_on_submit():
@@ -144,16 +143,29 @@ def _email_not_confirmed(exc: services.EmailNotConfirmed):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         session = get_session()
+        limit = auth.account_limit()
+        # The lookup key is the account's identity however the address is typed.
+        secret = current_app.config["SECRET_KEY"]
+        key = login_limits.account_key(lookup_key(form.email.data), secret)
+        attempt = login_limits.record_attempt(session, key, limit)
+        session.commit()  # visible to every other worker before it is counted
+        lockout = login_limits.check(session, attempt, limit)
+        if lockout is not None:
+            session.commit()
+            form.email.errors = [*form.email.errors, lockout.message]
+            page = render_template("accounts/login.html", form=form)
+            return page, 429, {"Retry-After": str(lockout.retry_after_seconds)}
         user = services.authenticate(session, form.email.data, form.password.data)
         if user is not None:
-            session.commit()  # a rehashed password is saved
+            login_limits.succeeded(session, key)
+            session.commit()  # and a rehashed password is saved
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+            return redirect(landing_page(request.args.get("next")) or home_for(user))
         # Same words whether the email exists or the password is wrong.
         flash("Email or password is incorrect.", "error")
     status = 422 if request.method == "POST" else 200
@@ -163,16 +175,6 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    logout_user()  # revokes this browser's session row (accounts.auth)
     flash("You are logged out.", "info")
     return redirect(url_for("accounts.index"))
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths, so a crafted link cannot bounce a user to another site."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target

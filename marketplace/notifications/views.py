@@ -10,6 +10,7 @@ from ..db import get_session
 from ..errors import NotFound
 from ..extensions import csrf
 from ..forms import has_errors
+from ..security import allow_inline_styles
 from . import services
 from .forms import PreferencesForm
 from .models import Frequency, LocalEmail
@@ -76,6 +77,7 @@ def outbox():
 
 
 @bp.get("/dev/outbox/<int:email_id>")
+@allow_inline_styles  # the email HTML in its srcdoc iframe inherits this page's policy
 def outbox_email(email_id: int):
     _outbox_allowed()
     email = get_session().get(LocalEmail, email_id)

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from ..accounts.access import owner_required
 from ..db import get_session
-from ..errors import DomainError, Invalid, NotFound
+from ..errors import DomainError, Invalid, NotFound, RateLimited
 from ..forms import has_errors, timezone_choices
 from ..hiring import services as hiring
 from ..jobs import enqueue_after_commit
 from ..matches.services import invitation_for, recommended_for_task
 from ..skills.services import popular_skills
-from . import services
+from . import post_limits, services
 from .browse_form import JobFilterForm
 from .forms import TaskForm
 from .models import BudgetType, Category, Engagement
 from .search import search_jobs
 
 bp = Blueprint("tasks", __name__)
+# A typo in the setting fails at start-up, not at somebody's first post.
+bp.record_once(lambda state: post_limits.parse_limits(state.app.config["TASK_POST_LIMITS"]))
 
 
 @bp.get("/dashboard")
@@ -37,8 +48,14 @@ def new():
         form.timezone.data = current_user.timezone
     if form.validate_on_submit():
         session = get_session()
+        limits = post_limits.parse_limits(current_app.config["TASK_POST_LIMITS"])
         try:
+            post_limits.check_allowance(session, current_user, limits)
             task = services.post_task(session, current_user, _task_input(form))
+        except RateLimited as exc:
+            session.rollback()
+            form.form_errors.append(exc.message)
+            return _form_page(form, task=None, status=429)
         except Invalid as exc:
             _field_error(form, exc)
         else:
@@ -119,8 +136,8 @@ def browse():
     )
 
 
-def _form_page(form: TaskForm, task):
-    status = 422 if has_errors(form) else 200
+def _form_page(form: TaskForm, task, status: int | None = None):
+    status = status or (422 if has_errors(form) else 200)
     template = "tasks/form.html"
     return render_template(template, form=form, task=task, zones=timezone_choices()), status
 

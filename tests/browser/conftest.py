@@ -90,14 +90,25 @@ def live_server(database_url, tmp_path, live_server_config):
 
 @pytest.fixture
 def new_page(chromium_browser):
+    """Opens pages; every journey also fails on a Content-Security-Policy violation (an inline
+    style or script the policy blocks is a broken page). A test that provokes one on purpose
+    reads and empties ``new_page.csp_errors``."""
     contexts = []
+    csp_errors: list[str] = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            csp_errors.append(f"{message.page.url if message.page else '?'}: {message.text}")
 
     def open_page():
         context = chromium_browser.new_context(viewport={"width": 412, "height": 915})
         context.set_default_timeout(15_000)
+        context.on("console", on_console)
         contexts.append(context)
         return context.new_page()
 
+    open_page.csp_errors = csp_errors
     yield open_page
     for context in contexts:
         context.close()
+    assert not csp_errors, "Content-Security-Policy violations:\n" + "\n".join(csp_errors)

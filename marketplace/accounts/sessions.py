@@ -1,0 +1,105 @@
+"""Server-side log-in sessions: what makes a session cookie revocable.
+
+The signed Flask cookie carries a random token; the database keeps only its SHA-256 in
+``login_sessions``. A cookie is honoured only while its row is neither revoked nor past its
+absolute lifetime, so log-out, "sign out my other sessions" (settings, password change or
+reset) and the lifetime all work on cookies that have already been copied.
+Services here take a session and flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .. import db
+from .models import LoginSession, User
+
+# last_seen_at is for people reviewing their sessions; a write per request would be waste.
+TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    login_session: LoginSession
+    user: User
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(session: Session, user: User, lifetime: timedelta) -> str:
+    """Open a log-in session for ``user``; returns the token the cookie must carry."""
+    token = secrets.token_urlsafe(32)
+    now = db.utcnow()
+    session.add(
+        LoginSession(
+            token_hash=_digest(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    session.flush()
+    return token
+
+
+def find_live(session: Session, token: str | None) -> LiveSession | None:
+    """The session behind ``token`` and its user, unless revoked, expired or unknown."""
+    if not token or not isinstance(token, str):
+        return None
+    row = session.execute(
+        select(LoginSession, User)
+        .join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == _digest(token))
+    ).one_or_none()
+    if row is None:
+        return None
+    login_session, user = row
+    if login_session.revoked_at is not None or db.utcnow() >= login_session.expires_at:
+        return None
+    return LiveSession(login_session, user)
+
+
+def touch(session: Session, login_session: LoginSession) -> bool:
+    """Record activity at most every TOUCH_INTERVAL; True when a row was changed."""
+    now = db.utcnow()
+    if now - login_session.last_seen_at < TOUCH_INTERVAL:
+        return False
+    login_session.last_seen_at = now
+    session.flush()
+    return True
+
+
+def revoke(session: Session, token: str | None) -> None:
+    if token and isinstance(token, str):
+        _revoke_where(session, LoginSession.token_hash == _digest(token))
+
+
+def sign_out_other_sessions(session: Session, user_id: int, keep_token: str | None) -> int:
+    """Revoke every live session of the user but the one holding ``keep_token``.
+
+    For "sign out my other sessions", a password change and a password reset (pass
+    ``keep_token=None`` there to end them all). Returns how many were revoked.
+    """
+    condition = LoginSession.user_id == user_id
+    if keep_token:
+        condition = condition & (LoginSession.token_hash != _digest(keep_token))
+    return _revoke_where(session, condition)
+
+
+def _revoke_where(session: Session, condition) -> int:
+    now: datetime = db.utcnow()
+    result = session.execute(
+        update(LoginSession)
+        .where(condition, LoginSession.revoked_at.is_(None), LoginSession.expires_at > now)
+        .values(revoked_at=now)
+    )
+    return result.rowcount
