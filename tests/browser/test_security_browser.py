@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from marketplace.accounts import sessions
-from marketplace.contracts.services import hire
+from marketplace.contracts.services import hire, quote
 from marketplace.db import get_session
 from marketplace.hiring.services import apply_to_task
 from marketplace.notifications.models import LocalEmail
@@ -38,7 +38,8 @@ def contract(live_server):
             session, assistant, task.id, cover_note="I reconcile books every quarter.",
             proposed_rate_cents=3000,
         )  # fmt: skip
-        made = hire(session, owner, proposal.id, 4, live_server.app.config["PLATFORM_FEE_BPS"])
+        fee_bps = live_server.app.config["PLATFORM_FEE_BPS"]
+        made = hire(session, owner, proposal.id, 4, fee_bps, quote(proposal, 4, fee_bps).total_cents)
         email = LocalEmail(
             recipient=owner.email,
             subject="Styled email",
