@@ -39,7 +39,8 @@ def contract(live_server):
             proposed_rate_cents=3000,
         )  # fmt: skip
         fee_bps = live_server.app.config["PLATFORM_FEE_BPS"]
-        made = hire(session, owner, proposal.id, 4, fee_bps, quote(proposal, 4, fee_bps).total_cents)
+        shown = quote(proposal, 4, fee_bps).total_cents
+        made = hire(session, owner, proposal.id, 4, fee_bps, shown)
         email = LocalEmail(
             recipient=owner.email,
             subject="Styled email",
