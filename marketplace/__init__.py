@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import db, errors, filters, migrate
+from . import db, errors, filters, jobs, migrate
 from .config import settings_from_env
 from .extensions import csrf, limiter, login_manager
 
@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     errors.init_app(app)
+    jobs.init_app(app)
     filters.init_app(app)
     _register_blueprints(app)
     return app

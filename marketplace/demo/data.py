@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import Role, User
 from ..accounts.services import hash_password
+from ..db import today_in, utcnow
 from ..profiles.services import ProfileInput, save_profile
 from ..tasks.models import BudgetType, Engagement, TaskStatus
 from ..tasks.services import TaskInput, post_task
@@ -53,7 +54,7 @@ def load_demo_data(
         owner = owner_users[i % len(owner_users)]
         task = post_task(session, owner, _task(rng, owner.timezone))
         # Spread posting times over the last month so "newest" sorting means something.
-        task.created_at = datetime.now(UTC) - timedelta(minutes=rng.randint(5, 60 * 24 * 30))
+        task.created_at = utcnow() - timedelta(minutes=rng.randint(5, 60 * 24 * 30))
         if rng.random() < 0.06:
             task.status = TaskStatus.CLOSED
     session.flush()
@@ -125,7 +126,7 @@ def _task(rng: random.Random, zone: str) -> TaskInput:
     deadline = (
         None
         if recurring or rng.random() < 0.4
-        else date.today() + timedelta(days=rng.randint(3, 60))
+        else today_in(zone) + timedelta(days=rng.randint(3, 60))
     )
     if "{biz}" not in title and rng.random() < 0.7:
         title += rng.choice([" for a {biz}", " for our {biz}", " ({biz})"])
