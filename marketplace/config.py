@@ -84,6 +84,8 @@ def settings_from_env(instance_path: Path) -> dict:
         "MATCHES_PER_TASK": 10,
         "MATCHER_DENSE_WEIGHT": float(os.environ.get("MATCHER_DENSE_WEIGHT", "0")),
         "MATCHES_PER_ASSISTANT": 20,
+        # "New job for you" / "Assistants recommended" only about tasks posted this recently.
+        "MATCH_EMAIL_MAX_AGE_DAYS": float(os.environ.get("MATCH_EMAIL_MAX_AGE_DAYS", "3")),
         # Email. With no SMTP_HOST, mail goes to the local outbox (/dev/outbox in demo mode).
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587" if _bool("SMTP_STARTTLS") else "25")),
