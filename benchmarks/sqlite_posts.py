@@ -1,5 +1,5 @@
 """64 owners post a task at the same moment, on SQLite, under gunicorn with 4 workers, while
-64 visitors search jobs: how long each waits, before (every transaction takes the write lock
+64 assistants search jobs: how long each waits, before (every transaction takes the write lock
 at BEGIN, jobs run inside the request) and after (only writers take it, jobs run after the
 response in each worker's thread pool), with the steps between.
 
@@ -201,6 +201,8 @@ def run_config(template: Path, workdir: Path, label, begin, jobs, port, posts, r
         for browser, email in zip(browsers, owners, strict=True):
             browser.log_in(email)
         searchers = [Browser(base) for _ in range(posts)]
+        for n, browser in enumerate(searchers):
+            browser.log_in(f"assistant{n % 320 + 1}@{DEMO_DOMAIN}")
         results = []
         for round_no in range(rounds + 1):  # round 0 warms the workers up (index, caches)
             size = 8 if round_no == 0 else posts

@@ -140,11 +140,15 @@ class JobPool:
         self.ticker: threading.Thread | None = None
 
     def submit(self, name: str, args: tuple) -> None:
-        with self.lock:
+        with self.lock:  # shutdown takes it too: never submit to a stopped executor
             if (name, args) in self.waiting or self.stop.is_set():
                 return
             self.waiting.add((name, args))
-        self.executor.submit(self._run, name, args)
+            try:
+                self.executor.submit(self._run, name, args)
+            except RuntimeError:  # the interpreter is exiting: the outbox keeps what is owed
+                self.waiting.discard((name, args))
+                log.info("Process exiting; job %s%r not started", name, args)
 
     def _run(self, name: str, args: tuple) -> None:
         with self.lock:
@@ -167,7 +171,8 @@ class JobPool:
         self.ticker.start()
 
     def shutdown(self, wait: bool = True) -> None:
-        self.stop.set()
+        with self.lock:
+            self.stop.set()
         self.executor.shutdown(wait=wait, cancel_futures=True)
         if self.ticker is not None:
             self.ticker.join(timeout=10)

@@ -210,12 +210,10 @@ def send_due(session: Session, *, limit: int | None = None) -> SendReport:
 
 def _connection_failed(session, ids, token, exc, config, report: SendReport) -> None:
     current_app.logger.warning("SMTP unavailable, %s notifications wait: %s", len(ids), exc)
-    mine = select(Notification).where(
-        Notification.id.in_(ids), Notification.claim_token == token
-    )
+    mine = select(Notification).where(Notification.id.in_(ids), Notification.claim_token == token)
     for n in session.scalars(mine):
         _record_failure(n, f"connect: {exc!r}", config)
-    report.failed += len(ids)
+        report.failed += 1
     report.errors.append(repr(exc))
     session.commit()
 
