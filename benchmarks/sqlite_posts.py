@@ -5,6 +5,7 @@ response in each worker's thread pool), with the steps between.
 
     .venv/bin/python benchmarks/sqlite_posts.py                # ports 5120..5123
     .venv/bin/python benchmarks/sqlite_posts.py --posts 64 --port 5120 --rounds 2
+    .venv/bin/python benchmarks/sqlite_posts.py --threads 4   # gthread: 16 requests at once
 
 Each configuration gets a fresh copy of one SQLite database built by the migrations and
 loaded with the demo data (320 assistants, 40 owners, 170 tasks), a gunicorn on its own port,
@@ -170,7 +171,9 @@ def burst(clients: list[tuple[Browser, str]], searchers: list[Browser]) -> dict:
     return {"posts": posts, "searches": searches, "began": began}
 
 
-def run_config(template: Path, workdir: Path, label, begin, jobs, port, posts, rounds) -> dict:
+def run_config(
+    template: Path, workdir: Path, label, begin, jobs, port, posts, rounds, threads
+) -> dict:
     db = workdir / f"{begin}-{jobs}.sqlite3"
     shutil.copy(template, db)
     url = f"sqlite:///{db}"
@@ -188,7 +191,8 @@ def run_config(template: Path, workdir: Path, label, begin, jobs, port, posts, r
     env.pop("SMTP_HOST", None)
     gunicorn = [
         str(Path(sys.executable).with_name("gunicorn")),
-        "--workers", "4", "--bind", f"127.0.0.1:{port}", "--timeout", "120",
+        "--workers", "4", "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
+        "--timeout", "120",
         "--graceful-timeout", "60", "--log-level", "warning", "wsgi:app",
     ]  # fmt: skip
     proc = subprocess.Popen(gunicorn, cwd=ROOT, env=env, start_new_session=True)
@@ -258,6 +262,9 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=1, help="measured bursts per setting")
     parser.add_argument("--port", type=int, default=5120, help="first of 4 ports used")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="gunicorn threads per worker (1: sync workers)"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="delegate-sqlite-bench-"))
     try:
@@ -269,14 +276,15 @@ def main() -> None:
             rows.append(
                 run_config(
                     template, workdir, label, begin, jobs, args.port + offset,
-                    args.posts, args.rounds,
+                    args.posts, args.rounds, args.threads,
                 )  # fmt: skip
             )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(
         f"\n{args.posts} concurrent task posts + {args.posts} concurrent searches, SQLite, "
-        f"gunicorn 4 workers, {os.cpu_count()} CPUs, {args.rounds} measured burst(s) each\n"
+        f"gunicorn 4 workers x {args.threads} thread(s), {os.cpu_count()} CPUs, "
+        f"{args.rounds} measured burst(s) each\n"
     )
     header = (
         "| setting | post p50 | post p95 | post max | failed posts | search p50 | search p95 "
