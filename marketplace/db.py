@@ -91,6 +91,8 @@ def _make_sqlite_transactional(engine: Engine, begin: str) -> None:
     so a request is one serialised unit, as it was. ``begin="immediate"`` (SQLITE_BEGIN=
     immediate) makes every transaction a writer from its BEGIN: the old behaviour.
     """
+    if begin.lower() not in ("deferred", "immediate"):
+        raise ValueError(f"SQLITE_BEGIN must be deferred or immediate, not {begin!r}")
     everything_writes = begin.lower() == "immediate"
 
     @event.listens_for(engine, "connect")
