@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db, errors, filters, input_guard, migrate, security
+from . import db, errors, filters, input_guard, jobs, migrate, security
 from .config import settings_from_env
 from .extensions import csrf, limiter, login_manager
 
@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     input_guard.init_app(app)
+    jobs.init_app(app)
     filters.init_app(app)
     _register_blueprints(app)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)

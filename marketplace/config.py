@@ -98,17 +98,27 @@ def settings_from_env(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         # Titles of 100 kB must be refused with a message, not read into memory unbounded.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # SQLite only: "deferred" takes the write lock when a transaction first writes (reads
+        # never wait); "immediate" takes it at every BEGIN, reads included (the old way).
+        "SQLITE_BEGIN": os.environ.get("SQLITE_BEGIN", "deferred"),
         "WTF_CSRF_TIME_LIMIT": None,
         **_rate_limit_settings(),
         **_session_settings(),
-        # Background jobs: "rq" (needs REDIS_URL) or "inline"; unset picks rq when REDIS_URL is.
+        # Background jobs: "rq" (needs REDIS_URL), "thread" (a pool in each web process) or
+        # "inline"; unset picks rq when REDIS_URL is set, else thread.
         "JOBS_BACKEND": os.environ.get("JOBS_BACKEND") or None,
+        "JOBS_THREADS": int(os.environ.get("JOBS_THREADS", "2")),
+        # The thread backend also queues the sender and the digest every few minutes; turn it
+        # off to run `flask notifications send` / `digest` from cron instead.
+        "JOBS_PERIODIC": _bool("JOBS_PERIODIC", True),
         "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "delegate"),
         "JOB_RETRY_INTERVALS": [10, 60, 300, 1800, 7200],  # seconds between RQ retries
         "JOB_TIMEOUT": int(os.environ.get("JOB_TIMEOUT", "600")),  # a cold matcher fit is slow
         "MATCHES_PER_TASK": 10,
         "MATCHER_DENSE_WEIGHT": float(os.environ.get("MATCHER_DENSE_WEIGHT", "0")),
         "MATCHES_PER_ASSISTANT": 20,
+        # "New job for you" / "Assistants recommended" only about tasks posted this recently.
+        "MATCH_EMAIL_MAX_AGE_DAYS": float(os.environ.get("MATCH_EMAIL_MAX_AGE_DAYS", "3")),
         # Email. With no SMTP_HOST, mail goes to the local outbox (/dev/outbox in demo mode).
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587" if _bool("SMTP_STARTTLS") else "25")),
@@ -119,6 +129,10 @@ def settings_from_env(instance_path: Path) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Delegate <no-reply@delegate.localhost>"),
         "NOTIFICATION_MAX_ATTEMPTS": int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "12")),
         "NOTIFICATION_RETRY_SECONDS": 60,  # first retry; doubles each time, capped at 6 hours
+        # A sender claims this many rows at a time, each leased for this long; the lease is
+        # renewed just before each message, so it must outlast one SMTP conversation.
+        "NOTIFICATION_BATCH_SIZE": int(os.environ.get("NOTIFICATION_BATCH_SIZE", "20")),
+        "NOTIFICATION_LEASE_SECONDS": float(os.environ.get("NOTIFICATION_LEASE_SECONDS", "300")),
         "DIGEST_HOUR": int(os.environ.get("DIGEST_HOUR", "8")),  # recipient's local time
         # Stripe: real test keys work unchanged; STRIPE_API_BASE points at a local emulator.
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,

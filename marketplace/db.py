@@ -2,14 +2,18 @@
 
 Services receive a session and only ``add``/``flush``; the view, CLI command or job that owns
 the unit of work commits once. Sessions live on ``flask.g`` and are closed at teardown.
+
+On SQLite only transactions that write take the write lock (see
+``_make_sqlite_transactional``): reads never wait behind a writer, and writers queue.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -45,25 +49,51 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The app's one clock: every "now" in services, jobs, the sender and the digest.
+
+    Nothing else in ``marketplace/`` reads the wall clock (ruff bans ``datetime.now`` and
+    ``date.today`` there), so tests move all of it at once with time-machine.
+    """
+    return datetime.now(UTC)  # noqa: TID251 -- the one permitted call
 
 
-def make_engine(url: str) -> Engine:
+def today_in(zone: str) -> date:
+    """Today's date where `zone` is, by the one clock."""
+    return utcnow().astimezone(ZoneInfo(zone)).date()
+
+
+def make_engine(url: str, *, sqlite_begin: str = "deferred") -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
-        _make_sqlite_transactional(engine)
+        _make_sqlite_transactional(engine, sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def _make_sqlite_transactional(engine: Engine) -> None:
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Execution option: "IMMEDIATE" makes the transaction a writer from its BEGIN.
+SQLITE_BEGIN = "delegate_sqlite_begin"
+_STATE = "delegate_sqlite_txn"  # per DBAPI connection: ("reader", total_changes) or "writer"
+
+
+def _make_sqlite_transactional(engine: Engine, begin: str) -> None:
     """pysqlite's implicit transactions break SAVEPOINT and lazily start writes; take control.
 
-    This is SQLAlchemy's documented recipe, with BEGIN IMMEDIATE: a transaction takes the
-    write lock up front, so two requests racing on the same row queue behind each other
-    (SQLite's stand-in for PostgreSQL's row locks) instead of failing with "database is
-    locked" when a reader tries to become a writer. It also turns on foreign keys.
+    SQLAlchemy's documented recipe, plus: only a transaction that writes takes SQLite's write
+    lock. A transaction begins DEFERRED (readers take no lock and never wait behind a writer)
+    and becomes a writer just before its first write, SELECT ... FOR UPDATE or SAVEPOINT: the
+    read-only part is committed and the rest runs under BEGIN IMMEDIATE. So racing writers
+    queue behind each other (SQLite's stand-in for PostgreSQL's row locks) instead of failing
+    with "database is locked", which is what SQLite does when a reader that has seen an older
+    snapshot tries to write. What was read before that point may have changed since, as on
+    PostgreSQL under READ COMMITTED: state changes are compare-and-sets, never "read, then
+    write blindly". A web request that writes (POST ...) is a writer from its first statement,
+    so a request is one serialised unit, as it was. ``begin="immediate"`` (SQLITE_BEGIN=
+    immediate) makes every transaction a writer from its BEGIN: the old behaviour.
     """
+    if begin.lower() not in ("deferred", "immediate"):
+        raise ValueError(f"SQLITE_BEGIN must be deferred or immediate, not {begin!r}")
+    everything_writes = begin.lower() == "immediate"
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -75,18 +105,65 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.info[_STATE] = "writer"  # until it has begun: BEGIN itself is no write to promote
+        if everything_writes or conn.get_execution_options().get(SQLITE_BEGIN) == "IMMEDIATE":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN DEFERRED")
+            conn.info[_STATE] = ("reader", conn.connection.driver_connection.total_changes)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_write(conn, cursor, statement, parameters, context, executemany):
+        if conn.info.get(_STATE, "writer") != "writer" and _writes(statement, context):
+            _promote(conn)
+
+    @event.listens_for(engine, "savepoint")
+    def _before_savepoint(conn, name):
+        _promote(conn)
+
+
+def _writes(statement: str, context) -> bool:
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT":
+        compiled = getattr(context, "compiled", None)
+        return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
+    if head.startswith("WITH") and context is not None:
+        return bool(context.isinsert or context.isupdate or context.isdelete)
+    return True  # INSERT, UPDATE, DELETE, REPLACE, DDL, PRAGMA: assume the worst
+
+
+def _promote(conn) -> None:
+    """Turn the connection's reading transaction into a writing one (see above)."""
+    state = conn.info.get(_STATE, "writer")
+    if state == "writer":
+        return
+    raw = conn.connection.driver_connection
+    if raw.in_transaction and raw.total_changes == state[1]:
+        raw.execute("COMMIT")  # nothing was written: only the reads' snapshot ends here
+        raw.execute("BEGIN IMMEDIATE")  # waits (busy timeout) for the writer ahead of us
+    # else SQLite already made it a writer (a write we did not recognise): keep it whole.
+    conn.info[_STATE] = "writer"
+
+
+def lock_for_writing(session: Session) -> None:
+    """Make the session's transaction a writer now (SQLite: BEGIN IMMEDIATE), so everything
+    it reads from here on stays true until it commits; other databases ignore it."""
+    connection = session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+    if connection.dialect.name == "sqlite":
+        _promote(connection)
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, sqlite_begin: str = "deferred"):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, sqlite_begin=sqlite_begin)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["db"] = Database(
+        app.config["DATABASE_URL"], sqlite_begin=app.config.get("SQLITE_BEGIN", "deferred")
+    )
     app.teardown_appcontext(_close_session)
 
 
@@ -95,8 +172,13 @@ def get_db() -> Database:
 
 
 def get_session() -> Session:
+    """The request's (or CLI command's) session. A request that may write (POST, PUT, PATCH,
+    DELETE) holds SQLite's write lock from its first statement; others take it when they
+    first write (see ``_make_sqlite_transactional``)."""
     if "db_session" not in g:
         g.db_session = get_db().sessionmaker()
+        if has_request_context() and request.method not in SAFE_METHODS:
+            lock_for_writing(g.db_session)
     return g.db_session
 
 

@@ -3,6 +3,7 @@ transaction per test, and a CSRF-aware test client.
 
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 Under CI=true a skipped test fails the run: every part must be exercised there.
+DELEGATE_TEST_UTC=08:59 runs it as if at that UTC time (see tests/clock.py).
 """
 
 from __future__ import annotations
@@ -16,8 +17,27 @@ from sqlalchemy import create_engine, text
 from marketplace import create_app
 from marketplace.config import normalise_database_url
 from marketplace.migrate import upgrade_database
+from tests.clock import SUITE_TIME_VARIABLE, suite_destination, travel_suite
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+SUITE_TIME = suite_destination()
+
+
+def pytest_report_header(config):
+    zone = os.environ.get("TZ") or "unset"
+    if SUITE_TIME is None:
+        return f"clock: real time (set {SUITE_TIME_VARIABLE}=HH:MM to travel); TZ={zone}"
+    return f"clock: travelled to {SUITE_TIME.isoformat()} and ticking; TZ={zone}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_clock():
+    """The whole session at DELEGATE_TEST_UTC, when set: no test may depend on the hour."""
+    if SUITE_TIME is None:
+        yield None
+        return
+    with travel_suite(SUITE_TIME):
+        yield SUITE_TIME
 
 
 @pytest.hookimpl(hookwrapper=True)

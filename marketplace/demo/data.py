@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import Role, User
 from ..accounts.services import hash_password
-from ..db import utcnow
+from ..db import today_in, utcnow
 from ..profiles.services import ProfileInput, save_profile
 from ..tasks.models import BudgetType, Engagement, TaskStatus
 from ..tasks.services import TaskInput, post_task
@@ -145,7 +145,7 @@ def _task(rng: random.Random, zone: str) -> TaskInput:
     deadline = (
         None
         if recurring or rng.random() < 0.4
-        else utcnow().date() + timedelta(days=rng.randint(3, 60))
+        else today_in(zone) + timedelta(days=rng.randint(3, 60))
     )
     if "{biz}" not in title and rng.random() < 0.7:
         title += rng.choice([" for {a_biz}", " for our {biz}", " ({biz})"])

@@ -1,9 +1,18 @@
 """Background jobs, dispatched only after the transaction that caused them commits.
 
 ``enqueue_after_commit(session, "matches.match_task", task.id)`` records the job on the
-SQLAlchemy session; an ``after_commit`` hook hands it to RQ (when ``REDIS_URL`` is set) or runs
-it inline in its own session. A rollback discards it, so a job never sees data that was not
-committed, and a job is never queued for a change that did not happen.
+SQLAlchemy session; an ``after_commit`` hook hands it to a backend:
+
+- ``rq`` (when ``REDIS_URL`` is set): a Redis queue read by ``flask worker``, with retries;
+- ``thread`` (the default without Redis): a small thread pool in this process, so the web
+  request answers at once and never waits on the matcher or on SMTP. The outbox rows are
+  the record of every email: a job lost with its process (a restart) leaves its rows
+  pending, and the periodic sender this pool also runs delivers them;
+- ``inline``: right after the commit, in the committing thread (the unit tests, whose
+  sessions share one connection that a thread must not touch).
+
+A rollback discards the job, so a job never sees data that was not committed, and a job is
+never queued for a change that did not happen.
 
 Every job takes a fresh session as its first argument, flushes, and is committed by
 ``run_job``. Jobs must be idempotent (upserts keyed by unique constraints): RQ retries a
@@ -14,7 +23,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -78,26 +89,121 @@ def _dispatch_committed(session: Session, transaction) -> None:
         dispatch(app, name, args)
 
 
+BACKENDS = ("rq", "thread", "inline")
+
+
 def backend(app: Flask) -> str:
-    """ "rq" or "inline". An app under test runs inline unless JOBS_BACKEND says otherwise, so
-    a REDIS_URL in CI's environment does not send every test's jobs to a queue nobody reads."""
+    """ "rq", "thread" or "inline". An app under test runs inline unless JOBS_BACKEND says
+    otherwise, so a REDIS_URL in CI's environment does not send every test's jobs to a queue
+    nobody reads, and no thread touches a test's shared connection."""
     chosen = app.config.get("JOBS_BACKEND")
     if chosen:
+        if chosen not in BACKENDS:
+            raise ValueError(f"JOBS_BACKEND must be one of {', '.join(BACKENDS)}, not {chosen!r}")
         return chosen
-    return "rq" if app.config.get("REDIS_URL") and not app.testing else "inline"
+    if app.testing:
+        return "inline"
+    return "rq" if app.config.get("REDIS_URL") else "thread"
 
 
 def dispatch(app: Flask, name: str, args: tuple) -> None:
-    if backend(app) == "rq":
+    chosen = backend(app)
+    if chosen == "rq":
         from .queue import enqueue
 
         try:
             enqueue(app, name, args)
             return
         except Exception:
-            # Redis is down: doing the work now beats dropping it.
-            app.logger.exception("Could not queue job %s%r; running it inline instead", name, args)
-    run_inline(app, name, args)
+            # Redis is down: doing the work here beats dropping it.
+            app.logger.exception("Could not queue job %s%r; running it here instead", name, args)
+            chosen = "inline" if app.testing else "thread"
+    if chosen == "thread":
+        pool(app).submit(name, args)
+    else:
+        run_inline(app, name, args)
+
+
+class JobPool:
+    """A few threads running jobs after the response, plus the periodic jobs of this process.
+
+    A job already waiting is not queued twice (64 posts in a burst need one sender run, not
+    64): it is forgotten when it starts, so work committed after that start queues a new run.
+    """
+
+    def __init__(self, app: Flask, workers: int) -> None:
+        self.app = app
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="delegate-job")
+        self.waiting: set[tuple[str, tuple]] = set()
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.ticker: threading.Thread | None = None
+
+    def submit(self, name: str, args: tuple) -> None:
+        with self.lock:  # shutdown takes it too: never submit to a stopped executor
+            if (name, args) in self.waiting or self.stop.is_set():
+                return
+            self.waiting.add((name, args))
+            try:
+                self.executor.submit(self._run, name, args)
+            except RuntimeError:  # the interpreter is exiting: the outbox keeps what is owed
+                self.waiting.discard((name, args))
+                log.info("Process exiting; job %s%r not started", name, args)
+
+    def _run(self, name: str, args: tuple) -> None:
+        with self.lock:
+            self.waiting.discard((name, args))
+        run_inline(self.app, name, args)
+
+    def start_periodic(self) -> None:
+        """Send retries and leftovers, and write digests, from this process (no cron needed)."""
+        from .schedule import run_periodically
+
+        with self.lock:
+            if self.ticker is not None or self.stop.is_set():
+                return
+            self.ticker = threading.Thread(
+                target=run_periodically,
+                args=(lambda name: self.submit(name, ()), self.stop),
+                name="delegate-periodic",
+                daemon=True,
+            )
+        self.ticker.start()
+
+    def shutdown(self, wait: bool = True) -> None:
+        with self.lock:
+            self.stop.set()
+        self.executor.shutdown(wait=wait, cancel_futures=True)
+        if self.ticker is not None:
+            self.ticker.join(timeout=10)
+
+
+_POOL = "jobs_pool"
+_POOL_LOCK = threading.Lock()
+
+
+def pool(app: Flask) -> JobPool:
+    with _POOL_LOCK:
+        found = app.extensions.get(_POOL)
+        if found is None:
+            found = app.extensions[_POOL] = JobPool(app, int(app.config["JOBS_THREADS"]))
+    return found
+
+
+def init_app(app: Flask) -> None:
+    # Started by the first request, not by create_app: after gunicorn forks, and never in a
+    # process that only runs CLI commands.
+    @app.before_request
+    def _start_periodic_jobs() -> None:
+        if backend(app) == "thread" and app.config.get("JOBS_PERIODIC", True):
+            pool(app).start_periodic()
+
+
+def shutdown(app: Flask) -> None:
+    """Stop this app's job threads (tests; a process exiting waits for running jobs itself)."""
+    found = app.extensions.pop(_POOL, None)
+    if found is not None:
+        found.shutdown()
 
 
 def run_inline(app: Flask, name: str, args: tuple) -> None:

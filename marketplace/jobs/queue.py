@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import click
 from flask import Flask, current_app
@@ -11,10 +10,7 @@ from flask.cli import with_appcontext
 from redis import Redis
 from rq import Queue, Retry, SimpleWorker
 
-# Periodic work the worker queues itself: the outbox sender (retries and anything queued
-# while Redis was away) and the daily digest, which sends each person's digest once their
-# local morning has come.
-PERIODIC = (("notifications.send", 30), ("notifications.digest", 600))
+from .schedule import run_periodically
 
 
 def connection(app: Flask) -> Redis:
@@ -42,20 +38,6 @@ def enqueue(app: Flask, name: str, args: tuple) -> None:
     )
 
 
-def _tick(app: Flask, stop: threading.Event) -> None:
-    last: dict[str, float] = {}
-    while not stop.is_set():
-        now = time.monotonic()
-        for name, every in PERIODIC:
-            if now - last.get(name, -every) >= every:
-                last[name] = now
-                try:
-                    enqueue(app, name, ())
-                except Exception:
-                    app.logger.exception("Could not queue periodic job %s", name)
-        stop.wait(5)
-
-
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Run the jobs queued now, then exit.")
 @with_appcontext
@@ -63,10 +45,17 @@ def worker_cmd(burst: bool) -> None:
     """Run background jobs from Redis (matching, email), with retries and periodic sends."""
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
-        raise click.ClickException("Set REDIS_URL: without Redis, jobs run inline after commit.")
+        raise click.ClickException(
+            "Set REDIS_URL: without Redis, jobs run in a thread pool of each web process."
+        )
     stop = threading.Event()
     if not burst:
-        threading.Thread(target=_tick, args=(app, stop), daemon=True).start()
+        # The worker queues the periodic jobs itself (the web processes do not, with RQ).
+        threading.Thread(
+            target=run_periodically,
+            args=(lambda name: enqueue(app, name, ()), stop),
+            daemon=True,
+        ).start()
     # SimpleWorker runs jobs in this process: the matcher index stays warm between jobs
     # instead of being rebuilt in a fresh fork for every one.
     worker = SimpleWorker([queue(app)], connection=connection(app))

@@ -10,6 +10,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from ..db import today_in
 from ..filters import format_money
 from ..profiles.models import AssistantProfile
 from ..tasks.models import BudgetType, Engagement, Task
@@ -35,7 +36,7 @@ def percent(score: float) -> int:
 def overlap_window(task: Task, profile: AssistantProfile, day: date | None = None):
     """The longest stretch of the owner's office day that the assistant also works, in UTC."""
     owner_zone, va_zone = ZoneInfo(task.timezone), ZoneInfo(profile.timezone)
-    day = day or datetime.now(owner_zone).date()
+    day = day or today_in(task.timezone)
     o_start = datetime.combine(day, OWNER_HOURS[0], owner_zone).astimezone(UTC)
     o_end = datetime.combine(day, OWNER_HOURS[1], owner_zone).astimezone(UTC)
     best = None

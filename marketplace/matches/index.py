@@ -7,6 +7,7 @@ build this: they read stored Match rows.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections import defaultdict
@@ -146,7 +147,15 @@ class MatcherIndex:
         with self.lock:
             if self.matcher is None or not self._catch_up(session):
                 self._fit(session)
+            self._date_the_week()
             return self.matcher
+
+    def _date_the_week(self) -> None:
+        """Time-zone overlap is measured over the week from the matcher's reference date (DST
+        moves it); give it the app's clock instead of letting the library read the wall's."""
+        today = utcnow().date()
+        if self.matcher.config.reference_date != today:
+            self.matcher.config = dataclasses.replace(self.matcher.config, reference_date=today)
 
     def _fit(self, session: Session) -> None:
         started = utcnow()

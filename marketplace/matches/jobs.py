@@ -6,6 +6,8 @@ Both are idempotent: ranking the same task twice stores the same rows (an upsert
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +16,12 @@ from ..jobs import job
 from ..tasks.models import Task, TaskStatus
 from .index import load_assistant, matcher_index, to_matching_task
 from .models import Match
-from .services import notify_task_matches, store_assistant_matches, store_task_matches
+from .services import (
+    notify_assistant_matches,
+    notify_task_matches,
+    store_assistant_matches,
+    store_task_matches,
+)
 
 # Rank a few more than we keep: the worker's index may still hold a just-deleted profile.
 SLACK = 5
@@ -23,12 +30,19 @@ SLACK = 5
 MAX_TASKS_TO_REFRESH = 20
 
 
-def rank_and_store_task(session: Session, task: Task) -> list:
+def _max_email_age() -> timedelta:
+    return timedelta(days=float(current_app.config["MATCH_EMAIL_MAX_AGE_DAYS"]))
+
+
+def rank_and_store_task(session: Session, task: Task, *, announce: bool = True) -> list:
+    """Rank the task's assistants and store them; `announce` emails the newly matched (the
+    task was posted or edited), otherwise the rows are only refreshed."""
     k = current_app.config["MATCHES_PER_TASK"]
     matcher = matcher_index(current_app).current(session)
     ranked = matcher.rank_assistants(to_matching_task(task), k=k + SLACK)
     kept = store_task_matches(session, task, ranked, k)
-    notify_task_matches(session, task, kept)
+    if announce:
+        notify_task_matches(session, task, kept, max_age=_max_email_age())
     return kept
 
 
@@ -43,7 +57,7 @@ def match_task(session: Session, task_id: int) -> int:
 
 @job("matches.match_assistant")
 def match_assistant(session: Session, user_id: int) -> int:
-    """After a profile is saved: store the assistant's top open tasks, refresh stale pairs."""
+    """After a profile changed: store the assistant's top open tasks, refresh stale pairs."""
     assistant = load_assistant(session, user_id)
     if assistant is None:
         return 0
@@ -59,6 +73,9 @@ def match_assistant(session: Session, user_id: int) -> int:
         .order_by(Task.id)
         .limit(MAX_TASKS_TO_REFRESH)
     )
+    # Only the assistant who saved hears about it; the tasks' owners and the other assistants
+    # in their rankings did nothing, so a refreshed score is no news to them.
+    notify_assistant_matches(session, user_id, kept, max_age=_max_email_age())
     for task in list(stale):
-        rank_and_store_task(session, task)
+        rank_and_store_task(session, task, announce=False)
     return len(kept)

@@ -21,7 +21,7 @@ from ..errors import Conflict, DomainError, NotFound
 from ..filters import format_localtime, format_money
 from ..jobs.upserts import upsert
 from ..notifications.models import Kind
-from ..notifications.services import notify, preferences_for
+from ..notifications.services import notify, preferences_for, preferences_of
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task, TaskStatus
 from ..tasks.services import get_owned_task
@@ -127,18 +127,50 @@ def store_assistant_matches(session: Session, assistant_id: int, ranked, k: int)
     return kept
 
 
-def notify_task_matches(session: Session, task: Task, kept: list[matching.Match]) -> None:
+def is_fresh(task: Task, max_age: timedelta) -> bool:
+    """Match emails are news: about tasks posted within `max_age` (MATCH_EMAIL_MAX_AGE_DAYS),
+    never about a task that has been up for weeks, whatever re-ranked it."""
+    return task.created_at >= utcnow() - max_age
+
+
+def notify_task_matches(
+    session: Session, task: Task, kept: list[matching.Match], *, max_age: timedelta
+) -> None:
     """Tell matched assistants above their own threshold, and the owner, once per task."""
+    if not kept or not is_fresh(task, max_age):
+        return
     prefs = preferences_for(session, [m.id for m in kept])
     for m in kept:
         p = prefs[m.id]
         if m.score >= p.min_match_score:
             payload = {"task_id": task.id, "score": m.score, "explanation": m.explanation}
             notify(session, m.id, Kind.NEW_MATCH, f"task:{task.id}", payload, prefs=p)
-    if kept:
-        notify(
-            session, task.owner_id, Kind.RECOMMENDATIONS, f"task:{task.id}", {"task_id": task.id}
+    notify(session, task.owner_id, Kind.RECOMMENDATIONS, f"task:{task.id}", {"task_id": task.id})
+
+
+# A new profile can match dozens of open tasks at once: its owner hears of the best few only.
+NEW_JOBS_PER_PROFILE_SAVE = 3
+
+
+def notify_assistant_matches(
+    session: Session, assistant_id: int, kept: list[matching.Match], *, max_age: timedelta
+) -> None:
+    """After an assistant changed their profile: tell them, and nobody else, of the best few
+    fresh open tasks they now match above their own threshold (once per task, as always)."""
+    prefs = preferences_of(session, assistant_id)
+    fresh = set(
+        session.scalars(
+            select(Task.id).where(
+                Task.id.in_([m.id for m in kept]),
+                Task.status == TaskStatus.OPEN,
+                Task.created_at >= utcnow() - max_age,
+            )
         )
+    )
+    wanted = [m for m in kept if m.id in fresh and m.score >= prefs.min_match_score]
+    for m in wanted[:NEW_JOBS_PER_PROFILE_SAVE]:
+        payload = {"task_id": m.id, "score": m.score, "explanation": m.explanation}
+        notify(session, assistant_id, Kind.NEW_MATCH, f"task:{m.id}", payload, prefs=prefs)
 
 
 def _invited(session: Session, task_ids, assistant_ids) -> set[tuple[int, int]]:

@@ -31,9 +31,9 @@ def _local_now(user: User, now: datetime) -> datetime:
         return now
 
 
-def send_daily_digests(session: Session, *, now: datetime | None = None) -> int:
+def send_daily_digests(session: Session) -> int:
     """Write today's digest for everyone due; returns how many digests were written."""
-    now = now or utcnow()
+    now = utcnow()
     hour = current_app.config["DIGEST_HOUR"]
     user_ids = list(session.scalars(select(Notification.user_id).where(*_WAITING).distinct()))
     written = 0

@@ -79,6 +79,8 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # A sender's lease: rows are claimed before the (slow) SMTP conversation, not locked during it.
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Which sender run holds the lease: a row is sent only by the run whose token it carries.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -48,5 +48,22 @@ def save_profile(session: Session, user: User, data: ProfileInput) -> AssistantP
     return profile
 
 
+def matching_fields(profile: AssistantProfile | None) -> tuple | None:
+    """What the matcher reads of a profile; a save that leaves it unchanged re-ranks nothing."""
+    if profile is None:
+        return None
+    return (
+        profile.headline,
+        profile.bio,
+        tuple(sorted(skill.name for skill in profile.skills)),
+        profile.hourly_rate_cents,
+        profile.currency,
+        profile.timezone,
+        profile.work_start,
+        profile.work_end,
+        profile.hours_per_week,
+    )
+
+
 def get_profile(session: Session, user_id: int) -> AssistantProfile | None:
     return session.get(AssistantProfile, user_id)

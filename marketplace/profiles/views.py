@@ -28,12 +28,15 @@ def edit():
     elif profile is None and not form.is_submitted():
         form.timezone.data = current_user.timezone
     if form.validate_on_submit():
+        before = services.matching_fields(profile)
         try:
-            services.save_profile(session, current_user, _profile_input(form))
+            saved = services.save_profile(session, current_user, _profile_input(form))
         except Invalid as exc:
             getattr(form, exc.field or "headline").errors.append(exc.message)
         else:
-            enqueue_after_commit(session, "matches.match_assistant", current_user.id)
+            # Saving what was already there changes no ranking: nothing to re-rank or announce.
+            if services.matching_fields(saved) != before:
+                enqueue_after_commit(session, "matches.match_assistant", current_user.id)
             session.commit()
             flash("Your profile is saved.", "success")
             return redirect(url_for("profiles.show", user_id=current_user.id))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..db import utcnow
+from ..db import today_in, utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..hiring.models import Proposal
 from ..skills.services import get_or_create_skills
@@ -77,14 +76,10 @@ def _apply(session: Session, task: Task, data: TaskInput) -> None:
     task.skills = get_or_create_skills(session, data.skills)
 
 
-def _today_in(zone: str) -> date:
-    return datetime.now(ZoneInfo(zone)).date()
-
-
 def post_task(session: Session, owner: User, data: TaskInput) -> Task:
     if not owner.is_owner:
         raise PermissionDenied("Only business owners can post tasks.")
-    _validate(data, _today_in(data.timezone))
+    _validate(data, today_in(data.timezone))
     task = Task(owner_id=owner.id, owner=owner, status=TaskStatus.OPEN)
     _apply(session, task, data)
     session.add(task)
@@ -115,7 +110,7 @@ def update_task(session: Session, owner: User, task_id: int, data: TaskInput) ->
     task = get_owned_task(session, owner, task_id, for_update=True)
     if not task.is_open:
         raise Conflict(f"This task is {task.status.value} and can no longer be edited.")
-    _validate(data, _today_in(data.timezone))
+    _validate(data, today_in(data.timezone))
     _apply(session, task, data)
     session.flush()
     return task

@@ -1,20 +1,17 @@
 """A live server on a free port and headless Debian Chromium driven by Playwright.
 
 These tests commit for real (the browser talks to another thread), so they get their own
-app instance and empty every table afterwards.
+app instance and empty every table afterwards (the live server is in tests/live_server.py).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from marketplace import create_app
-from tests.db_utils import empty_all_tables
+from tests.live_server import live_server, live_server_config  # noqa: F401 (fixtures)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,52 +37,6 @@ def chromium_browser():
         )
         yield browser
         browser.close()
-
-
-class LiveServer(str):
-    """The server's base URL (use it like a string), with the app behind it."""
-
-    def __new__(cls, url: str, app):
-        instance = super().__new__(cls, url)
-        instance.app = app
-        return instance
-
-
-@pytest.fixture
-def live_server_config() -> dict:
-    """Extra settings for the live app; a test module overrides this fixture to add some."""
-    return {}
-
-
-@pytest.fixture
-def live_server(database_url, tmp_path, live_server_config):
-    # Bind first, so the app can be told its own address (absolute links, Stripe return URLs).
-    server = make_server("127.0.0.1", 0, None, threaded=True)
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "browser-test-key",
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "LOGIN_RATE_LIMIT": "100000 per minute",
-            "BASE_URL": base_url,
-            # Jobs run in the server after commit, even when CI's REDIS_URL is set.
-            "JOBS_BACKEND": "inline",
-            **live_server_config,
-        }
-    )
-    app.instance_path = str(tmp_path)
-    server.app = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(base_url, app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        engine = app.extensions["db"].engine
-        empty_all_tables(engine)
-        engine.dispose()
 
 
 @pytest.fixture

@@ -186,4 +186,7 @@ def test_backend_choice(app, monkeypatch):
     monkeypatch.setattr(app, "testing", False)
     assert backend(app) == "rq"
     monkeypatch.setitem(app.config, "REDIS_URL", None)
-    assert backend(app) == "inline"
+    assert backend(app) == "thread"  # never inside the web request (see test_thread_backend)
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "celery")
+    with pytest.raises(ValueError, match="JOBS_BACKEND must be one of rq, thread, inline"):
+        backend(app)

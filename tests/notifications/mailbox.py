@@ -6,10 +6,12 @@ browser), so each gets the same fixtures.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
 import threading
+import time
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -22,13 +24,26 @@ def free_port() -> int:
 
 
 class Mailbox:
-    """What the server received: (envelope recipients, parsed message) pairs."""
+    """What the server received: (envelope recipients, parsed message) pairs.
 
-    def __init__(self) -> None:
+    `delay` makes each message take that long to accept (a slow server); `gate`, when given,
+    holds every message until the test sets it (a server that hangs until released).
+    """
+
+    def __init__(self, *, delay: float = 0.0, gate: threading.Event | None = None) -> None:
         self.received: list[tuple[list[str], email.message.EmailMessage]] = []
         self.lock = threading.Lock()
+        self.delay = delay
+        self.gate = gate
+        self.waiting = threading.Event()  # set once a message is being held at the gate
 
     async def handle_DATA(self, server, session, envelope):
+        if self.gate is not None and not self.gate.is_set():
+            self.waiting.set()
+            while not self.gate.is_set():  # polled: blocking here would stall the server
+                await asyncio.sleep(0.02)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.received.append((list(envelope.rcpt_tos), message))
@@ -47,9 +62,9 @@ class Mailbox:
 class SMTPServer:
     """Start, stop and start again on the same port: the outage a test needs to stage."""
 
-    def __init__(self) -> None:
+    def __init__(self, mailbox: Mailbox | None = None) -> None:
         self.port = free_port()
-        self.mailbox = Mailbox()
+        self.mailbox = mailbox or Mailbox()
         self.controller: Controller | None = None
 
     def start(self) -> None:
@@ -90,6 +105,15 @@ def fresh_matcher_index(app):
     app.extensions.pop("matcher_index", None)
     yield
     app.extensions.pop("matcher_index", None)
+
+
+def wait_for(condition, timeout: float = 30.0, what: str = "the condition") -> None:
+    """Poll until `condition()` holds; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
 
 
 def body_text(message) -> str:

@@ -1,6 +1,6 @@
 """The outbox: one row per (recipient, kind, object), delivered over real SMTP exactly once."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from marketplace.notifications.models import (
 )
 from marketplace.notifications.sender import send_due
 from marketplace.notifications.services import notify, save_preferences
+from tests.clock import next_utc
 from tests.factories import make_assistant, make_owner, make_task
 from tests.notifications.mailbox import body_html, body_text
 
@@ -72,17 +73,18 @@ def test_a_second_trigger_for_the_same_object_is_a_no_op(app, db_session):
     assert len(rows(db_session, user_id=owner.id)) == 1
 
 
-def test_sending_twice_sends_once(app, smtp_app, db_session, mailbox):
+def test_sending_twice_sends_once(app, smtp_app, db_session, mailbox, time_machine):
     with app.app_context():
         proposal_scene(db_session)
         db_session.commit()
         assert send_due(db_session).sent == 0
-        assert send_due(db_session, now=utcnow() + timedelta(days=1)).sent == 0
+        time_machine.move_to(utcnow() + timedelta(days=1))
+        assert send_due(db_session).sent == 0
     assert len(mailbox.messages) == 1
 
 
 def test_smtp_outage_loses_nothing_and_delivers_each_once_when_back(
-    app, smtp_app, smtp_server, db_session, mailbox
+    app, smtp_app, smtp_server, db_session, mailbox, time_machine
 ):
     smtp_server.stop()
     with app.app_context():
@@ -96,28 +98,33 @@ def test_smtp_outage_loses_nothing_and_delivers_each_once_when_back(
         assert send_due(db_session).sent == 0  # backing off: not due yet
 
         later = utcnow() + timedelta(minutes=5)
-        report = send_due(db_session, now=later)  # still down: a second attempt, longer wait
+        time_machine.move_to(later, tick=False)
+        report = send_due(db_session)  # still down: a second attempt, longer wait
         assert report.failed == 3
+        db_session.refresh(pending[0])
         first_wait = pending[0].next_attempt_at - later
         assert first_wait >= timedelta(seconds=2 * app.config["NOTIFICATION_RETRY_SECONDS"])
 
         smtp_server.start()
-        assert send_due(db_session, now=utcnow() + timedelta(hours=1)).sent == 3
-        assert send_due(db_session, now=utcnow() + timedelta(days=2)).sent == 0
+        time_machine.move_to(later + timedelta(hours=1))
+        assert send_due(db_session).sent == 3
+        time_machine.move_to(later + timedelta(days=2))
+        assert send_due(db_session).sent == 0
     assert len(mailbox.messages) == 3
     assert len({m["Message-ID"] for m in mailbox.messages}) == 3
     assert all(r.status == Status.SENT for r in rows(db_session, kind=Kind.NEW_PROPOSAL))
 
 
 def test_gives_up_loudly_after_the_last_attempt_and_can_be_queued_again(
-    app, smtp_app, smtp_server, db_session, monkeypatch, caplog
+    app, smtp_app, smtp_server, db_session, monkeypatch, caplog, time_machine
 ):
     monkeypatch.setitem(app.config, "NOTIFICATION_MAX_ATTEMPTS", 2)
     smtp_server.stop()
     with app.app_context():
         proposal_scene(db_session)
         db_session.commit()
-        send_due(db_session, now=utcnow() + timedelta(days=1))
+        time_machine.move_to(utcnow() + timedelta(days=1))
+        send_due(db_session)
         (row,) = rows(db_session, kind=Kind.NEW_PROPOSAL)
         assert row.status == Status.FAILED and row.attempts == 2
         assert "failed for good" in caplog.text
@@ -127,7 +134,9 @@ def test_gives_up_loudly_after_the_last_attempt_and_can_be_queued_again(
         assert row.status == Status.PENDING and row.attempts == 0
 
 
-def test_daily_preference_bundles_into_one_digest(app, smtp_app, db_session, mailbox):
+def test_daily_preference_bundles_into_one_digest(
+    app, smtp_app, db_session, mailbox, time_machine
+):
     from marketplace.notifications.digest import send_daily_digests
 
     with app.app_context():
@@ -141,9 +150,10 @@ def test_daily_preference_bundles_into_one_digest(app, smtp_app, db_session, mai
         assert mailbox.messages == []  # digest items wait for the digest
         assert {r.channel for r in rows(db_session, user_id=owner.id)} == {Channel.DIGEST}
 
-        morning = utcnow().replace(hour=9, minute=0)
-        assert send_daily_digests(db_session, now=morning) == 1
-        assert send_daily_digests(db_session, now=morning) == 0  # once a day
+        # The recipient's morning, on the one clock the digest and the sender both read.
+        time_machine.move_to(next_utc(time(9, 0)))
+        assert send_daily_digests(db_session) == 1
+        assert send_daily_digests(db_session) == 0  # once a day
         db_session.commit()  # queues the sender, which runs inline
     (message,) = mailbox.to("digest@owner.example")
     assert message["Subject"] == "Your Delegate digest: 2 updates"
@@ -154,15 +164,17 @@ def test_daily_preference_bundles_into_one_digest(app, smtp_app, db_session, mai
     assert statuses == {Kind.NEW_PROPOSAL: Status.DIGESTED, Kind.DAILY_DIGEST: Status.SENT}
 
 
-def test_digest_waits_for_the_recipients_morning(app, db_session):
+def test_digest_waits_for_the_recipients_morning(app, db_session, time_machine):
     from marketplace.notifications.digest import send_daily_digests
 
     with app.app_context():
-        owner, *_ = proposal_scene(db_session, timezone="UTC")
+        owner, *_ = proposal_scene(db_session, timezone="Asia/Manila")
         save_preferences(db_session, owner, Frequency.DAILY, 0.4)
         db_session.execute(Notification.__table__.update().values(channel="digest"))
-        early = utcnow().replace(hour=3)
-        assert send_daily_digests(db_session, now=early) == 0
+        time_machine.move_to(next_utc(time(18, 0)))  # 02:00 in Manila: not yet
+        assert send_daily_digests(db_session) == 0
+        time_machine.shift(timedelta(hours=7))  # 09:00 in Manila, still 01:00 in UTC
+        assert send_daily_digests(db_session) == 1
 
 
 def test_off_means_no_rows_and_pending_rows_are_skipped(app, smtp_app, db_session, mailbox):
@@ -196,7 +208,9 @@ def test_without_smtp_mail_goes_to_the_local_outbox(app, client, db_session, mon
     assert client.get("/dev/outbox/999999").status_code == 404
 
 
-def test_closed_task_news_is_skipped_not_sent(app, smtp_app, smtp_server, db_session, mailbox):
+def test_closed_task_news_is_skipped_not_sent(
+    app, smtp_app, smtp_server, db_session, mailbox, time_machine
+):
     from marketplace.tasks.services import close_task
 
     smtp_server.stop()
@@ -207,6 +221,7 @@ def test_closed_task_news_is_skipped_not_sent(app, smtp_app, smtp_server, db_ses
         close_task(db_session, owner, task.id)
         db_session.commit()
         smtp_server.start()
-        report = send_due(db_session, now=utcnow() + timedelta(hours=1))
+        time_machine.move_to(utcnow() + timedelta(hours=1))
+        report = send_due(db_session)
     assert report.skipped == 1  # recommendations for a closed task
     assert [m["Subject"].startswith("New proposal") for m in mailbox.messages] == [True]

@@ -1,0 +1,159 @@
+"""SQLite: only transactions that write take the write lock. Readers never wait behind a
+writer; writers (including ones that read first, as jobs and GET pages do) queue behind each
+other instead of failing with "database is locked". Threads on a committed SQLite file, on
+every backend of the suite: this is about SQLite's locking, so it always uses SQLite."""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select, update
+
+from marketplace import create_app
+from marketplace.db import get_session
+from marketplace.migrate import upgrade_database
+from marketplace.profiles.models import AssistantProfile
+from marketplace.tasks.models import Task
+from tests.conftest import Client
+from tests.factories import make_assistant, make_owner, make_task
+
+WRITERS = 8
+
+
+@pytest.fixture
+def sqlite_app(tmp_path):
+    url = f"sqlite:///{tmp_path / 'locking.sqlite3'}"
+    upgrade_database(url)
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "sqlite-locking",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "LOGIN_RATE_LIMIT": "100000 per minute",
+        }
+    )
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        session = get_session()
+        owner = make_owner(session)
+        task = make_task(session, owner, title="Monthly bookkeeping in QuickBooks")
+        assistants = [make_assistant(session) for _ in range(WRITERS)]
+        session.commit()
+        app.scene = {"owner": owner.id, "task": task.id, "assistants": [a.id for a in assistants]}
+    yield app
+    app.extensions["db"].engine.dispose()
+
+
+def run_threads(targets, timeout=60):
+    errors: list[BaseException] = []
+
+    def guarded(target):
+        try:
+            target()
+        except BaseException as exc:  # reported below, with the thread's own traceback
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(t,)) for t in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    assert not [t for t in threads if t.is_alive()], "a thread is still waiting"
+    assert errors == []
+
+
+def test_pages_and_reads_do_not_wait_behind_a_writer_holding_the_lock(sqlite_app):
+    app, task_id = sqlite_app, sqlite_app.scene["task"]
+    locked, release = threading.Event(), threading.Event()
+
+    def writer():
+        with app.app_context():
+            session = app.extensions["db"].sessionmaker()
+            session.execute(update(Task).where(Task.id == task_id).values(title="Renamed"))
+            locked.set()  # holds SQLite's write lock until released
+            assert release.wait(60)
+            session.commit()
+            session.close()
+
+    holder = threading.Thread(target=writer)
+    holder.start()
+    try:
+        assert locked.wait(30)
+        seen: list[str] = []
+
+        def read_pages():
+            client = Client(app.test_client())
+            client.login_as(SimpleNamespace(id=app.scene["assistants"][0]))
+            for path in ("/jobs", f"/tasks/{task_id}", "/jobs?q=bookkeeping"):
+                response = client.get(path)
+                assert response.status_code == 200, (path, response.status_code)
+            with app.app_context():
+                seen.append(get_session().scalar(select(Task.title).where(Task.id == task_id)))
+
+        # With every transaction taking the lock at BEGIN these would wait 30 s, then fail.
+        run_threads([read_pages, read_pages], timeout=20)
+        assert seen == ["Monthly bookkeeping in QuickBooks"] * 2  # the committed state
+    finally:
+        release.set()
+        holder.join(30)
+    with app.app_context():
+        assert get_session().scalar(select(Task.title).where(Task.id == task_id)) == "Renamed"
+
+
+def test_writers_that_read_first_queue_behind_each_other_without_errors(sqlite_app):
+    """Each thread reads (so SQLite has given it a snapshot), waits until all have, then
+    writes the same row: a plain DEFERRED transaction would fail with "database is locked"."""
+    app, profile_id = sqlite_app, sqlite_app.scene["assistants"][0]
+    everyone_has_read = threading.Barrier(WRITERS)
+
+    def read_then_write():
+        with app.app_context():
+            session = app.extensions["db"].sessionmaker()
+            assert session.get(AssistantProfile, profile_id).review_count >= 0
+            everyone_has_read.wait(30)
+            session.execute(
+                update(AssistantProfile)
+                .where(AssistantProfile.user_id == profile_id)
+                .values(review_count=AssistantProfile.review_count + 1)
+            )
+            session.commit()
+            session.close()
+
+    run_threads([read_then_write] * WRITERS)
+    with app.app_context():
+        assert get_session().get(AssistantProfile, profile_id).review_count == WRITERS
+
+
+def test_concurrent_posts_on_one_task_all_land(sqlite_app):
+    """Eight assistants apply to the same task at the same moment: eight proposals, no 500."""
+    from marketplace.hiring.models import Proposal
+
+    app, task_id = sqlite_app, sqlite_app.scene["task"]
+    clients = []
+    for user_id in app.scene["assistants"]:
+        client = Client(app.test_client())
+        client.login_as(SimpleNamespace(id=user_id))
+        clients.append((client, client.csrf_token()))
+    start = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def apply(client, token):
+        def go():
+            start.wait(30)
+            form = {
+                "csrf_token": token,
+                "cover_note": "I reconcile bank feeds in QuickBooks every month for shops.",
+                "proposed_rate": "25",
+            }
+            statuses.append(client.raw.post(f"/tasks/{task_id}/apply", data=form).status_code)
+
+        return go
+
+    run_threads([apply(c, t) for c, t in clients])
+    assert statuses == [302] * len(clients)
+    with app.app_context():
+        proposals = get_session().scalars(select(Proposal).where(Proposal.task_id == task_id))
+        assert len(proposals.all()) == len(clients)
