@@ -6,8 +6,6 @@ every backend of the suite: this is about SQLite's locking, so it always uses SQ
 from __future__ import annotations
 
 import threading
-from types import SimpleNamespace
-
 import pytest
 from sqlalchemy import select, update
 
@@ -65,9 +63,23 @@ def run_threads(targets, timeout=60):
     assert errors == []
 
 
+def logged_in_client(app, user_id: int) -> Client:
+    """A browser logged in as the user (its server-side session is written and committed)."""
+    from marketplace.accounts.models import User
+
+    client = Client(app.test_client())
+    with app.app_context():
+        session = app.extensions["db"].sessionmaker()
+        client.login_as(session.get(User, user_id))
+        session.close()
+    return client
+
+
 def test_pages_and_reads_do_not_wait_behind_a_writer_holding_the_lock(sqlite_app):
     app, task_id = sqlite_app, sqlite_app.scene["task"]
     locked, release = threading.Event(), threading.Event()
+    # Logged in before the writer takes the lock: a log-in writes its session row.
+    readers = [logged_in_client(app, app.scene["assistants"][0]) for _ in range(2)]
 
     def writer():
         with app.app_context():
@@ -84,9 +96,7 @@ def test_pages_and_reads_do_not_wait_behind_a_writer_holding_the_lock(sqlite_app
         assert locked.wait(30)
         seen: list[str] = []
 
-        def read_pages():
-            client = Client(app.test_client())
-            client.login_as(SimpleNamespace(id=app.scene["assistants"][0]))
+        def read_pages(client):
             for path in ("/jobs", f"/tasks/{task_id}", "/jobs?q=bookkeeping"):
                 response = client.get(path)
                 assert response.status_code == 200, (path, response.status_code)
@@ -94,7 +104,7 @@ def test_pages_and_reads_do_not_wait_behind_a_writer_holding_the_lock(sqlite_app
                 seen.append(get_session().scalar(select(Task.title).where(Task.id == task_id)))
 
         # With every transaction taking the lock at BEGIN these would wait 30 s, then fail.
-        run_threads([read_pages, read_pages], timeout=20)
+        run_threads([lambda c=c: read_pages(c) for c in readers], timeout=20)
         assert seen == ["Monthly bookkeeping in QuickBooks"] * 2  # the committed state
     finally:
         release.set()
@@ -134,8 +144,7 @@ def test_concurrent_posts_on_one_task_all_land(sqlite_app):
     app, task_id = sqlite_app, sqlite_app.scene["task"]
     clients = []
     for user_id in app.scene["assistants"]:
-        client = Client(app.test_client())
-        client.login_as(SimpleNamespace(id=user_id))
+        client = logged_in_client(app, user_id)
         clients.append((client, client.csrf_token()))
     start = threading.Barrier(len(clients))
     statuses: list[int] = []
