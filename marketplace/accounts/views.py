@@ -11,11 +11,14 @@ from ..db import get_session
 from ..errors import Conflict
 from ..extensions import limiter, login_manager
 from ..forms import has_errors, timezone_choices
+from ..profiles.services import public_profiles
+from ..tasks.search import JobQuery, Sort, search_jobs
 from . import services
 from .forms import LoginForm, SignUpForm
 from .models import Role, User
 
 bp = Blueprint("accounts", __name__)
+HOME_LIST_SIZE = 6  # jobs and assistants shown to visitors on the front page
 
 
 @login_manager.user_loader
@@ -35,7 +38,11 @@ def home_for(user: User) -> str:
 def index():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
-    return render_template("index.html")
+    # Visitors see the marketplace itself: open jobs and assistants, before any sign-up.
+    session = get_session()
+    jobs = search_jobs(session, JobQuery(sort=Sort.NEWEST))
+    assistants = public_profiles(session, size=HOME_LIST_SIZE)
+    return render_template("index.html", jobs=jobs, assistants=assistants, size=HOME_LIST_SIZE)
 
 
 @bp.route("/signup", methods=["GET", "POST"])

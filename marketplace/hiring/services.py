@@ -12,7 +12,7 @@ from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task, TaskStatus
-from ..tasks.services import get_owned_task, get_task
+from ..tasks.services import get_owned_task, visible_task
 from .models import Proposal, ProposalStatus
 
 ALREADY_APPLIED = "You have already applied to this task."
@@ -23,7 +23,7 @@ def apply_to_task(
 ) -> Proposal:
     if not assistant.is_assistant:
         raise PermissionDenied("Only assistants can apply to tasks.")
-    task = get_task(session, task_id)
+    task = visible_task(session, assistant, task_id)
     if task.status != TaskStatus.OPEN:
         raise Conflict("This task is no longer open for applications.")
     if session.get(AssistantProfile, assistant.id) is None:

@@ -204,6 +204,19 @@ def jobs_for_assistant(session: Session, assistant: User, limit: int = 20):
     ]
 
 
+def invitable_tasks(session: Session, owner: User, assistant_id: int) -> list[tuple[Task, bool]]:
+    """The owner's open tasks, each with whether this assistant is already invited to it."""
+    tasks = list(
+        session.scalars(
+            select(Task)
+            .where(Task.owner_id == owner.id, Task.status == TaskStatus.OPEN)
+            .order_by(Task.created_at.desc(), Task.id.desc())
+        )
+    )
+    invited = _invited(session, [t.id for t in tasks], [assistant_id]) if tasks else set()
+    return [(t, (t.id, assistant_id) in invited) for t in tasks]
+
+
 def invite_assistant(session: Session, owner: User, task_id: int, assistant_id: int) -> Invitation:
     task = get_owned_task(session, owner, task_id)
     if not task.is_open:

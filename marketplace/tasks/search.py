@@ -1,8 +1,12 @@
 """Browsing open jobs: full-text search, filters, sorting and pagination.
 
-Full text uses each database's own engine: SQLite's FTS5 (porter stemming) and PostgreSQL's
-tsvector with a GIN index, both created by the migrations. Both stem English words, so
-"bookkeeper" finds "bookkeeping", and both treat several words as all required.
+Full text searches one document per task: its title, its skill names (``tasks.skill_names``,
+kept by the Task model) and its description, with each database's own engine, both built by
+the migrations: SQLite's FTS5 table ``tasks_fts`` (porter stemming) and PostgreSQL's stored
+``tasks.search_vector`` (English stemming) with a GIN index. Both stem English words, so
+"bookkeeper" finds "bookkeeping" and "reconciliations" finds "bank reconciliation"; both treat
+several words as all required, wherever each one is; and both rank a word found in the title
+or a skill above one found only in the description.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sqlalchemy import Select, case, column, func, literal_column, select, table
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..skills.models import Skill, task_skills
 from ..skills.services import skill_key
@@ -24,7 +28,7 @@ MAX_QUERY_LENGTH = 200
 
 
 class Sort(StrEnum):
-    RELEVANCE = "relevance"
+    RELEVANCE = "relevance"  # with no words to search, the newest first
     NEWEST = "newest"
     PAY = "pay"
     DEADLINE = "deadline"
@@ -39,7 +43,7 @@ class JobQuery:
     min_rate_cents: int | None = None
     min_budget_cents: int | None = None
     max_weekly_hours: int | None = None
-    sort: Sort = Sort.NEWEST
+    sort: Sort = Sort.RELEVANCE
     page: int = 1
 
 
@@ -53,6 +57,11 @@ class JobPage:
     def __post_init__(self) -> None:
         self.pages = max(1, math.ceil(self.total / PAGE_SIZE))
 
+    @property
+    def past_the_end(self) -> bool:
+        """Results exist, but not on this page (a stale link, a hand-typed page number)."""
+        return self.total > 0 and self.page > self.pages
+
 
 # What the task pays per hour: the hourly cap, or a fixed budget spread over its hours.
 effective_rate_cents = case(
@@ -62,6 +71,7 @@ effective_rate_cents = case(
 weekly_hours = func.coalesce(Task.hours_per_week, Task.estimated_hours)
 
 _fts = table("tasks_fts", column("rowid"), column("rank"))
+_search_vector = literal_column("tasks.search_vector")  # PostgreSQL only, unmapped
 
 
 def _words(text: str) -> list[str]:
@@ -73,13 +83,11 @@ def _text_filter(stmt: Select, dialect: str, text: str, by_relevance: bool) -> S
     if not words:
         return stmt
     if dialect == "postgresql":
-        document = func.to_tsvector(
-            literal_column("'english'"), Task.title + " " + Task.description
-        )
         query = func.plainto_tsquery(literal_column("'english'"), " ".join(words))
-        stmt = stmt.where(document.op("@@")(query))
-        return stmt.order_by(func.ts_rank(document, query).desc()) if by_relevance else stmt
-    # FTS5: quote every word so user input can never be read as query syntax.
+        stmt = stmt.where(_search_vector.op("@@")(query))
+        return stmt.order_by(func.ts_rank(_search_vector, query).desc()) if by_relevance else stmt
+    # FTS5: quote every word so user input can never be read as query syntax. The rank column
+    # is bm25 with the column weights the migration configured.
     match = " ".join(f'"{w}"' for w in words)
     stmt = stmt.join(_fts, _fts.c.rowid == Task.id).where(
         literal_column("tasks_fts").op("MATCH")(match)
@@ -116,6 +124,8 @@ def search_jobs(session: Session, q: JobQuery) -> JobPage:
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     stmt = stmt.order_by(*_ordering(q.sort), Task.id.desc())
     page = max(1, q.page)
+    # Every listed task shows its skills: one query for all of them, not one per task.
+    stmt = stmt.options(selectinload(Task.skills))
     items = list(session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique())
     return JobPage(items=items, total=total or 0, page=page)
 
