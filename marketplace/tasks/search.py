@@ -11,6 +11,7 @@ or a skill above one found only in the description.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -78,21 +79,51 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text[:MAX_QUERY_LENGTH].casefold())[:12]
 
 
+# Where the stemmers (Porter in FTS5, Snowball English in PostgreSQL, both the same here) leave
+# one family of words apart, a query word also searches its other spelling: "reconciliation"
+# stems to "reconcili" but "reconcile" to "reconcil"; British "categorise" is "categoris",
+# American "categorize" is "categor".
+_IATION = re.compile(r"iations?$")
+_ISE_IZE = re.compile(r"(i)([sz])(e|ed|es|ing|ation|ations)$")
+
+
+def _variants(word: str) -> list[str]:
+    """The word and the spellings a search for it should also find, word first."""
+    found = [word]
+    if _IATION.search(word) and len(word) > 8:
+        found.append(_IATION.sub("e", word))
+    if _ISE_IZE.search(word) and len(word) > 6:
+        found.append(_ISE_IZE.sub(lambda m: m[1] + ("z" if m[2] == "s" else "s") + m[3], word))
+    return found
+
+
 def _text_filter(stmt: Select, dialect: str, text: str, by_relevance: bool) -> Select:
-    words = _words(text)
-    if not words:
+    """Every word must be found (in any of its spellings), in the title, skills or text."""
+    groups = [_variants(w) for w in _words(text)]
+    if not groups:
         return stmt
     if dialect == "postgresql":
-        query = func.plainto_tsquery(literal_column("'english'"), " ".join(words))
+        query = _all_of(
+            _any_of(func.plainto_tsquery(literal_column("'english'"), v) for v in variants)
+            for variants in groups
+        )
         stmt = stmt.where(_search_vector.op("@@")(query))
         return stmt.order_by(func.ts_rank(_search_vector, query).desc()) if by_relevance else stmt
     # FTS5: quote every word so user input can never be read as query syntax. The rank column
     # is bm25 with the column weights the migration configured.
-    match = " ".join(f'"{w}"' for w in words)
+    match = " AND ".join("(" + " OR ".join(f'"{v}"' for v in variants) + ")" for variants in groups)
     stmt = stmt.join(_fts, _fts.c.rowid == Task.id).where(
         literal_column("tasks_fts").op("MATCH")(match)
     )
     return stmt.order_by(_fts.c.rank) if by_relevance else stmt
+
+
+def _any_of(queries):
+    return functools.reduce(lambda a, b: a.op("||")(b), queries)
+
+
+def _all_of(queries):
+    return functools.reduce(lambda a, b: a.op("&&")(b), queries)
 
 
 def search_jobs(session: Session, q: JobQuery) -> JobPage:

@@ -83,6 +83,27 @@ def test_skill_tags_are_searched_and_stemmed(client, db_session, demo_jobs):
     assert found(client, "payroll") == set()
 
 
+def test_word_families_the_stemmers_split_still_meet(client, db_session):
+    owner = make_owner(db_session)
+    make_task(
+        db_session, owner, title="Month-end books",
+        description="Reconcile the bank feeds and categorise every transaction.",
+        skills=["Xero"],
+    )  # fmt: skip
+    make_task(
+        db_session, owner, title="Catalogue clean-up",
+        description="Organize product photos and categorize the catalog.", skills=["Shopify"],
+    )  # fmt: skip
+    client.login_as(make_assistant(db_session))
+    # Porter and Snowball stem "reconciliation" to "reconcili" but "reconcile" to "reconcil".
+    assert found(client, "reconciliation") == {"Month-end books"}
+    assert found(client, "bank reconciliations") == {"Month-end books"}
+    # British and American spellings.
+    assert found(client, "categorize transactions") == {"Month-end books"}
+    assert found(client, "categorise") == {"Month-end books", "Catalogue clean-up"}
+    assert found(client, "organisation") == {"Catalogue clean-up"}
+
+
 def test_title_and_skill_hits_rank_above_description_hits(client, db_session):
     owner = make_owner(db_session)
     make_task(db_session, owner, title="Payroll for a café", skills=["payroll", "Gusto"])
