@@ -40,9 +40,9 @@ def index():
         return redirect(home_for(current_user))
     # Visitors see the marketplace itself: open jobs and assistants, before any sign-up.
     session = get_session()
-    jobs = search_jobs(session, JobQuery(sort=Sort.NEWEST))
+    jobs = search_jobs(session, JobQuery(sort=Sort.NEWEST, page_size=HOME_LIST_SIZE))
     assistants = public_profiles(session, size=HOME_LIST_SIZE)
-    return render_template("index.html", jobs=jobs, assistants=assistants, size=HOME_LIST_SIZE)
+    return render_template("index.html", jobs=jobs, assistants=assistants)
 
 
 @bp.route("/signup", methods=["GET", "POST"])

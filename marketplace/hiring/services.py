@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import User
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -71,6 +71,7 @@ def proposals_for_task(session: Session, owner: User, task_id: int) -> tuple[Tas
         .outerjoin(AssistantProfile, AssistantProfile.user_id == Proposal.assistant_id)
         .where(Proposal.task_id == task_id)
         .order_by(Proposal.created_at.asc(), Proposal.id.asc())
+        .options(selectinload(AssistantProfile.skills))  # one query for every profile's skills
     )
     return task, [(proposal, profile) for proposal, profile in rows]
 

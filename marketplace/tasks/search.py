@@ -46,6 +46,7 @@ class JobQuery:
     max_weekly_hours: int | None = None
     sort: Sort = Sort.RELEVANCE
     page: int = 1
+    page_size: int = PAGE_SIZE
 
 
 @dataclass
@@ -53,10 +54,11 @@ class JobPage:
     items: list[Task]
     total: int
     page: int
+    size: int = PAGE_SIZE
     pages: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.pages = max(1, math.ceil(self.total / PAGE_SIZE))
+        self.pages = max(1, math.ceil(self.total / self.size))
 
     @property
     def past_the_end(self) -> bool:
@@ -157,8 +159,9 @@ def search_jobs(session: Session, q: JobQuery) -> JobPage:
     page = max(1, q.page)
     # Every listed task shows its skills: one query for all of them, not one per task.
     stmt = stmt.options(selectinload(Task.skills))
-    items = list(session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique())
-    return JobPage(items=items, total=total or 0, page=page)
+    size = q.page_size
+    items = list(session.scalars(stmt.limit(size).offset((page - 1) * size)).unique())
+    return JobPage(items=items, total=total or 0, page=page, size=size)
 
 
 def _ordering(sort: Sort) -> list:
