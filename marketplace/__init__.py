@@ -10,6 +10,7 @@ from flask import Flask
 from . import db, errors, filters, migrate
 from .config import settings_from_env
 from .extensions import csrf, limiter, login_manager
+from .tasks import display as task_display
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -26,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
+    task_display.init_app(app)
     _register_blueprints(app)
     return app
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from ..accounts.models import User
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
+from ..matches.models import Invitation
 from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..profiles.models import AssistantProfile
@@ -61,6 +62,24 @@ def proposal_of(session: Session, task_id: int, assistant_id: int) -> Proposal |
     return session.scalar(
         select(Proposal).where(Proposal.task_id == task_id, Proposal.assistant_id == assistant_id)
     )
+
+
+def standing_on(session: Session, task_id: int, assistant_id: int) -> tuple[Proposal | None, bool]:
+    """The assistant's proposal on the task, if any, and whether they are invited: one query."""
+    invited = (
+        select(Invitation.id)
+        .where(Invitation.task_id == task_id, Invitation.assistant_id == assistant_id)
+        .exists()
+    )
+    mine = (Proposal.task_id == Task.id) & (Proposal.assistant_id == assistant_id)
+    row = session.execute(
+        select(Proposal, invited.label("invited"))
+        .select_from(Task)
+        .outerjoin(Proposal, mine)
+        .where(Task.id == task_id)
+        .options(lazyload(Proposal.task), lazyload(Proposal.assistant))
+    ).one_or_none()
+    return (row[0], bool(row[1])) if row else (None, False)
 
 
 def proposals_for_task(session: Session, owner: User, task_id: int) -> tuple[Task, list]:

@@ -119,6 +119,11 @@ class Task(Base):
     skills: Mapped[list[Skill]] = relationship(secondary=task_skills, order_by=Skill.name)
 
     @property
+    def skill_list(self) -> list[str]:
+        """The skills' names from the search document: lists show them without loading skills."""
+        return [name for name in self.skill_names.split(", ") if name]
+
+    @property
     def is_open(self) -> bool:
         return self.status == TaskStatus.OPEN
 

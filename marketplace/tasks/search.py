@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sqlalchemy import Select, case, column, func, literal_column, select, table
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload
 
 from ..skills.models import Skill, task_skills
 from ..skills.services import skill_key
@@ -154,13 +154,21 @@ def search_jobs(session: Session, q: JobQuery) -> JobPage:
 
     by_relevance = q.sort == Sort.RELEVANCE and bool(_words(q.text))
     stmt = _text_filter(stmt, dialect, q.text, by_relevance)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    stmt = stmt.order_by(*_ordering(q.sort), Task.id.desc())
-    page = max(1, q.page)
-    # Every listed task shows its skills: one query for all of them, not one per task.
-    stmt = stmt.options(selectinload(Task.skills))
-    size = q.page_size
-    items = list(session.scalars(stmt.limit(size).offset((page - 1) * size)).unique())
+    page, size = max(1, q.page), q.page_size
+    # Listed tasks show their skills from `skill_names` (no query per task, nor one for all of
+    # them) and not their owner (no join). The total comes with the page, in the same query.
+    rows = session.execute(
+        stmt.add_columns(func.count().over().label("total"))
+        .options(lazyload(Task.owner))
+        .order_by(*_ordering(q.sort), Task.id.desc())
+        .limit(size)
+        .offset((page - 1) * size)
+    ).all()
+    items = [task for task, _ in rows]
+    if rows:
+        total = rows[0].total
+    else:  # past the last page (or nothing found): count on its own
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     return JobPage(items=items, total=total or 0, page=page, size=size)
 
 

@@ -11,7 +11,7 @@ from ..errors import DomainError, Invalid
 from ..forms import has_errors, timezone_choices
 from ..hiring import services as hiring
 from ..jobs import enqueue_after_commit
-from ..matches.services import is_invited, recommended_for_task
+from ..matches.services import recommended_for_task
 from ..profiles.services import get_profile
 from ..skills.services import popular_skills
 from . import services
@@ -92,8 +92,7 @@ def show(task_id: int):
     is_owner = viewer is not None and task.owner_id == viewer.id
     my_proposal, invited = None, False
     if viewer is not None and viewer.is_assistant:
-        my_proposal = hiring.proposal_of(session, task.id, viewer.id)
-        invited = is_invited(session, task.id, viewer.id)
+        my_proposal, invited = hiring.standing_on(session, task.id, viewer.id)
     # Only the owner's page carries recommendations: scores are not for other assistants.
     recommendations = recommended_for_task(session, current_user, task.id) if is_owner else None
     return render_template(
