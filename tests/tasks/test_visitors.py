@@ -72,6 +72,7 @@ def test_visitors_read_public_profiles_only(client, market):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Night-shift bookkeeper" in page and "$25/h" in page and "bank reconciliation" in page
+    assert "09:00–17:00 Manila (UTC+8)" in page  # her working hours, in her zone, labelled
     private_bits_absent(page)
     assert "Reconcile our QuickBooks" not in page  # nothing from her proposals
     assert f'href="/login?next=/assistants/{va.id}">Log in to invite Joy Santos</a>' in page
