@@ -14,7 +14,7 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 TORCH_PIN = $(shell grep -m1 '^torch==' $(LOCK))
 TORCH_VERSION ?= 2.13.0+cpu
 
-.PHONY: demo test venv lock lint bench evaluate worker bench-pipeline
+.PHONY: demo test venv lock lint bench evaluate worker bench-pipeline bench-pages
 
 venv: $(STAMP)
 
@@ -68,6 +68,11 @@ worker: venv
 # Post task -> matches stored + notifications queued, 100,000 assistants in PostgreSQL.
 bench-pipeline: venv
 	$(BIN)/python benchmarks/match_pipeline.py
+
+# Requests per second of the most used pages beside hello world under the same gunicorn (4 workers,
+# PostgreSQL, demo data; needs wrk). BENCH_PAGES_ARGS="--app-dir /tmp/main" measures another checkout.
+bench-pages: venv
+	$(BIN)/python benchmarks/page_speed.py $(BENCH_PAGES_ARGS)
 
 # Matcher quality on O*NET (tune and held-out splits) beside TF-IDF and BM25.
 evaluate: venv

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import db, errors, filters, input_guard, jobs, migrate, security
 from .config import settings_from_env
 from .extensions import csrf, limiter, login_manager
+from .tasks import display as task_display
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -31,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     input_guard.init_app(app)
     jobs.init_app(app)
     filters.init_app(app)
+    task_display.init_app(app)
     _register_blueprints(app)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
     return app

@@ -7,16 +7,20 @@ from sqlalchemy import engine_from_config, pool
 
 from marketplace.models import Base
 
-# Search structures are created by hand in migrations (FTS5 on SQLite, a GIN index on
-# PostgreSQL); they have no model, so the drift check must not ask to drop them.
+# Search structures are created by hand in migrations (FTS5 on SQLite; a generated tsvector
+# column and its GIN index on PostgreSQL); they have no model, so the drift check must not ask
+# to drop them.
 SEARCH_OBJECTS_PREFIX = "tasks_fts"
-SEARCH_INDEXES = {"ix_tasks_fts"}
+SEARCH_INDEXES = {"ix_tasks_fts", "ix_tasks_search_vector"}
+SEARCH_COLUMNS = {("tasks", "search_vector")}
 
 
 def include_name(name, type_, parent_names):
     if type_ == "table" and name and name.startswith(SEARCH_OBJECTS_PREFIX):
         return False
     if type_ == "index" and name in SEARCH_INDEXES:
+        return False
+    if type_ == "column" and (parent_names.get("table_name"), name) in SEARCH_COLUMNS:
         return False
     return True
 

@@ -6,6 +6,7 @@ every backend of the suite: this is about SQLite's locking, so it always uses SQ
 from __future__ import annotations
 
 import threading
+
 import pytest
 from sqlalchemy import select, update
 

@@ -10,6 +10,8 @@ from ..db import get_session
 from ..errors import Invalid
 from ..extensions import limiter
 from ..forms import has_errors, timezone_choices
+from ..profiles.services import public_profiles
+from ..tasks.search import JobQuery, Sort, search_jobs
 from . import auth, login_limits, services, tokens
 from .addresses import lookup_key
 from .forms import ConfirmForm, LoginForm, ResendForm, SignUpForm
@@ -17,6 +19,7 @@ from .landing import landing_page
 from .models import Role, User
 
 bp = Blueprint("accounts", __name__)
+HOME_LIST_SIZE = 6  # jobs and assistants shown to visitors on the front page
 
 IP_LIMIT_MESSAGE = (
     "Too many attempts from your network in a short time. Wait a minute and try again."
@@ -35,7 +38,11 @@ def home_for(user: User) -> str:
 def index():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
-    return render_template("index.html")
+    # Visitors see the marketplace itself: open jobs and assistants, before any sign-up.
+    session = get_session()
+    jobs = search_jobs(session, JobQuery(sort=Sort.NEWEST, page_size=HOME_LIST_SIZE))
+    assistants = public_profiles(session, size=HOME_LIST_SIZE)
+    return render_template("index.html", jobs=jobs, assistants=assistants)
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from ..accounts.models import User
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
+from ..matches.models import Invitation
 from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task, TaskStatus
-from ..tasks.services import get_owned_task, get_task
+from ..tasks.services import get_owned_task, visible_task
 from .models import Proposal, ProposalStatus
 
 ALREADY_APPLIED = "You have already applied to this task."
@@ -24,7 +25,7 @@ def apply_to_task(
 ) -> Proposal:
     if not assistant.is_assistant:
         raise PermissionDenied("Only assistants can apply to tasks.")
-    task = get_task(session, task_id)
+    task = visible_task(session, assistant, task_id)
     if task.status != TaskStatus.OPEN:
         raise Conflict("This task is no longer open for applications.")
     if session.get(AssistantProfile, assistant.id) is None:
@@ -100,6 +101,26 @@ def proposal_of(session: Session, task_id: int, assistant_id: int) -> Proposal |
     )
 
 
+def standing_on(
+    session: Session, task_id: int, assistant_id: int
+) -> tuple[Proposal | None, Invitation | None]:
+    """The assistant's proposal on the task and their invitation to it (with the terms the
+    owner saw), if any: one query."""
+    mine = (Proposal.task_id == Task.id) & (Proposal.assistant_id == assistant_id)
+    invited = (Invitation.task_id == Task.id) & (Invitation.assistant_id == assistant_id)
+    row = session.execute(
+        select(Proposal, Invitation)
+        .select_from(Task)
+        .outerjoin(Proposal, mine)
+        .outerjoin(Invitation, invited)
+        .where(Task.id == task_id)
+        .options(
+            lazyload(Proposal.task), lazyload(Proposal.assistant), lazyload(Invitation.assistant)
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row else (None, None)
+
+
 def proposals_for_task(session: Session, owner: User, task_id: int) -> tuple[Task, list]:
     """The task's proposals with each assistant's profile; only the task's owner may read them."""
     task = get_owned_task(session, owner, task_id)
@@ -108,6 +129,7 @@ def proposals_for_task(session: Session, owner: User, task_id: int) -> tuple[Tas
         .outerjoin(AssistantProfile, AssistantProfile.user_id == Proposal.assistant_id)
         .where(Proposal.task_id == task_id)
         .order_by(Proposal.created_at.asc(), Proposal.id.asc())
+        .options(selectinload(AssistantProfile.skills))  # one query for every profile's skills
     )
     return task, [(proposal, profile) for proposal, profile in rows]
 

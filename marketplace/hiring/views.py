@@ -9,7 +9,7 @@ from ..accounts.access import assistant_required, owner_required
 from ..db import get_session
 from ..forms import has_errors
 from ..profiles.services import get_profile
-from ..tasks.services import get_task
+from ..tasks.services import visible_task
 from . import services
 from .forms import ProposalForm
 
@@ -20,7 +20,7 @@ bp = Blueprint("hiring", __name__)
 @assistant_required
 def apply(task_id: int):
     session = get_session()
-    task = get_task(session, task_id)
+    task = visible_task(session, current_user, task_id)  # the task page's rule, not a looser one
     profile = get_profile(session, current_user.id)
     if profile is None:
         flash("Fill in your profile before you apply, so owners can see who you are.", "info")

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ..db import today_in
-from ..filters import format_money
+from ..filters import format_money, zone_label
 from ..profiles.models import AssistantProfile
 from ..tasks.models import BudgetType, Engagement, Task
 
@@ -58,7 +58,7 @@ def _window_text(window, first_zone: str, second_zone: str) -> str:
 
     def fmt(zone: str) -> str:
         z = ZoneInfo(zone)
-        return f"{start.astimezone(z):%H:%M}–{end.astimezone(z):%H:%M} {zone}"
+        return f"{start.astimezone(z):%H:%M}–{end.astimezone(z):%H:%M} {zone_label(z, start)}"
 
     if first_zone == second_zone:
         return fmt(first_zone)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from ..accounts.models import User
 from ..db import utcnow
@@ -190,28 +190,34 @@ def invitation_for(session: Session, task_id: int, assistant_id: int) -> Invitat
     )
 
 
+def _is_invited_column():
+    """Whether the row's assistant is invited to the row's task, read in the same query."""
+    return (
+        select(Invitation.id)
+        .where(Invitation.task_id == Match.task_id, Invitation.assistant_id == Match.assistant_id)
+        .exists()
+        .label("invited")
+    )
+
+
 def recommended_for_task(session: Session, owner: User, task_id: int, limit: int = 10):
     """The task's ranked assistants with reasons; only its owner may read them."""
     task = get_owned_task(session, owner, task_id)
     if not task.is_open:
         return []
     rows = session.execute(
-        select(Match, AssistantProfile)
+        select(Match, AssistantProfile, _is_invited_column())
         .join(AssistantProfile, AssistantProfile.user_id == Match.assistant_id)
         .where(Match.task_id == task.id)
         .order_by(Match.score.desc(), Match.assistant_id)
         .limit(limit)
+        .options(lazyload(Match.task))  # the task is in hand; no join, no copies to build
     ).all()
-    invited = _invited(session, [task.id], [p.user_id for _, p in rows])
     return [
         Recommendation(
-            task,
-            profile,
-            match,
-            explain(match.explanation, task, profile, owner=True),
-            (task.id, profile.user_id) in invited,
+            task, profile, match, explain(match.explanation, task, profile, owner=True), invited
         )
-        for match, profile in rows
+        for match, profile, invited in rows
     ]
 
 
@@ -220,26 +226,34 @@ def jobs_for_assistant(session: Session, assistant: User, limit: int = 20):
     profile = session.get(AssistantProfile, assistant.id)
     if profile is None:
         return None
-    matches = list(
-        session.scalars(
-            select(Match)
-            .join(Task, Task.id == Match.task_id)
-            .where(Match.assistant_id == assistant.id, Task.status == TaskStatus.OPEN)
-            .order_by(Match.score.desc(), Match.task_id)
-            .limit(limit)
-        )
-    )
-    invited = _invited(session, [m.task_id for m in matches], [assistant.id])
+    rows = session.execute(
+        select(Match, _is_invited_column())
+        .join(Task, Task.id == Match.task_id)
+        .where(Match.assistant_id == assistant.id, Task.status == TaskStatus.OPEN)
+        .order_by(Match.score.desc(), Match.task_id)
+        .limit(limit)
+        # The list shows each task's skills: one query for all of them.
+        .options(joinedload(Match.task).selectinload(Task.skills))
+    ).all()
     return [
         Recommendation(
-            m.task,
-            profile,
-            m,
-            explain(m.explanation, m.task, profile, owner=False),
-            (m.task_id, assistant.id) in invited,
+            m.task, profile, m, explain(m.explanation, m.task, profile, owner=False), invited
         )
-        for m in matches
+        for m, invited in rows
     ]
+
+
+def invitable_tasks(session: Session, owner: User, assistant_id: int) -> list[tuple[Task, bool]]:
+    """The owner's open tasks, each with whether this assistant is already invited to it."""
+    tasks = list(
+        session.scalars(
+            select(Task)
+            .where(Task.owner_id == owner.id, Task.status == TaskStatus.OPEN)
+            .order_by(Task.created_at.desc(), Task.id.desc())
+        )
+    )
+    invited = _invited(session, [t.id for t in tasks], [assistant_id]) if tasks else set()
+    return [(t, (t.id, assistant_id) in invited) for t in tasks]
 
 
 class RateChanged(Conflict):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import User
 from ..errors import Invalid, PermissionDenied
@@ -67,3 +68,39 @@ def matching_fields(profile: AssistantProfile | None) -> tuple | None:
 
 def get_profile(session: Session, user_id: int) -> AssistantProfile | None:
     return session.get(AssistantProfile, user_id)
+
+
+DIRECTORY_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class ProfilePage:
+    items: list[AssistantProfile]
+    total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // DIRECTORY_PAGE_SIZE))
+
+
+def public_profiles(session: Session, page: int = 1, size: int = DIRECTORY_PAGE_SIZE):
+    """Assistants' public profiles, best reviewed first, then the most recently updated.
+
+    A profile is public by design (it is what owners hire from); what is private to a person,
+    such as their email, proposals and contracts, is never read here.
+    """
+    page = max(1, page)
+    total = session.scalar(select(func.count()).select_from(AssistantProfile)) or 0
+    items = session.scalars(
+        select(AssistantProfile)
+        .options(selectinload(AssistantProfile.skills))
+        .order_by(
+            AssistantProfile.review_count.desc(),
+            AssistantProfile.updated_at.desc(),
+            AssistantProfile.user_id.desc(),
+        )
+        .limit(size)
+        .offset((page - 1) * size)
+    )
+    return ProfilePage(list(items), total, page)

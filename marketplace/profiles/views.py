@@ -1,15 +1,16 @@
-"""An assistant edits their own profile; anyone logged in can read a public profile."""
+"""An assistant edits their own profile; anyone, logged in or not, reads public profiles."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..accounts.access import assistant_required
 from ..db import get_session
 from ..errors import Invalid
 from ..forms import has_errors, timezone_choices
 from ..jobs import enqueue_after_commit
+from ..matches.services import invitable_tasks
 from . import services
 from .forms import ProfileForm
 
@@ -47,13 +48,29 @@ def edit():
     )
 
 
+@bp.get("/assistants")
+def directory():
+    """Public: anyone may browse assistants' profiles, as on any marketplace."""
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) <= 10_000 else 1
+    profiles = services.public_profiles(get_session(), page)
+    return render_template("profiles/directory.html", profiles=profiles)
+
+
 @bp.get("/assistants/<int:user_id>")
-@login_required
 def show(user_id: int):
-    profile = services.get_profile(get_session(), user_id)
+    """Public: the profile only (no email, nothing from proposals or contracts)."""
+    session = get_session()
+    profile = services.get_profile(session, user_id)
     if profile is None:
         abort(404, description="No assistant profile here.")
-    return render_template("profiles/show.html", profile=profile)
+    # An owner may invite from here to one of their open tasks; a visitor is asked to log in.
+    invitable = (
+        invitable_tasks(session, current_user, user_id)
+        if current_user.is_authenticated and current_user.is_owner
+        else []
+    )
+    return render_template("profiles/show.html", profile=profile, invitable=invitable)
 
 
 def _profile_input(form: ProfileForm) -> services.ProfileInput:

@@ -66,5 +66,6 @@ def _insert_skill(session: Session, key: str, name: str) -> Skill:
         return session.scalars(select(Skill).where(Skill.key == key)).one()
 
 
-def popular_skills(session: Session, limit: int = 60) -> list[Skill]:
-    return list(session.scalars(select(Skill).order_by(Skill.name).limit(limit)))
+def popular_skills(session: Session, limit: int = 60) -> list[str]:
+    """Skill names to suggest in a search box (names only: no objects to build per page)."""
+    return list(session.scalars(select(Skill.name).order_by(Skill.name).limit(limit)))

@@ -38,13 +38,13 @@ class JobFilterForm(Form):
         "Sort by",
         choices=choices(
             [
+                (Sort.RELEVANCE.value, "Best match (newest without search words)"),
                 (Sort.NEWEST.value, "Newest"),
-                (Sort.RELEVANCE.value, "Best match for search"),
                 (Sort.PAY.value, "Highest pay per hour"),
                 (Sort.DEADLINE.value, "Deadline soonest"),
             ]
         ),
-        default=Sort.NEWEST.value,
+        default=Sort.RELEVANCE.value,
     )
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(1, 10_000)])
 

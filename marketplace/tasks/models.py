@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    inspect,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -101,9 +111,17 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The skills' names, for full-text search (one document per task; see tasks/search.py).
+    # Kept by _keep_skill_names below: never set it by hand.
+    skill_names: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     owner: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     skills: Mapped[list[Skill]] = relationship(secondary=task_skills, order_by=Skill.name)
+
+    @property
+    def skill_list(self) -> list[str]:
+        """The skills' names from the search document: lists show them without loading skills."""
+        return [name for name in self.skill_names.split(", ") if name]
 
     @property
     def is_open(self) -> bool:
@@ -115,3 +133,14 @@ class Task(Base):
         if self.engagement == Engagement.RECURRING:
             return self.hours_per_week
         return self.estimated_hours
+
+
+@event.listens_for(Task, "before_insert")
+@event.listens_for(Task, "before_update")
+def _keep_skill_names(_mapper, _connection, task: Task) -> None:
+    """Whoever changes a task's skills, the search document follows in the same flush."""
+    state = inspect(task)
+    if "skills" in state.unloaded:  # not loaded, so not changed: nothing to do (and no SQL)
+        return
+    if state.pending or state.attrs.skills.history.has_changes():
+        task.skill_names = ", ".join(sorted((s.name for s in task.skills), key=str.casefold))

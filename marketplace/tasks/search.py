@@ -1,19 +1,24 @@
 """Browsing open jobs: full-text search, filters, sorting and pagination.
 
-Full text uses each database's own engine: SQLite's FTS5 (porter stemming) and PostgreSQL's
-tsvector with a GIN index, both created by the migrations. Both stem English words, so
-"bookkeeper" finds "bookkeeping", and both treat several words as all required.
+Full text searches one document per task: its title, its skill names (``tasks.skill_names``,
+kept by the Task model) and its description, with each database's own engine, both built by
+the migrations: SQLite's FTS5 table ``tasks_fts`` (porter stemming) and PostgreSQL's stored
+``tasks.search_vector`` (English stemming) with a GIN index. Both stem English words, so
+"bookkeeper" finds "bookkeeping" and "reconciliations" finds "bank reconciliation"; both treat
+several words as all required, wherever each one is; and both rank a word found in the title
+or a skill above one found only in the description.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sqlalchemy import Select, case, column, func, literal_column, select, table
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..skills.models import Skill, task_skills
 from ..skills.services import skill_key
@@ -24,7 +29,7 @@ MAX_QUERY_LENGTH = 200
 
 
 class Sort(StrEnum):
-    RELEVANCE = "relevance"
+    RELEVANCE = "relevance"  # with no words to search, the newest first
     NEWEST = "newest"
     PAY = "pay"
     DEADLINE = "deadline"
@@ -39,8 +44,9 @@ class JobQuery:
     min_rate_cents: int | None = None
     min_budget_cents: int | None = None
     max_weekly_hours: int | None = None
-    sort: Sort = Sort.NEWEST
+    sort: Sort = Sort.RELEVANCE
     page: int = 1
+    page_size: int = PAGE_SIZE
 
 
 @dataclass
@@ -48,10 +54,16 @@ class JobPage:
     items: list[Task]
     total: int
     page: int
+    size: int = PAGE_SIZE
     pages: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.pages = max(1, math.ceil(self.total / PAGE_SIZE))
+        self.pages = max(1, math.ceil(self.total / self.size))
+
+    @property
+    def past_the_end(self) -> bool:
+        """Results exist, but not on this page (a stale link, a hand-typed page number)."""
+        return self.total > 0 and self.page > self.pages
 
 
 # What the task pays per hour: the hourly cap, or a fixed budget spread over its hours.
@@ -62,29 +74,58 @@ effective_rate_cents = case(
 weekly_hours = func.coalesce(Task.hours_per_week, Task.estimated_hours)
 
 _fts = table("tasks_fts", column("rowid"), column("rank"))
+_search_vector = literal_column("tasks.search_vector")  # PostgreSQL only, unmapped
 
 
 def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text[:MAX_QUERY_LENGTH].casefold())[:12]
 
 
+# Where the stemmers (Porter in FTS5, Snowball English in PostgreSQL, both the same here) leave
+# one family of words apart, a query word also searches its other spelling: "reconciliation"
+# stems to "reconcili" but "reconcile" to "reconcil"; British "categorise" is "categoris",
+# American "categorize" is "categor".
+_IATION = re.compile(r"iations?$")
+_ISE_IZE = re.compile(r"(i)([sz])(e|ed|es|ing|ation|ations)$")
+
+
+def _variants(word: str) -> list[str]:
+    """The word and the spellings a search for it should also find, word first."""
+    found = [word]
+    if _IATION.search(word) and len(word) > 8:
+        found.append(_IATION.sub("e", word))
+    if _ISE_IZE.search(word) and len(word) > 6:
+        found.append(_ISE_IZE.sub(lambda m: m[1] + ("z" if m[2] == "s" else "s") + m[3], word))
+    return found
+
+
 def _text_filter(stmt: Select, dialect: str, text: str, by_relevance: bool) -> Select:
-    words = _words(text)
-    if not words:
+    """Every word must be found (in any of its spellings), in the title, skills or text."""
+    groups = [_variants(w) for w in _words(text)]
+    if not groups:
         return stmt
     if dialect == "postgresql":
-        document = func.to_tsvector(
-            literal_column("'english'"), Task.title + " " + Task.description
+        query = _all_of(
+            _any_of(func.plainto_tsquery(literal_column("'english'"), v) for v in variants)
+            for variants in groups
         )
-        query = func.plainto_tsquery(literal_column("'english'"), " ".join(words))
-        stmt = stmt.where(document.op("@@")(query))
-        return stmt.order_by(func.ts_rank(document, query).desc()) if by_relevance else stmt
-    # FTS5: quote every word so user input can never be read as query syntax.
-    match = " ".join(f'"{w}"' for w in words)
+        stmt = stmt.where(_search_vector.op("@@")(query))
+        return stmt.order_by(func.ts_rank(_search_vector, query).desc()) if by_relevance else stmt
+    # FTS5: quote every word so user input can never be read as query syntax. The rank column
+    # is bm25 with the column weights the migration configured.
+    match = " AND ".join("(" + " OR ".join(f'"{v}"' for v in variants) + ")" for variants in groups)
     stmt = stmt.join(_fts, _fts.c.rowid == Task.id).where(
         literal_column("tasks_fts").op("MATCH")(match)
     )
     return stmt.order_by(_fts.c.rank) if by_relevance else stmt
+
+
+def _any_of(queries):
+    return functools.reduce(lambda a, b: a.op("||")(b), queries)
+
+
+def _all_of(queries):
+    return functools.reduce(lambda a, b: a.op("&&")(b), queries)
 
 
 def search_jobs(session: Session, q: JobQuery) -> JobPage:
@@ -113,11 +154,22 @@ def search_jobs(session: Session, q: JobQuery) -> JobPage:
 
     by_relevance = q.sort == Sort.RELEVANCE and bool(_words(q.text))
     stmt = _text_filter(stmt, dialect, q.text, by_relevance)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    stmt = stmt.order_by(*_ordering(q.sort), Task.id.desc())
-    page = max(1, q.page)
-    items = list(session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique())
-    return JobPage(items=items, total=total or 0, page=page)
+    page, size = max(1, q.page), q.page_size
+    # Listed tasks show their skills from `skill_names` (no query per task, nor one for all of
+    # them) and not their owner (no join). The total comes with the page, in the same query.
+    rows = session.execute(
+        stmt.add_columns(func.count().over().label("total"))
+        .options(lazyload(Task.owner))
+        .order_by(*_ordering(q.sort), Task.id.desc())
+        .limit(size)
+        .offset((page - 1) * size)
+    ).all()
+    items = [task for task, _ in rows]
+    if rows:
+        total = rows[0].total
+    else:  # past the last page (or nothing found): count on its own
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return JobPage(items=items, total=total or 0, page=page, size=size)
 
 
 def _ordering(sort: Sort) -> list:

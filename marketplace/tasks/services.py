@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..accounts.models import User
 from ..db import today_in, utcnow
@@ -92,6 +92,34 @@ def get_task(session: Session, task_id: int) -> Task:
     if task is None:
         raise NotFound("This task does not exist.")
     return task
+
+
+NOT_VISIBLE = "This task does not exist or is no longer open."
+
+
+def visible_task(session: Session, viewer: User | None, task_id: int) -> Task:
+    """The task if `viewer` may read it; the one rule for every page that shows a task.
+
+    An open task is public (logged-out visitors too). Once it is hired, closed or done, only
+    its owner and the assistants who applied (an accepted invitation is a proposal too) may
+    read it; anyone else gets the same 404 as for an id that never existed, so walking the
+    sequential ids reveals nothing.
+    """
+    task = session.get(Task, task_id, options=[joinedload(Task.skills)])
+    if task is not None and (task.is_open or _is_party(session, task, viewer)):
+        return task
+    raise NotFound(NOT_VISIBLE)
+
+
+def _is_party(session: Session, task: Task, viewer: User | None) -> bool:
+    if viewer is None:
+        return False
+    if task.owner_id == viewer.id:
+        return True
+    applied = select(Proposal.id).where(
+        Proposal.task_id == task.id, Proposal.assistant_id == viewer.id
+    )
+    return session.scalar(applied) is not None
 
 
 def get_owned_task(session: Session, owner: User, task_id: int, *, for_update=False) -> Task:

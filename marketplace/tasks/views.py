@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_login import current_user, login_required
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..accounts.access import owner_required
 from ..db import get_session
-from ..errors import DomainError, Invalid, NotFound, RateLimited
+from ..errors import DomainError, Invalid, RateLimited
 from ..forms import has_errors, timezone_choices
 from ..hiring import services as hiring
 from ..jobs import enqueue_after_commit
-from ..matches.services import invitation_for, recommended_for_task
+from ..matches.services import recommended_for_task
 from ..skills.services import popular_skills
 from . import post_limits, services
 from .browse_form import JobFilterForm
@@ -100,17 +91,15 @@ def close(task_id: int):
 
 
 @bp.get("/tasks/<int:task_id>")
-@login_required
 def show(task_id: int):
+    """Public while the task is open (visitors see it and are asked to log in to apply)."""
     session = get_session()
-    task = services.get_task(session, task_id)
-    is_owner = task.owner_id == current_user.id
+    viewer = current_user if current_user.is_authenticated else None
+    task = services.visible_task(session, viewer, task_id)
+    is_owner = viewer is not None and task.owner_id == viewer.id
     my_proposal, invitation = None, None
-    if current_user.is_assistant:
-        my_proposal = hiring.proposal_of(session, task.id, current_user.id)
-        invitation = invitation_for(session, task.id, current_user.id)
-    if not task.is_open and not is_owner and my_proposal is None:
-        raise NotFound("This task does not exist or is no longer open.")
+    if viewer is not None and viewer.is_assistant:
+        my_proposal, invitation = hiring.standing_on(session, task.id, viewer.id)
     # Only the owner's page carries recommendations: scores are not for other assistants.
     recommendations = recommended_for_task(session, current_user, task.id) if is_owner else None
     return render_template(
@@ -124,8 +113,8 @@ def show(task_id: int):
 
 
 @bp.get("/jobs")
-@login_required
 def browse():
+    """Public: visitors browse and search open jobs like assistants do."""
     form = JobFilterForm(formdata=request.args)
     session = get_session()
     if not form.validate():

@@ -50,7 +50,8 @@ def test_no_applications_to_closed_tasks(client, db_session):
     close_task(db_session, owner, task.id)
     client.login_as(make_assistant(db_session))
     response = client.post(f"/tasks/{task.id}/apply", {"cover_note": NOTE, "proposed_rate": "25"})
-    assert response.status_code == 409
+    # A stranger learns no more from the apply form than from the task page: it is gone.
+    assert response.status_code == 404
     assert "no longer open" in response.get_data(as_text=True)
     assert count_proposals(db_session) == 0
     assert client.get(f"/tasks/{task.id}").status_code == 404  # closed and never applied
