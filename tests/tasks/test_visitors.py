@@ -4,6 +4,7 @@ visibility rule decides who reads a task, on its page and on its apply form alik
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -102,7 +103,10 @@ def test_an_owner_invites_from_a_profile(client, db_session, market):
     action = f'action="/tasks/{open_task.id}/invite/{va.id}"'
     assert action in page
     assert f"/tasks/{closed.id}/invite" not in page  # only open tasks
-    assert client.post(f"/tasks/{open_task.id}/invite/{va.id}").status_code == 302
+    rate = re.search(r'name="rate_cents" value="(\d+)"', page).group(1)
+    assert int(rate) == va_profile_rate(db_session, va)  # the rate the profile shows
+    invited = client.post(f"/tasks/{open_task.id}/invite/{va.id}", {"rate_cents": rate})
+    assert invited.status_code == 302
     page = client.get(f"/assistants/{va.id}").get_data(as_text=True)
     assert action not in page and "Invited" in page
 
@@ -140,3 +144,9 @@ def test_parties_still_read_a_task_that_is_no_longer_open(client, db_session, ma
     assert client.get(f"/tasks/{closed.id}").status_code == 200
     client.logout()
     assert client.get(f"/tasks/{open_task.id}").status_code == 404
+
+
+def va_profile_rate(session, va) -> int:
+    from marketplace.profiles.models import AssistantProfile
+
+    return session.get(AssistantProfile, va.id).hourly_rate_cents
