@@ -28,7 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -107,6 +107,9 @@ def backend(app: Flask) -> str:
 
 
 def dispatch(app: Flask, name: str, args: tuple) -> None:
+    """Outside a web request (a CLI command, a script, a job already running in the pool) the
+    thread backend runs the job right here: nobody is waiting for a response, and a command's
+    process must not exit with its jobs still queued in threads."""
     chosen = backend(app)
     if chosen == "rq":
         from .queue import enqueue
@@ -118,7 +121,7 @@ def dispatch(app: Flask, name: str, args: tuple) -> None:
             # Redis is down: doing the work here beats dropping it.
             app.logger.exception("Could not queue job %s%r; running it here instead", name, args)
             chosen = "inline" if app.testing else "thread"
-    if chosen == "thread":
+    if chosen == "thread" and has_request_context():
         pool(app).submit(name, args)
     else:
         run_inline(app, name, args)

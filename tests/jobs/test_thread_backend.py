@@ -81,3 +81,26 @@ def test_posting_a_task_answers_while_smtp_hangs_and_the_mail_follows(
     assert "Recommended assistants" in page and "Joy Santos" in page
     with app.app_context():
         assert len(get_session().scalars(select(Match)).all()) == 1
+
+
+def test_a_cli_command_runs_its_jobs_before_it_exits(app, db_session, monkeypatch):
+    """`flask demo load` and friends commit outside any request: with the thread backend their
+    jobs run in the command itself, so the process never exits with work still queued."""
+    from marketplace.jobs import JOBS, enqueue_after_commit, job
+
+    ran: list[tuple[int, str]] = []
+
+    @job("tests.record")
+    def record(session, value):
+        ran.append((value, threading.current_thread().name))
+
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "thread")
+    try:
+        with app.app_context():
+            session = app.extensions["db"].sessionmaker()
+            enqueue_after_commit(session, "tests.record", 7)
+            session.commit()
+            session.close()
+    finally:
+        JOBS.pop("tests.record", None)
+    assert ran == [(7, threading.current_thread().name)]
