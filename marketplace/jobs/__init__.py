@@ -35,9 +35,13 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 
 JOBS: dict[str, Callable[..., Any]] = {}
-# Modules whose @job functions are looked up by name; imported lazily so the web app does
-# not load the matcher (numpy, scikit-learn) until a job actually runs.
-JOB_MODULES = ("marketplace.matches.jobs", "marketplace.notifications.jobs")
+# Where each job family lives ("matches.match_task" -> marketplace.matches.jobs). Only the
+# module a job needs is imported: the email sender must not pull the matcher (numpy,
+# scikit-learn) into every web process, where importing it stalls requests for seconds.
+JOB_MODULES = {
+    "matches": "marketplace.matches.jobs",
+    "notifications": "marketplace.notifications.jobs",
+}
 _PENDING = "delegate_pending_jobs"
 _COMMITTED = "delegate_committed_jobs"
 _APP = "delegate_jobs_app"
@@ -235,9 +239,9 @@ def run_job(app: Flask, name: str, args: tuple) -> Any:
 
 
 def lookup(name: str) -> Callable[..., Any]:
-    if name not in JOBS:
-        for module in JOB_MODULES:
-            importlib.import_module(module)
+    module = JOB_MODULES.get(name.partition(".")[0])
+    if name not in JOBS and module is not None:
+        importlib.import_module(module)
     try:
         return JOBS[name]
     except KeyError:

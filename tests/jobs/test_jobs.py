@@ -190,3 +190,20 @@ def test_backend_choice(app, monkeypatch):
     monkeypatch.setitem(app.config, "JOBS_BACKEND", "celery")
     with pytest.raises(ValueError, match="JOBS_BACKEND must be one of rq, thread, inline"):
         backend(app)
+
+
+def test_the_email_sender_does_not_load_the_matcher_into_a_web_process():
+    """Every web process runs the periodic sender (thread backend); importing numpy and
+    scikit-learn for it would stall its requests for seconds and bloat every worker."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from marketplace.jobs import lookup; lookup('notifications.send'); "
+        "lookup('notifications.digest'); "
+        "print(sorted(m for m in ('numpy', 'sklearn', 'matching') if m in sys.modules))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert found.stdout.strip() == "[]"
