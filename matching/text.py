@@ -31,8 +31,8 @@ from sklearn.preprocessing import normalize
 
 from .vocabulary import ALIASES
 
-_TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*")
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {"etc", "e", "g", "using", "use", "various", "related"}
+TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*")
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"etc", "e", "g", "using", "use", "various", "related"}
 _SUFFIXES = (
     ("ational", "ate"), ("ization", "ize"), ("isation", "ize"), ("fulness", "ful"),
     ("iveness", "ive"), ("ations", "ate"), ("ation", "ate"), ("ments", ""), ("ment", ""),
@@ -46,7 +46,7 @@ def words(text: str) -> list[str]:
     anything but letters, digits, "+" and "#" (so "C++" and "C#" stay whole)."""
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return _TOKEN.findall(text.lower())
+    return TOKEN.findall(text.lower())
 
 
 @lru_cache(maxsize=200_000)
@@ -68,27 +68,27 @@ def stem(word: str) -> str:
 
 
 def _phrase_key(text: str) -> tuple[str, ...]:
-    return tuple(stem(t) for t in words(text) if t not in _STOP)
+    return tuple(stem(t) for t in words(text) if t not in STOP_WORDS)
 
 
 # stemmed phrase -> concept; longest match wins
-_PHRASES: dict[tuple[str, ...], str] = {}
+PHRASES: dict[tuple[str, ...], str] = {}
 for _alias, _canon in sorted(ALIASES.items()):
     _k = _phrase_key(_alias)
     if _k:
-        _PHRASES.setdefault(_k, _canon)
-_MAX_PHRASE = max(len(k) for k in _PHRASES)
+        PHRASES.setdefault(_k, _canon)
+_MAX_PHRASE = max(len(k) for k in PHRASES)
 # Phrase matching on integer arrays: each stem that occurs in some phrase gets a digit
 # 1..P, other stems 0, and an n-gram's code is its digits in base P + 1. A phrase's code has no
 # zero digit, so an n-gram containing a non-phrase stem never matches one.
-_PHRASE_DIGIT = {w: i + 1 for i, w in enumerate(sorted({w for k in _PHRASES for w in k}))}
+_PHRASE_DIGIT = {w: i + 1 for i, w in enumerate(sorted({w for k in PHRASES for w in k}))}
 _BASE = len(_PHRASE_DIGIT) + 1
-_CANONS = sorted(set(_PHRASES.values()))
+_CANONS = sorted(set(PHRASES.values()))
 _PHRASE_CODES: list[tuple[np.ndarray, np.ndarray]] = []  # per length n: sorted codes, canon ids
 for _n in range(1, _MAX_PHRASE + 1):
     _pairs = sorted(
         (sum(_PHRASE_DIGIT[w] * _BASE**j for j, w in enumerate(k)), _CANONS.index(c))
-        for k, c in _PHRASES.items() if len(k) == _n
+        for k, c in PHRASES.items() if len(k) == _n
     )
     _PHRASE_CODES.append((np.array([p[0] for p in _pairs], dtype=np.int64),
                           np.array([p[1] for p in _pairs], dtype=np.int64)))
@@ -150,7 +150,7 @@ def analyse_many(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarra
     index = {w: i for i, w in enumerate(raw)}
     stems: dict[str, int] = {}
     raw_sid = np.fromiter(
-        (-1 if w in _STOP else stems.setdefault(stem(w), len(stems)) for w in raw),
+        (-1 if w in STOP_WORDS else stems.setdefault(stem(w), len(stems)) for w in raw),
         dtype=np.int64, count=len(raw),
     )
     all_sid = raw_sid[np.fromiter(map(index.__getitem__, flat), dtype=np.int64,
@@ -427,7 +427,7 @@ def surface_forms(texts: tuple[str, ...]) -> dict[str, str]:
     counts: dict[str, dict[str, int]] = {}
     for text in texts:
         for t in words(text):
-            if t not in _STOP:
+            if t not in STOP_WORDS:
                 forms = counts.setdefault(stem(t), {})
                 forms[t] = forms.get(t, 0) + 1
     # dicts keep insertion order and max() keeps the first maximum, so ties go to the first
