@@ -12,7 +12,7 @@ from typing import Any
 
 from .index import Side, text_fields
 from .models import Assistant, Match, Task
-from .ranking import rank
+from .ranking import Ranking, rank
 from .scoring import MatcherConfig
 from .skills import SkillSpace
 from .text import TextModel
@@ -97,6 +97,14 @@ class Matcher:
     def task_ids(self) -> set:
         """Ids of the tasks currently in the index."""
         return set(self.tasks.pos)
+
+    def prepare(self, reference_date: dt.date | None = None) -> Matcher:
+        """Build the derived columns rankings read (term-major text, skill rows, working
+        intervals), which are otherwise built by the first ranking after a change."""
+        self._check()
+        for side in (self.assistants, self.tasks):
+            Ranking(self, side, self.config.reference(reference_date)).prepare()
+        return self
 
     # -- ranking: a single query is a batch of one --------------------------------------------
     def rank_assistants(self, task: Task, k: int = 10, *,

@@ -82,6 +82,22 @@ def _pair_dots(q: sp.csr_matrix, docs: sp.csr_matrix, cand: np.ndarray) -> np.nd
     return (block @ dense.ravel()).reshape(n, c)
 
 
+def text_candidates(q: sp.csr_matrix, docs_t: sp.csr_matrix, top_n: int) -> sp.csr_matrix:
+    """Each query row's `top_n` best documents by text (sparse_dot_topn, unsorted).
+
+    The product only reads the postings of the queries' own terms, so it is handed just
+    those rows of the term-major matrix (sparse_dot_topn copies its right-hand index arrays
+    on every call: for one query against the whole index that copy cost more than the
+    product). Terms keep their order, so the sums and the selection are the same."""
+    used = np.unique(q.indices)
+    sub = docs_t[used]
+    local = sp.csr_matrix((q.data, np.searchsorted(used, q.indices), q.indptr),
+                          shape=(q.shape[0], len(used)))
+    # threads pay off for many rows only; one row on two threads is slower than on one
+    threads = THREADS if q.shape[0] >= 32 else 1
+    return sp_matmul_topn(local, sub, top_n=top_n, sort=False, n_threads=threads)
+
+
 def best_positions(vals: np.ndarray, tiebreak: np.ndarray, m: int) -> np.ndarray:
     """(n, m) positions of each row's m largest `vals` (all >= 0), ties to the lower
     `tiebreak` (the item's row), best first.
@@ -168,6 +184,12 @@ class Ranking:
             return worst_day_overlap(gs, ge, qs[None, :], qe[None, :])
 
         return side.derived(("overlap", key, ref), build)
+
+    def prepare(self) -> None:
+        """Build what every ranking of this side reads, so the first query does not pay."""
+        if len(self.side.items):
+            _ = self.side.text_t, self.skill_rows(), self.n_skills()
+            self.side.group_intervals(self.reference)
 
     # -- factors for (queries x candidates) -------------------------------------------------
     def _dots(self, q, rows_m, rows_t, cand, every: bool) -> np.ndarray:
@@ -260,8 +282,7 @@ class Ranking:
         pool = max(cfg.candidate_pool, k)
         if len(side) > pool and sp_matmul_topn is not None:
             dead = len(side.items) - len(side)
-            hits = sp_matmul_topn(q, side.text_t, top_n=pool + dead, sort=False,
-                                  n_threads=THREADS)
+            hits = text_candidates(q, side.text_t, pool + dead)
             counts = np.diff(hits.indptr)
             # queries sharing a term with fewer items than the pool holds go exhaustive below
             full = np.flatnonzero(counts >= pool + dead)

@@ -22,12 +22,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from sklearn.preprocessing import normalize
 
 from .vocabulary import ALIASES
 
@@ -41,12 +39,46 @@ _SUFFIXES = (
 )
 
 
+# bytes.translate table: letters to lower case, digits, "+" and "#" kept, NUL kept (it
+# separates texts in bulk), anything else a space
+_KEEP = b"abcdefghijklmnopqrstuvwxyz0123456789+#\x00"
+_TABLE = bytes(
+    c + 32 if 65 <= c <= 90 else (c if c in _KEEP else 32) for c in range(256)
+)
+_SEP = "\x00"
+
+
+def _ascii(text: str) -> str:
+    # accents folded as `vocabulary.fold` does; NFKD leaves ASCII as it is
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def _strip_lead(token: str) -> str:
+    return token.lstrip("+#") if token[0] in "+#" else token  # "" for "++" or "#"
+
+
 def words(text: str) -> list[str]:
     """The word tokens of a text: accents and case folded as `vocabulary.fold` does, split at
-    anything but letters, digits, "+" and "#" (so "C++" and "C#" stay whole)."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return TOKEN.findall(text.lower())
+    anything but letters, digits, "+" and "#" (so "C++" and "C#" stay whole), a token
+    starting at a letter or digit. The tokens of `TOKEN.findall(fold(text))` but for the
+    stop word "and" fold writes for "&"."""
+    out = _ascii(text).replace(_SEP, " ").encode("ascii").translate(_TABLE).decode("ascii")
+    out = out.split()
+    if "+" in text or "#" in text:  # rare: "+" and "#" may not start a token
+        out = [t for t in map(_strip_lead, out) if t]
+    return out
+
+
+def _words_many(texts: Sequence[str]) -> list[str]:
+    """Every text's `words`, in order, a separator token between texts: one translate and
+    one split over all of them (per-text calls cost more than the scanning itself). Tokens
+    may still start with "+" or "#": callers strip them per distinct token."""
+    joined = f" {_SEP} ".join(texts)
+    if joined.count(_SEP) != max(len(texts) - 1, 0):  # a text holding the separator itself
+        joined = f" {_SEP} ".join(t.replace(_SEP, " ") for t in texts)
+    return _ascii(joined).encode("ascii").translate(_TABLE).decode("ascii").split()
 
 
 @lru_cache(maxsize=200_000)
@@ -125,16 +157,27 @@ def _concepts(sid: np.ndarray, text_of: np.ndarray, digit: np.ndarray):
     cand = np.flatnonzero(best_n)
     if cand.size == 0:
         return cand, cand
-    lens = best_n[cand]
-    # most phrases do not overlap: keep every start that no earlier kept phrase covers
-    if np.all(cand[1:] >= cand[:-1] + lens[:-1]):
+    ends = cand + best_n[cand]
+    # a phrase overlaps an earlier one when it starts before the furthest end so far; only
+    # such runs need the sequential rule (keep a start no earlier kept phrase covers)
+    reach = np.maximum.accumulate(ends)
+    clash = np.zeros(len(cand), dtype=bool)
+    clash[1:] = cand[1:] < reach[:-1]
+    if not clash.any():
         return cand, best_c[cand]
-    keep, covered = [], -1
-    for i, n in zip(cand.tolist(), lens.tolist(), strict=True):
-        if i >= covered:
-            keep.append(i)
-            covered = i + n
-    pos = np.array(keep, dtype=np.int64)
+    keep = ~clash  # the first phrase of every run is kept
+    run_start = np.flatnonzero(~clash)
+    for r in np.flatnonzero(clash[np.minimum(run_start + 1, len(cand) - 1)]).tolist():
+        lo = run_start[r]
+        hi = run_start[r + 1] if r + 1 < len(run_start) else len(cand)
+        covered = -1
+        for t in range(lo, hi):
+            if cand[t] >= covered:
+                keep[t] = True
+                covered = int(ends[t])
+            else:
+                keep[t] = False
+    pos = cand[keep]
     return pos, best_c[pos]
 
 
@@ -143,21 +186,26 @@ def analyse_many(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarra
 
     Returns (term strings, text index per occurrence, term index per occurrence); a term
     occurring twice in a text occurs twice here (counts are what TF-IDF needs)."""
-    toks = [words(t) for t in texts]
-    lens = np.fromiter(map(len, toks), dtype=np.int64, count=len(toks))
-    flat = list(chain.from_iterable(toks))
+    flat = _words_many(texts)
     raw = dict.fromkeys(flat)
+    raw[_SEP] = None  # present even with one text, so its id can mark boundaries
     index = {w: i for i, w in enumerate(raw)}
     stems: dict[str, int] = {}
-    raw_sid = np.fromiter(
-        (-1 if w in STOP_WORDS else stems.setdefault(stem(w), len(stems)) for w in raw),
-        dtype=np.int64, count=len(raw),
-    )
-    all_sid = raw_sid[np.fromiter(map(index.__getitem__, flat), dtype=np.int64,
-                                  count=len(flat))] if flat else np.zeros(0, np.int64)
+
+    def stem_id(token: str) -> int:
+        """-1 for the separator, stop words and tokens of "+" and "#" only."""
+        token = _strip_lead(token) if token != _SEP else ""
+        if not token or token in STOP_WORDS:
+            return -1
+        return stems.setdefault(stem(token), len(stems))
+
+    raw_sid = np.fromiter(map(stem_id, raw), dtype=np.int64, count=len(raw))
+    ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+    text_of = np.cumsum(ids == index[_SEP])
+    all_sid = raw_sid[ids]
     keep = all_sid >= 0
     sid = all_sid[keep]
-    text_of = np.repeat(np.arange(len(texts), dtype=np.int64), lens)[keep]
+    text_of = text_of[keep]
     names = list(stems)
     s = len(names)
     # pairs of neighbouring stems of the same text
@@ -208,6 +256,25 @@ class TextModel:
         nf = len(self.field_weights)
         return [d[f] if f < len(d) else "" for d in documents for f in range(nf)]
 
+    def _blocks(self, documents: Sequence[Sequence[str]], vocab: dict[str, int], grow: bool):
+        """(first document, field rows, term ids) per block of documents, analysed once.
+
+        Blocks bound the memory a large batch needs (Python strings of one block at a time).
+        Term ids index `vocab`, which grows when fitting; unknown terms are dropped when not.
+        """
+        nf = len(self.field_weights)
+        for lo in range(0, len(documents), BLOCK_DOCUMENTS):
+            block = documents[lo : lo + BLOCK_DOCUMENTS]
+            terms, rows, cols = analyse_many(self._flat(block))
+            if grow:
+                ids = [vocab.setdefault(t, len(vocab)) for t in terms]
+            else:
+                get = vocab.get
+                ids = [get(t, -1) for t in terms]
+            cols = np.array(ids, dtype=np.int64)[cols] if ids else cols
+            keep = cols >= 0
+            yield lo, (rows[keep] + lo * nf).astype(np.int64), cols[keep]
+
     def fit_transform(self, documents: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """Fit on `documents` (each (headline/title, bio/description, skills text)) and
         return their rows, analysing each text once."""
@@ -215,31 +282,48 @@ class TextModel:
         # one extra document naming every concept, so items added later that mention a concept
         # the first corpus never did still get its token (the vocabulary is frozen after fit)
         docs = [*documents, ("; ".join(sorted(set(ALIASES.values()))),)]
-        terms, rows, cols = analyse_many(self._flat(docs))
         n_docs = len(docs)
-        # the vocabulary is sorted, as scikit-learn's is (terms are distinct strings, but a
-        # pair and a concept token could in principle spell alike: both map to one column)
-        vocab_names = sorted(set(terms))
-        at = {t: i for i, t in enumerate(vocab_names)}
-        cols = np.fromiter(map(at.__getitem__, terms), dtype=np.int64, count=len(terms))[cols]
-        presence = sp.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows // nf, cols)),
-            shape=(n_docs, len(vocab_names)),
-        )
-        df = np.bincount(presence.indices, minlength=len(vocab_names))
+        seen: dict[str, int] = {}
+        parts = [(rows, cols) for _lo, rows, cols in self._blocks(docs, seen, grow=True)]
+        rows = np.concatenate([r for r, _c in parts])
+        cols = np.concatenate([c for _r, c in parts])
+        # block of each occurrence (blocks of the real documents; the concept document's
+        # occurrences, last, belong to no block and are dropped below)
+        block_of = rows // (nf * BLOCK_DOCUMENTS)
+        block_of[rows >= len(documents) * nf] = -1
+        del parts
+        # the vocabulary is sorted, as scikit-learn's is
+        names = list(seen)
+        order = np.argsort(np.array(names, dtype=object), kind="stable")
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[order] = np.arange(len(names))
+        cols = rank[cols]
+        df = np.bincount(np.unique(rows // nf * len(names) + cols) % max(len(names), 1),
+                         minlength=len(names))
         keep = np.flatnonzero(df >= self.min_df)
+        vocab_names = [names[j] for j in order.tolist()]
         if len(keep) < len(vocab_names):
             remap = np.full(len(vocab_names), -1, dtype=np.int64)
             remap[keep] = np.arange(len(keep))
             cols = remap[cols]
             ok = cols >= 0
-            rows, cols = rows[ok], cols[ok]
+            rows, cols, block_of = rows[ok], cols[ok], block_of[ok]
             vocab_names = [vocab_names[j] for j in keep.tolist()]
             df = df[keep]
         self.vocabulary = {t: i for i, t in enumerate(vocab_names)}
         self.terms = np.asarray(vocab_names, dtype=object)
         self.idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
-        return self._weigh(rows, cols, n_docs)[: len(documents)]
+        # weigh block by block too (occurrences come block after block)
+        real = block_of >= 0
+        rows, cols, block_of = rows[real], cols[real], block_of[real]
+        n_blocks = -(-len(documents) // BLOCK_DOCUMENTS)
+        bounds = np.searchsorted(block_of, np.arange(n_blocks + 1))
+        out = []
+        for i, lo in enumerate(range(0, len(documents), BLOCK_DOCUMENTS)):
+            n = min(BLOCK_DOCUMENTS, len(documents) - lo)
+            r, c = rows[bounds[i] : bounds[i + 1]], cols[bounds[i] : bounds[i + 1]]
+            out.append(self._weigh(r - lo * nf, c, n))
+        return _stack(out, self.n_features)
 
     def fit(self, documents: Sequence[Sequence[str]]) -> TextModel:
         self.fit_transform(documents)
@@ -247,14 +331,10 @@ class TextModel:
 
     def transform(self, documents: Sequence[Sequence[str]]) -> sp.csr_matrix:
         assert self.vocabulary is not None, "TextModel is not fitted"
-        if not len(documents):
-            return sp.csr_matrix((0, self.n_features), dtype=np.float32)
-        terms, rows, cols = analyse_many(self._flat(documents))
-        get = self.vocabulary.get
-        known = np.fromiter((get(t, -1) for t in terms), dtype=np.int64, count=len(terms))
-        cols = known[cols]
-        ok = cols >= 0
-        return self._weigh(rows[ok], cols[ok], len(documents))
+        blocks = [self._weigh(rows - lo * len(self.field_weights), cols,
+                              min(BLOCK_DOCUMENTS, len(documents) - lo))
+                  for lo, rows, cols in self._blocks(documents, self.vocabulary, grow=False)]
+        return _stack(blocks, self.n_features)
 
     def _weigh(self, rows: np.ndarray, cols: np.ndarray, n: int) -> sp.csr_matrix:
         """Field rows of counts -> sublinear TF-IDF, l2 per field, weighted mix, l2.
@@ -277,14 +357,16 @@ class TextModel:
             shape=(n, width),
         )
 
-    @property
-    def shown(self) -> np.ndarray:
-        """Per vocabulary term, whether an explanation may show it (`meaningful`)."""
+    def shown(self, cols: np.ndarray) -> np.ndarray:
+        """Whether an explanation may show each of the terms `cols` (`meaningful`), decided
+        once per term as explanations first meet it."""
         mask = getattr(self, "_shown", None)
         if mask is None or len(mask) != self.n_features:
-            mask = self._shown = np.fromiter(
-                map(meaningful, self.terms), dtype=bool, count=self.n_features)
-        return mask
+            mask = self._shown = np.full(self.n_features, -1, dtype=np.int8)
+        flags = mask[cols]
+        for j in cols[flags < 0].tolist():
+            mask[j] = meaningful(str(self.terms[j]))
+        return mask[cols] > 0
 
     def display_term(self, j: int, surface: dict[str, str] | None = None) -> str:
         assert self.terms is not None
@@ -303,6 +385,17 @@ class TextModel:
         model.idf = np.asarray(arrays["idf"], dtype=np.float64)
         model.terms = np.asarray(terms, dtype=object)
         return model
+
+
+BLOCK_DOCUMENTS = 16_384
+
+
+def _stack(blocks: list[sp.csr_matrix], width: int) -> sp.csr_matrix:
+    if not blocks:
+        return sp.csr_matrix((0, width), dtype=np.float32)
+    if len(blocks) == 1:
+        return blocks[0]
+    return sp.vstack(blocks, format="csr", dtype=np.float32)
 
 
 def _sum_entries(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, width: int):
@@ -329,6 +422,17 @@ def _row_norms(data: np.ndarray, row_of: np.ndarray, n: int) -> np.ndarray:
     return norms
 
 
+def l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:
+    """`m` with each row scaled to unit length (empty rows stay empty), as
+    sklearn.preprocessing.normalize does, without its input checks (they cost more than the
+    arithmetic for the few rows a query has)."""
+    row_of = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
+    out = m.copy()
+    out.data = out.data / _row_norms(out.data.astype(np.float64), row_of, m.shape[0])[
+        row_of].astype(out.data.dtype)
+    return out
+
+
 def prf_expand(
     queries: sp.csr_matrix, docs: sp.csr_matrix, top: np.ndarray, weight: float, terms: int = 40
 ) -> sp.csr_matrix:
@@ -350,8 +454,8 @@ def prf_expand(
     centroid = (mix @ docs).tocsr()
     if terms:
         centroid = _keep_top(centroid, terms)
-    centroid = normalize(centroid)
-    out = normalize(queries + np.float32(weight) * centroid).astype(np.float32)
+    centroid = l2_rows(centroid)
+    out = l2_rows((queries + np.float32(weight) * centroid).tocsr()).astype(np.float32)
     return out.tocsr()
 
 
@@ -445,14 +549,14 @@ def _values_at(row: Row, cols: np.ndarray) -> np.ndarray:
 
 def matched_terms(
     q: Row, d: Row, terms: np.ndarray, surface: dict[str, str], n: int = 8,
-    weight: Row | None = None, shown: np.ndarray | None = None,
+    weight: Row | None = None, shown=None,
 ) -> list[str]:
     """Meaningful terms both the query and the document contain, strongest first.
 
     `q` is the query as written (not the feedback-expanded one, whose extra terms came from
     other documents), `weight` the row whose values order the terms (default `q`). Labels
     are readable: each stem as the word form `surface` gives for it (the query's own text).
-    `shown` is `TextModel.shown`, `meaningful` for every term, when the caller has it.
+    `shown` is `TextModel.shown` (which terms may be shown, remembered per term), if given.
     """
     qi, _qv = q
     di, dv = d
@@ -461,7 +565,7 @@ def matched_terms(
     at = np.minimum(np.searchsorted(qi, di), len(qi) - 1)
     hit = qi[at] == di
     if shown is not None:
-        hit &= shown[di]
+        hit &= shown(di)
     common = di[hit]
     if common.size == 0:
         return []

@@ -69,19 +69,19 @@ def test_overlapping_phrases_take_the_longest_first_match():
 
 def test_each_document_is_analysed_once(monkeypatch):
     calls = []
-    real = text_module.words
+    real = text_module.analyse_many
 
-    def counting(t):
-        calls.append(t)
-        return real(t)
+    def counting(texts):
+        calls.append(len(texts))
+        return real(texts)
 
-    monkeypatch.setattr(text_module, "words", counting)
+    monkeypatch.setattr(text_module, "analyse_many", counting)
     people = [Assistant(id=i, headline=f"bookkeeper {i}", bio="QuickBooks and invoices",
                         skills=("Xero",)) for i in range(50)]
     jobs = [Task(id=i, title="Bookkeeping", description="monthly close") for i in range(7)]
     Matcher().fit(people, jobs)
-    # three fields per document, and per the one document that names every concept
-    assert len(calls) == 3 * (50 + 7 + 1)
+    # one pass over three fields per document and the one document naming every concept
+    assert calls == [3 * (50 + 7 + 1)]
 
 
 def test_fit_rows_equal_transform_rows_and_are_unit_length():
@@ -96,3 +96,17 @@ def test_fit_rows_equal_transform_rows_and_are_unit_length():
     one = model.transform([docs[0]])
     assert (one != fitted[0]).nnz == 0  # a single query is weighted like a batch row
     assert "c_bookkeeping" in set(model.terms) and "c_travel_planning" in set(model.terms)
+
+
+def test_large_batches_are_analysed_in_blocks_with_the_same_result(monkeypatch):
+    rng = np.random.default_rng(5)
+    docs = [tuple(" ".join(rng.choice(WORDS, int(rng.integers(0, 9)))) for _ in range(3))
+            for _ in range(60)]
+    whole = TextModel()
+    rows = whole.fit_transform(docs)
+    monkeypatch.setattr(text_module, "BLOCK_DOCUMENTS", 7)
+    blocked = TextModel()
+    assert (blocked.fit_transform(docs) != rows).nnz == 0
+    assert list(blocked.terms) == list(whole.terms)
+    assert np.array_equal(blocked.idf, whole.idf)
+    assert (blocked.transform(docs[:20]) != rows[:20]).nnz == 0
