@@ -30,6 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from .arrays import distinct
 from .explain import explained_matches
 from .index import Side, attributes, skill_set, text_fields, tz_key, week
 from .models import Match
@@ -65,7 +66,7 @@ def pair_dots(q: sp.csr_matrix, docs: sp.csr_matrix, cand: np.ndarray) -> np.nda
 
 def _pair_dots(q: sp.csr_matrix, docs: sp.csr_matrix, cand: np.ndarray) -> np.ndarray:
     n, c = cand.shape
-    cols = np.unique(q.indices)
+    cols = distinct(q.indices)
     width = len(cols) + 1  # last slot: every term no query of the block has (value 0)
     local = np.full(docs.shape[1], width - 1, dtype=np.int64)
     local[cols] = np.arange(len(cols))
@@ -89,7 +90,7 @@ def text_candidates(q: sp.csr_matrix, docs_t: sp.csr_matrix, top_n: int) -> sp.c
     those rows of the term-major matrix (sparse_dot_topn copies its right-hand index arrays
     on every call: for one query against the whole index that copy cost more than the
     product). Terms keep their order, so the sums and the selection are the same."""
-    used = np.unique(q.indices)
+    used = distinct(q.indices)
     sub = docs_t[used]
     local = sp.csr_matrix((q.data, np.searchsorted(used, q.indices), q.indptr),
                           shape=(q.shape[0], len(used)))
@@ -242,7 +243,7 @@ class Ranking:
         qs = np.zeros((len(qi), n), dtype=np.int64)
         qe = np.zeros_like(qs)
         known = np.zeros(len(qi), dtype=bool)
-        for i in np.unique(qi).tolist():
+        for i in distinct(qi).tolist():
             key = tz_key(queries[i])
             if key is not None:
                 at = qi == i

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from .arrays import distinct
 from .vocabulary import ALIASES
 
 TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*")
@@ -298,7 +299,7 @@ class TextModel:
         rank = np.empty(len(names), dtype=np.int64)
         rank[order] = np.arange(len(names))
         cols = rank[cols]
-        df = np.bincount(np.unique(rows // nf * len(names) + cols) % max(len(names), 1),
+        df = np.bincount(distinct(rows // nf * len(names) + cols) % max(len(names), 1),
                          minlength=len(names))
         keep = np.flatnonzero(df >= self.min_df)
         vocab_names = [names[j] for j in order.tolist()]
