@@ -86,16 +86,19 @@ def _pair_dots(q: sp.csr_matrix, docs: sp.csr_matrix, cand: np.ndarray) -> np.nd
 def text_candidates(q: sp.csr_matrix, docs_t: sp.csr_matrix, top_n: int) -> sp.csr_matrix:
     """Each query row's `top_n` best documents by text (sparse_dot_topn, unsorted).
 
-    The product only reads the postings of the queries' own terms, so it is handed just
-    those rows of the term-major matrix (sparse_dot_topn copies its right-hand index arrays
-    on every call: for one query against the whole index that copy cost more than the
-    product). Terms keep their order, so the sums and the selection are the same."""
+    sparse_dot_topn copies its right-hand index arrays on every call: for one query against
+    the whole index that copy cost more than the product. A batch whose terms touch few
+    postings is handed just those rows of the term-major matrix (terms keep their order, so
+    the sums and the selection are the same); a large batch touches most of them anyway.
+    One thread below 32 queries: one row on two threads took three times as long."""
+    threads = THREADS if q.shape[0] >= 32 else 1
     used = distinct(q.indices)
+    touched = int(np.diff(docs_t.indptr)[used].sum())
+    if touched > docs_t.nnz // 4:
+        return sp_matmul_topn(q, docs_t, top_n=top_n, sort=False, n_threads=threads)
     sub = docs_t[used]
     local = sp.csr_matrix((q.data, np.searchsorted(used, q.indices), q.indptr),
                           shape=(q.shape[0], len(used)))
-    # threads pay off for many rows only; one row on two threads is slower than on one
-    threads = THREADS if q.shape[0] >= 32 else 1
     return sp_matmul_topn(local, sub, top_n=top_n, sort=False, n_threads=threads)
 
 
