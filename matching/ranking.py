@@ -138,7 +138,7 @@ def _top_rows(scores: np.ndarray, m: int) -> np.ndarray:
 def top_k(key: np.ndarray, k: int) -> np.ndarray:
     """(n, min(k, c)) columns of each row's k smallest keys, ties to the lower column."""
     n, c = key.shape
-    if c <= 4 * k:
+    if c <= 4096:  # a candidate pool: one vectorised sort
         return np.argsort(key, axis=1, kind="stable")[:, :k]
     out = np.empty((n, k), dtype=np.int64)
     for i in range(n):
@@ -224,36 +224,40 @@ class Ranking:
         ov = self.overlap(queries, cand)
         return score_pairs(t, a, text, np.clip(sval, 0.0, 1.0), sact, ov, self.m.prior, cfg)
 
+    def zone_keys(self, queries: list) -> tuple[np.ndarray, list]:
+        """(index into the distinct keys per query, -1 without a zone; the distinct keys)."""
+        keys = [tz_key(x) for x in queries]
+        distinct_keys = {k: i for i, k in enumerate(dict.fromkeys(k for k in keys if k))}
+        kid = np.array([-1 if k is None else distinct_keys[k] for k in keys], dtype=np.int64)
+        return kid, list(distinct_keys)
+
     def overlap(self, queries: list, cand: np.ndarray) -> np.ndarray:
-        """Worst-day shared hours per (query, candidate), NaN where either has no zone."""
-        out = np.full(cand.shape, np.nan)
+        """Worst-day shared hours per (query, candidate), NaN where either has no zone:
+        one vector per distinct query zone over the candidates' zone groups, gathered."""
         side = self.side
-        if not side.groups:
-            return out
+        kid, keys = self.zone_keys(queries)
+        if not side.groups or not keys:
+            return np.full(cand.shape, np.nan)
+        per = np.stack([self.overlap_by_group(k) for k in keys])
         gid = side.group[cand]
-        for i, x in enumerate(queries):
-            key = tz_key(x)
-            if key is not None:
-                g = gid[i]
-                out[i] = np.where(g >= 0, self.overlap_by_group(key)[np.maximum(g, 0)], np.nan)
-        return out
+        kid = kid[:, None]
+        vals = per[np.maximum(kid, 0), np.maximum(gid, 0)]
+        return np.where((kid >= 0) & (gid >= 0), vals, np.nan)
 
     def windows(self, queries: list, qi: np.ndarray, rows: np.ndarray):
         """UTC epoch minutes [start, end) of each selected pair's longest shared stretch on
         its worst day (`timezones.shared_windows`); start == end where there is none."""
         side = self.side
-        n = 7 if self.query_kind == "task" else 9
-        qs = np.zeros((len(qi), n), dtype=np.int64)
-        qe = np.zeros_like(qs)
-        known = np.zeros(len(qi), dtype=bool)
-        for i in distinct(qi).tolist():
-            key = tz_key(queries[i])
-            if key is not None:
-                at = qi == i
-                qs[at], qe[at] = week(self.query_kind, key, self.reference)
-                known |= at
+        kid, keys = self.zone_keys(queries)
+        if not side.groups or not keys:
+            zero = np.zeros(len(qi), dtype=np.int64)
+            return zero, zero
+        weeks = [week(self.query_kind, k, self.reference) for k in keys]
+        ks, ke = np.stack([w[0] for w in weeks]), np.stack([w[1] for w in weeks])
+        pk = kid[qi]
+        qs, qe = ks[np.maximum(pk, 0)], ke[np.maximum(pk, 0)]
         gid = side.group[rows]
-        known &= gid >= 0
+        known = (pk >= 0) & (gid >= 0)
         gs, ge = side.group_intervals(self.reference)
         gs, ge = gs[np.maximum(gid, 0)], ge[np.maximum(gid, 0)]
         if self.query_kind == "task":
