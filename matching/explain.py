@@ -1,23 +1,31 @@
 """Explanations for ranked pairs, built on first read.
 
 Ranking scores every candidate as arrays; only the k returned pairs per query need an
-explanation, and callers often read few of those. `lazy_matches` keeps the few numbers each
-returned pair needs (a row of contributions, values and flags, its overlap) and builds the
-dict when `Match.explanation` is first read. It captures matrices and items by reference:
-the index never changes a built matrix in place (updates append rows and build new ones), so
-an explanation read later still describes the ranking it came from.
+explanation, and callers often read few of those. `explained_matches` keeps the few numbers
+each returned pair needs - its row of contributions, values and flags, its overlap and
+reputation figures, all as `scoring.score_pairs` computed them - and builds the dict when
+`Match.explanation` is first read. Nothing here recomputes a factor.
+
+It captures matrices and items by reference: the index never changes a built matrix in
+place (updates append rows and build new ones), so an explanation read later still
+describes the ranking it came from.
+
+What an explanation says is true of the people it names (`skills.explain_skills`): a skill
+is "had" only when the assistant lists it, related ones are marked as such, and matched
+words are words both texts contain that carry meaning (`text.meaningful`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 
 import numpy as np
 
-from .index import skill_set, text_fields
-from .models import Match, Task, _Pending
-from .scoring import FACTORS
+from .index import text_fields
+from .models import Match, Task
+from .scoring import FACTORS, Scored
 from .skills import explain_skills
 from .text import matched_terms, surface_forms
 
@@ -27,34 +35,33 @@ def _row(m, i: int) -> tuple[np.ndarray, np.ndarray]:
     return m.indices[lo:hi], m.data[lo:hi]
 
 
-def _reputation(rating, reviews, prior: float, cfg) -> tuple[float, float]:
-    """`scoring.reputation` for one assistant, in the same float operations, as floats."""
-    n = 0.0 if reviews is None or rating is None else float(reviews)
-    r = prior if rating is None else float(rating)
-    bayes = (cfg.prior_strength * prior + n * r) / (cfg.prior_strength + n) / 5.0
-    fade = min(max(1.0 - n / max(cfg.cold_start_reviews, 1), 0.0), 1.0)
-    return bayes, cfg.cold_start_bonus * fade
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _iso(minutes: int) -> str:
+    """UTC epoch minutes as an ISO 8601 instant, e.g. 2025-03-03T14:00:00Z."""
+    return (_EPOCH + dt.timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
 
 
 class _Pairs:
     """The selected pairs of one ranking call and what their explanations need."""
 
-    __slots__ = ("cfg", "prior", "terms", "text", "items", "queries", "q2", "qrows", "rows",
-                 "contrib", "values", "active", "ov", "parts")
+    __slots__ = ("cfg", "reference", "terms", "text", "items", "queries", "q", "q2", "qrows",
+                 "rows", "contrib", "values", "active", "ov", "bayes", "bonus", "parts", "window",
+                 "shown")
 
     def build(self, m: int) -> dict:
-        query, row = self.queries[self.qrows[m]], self.rows[m]
-        item = self.items[row]
+        qrow, row = self.qrows[m], self.rows[m]
+        query, item = self.queries[qrow], self.items[row]
         task, asst = (query, item) if isinstance(query, Task) else (item, query)
-        c = dict(zip(FACTORS, self.contrib[m].tolist(), strict=True))
         vals, act = self.values[m].tolist(), self.active[m].tolist()
-        matched, near = explain_skills(skill_set(task), skill_set(asst))
-        bayes, bonus = _reputation(asst.rating, asst.review_count, self.prior, self.cfg)
+        # words both texts contain, shown as the task wrote them
+        terms = matched_terms(_row(self.q, qrow), _row(self.text, row), self.terms,
+                              surface_forms(text_fields(task)), weight=_row(self.q2, qrow),
+                              shown=self.shown)
         o = float(self.ov[m])
-        # words are shown as the task wrote them, else as the profile did
-        surface = {**surface_forms(text_fields(asst)), **surface_forms(text_fields(task))}
-        terms = matched_terms(_row(self.q2, self.qrows[m]), _row(self.text, row), self.terms,
-                              surface)
+        start, end = self.window[m]
+        window = {"start": _iso(start), "end": _iso(end)} if end > start else None
         rate_i = FACTORS.index("rate")
         extra = {}
         if self.parts is not None:
@@ -62,53 +69,56 @@ class _Pairs:
             extra["text_similarity"] = {"lexical": lex, "dense": cos,
                                         "dense_weight": self.cfg.dense_weight}
         return {
-            "contributions": c,
+            "contributions": dict(zip(FACTORS, self.contrib[m].tolist(), strict=True)),
             "factor_values": {f: v for f, v, a in zip(FACTORS, vals, act, strict=True) if a},
-            "matched_skills": matched,
-            "related_skills": near,
+            "skills": explain_skills(task.skills, asst.skills),
             "matched_terms": terms,
             "overlap_hours": None if math.isnan(o) else round(o, 2),
+            "overlap_window": window,
+            "reference_date": self.reference.isoformat(),
             "rate_fit": vals[rate_i] if act[rate_i] else None,
             "hourly_rate_cents": asst.hourly_rate_cents,
+            "currency": asst.currency,
             "hours_per_week": asst.hours_per_week,
             "reputation": {
                 "rating": asst.rating, "review_count": asst.review_count,
-                "bayesian": bayes, "cold_start_bonus": bonus,
+                "bayesian": float(self.bayes[m]), "cold_start_bonus": float(self.bonus[m]),
             },
             **extra,
         }
 
 
-def lazy_matches(
-    matcher, side, q2, queries: Sequence, qrows: np.ndarray, rows: np.ndarray,
-    score: np.ndarray, contrib: dict, values: dict, active: dict, ov: np.ndarray, sel,
-    parts: tuple[np.ndarray, np.ndarray] | None = None,
+def explained_matches(
+    ranking, queries: Sequence, q, q2, qrows: np.ndarray, rows: np.ndarray, scored: Scored,
+    sel, parts: tuple[np.ndarray, np.ndarray] | None, windows: tuple[np.ndarray, np.ndarray],
 ) -> list[Match]:
-    """Matches for the pairs `sel` picks out of the factor arrays, in order.
+    """Matches for the pairs `sel` picks out of the scored arrays, in order.
 
-    `qrows[m]`/`rows[m]` are the m-th pair's query (row of `q2`, index into `queries`) and
-    side row; `sel` indexes the factor arrays (any numpy index giving one entry per pair).
-    A match's score is the ranking score itself (the contributions added in factor order).
-    `parts` are the (lexical, cosine) arrays behind a blended text factor, when dense is on.
+    `qrows[m]`/`rows[m]` are the m-th pair's query (row of `q` and `q2`, index into
+    `queries`) and side row; `sel` indexes the arrays (any numpy index giving one entry per
+    pair). A match's score is the ranking score itself (the contributions added in factor
+    order). `parts` are the (lexical, cosine) arrays behind a blended text factor, or
+    None; `windows` each pair's shared stretch (UTC epoch minutes start, end).
     """
-    shape = np.shape(ov)
+    shape = np.shape(scored.score)
+    side = ranking.side
     p = _Pairs()
-    p.cfg, p.prior, p.terms = matcher.config, matcher.prior, matcher.text.terms
-    p.text, p.items, p.queries, p.q2 = side.text, side.items, queries, q2
+    p.cfg, p.reference, p.terms = ranking.cfg, ranking.reference, ranking.m.text.terms
+    p.text, p.items, p.queries, p.q, p.q2 = side.text, side.items, queries, q, q2
+    p.shown = ranking.m.text.shown
     p.qrows, p.rows = qrows.tolist(), rows.tolist()
-    p.contrib = np.stack([np.broadcast_to(contrib[f], shape)[sel] for f in FACTORS], axis=-1)
-    p.values = np.stack([np.broadcast_to(values[f], shape)[sel] for f in FACTORS], axis=-1)
-    p.active = np.stack([np.broadcast_to(active[f], shape)[sel] for f in FACTORS], axis=-1)
-    p.ov = np.asarray(ov)[sel]
+
+    def pick(arrays: dict) -> np.ndarray:
+        return np.stack([np.broadcast_to(arrays[f], shape)[sel] for f in FACTORS], axis=-1)
+
+    p.contrib, p.values, p.active = pick(scored.contrib), pick(scored.values), pick(scored.active)
+    p.ov = np.broadcast_to(scored.overlap_hours, shape)[sel]
+    p.bayes = np.broadcast_to(scored.bayesian, shape)[sel]
+    p.bonus = np.broadcast_to(scored.cold_start_bonus, shape)[sel]
+    p.window = list(zip(windows[0].tolist(), windows[1].tolist(), strict=True))
     p.parts = None
     if parts is not None:
         lex, cos = (np.broadcast_to(np.asarray(x, dtype=np.float64), shape)[sel] for x in parts)
         p.parts = list(zip(lex.tolist(), cos.tolist(), strict=True))
-    items, build, new, pending = side.items, p.build, Match.__new__, _Pending
-    out = []
-    for m, (r, sc) in enumerate(zip(p.rows, np.asarray(score)[sel].tolist(), strict=True)):
-        # Match.lazy without the dataclass __init__: this loop runs k times per query
-        match = new(Match)
-        match.__dict__.update(id=items[r].id, score=sc, _explanation=pending(build, m))
-        out.append(match)
-    return out
+    ids = [side.items[r].id for r in p.rows]
+    return Match.lazy_many(ids, np.asarray(scored.score)[sel].tolist(), p.build)

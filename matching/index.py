@@ -3,25 +3,27 @@
 Rows are append-only with tombstones: an update appends a new row and buries the old one, a
 removal buries it. Rankings only ever look at live rows and break ties by row order, which
 compaction preserves, so adding then removing an item cannot change anyone else's ranking.
+
+`attributes` turns items into the numeric columns the scorer reads; the index stores them
+for its rows and the ranking applies the same function to its queries, so an item's figures
+are derived in one place whichever side of a ranking it is on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from .models import Assistant, Task
-from .timezones import DEFAULT_HOURS, intervals, span
+from .timezones import DEFAULT_HOURS, assistant_week, owner_week, span
 from .vocabulary import normalise_skill
 
-NUMERIC = {
-    "assistant": ("hourly_rate_cents", "hours_per_week", "rating", "review_count"),
-    "task": ("max_hourly_rate_cents", "hours_per_week", "overlap_hours"),
-}
+_NAN = float("nan")
 
 
 def text_fields(item: Assistant | Task) -> tuple[str, str, str]:
@@ -30,16 +32,21 @@ def text_fields(item: Assistant | Task) -> tuple[str, str, str]:
     return item.title, item.description, "; ".join(item.skills)
 
 
+_normalise = lru_cache(maxsize=65536)(normalise_skill)
+
+
 def skill_set(item: Assistant | Task) -> tuple[str, ...]:
+    """The item's skills as canonical keys, each once, in the order first named."""
     seen: dict[str, None] = {}
     for s in item.skills:
-        key = normalise_skill(s)
+        key = _normalise(s)
         if key:
             seen.setdefault(key, None)
     return tuple(seen)
 
 
 def tz_key(item: Assistant | Task) -> tuple[str, int, int] | None:
+    """(zone, local start minute, duration) of the item's working day, None without a zone."""
     if item.timezone is None:
         return None
     if isinstance(item, Assistant):
@@ -48,14 +55,49 @@ def tz_key(item: Assistant | Task) -> tuple[str, int, int] | None:
     return (item.timezone, *span(*DEFAULT_HOURS))
 
 
+def currency_code(cur: str | None) -> int:
+    # ISO codes are three ASCII letters: pack them into an int, 0 for "not given"
+    return 0 if not cur else int.from_bytes(cur.encode("ascii"), "big")
+
+
+def _floats(values: list) -> np.ndarray:
+    return np.array([_NAN if v is None else v for v in values], dtype=np.float64)
+
+
+def attributes(kind: str, items: Sequence[Assistant | Task]) -> dict[str, np.ndarray]:
+    """The scorer's per-item columns (NaN where a figure is not given)."""
+    cur = np.fromiter((currency_code(x.currency) for x in items), dtype=np.int64,
+                      count=len(items))
+    if kind == "assistant":
+        return {
+            "rate": _floats([x.hourly_rate_cents for x in items]),  # type: ignore[union-attr]
+            "currency": cur,
+            "hours": _floats([x.hours_per_week for x in items]),
+            "rating": _floats([x.rating for x in items]),  # type: ignore[union-attr]
+            "reviews": _floats([x.review_count for x in items]),  # type: ignore[union-attr]
+        }
+    return {
+        "max_rate": _floats([x.max_hourly_rate_cents for x in items]),  # type: ignore
+        "currency": cur,
+        "need": _floats([x.hours_per_week for x in items]),
+        "overlap_req": _floats([x.overlap_hours for x in items]),  # type: ignore[union-attr]
+        "has_tz": np.array([x.timezone is not None for x in items], dtype=bool),
+    }
+
+
+def week(kind: str, key: tuple[str, int, int], reference: dt.date):
+    """UTC working intervals of one (zone, start, duration): 7 owner days for a task, the 9
+    assistant days around them for an assistant."""
+    return (owner_week if kind == "task" else assistant_week)(*key, reference)
+
+
 class Side:
     def __init__(self, kind: str):
         self.kind = kind
         self.items: list[Assistant | Task] = []
         self.alive = np.zeros(0, dtype=bool)
         self.pos: dict[Any, int] = {}
-        self.num = {name: np.zeros(0) for name in NUMERIC[kind]}
-        self.currency: list[str | None] = []
+        self.attrs = attributes(kind, [])
         self.skills: list[tuple[str, ...]] = []
         self.groups: dict[tuple[str, int, int], int] = {}
         self.group = np.zeros(0, dtype=np.int64)
@@ -64,9 +106,7 @@ class Side:
         self._dense: np.ndarray | None = None
         self._text: sp.csr_matrix | None = None
         self._text_t: sp.csr_matrix | None = None
-        self._skill_vocab: dict[str, int] = {}
-        self._skill_m: sp.csc_matrix | None = None
-        self._intervals: tuple[dt.date, np.ndarray, np.ndarray] | None = None
+        self._derived: dict[Any, Any] = {}  # skill matrices, per-week intervals and overlaps
 
     def __len__(self) -> int:
         return len(self.pos)
@@ -84,31 +124,31 @@ class Side:
             self._dense_blocks.append(np.asarray(dense, dtype=np.float32))
             self._dense = None
         start = len(self.items)
+        pos = self.pos
+        alive = np.ones(len(items), dtype=bool)
         for j, item in enumerate(items):
-            old = self.pos.get(item.id)
+            old = pos.get(item.id)
             if old is not None:
-                self.alive[old] = False
-            self.pos[item.id] = start + j
-        # a batch can name one id twice: only its last row stays alive
-        last = {item.id: start + j for j, item in enumerate(items)}
-        alive = np.zeros(len(items), dtype=bool)
-        alive[[r - start for r in last.values()]] = True
+                # an update buries the old row; a batch naming one id twice keeps the last
+                if old >= start:
+                    alive[old - start] = False
+                else:
+                    self.alive[old] = False
+            pos[item.id] = start + j
         self.items.extend(items)
         self.alive = np.concatenate([self.alive, alive])
-        for name in self.num:
-            vals = [getattr(it, name) for it in items]
-            col = np.array([np.nan if v is None else float(v) for v in vals])
-            self.num[name] = np.concatenate([self.num[name], col])
-        self.currency.extend(it.currency for it in items)
-        self.skills.extend(skill_set(it) for it in items)
-        gids = []
-        for it in items:
-            key = tz_key(it)
-            gids.append(-1 if key is None else self.groups.setdefault(key, len(self.groups)))
-        self.group = np.concatenate([self.group, np.array(gids, dtype=np.int64)])
+        new = attributes(self.kind, items)
+        self.attrs = {k: np.concatenate([v, new[k]]) for k, v in self.attrs.items()}
+        self.skills.extend(map(skill_set, items))
+        groups = self.groups
+        gids = np.fromiter(
+            (-1 if (key := tz_key(it)) is None else groups.setdefault(key, len(groups))
+             for it in items), dtype=np.int64, count=len(items),
+        )
+        self.group = np.concatenate([self.group, gids])
         self._blocks.append(text)
-        self._text = self._text_t = self._skill_m = None
-        self._intervals = None
+        self._text = self._text_t = None
+        self._derived = {}
 
     def remove(self, ids: Sequence[Any]) -> None:
         for i in ids:
@@ -155,31 +195,25 @@ class Side:
             self._text_t = self.text.T.tocsr()
         return self._text_t
 
-    @property
-    def skill_matrix(self) -> tuple[sp.csc_matrix, dict[str, int]]:
-        if self._skill_m is None:
-            vocab = self._skill_vocab
-            rows, cols = [], []
-            for r, skills in enumerate(self.skills):
-                for s in skills:
-                    rows.append(r)
-                    cols.append(vocab.setdefault(s, len(vocab)))
-            data = np.ones(len(rows), dtype=np.float32)
-            shape = (len(self.skills), max(len(vocab), 1))
-            self._skill_m = sp.csc_matrix((data, (rows, cols)), shape=shape)
-        return self._skill_m, self._skill_vocab
+    def derived(self, key: Any, build) -> Any:
+        """A value computed from this side's rows, kept until the side next changes."""
+        value = self._derived.get(key)
+        if value is None:
+            value = self._derived[key] = build()
+        return value
 
     def group_intervals(self, reference: dt.date) -> tuple[np.ndarray, np.ndarray]:
-        """UTC working intervals per time-zone group; tasks need 7 dates, assistants 9."""
-        if self._intervals is None or self._intervals[0] != reference:
+        """UTC working intervals per time-zone group for the week from `reference`."""
+
+        def build():
             n = 9 if self.kind == "assistant" else 7
-            first = reference - dt.timedelta(days=1) if n == 9 else reference
             s = np.zeros((max(len(self.groups), 1), n), dtype=np.int64)
             e = np.zeros_like(s)
             for key, g in self.groups.items():
-                s[g], e[g] = intervals(key[0], key[1], key[2], first, n)
-            self._intervals = (reference, s, e)
-        return self._intervals[1], self._intervals[2]
+                s[g], e[g] = week(self.kind, key, reference)
+            return s, e
+
+        return self.derived(("intervals", reference), build)
 
     def live_rows(self) -> np.ndarray:
         return np.flatnonzero(self.alive)

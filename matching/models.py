@@ -5,13 +5,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Id = int | str
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)\Z")
+_ISO = re.compile(r"[A-Za-z]{3}\Z")
 
 
 class InputError(ValueError):
@@ -80,6 +82,20 @@ class Match:
         """A match whose explanation is `build()`, called once, when first read."""
         return cls(id, score, _Pending(build))  # type: ignore[arg-type]
 
+    @classmethod
+    def lazy_many(
+        cls, ids: Sequence[Id], scores: Sequence[float], build: Callable[[int], dict]
+    ) -> list[Match]:
+        """Matches for ids[i], scores[i] whose explanation is `build(i)`, built when read."""
+        new, pending = cls.__new__, _Pending
+        out = []
+        for i, (ident, score) in enumerate(zip(ids, scores, strict=True)):
+            # Match.lazy without the dataclass __init__: ranking makes k of these per query
+            match = new(cls)
+            match.__dict__.update(id=ident, score=score, _explanation=pending(build, i))
+            out.append(match)
+        return out
+
     def to_dict(self) -> dict:
         return {"id": self.id, "score": self.score, "explanation": self.explanation}
 
@@ -120,65 +136,114 @@ def _fail(obj: Any, kind: str, name: str, problem: str) -> None:
     raise InputError(kind, getattr(obj, "id", None), name, problem)
 
 
+@lru_cache(maxsize=4096)
+def _known_zone(name: str) -> bool:
+    # ZoneInfo keeps only a few zones strongly cached: without this, 100,000 items re-read
+    # their zone files from disk, which cost more than all the other checks together
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+# per record type: (text fields, count fields, (bounded number, upper bound)...)
+_CHECKS = {
+    "assistant": (("headline", "bio"), ("hourly_rate_cents", "review_count"),
+                  (("hours_per_week", 168.0), ("rating", 5.0)), ("work_start", "work_end")),
+    "task": (("title", "description"), ("max_hourly_rate_cents",),
+             (("hours_per_week", 168.0), ("overlap_hours", 24.0)), ()),
+}
+_NUMBER = (int, float)
+
+
+@lru_cache(maxsize=4096)
+def _clock_ok(value: str) -> bool:
+    return _HHMM.match(value) is not None
+
+
+@lru_cache(maxsize=1024)
+def _currency_ok(value: str) -> bool:
+    return _ISO.match(value) is not None
+
+
 def _validate(obj: Any, kind: str) -> None:
-    # frozen dataclasses: normalise through object.__setattr__ so callers may pass lists
-    if isinstance(obj.id, bool) or not isinstance(obj.id, int | str):
+    # Runs for every item read (100,000s in a file), so the common case - right types - costs
+    # a type() test per field. Frozen dataclasses: normalise through the instance dict so
+    # callers may pass lists and None.
+    d = obj.__dict__
+    texts, counts, bounded, clocks = _CHECKS[kind]
+    ident = d["id"]
+    if type(ident) is not str and (isinstance(ident, bool) or not isinstance(ident, int)):
         _fail(obj, kind, "id", "must be an integer or a string")
-    for name in ("headline", "bio", "title", "description"):
-        if hasattr(obj, name):
-            value = getattr(obj, name)
+    for name in texts:
+        value = d[name]
+        if type(value) is not str:
             if value is None:
-                object.__setattr__(obj, name, "")
+                d[name] = ""
             elif not isinstance(value, str):
                 _fail(obj, kind, name, "must be a string")
-    skills = obj.skills
-    if skills is None:
-        skills = ()
-    if isinstance(skills, str) or not all(isinstance(s, str) for s in skills):
-        _fail(obj, kind, "skills", "must be a list of strings")
-    object.__setattr__(obj, "skills", tuple(skills))
-    for name in ("hourly_rate_cents", "max_hourly_rate_cents", "review_count"):
-        if hasattr(obj, name):
-            v = getattr(obj, name)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
-                _fail(obj, kind, name, "must be a non-negative integer or null")
-    for name, hi in (("hours_per_week", 168.0), ("overlap_hours", 24.0), ("rating", 5.0)):
-        if hasattr(obj, name):
-            v = getattr(obj, name)
-            if v is None:
-                continue
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                _fail(obj, kind, name, "must be a number or null")
-            if not 0 <= v <= hi:
-                _fail(obj, kind, name, f"must be between 0 and {hi:g}")
-    if obj.currency is not None:
-        if not isinstance(obj.currency, str) or not re.fullmatch(r"[A-Za-z]{3}", obj.currency):
-            _fail(obj, kind, "currency", "must be a 3-letter ISO 4217 code")
-        object.__setattr__(obj, "currency", obj.currency.upper())
-    if obj.timezone is not None:
-        if not isinstance(obj.timezone, str) or not obj.timezone:
-            _fail(obj, kind, "timezone", "must be an IANA time-zone name")
+    skills = d["skills"]
+    if type(skills) is not tuple:
+        if skills is None:
+            skills = ()
+        elif isinstance(skills, str):
+            _fail(obj, kind, "skills", "must be a list of strings")
         try:
-            ZoneInfo(obj.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            _fail(obj, kind, "timezone", f"is not a known IANA time zone: {obj.timezone!r}")
-    for name in ("work_start", "work_end"):
-        if hasattr(obj, name):
-            v = getattr(obj, name)
-            if v is not None and (not isinstance(v, str) or not _HHMM.match(v)):
-                _fail(obj, kind, name, 'must be local time as "HH:MM"')
+            skills = d["skills"] = tuple(skills)
+        except TypeError:
+            _fail(obj, kind, "skills", "must be a list of strings")
+    for s in skills:
+        if type(s) is not str and not isinstance(s, str):
+            _fail(obj, kind, "skills", "must be a list of strings")
+    for name in counts:
+        v = d[name]
+        if v is not None and (type(v) is not int or v < 0) and (
+            isinstance(v, bool) or not isinstance(v, int) or v < 0
+        ):
+            _fail(obj, kind, name, "must be a non-negative integer or null")
+    for name, hi in bounded:
+        v = d[name]
+        if v is None:
+            continue
+        if type(v) is not float and type(v) is not int and (
+            isinstance(v, bool) or not isinstance(v, _NUMBER)
+        ):
+            _fail(obj, kind, name, "must be a number or null")
+        if not math.isfinite(v):
+            _fail(obj, kind, name, "must be a number or null")
+        if not 0 <= v <= hi:
+            _fail(obj, kind, name, f"must be between 0 and {hi:g}")
+    cur = d["currency"]
+    if cur is not None:
+        if not isinstance(cur, str) or len(cur) != 3 or not _currency_ok(cur):
+            _fail(obj, kind, "currency", "must be a 3-letter ISO 4217 code")
+        if not cur.isupper():
+            d["currency"] = cur.upper()
+    tz = d["timezone"]
+    if tz is not None:
+        if not isinstance(tz, str) or not tz:
+            _fail(obj, kind, "timezone", "must be an IANA time-zone name")
+        if not _known_zone(tz):
+            _fail(obj, kind, "timezone", f"is not a known IANA time zone: {tz!r}")
+    for name in clocks:
+        v = d[name]
+        if v is not None and (not isinstance(v, str) or not _clock_ok(v)):
+            _fail(obj, kind, name, 'must be local time as "HH:MM"')
+
+
+@cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
 
 
 def _from_dict(cls: type, kind: str, data: Any) -> Any:
     if not isinstance(data, dict):
         raise InputError(kind, None, "(item)", "must be a JSON object")
-    if "id" not in data or data["id"] is None:
+    if data.get("id") is None:
         raise InputError(kind, None, "id", "is required")
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - names)
-    if unknown:
+    names = _field_names(cls)
+    if not names.issuperset(data):
+        unknown = sorted(set(data) - names)
         raise InputError(kind, data["id"], unknown[0], "is not a known field")
-    try:
-        return cls(**data)
-    except TypeError as exc:  # pragma: no cover - fields are checked above
-        raise InputError(kind, data["id"], "(item)", str(exc)) from None
+    return cls(**data)

@@ -21,7 +21,9 @@ from .scoring import MatcherConfig
 from .text import TextModel
 
 FORMAT_VERSION = 1
-MATCHER_VERSION = "1.1.0"
+# 2.0.0: explanations name skills as the people wrote them ("skills": exact / similar /
+# related) instead of canonical concepts, and carry the overlap window and rate currency
+MATCHER_VERSION = "2.0.0"
 
 
 class IncompatibleIndexError(Exception):
@@ -47,7 +49,8 @@ def _config_from(d: dict) -> MatcherConfig:
 
 
 def save(matcher: Any, path: str | os.PathLike) -> None:
-    matcher._check()
+    if not matcher.fitted:
+        raise RuntimeError("Matcher.fit() must be called (or an index loaded) first")
     arrays: dict[str, np.ndarray] = {}
     text_meta, text_arrays = matcher.text.state()
     arrays.update({f"text_{k}": v for k, v in text_arrays.items()})

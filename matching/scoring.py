@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -39,7 +40,9 @@ class MatcherConfig:
     cold_start_reviews: int = 5
     overlap_target_hours: float = 4.0  # shared hours per day that earn the full overlap value
     candidate_pool: int = 200  # batch ranking re-scores this many text candidates per query
-    reference_date: dt.date | None = None  # first day of "the coming week"; None: today (UTC)
+    # first day of "the coming week" for time-zone overlap when a ranking call names none;
+    # None: today (UTC). The web app passes its own clock's date to each call instead.
+    reference_date: dt.date | None = None
     # optional dense similarity (the `embeddings` extra): text = (1-w) lexical + w cosine of
     # sentence embeddings; 0 keeps the matcher free of any deep-learning import
     dense_weight: float = 0.0
@@ -54,8 +57,24 @@ class MatcherConfig:
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("dense_weight must be between 0 and 1")
 
-    def reference(self) -> dt.date:
-        return self.reference_date or dt.datetime.now(dt.UTC).date()
+    def reference(self, explicit: dt.date | None = None) -> dt.date:
+        """The week's first day: `explicit` (the caller's clock), else the configured date,
+        else today in UTC."""
+        return explicit or self.reference_date or dt.datetime.now(dt.UTC).date()
+
+
+class Scored(NamedTuple):
+    """Everything `score_pairs` derives for an array of pairs, each figure computed here only;
+    explanations read these arrays rather than recomputing any of them."""
+
+    score: np.ndarray
+    feasible: np.ndarray
+    values: dict  # factor -> value in [0, 1]
+    active: dict  # factor -> whether it counts for the pair
+    contrib: dict  # factor -> share of the score
+    bayesian: np.ndarray  # reputation: Bayesian mean rating on 0..1
+    cold_start_bonus: np.ndarray
+    overlap_hours: np.ndarray  # worst-day shared hours, NaN where either has no time zone
 
 
 def reputation(rating: np.ndarray, reviews: np.ndarray, prior: float, cfg: MatcherConfig):
@@ -69,7 +88,7 @@ def reputation(rating: np.ndarray, reviews: np.ndarray, prior: float, cfg: Match
     return np.clip(bayes + bonus, 0.0, 1.0), bayes, bonus
 
 
-def score_pairs(t: dict, a: dict, text, skill_val, skill_active, overlap, prior, cfg):
+def score_pairs(t: dict, a: dict, text, skill_val, skill_active, overlap, prior, cfg) -> Scored:
     """All arrays broadcast against each other (one query against many candidates).
 
     t: max_rate, currency, need, overlap_req, has_tz;  a: rate, currency, hours, rating, reviews.
@@ -104,7 +123,7 @@ def score_pairs(t: dict, a: dict, text, skill_val, skill_active, overlap, prior,
     target = np.maximum(cfg.overlap_target_hours, req)
     ov_val = np.where(known, np.clip(ov / np.maximum(target, 1e-9), 0.0, 1.0), 0.0)
 
-    rep_val, _, _ = reputation(a["rating"], a["reviews"], prior, cfg)
+    rep_val, bayes, bonus = reputation(a["rating"], a["reviews"], prior, cfg)
 
     values = {
         "text": np.clip(text, 0.0, 1.0) * ones,
@@ -122,4 +141,5 @@ def score_pairs(t: dict, a: dict, text, skill_val, skill_active, overlap, prior,
     total_w = np.where(total_w > 0, total_w, 1.0)
     contrib = {f: np.where(active[f], w.get(f, 0.0) * values[f], 0.0) / total_w for f in FACTORS}
     score = np.clip(sum(contrib[f] for f in FACTORS), 0.0, 1.0)
-    return score, feasible, values, active, contrib
+    return Scored(score, feasible, values, active, contrib, bayes * ones, bonus * ones,
+                  overlap * ones)

@@ -1,4 +1,4 @@
-"""Text relevance: a scikit-learn TF-IDF model over stemmed words, word pairs and skill concepts.
+"""Text relevance: a TF-IDF model over stemmed words, word pairs and skill concepts.
 
 Beyond plain TF-IDF it (a) stems, so "invoices"/"invoicing" meet, (b) adds a token for every
 vocabulary concept a text mentions, so "QuickBooks" meets "bookkeeping" and "inbox" meets
@@ -7,29 +7,79 @@ vocabulary concept a text mentions, so "QuickBooks" meets "bookkeeping" and "inb
 feedback (the query is pulled toward its best few documents), which the evaluation showed
 lifts NDCG@10 on the tune split. Character n-grams were measured too: they add ~0.01 NDCG but
 multiply index memory by ~15, so they are left out.
+
+Speed: every text is analysed once, and in bulk. `analyse_many` tokenises each text with one
+regular-expression call, then works on integer arrays: each distinct word is stop-checked and
+stemmed once per call, word pairs are pairs of stem ids, and concept phrases are found by
+matching base-B codes of stem-id n-grams. `TextModel.fit_transform` builds the vocabulary,
+IDF and the weighted rows from that single pass (the scikit-learn way, fit then transform,
+analysed everything twice in pure Python).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.preprocessing import normalize
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from .vocabulary import ALIASES, fold
+from .arrays import distinct
+from .vocabulary import ALIASES
 
-_TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*")
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {"etc", "e", "g", "using", "use", "various", "related"}
+TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*")
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"etc", "e", "g", "using", "use", "various", "related"}
 _SUFFIXES = (
     ("ational", "ate"), ("ization", "ize"), ("isation", "ize"), ("fulness", "ful"),
     ("iveness", "ive"), ("ations", "ate"), ("ation", "ate"), ("ments", ""), ("ment", ""),
     ("ings", ""), ("ing", ""), ("ities", "ity"), ("ies", "y"), ("ied", "y"), ("ers", ""),
     ("er", ""), ("ed", ""), ("ly", ""), ("sses", "ss"), ("es", "e"), ("s", ""),
 )
+
+
+# bytes.translate table: letters to lower case, digits, "+" and "#" kept, NUL kept (it
+# separates texts in bulk), anything else a space
+_KEEP = b"abcdefghijklmnopqrstuvwxyz0123456789+#\x00"
+_TABLE = bytes(
+    c + 32 if 65 <= c <= 90 else (c if c in _KEEP else 32) for c in range(256)
+)
+_SEP = "\x00"
+
+
+def _ascii(text: str) -> str:
+    # accents folded as `vocabulary.fold` does; NFKD leaves ASCII as it is
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def _strip_lead(token: str) -> str:
+    return token.lstrip("+#") if token[0] in "+#" else token  # "" for "++" or "#"
+
+
+def words(text: str) -> list[str]:
+    """The word tokens of a text: accents and case folded as `vocabulary.fold` does, split at
+    anything but letters, digits, "+" and "#" (so "C++" and "C#" stay whole), a token
+    starting at a letter or digit. The tokens of `TOKEN.findall(fold(text))` but for the
+    stop word "and" fold writes for "&"."""
+    out = _ascii(text).replace(_SEP, " ").encode("ascii").translate(_TABLE).decode("ascii")
+    out = out.split()
+    if "+" in text or "#" in text:  # rare: "+" and "#" may not start a token
+        out = [t for t in map(_strip_lead, out) if t]
+    return out
+
+
+def _words_many(texts: Sequence[str]) -> list[str]:
+    """Every text's `words`, in order, a separator token between texts: one translate and
+    one split over all of them (per-text calls cost more than the scanning itself). Tokens
+    may still start with "+" or "#": callers strip them per distinct token."""
+    joined = f" {_SEP} ".join(texts)
+    if joined.count(_SEP) != max(len(texts) - 1, 0):  # a text holding the separator itself
+        joined = f" {_SEP} ".join(t.replace(_SEP, " ") for t in texts)
+    return _ascii(joined).encode("ascii").translate(_TABLE).decode("ascii").split()
 
 
 @lru_cache(maxsize=200_000)
@@ -51,120 +101,337 @@ def stem(word: str) -> str:
 
 
 def _phrase_key(text: str) -> tuple[str, ...]:
-    return tuple(stem(t) for t in _TOKEN.findall(fold(text)) if t not in _STOP)
+    return tuple(stem(t) for t in words(text) if t not in STOP_WORDS)
 
 
-# stemmed phrase -> concept; phrases up to four words, longest match wins
-_PHRASES: dict[tuple[str, ...], str] = {}
+# stemmed phrase -> concept; longest match wins
+PHRASES: dict[tuple[str, ...], str] = {}
 for _alias, _canon in sorted(ALIASES.items()):
     _k = _phrase_key(_alias)
     if _k:
-        _PHRASES.setdefault(_k, _canon)
-_MAX_PHRASE = max(len(k) for k in _PHRASES)
-_FIRST = frozenset(k[0] for k in _PHRASES)  # most words start no phrase: skip them at once
+        PHRASES.setdefault(_k, _canon)
+_MAX_PHRASE = max(len(k) for k in PHRASES)
+# Phrase matching on integer arrays: each stem that occurs in some phrase gets a digit
+# 1..P, other stems 0, and an n-gram's code is its digits in base P + 1. A phrase's code has no
+# zero digit, so an n-gram containing a non-phrase stem never matches one.
+_PHRASE_DIGIT = {w: i + 1 for i, w in enumerate(sorted({w for k in PHRASES for w in k}))}
+_BASE = len(_PHRASE_DIGIT) + 1
+_CANONS = sorted(set(PHRASES.values()))
+_PHRASE_CODES: list[tuple[np.ndarray, np.ndarray]] = []  # per length n: sorted codes, canon ids
+for _n in range(1, _MAX_PHRASE + 1):
+    _pairs = sorted(
+        (sum(_PHRASE_DIGIT[w] * _BASE**j for j, w in enumerate(k)), _CANONS.index(c))
+        for k, c in PHRASES.items() if len(k) == _n
+    )
+    _PHRASE_CODES.append((np.array([p[0] for p in _pairs], dtype=np.int64),
+                          np.array([p[1] for p in _pairs], dtype=np.int64)))
 
 
 def concept_token(canon: str, rel: bool = False) -> str:
     return ("r_" if rel else "c_") + canon.replace(" ", "_")
 
 
-def concepts_in(stems: Sequence[str]) -> list[str]:
-    found: list[str] = []
-    i = 0
-    while i < len(stems):
-        if stems[i] not in _FIRST:
-            i += 1
+_CONCEPT_TOKENS = [concept_token(c) for c in _CANONS]
+
+
+def _concepts(sid: np.ndarray, text_of: np.ndarray, digit: np.ndarray):
+    """(positions, canon ids) of concept phrases in the stem-id sequence, longest match first,
+    left to right, a matched phrase's words not reused; phrases never cross texts."""
+    pv = digit[sid]
+    m = len(pv)
+    best_n = np.zeros(m, dtype=np.int64)
+    best_c = np.zeros(m, dtype=np.int64)
+    for n, (codes, canon) in enumerate(_PHRASE_CODES, start=1):
+        if m < n or not len(codes):
             continue
-        for n in range(min(_MAX_PHRASE, len(stems) - i), 0, -1):
-            canon = _PHRASES.get(tuple(stems[i : i + n]))
-            if canon is not None:
-                found.append(canon)
-                i += n - 1
-                break
-        i += 1
-    return found
+        span = m - n + 1
+        code = pv[:span].copy()
+        for j in range(1, n):
+            code += pv[j : j + span] * _BASE**j
+        at = np.minimum(np.searchsorted(codes, code), len(codes) - 1)
+        hit = codes[at] == code
+        if n > 1:
+            hit &= text_of[n - 1 :] == text_of[:span]
+        where = np.flatnonzero(hit)
+        best_n[where] = n  # longer phrases come later and win
+        best_c[where] = canon[at[where]]
+    cand = np.flatnonzero(best_n)
+    if cand.size == 0:
+        return cand, cand
+    ends = cand + best_n[cand]
+    # a phrase overlaps an earlier one when it starts before the furthest end so far; only
+    # such runs need the sequential rule (keep a start no earlier kept phrase covers)
+    reach = np.maximum.accumulate(ends)
+    clash = np.zeros(len(cand), dtype=bool)
+    clash[1:] = cand[1:] < reach[:-1]
+    if not clash.any():
+        return cand, best_c[cand]
+    keep = ~clash  # the first phrase of every run is kept
+    run_start = np.flatnonzero(~clash)
+    for r in np.flatnonzero(clash[np.minimum(run_start + 1, len(cand) - 1)]).tolist():
+        lo = run_start[r]
+        hi = run_start[r + 1] if r + 1 < len(run_start) else len(cand)
+        covered = -1
+        for t in range(lo, hi):
+            if cand[t] >= covered:
+                keep[t] = True
+                covered = int(ends[t])
+            else:
+                keep[t] = False
+    pos = cand[keep]
+    return pos, best_c[pos]
+
+
+def analyse_many(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Every text's tokens - stems, adjacent stem pairs and concept tokens - in one pass.
+
+    Returns (term strings, text index per occurrence, term index per occurrence); a term
+    occurring twice in a text occurs twice here (counts are what TF-IDF needs)."""
+    flat = _words_many(texts)
+    raw = dict.fromkeys(flat)
+    raw[_SEP] = None  # present even with one text, so its id can mark boundaries
+    index = {w: i for i, w in enumerate(raw)}
+    stems: dict[str, int] = {}
+
+    def stem_id(token: str) -> int:
+        """-1 for the separator, stop words and tokens of "+" and "#" only."""
+        token = _strip_lead(token) if token != _SEP else ""
+        if not token or token in STOP_WORDS:
+            return -1
+        return stems.setdefault(stem(token), len(stems))
+
+    raw_sid = np.fromiter(map(stem_id, raw), dtype=np.int64, count=len(raw))
+    ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+    text_of = np.cumsum(ids == index[_SEP])
+    all_sid = raw_sid[ids]
+    keep = all_sid >= 0
+    sid = all_sid[keep]
+    text_of = text_of[keep]
+    names = list(stems)
+    s = len(names)
+    # pairs of neighbouring stems of the same text
+    same = text_of[1:] == text_of[:-1]
+    code = sid[:-1][same] * s + sid[1:][same]
+    pair_codes, pair_id = np.unique(code, return_inverse=True)
+    pair_names = [f"{names[a]}_{names[b]}"
+                  for a, b in zip((pair_codes // max(s, 1)).tolist(),
+                                  (pair_codes % max(s, 1)).tolist(), strict=True)]
+    digit = np.fromiter((_PHRASE_DIGIT.get(w, 0) for w in names), dtype=np.int64, count=s)
+    cpos, cid = _concepts(sid, text_of, digit)
+    terms = [*names, *pair_names, *_CONCEPT_TOKENS]
+    rows = np.concatenate([text_of, text_of[:-1][same], text_of[cpos]])
+    cols = np.concatenate([sid, s + pair_id.ravel(), s + len(pair_names) + cid])
+    return terms, rows, cols
 
 
 def analyse(text: str) -> list[str]:
-    """Tokens for the TF-IDF model: stems, adjacent stem pairs and concept tokens."""
-    stems = [stem(t) for t in _TOKEN.findall(fold(text)) if t not in _STOP]
-    out = list(stems)
-    out.extend(f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False))
-    # related-concept tokens were tried here and cost 0.03 NDCG@10 on the tune split: they blur
-    # neighbouring occupations, so relatedness is used only for partial skill credit
-    out.extend(concept_token(canon) for canon in concepts_in(stems))
-    return out
+    """Tokens of one text, in occurrence order by kind (stems, then pairs, then concepts)."""
+    terms, _rows, cols = analyse_many([text])
+    return [terms[j] for j in cols.tolist()]
 
 
 class TextModel:
-    """Fitted once on a corpus; new items are transformed with the frozen vocabulary and IDF."""
+    """Fitted once on a corpus; new items are transformed with the frozen vocabulary and IDF.
+
+    The weighting is scikit-learn's TfidfVectorizer(sublinear_tf=True) per field - tf is
+    1 + ln(count), idf is ln((1 + n) / (1 + df)) + 1 with df counted per document - each
+    field row l2-normalised, the fields mixed by `field_weights` and the mix l2-normalised.
+    """
 
     def __init__(self, field_weights: Sequence[float] = (1.0, 0.7, 0.8), min_df: int = 1):
         self.field_weights = tuple(float(w) for w in field_weights)
         self.min_df = min_df
-        self.vectorizer: TfidfVectorizer | None = None
+        self.vocabulary: dict[str, int] | None = None
+        self.idf: np.ndarray | None = None
         self.terms: np.ndarray | None = None
 
-    def _new_vectorizer(self) -> TfidfVectorizer:
-        return TfidfVectorizer(
-            analyzer=analyse, sublinear_tf=True, min_df=self.min_df, dtype=np.float32
-        )
-
-    def fit(self, documents: Iterable[Sequence[str]]) -> TextModel:
-        # each document is (headline/title, bio/description, skills text); fit on all fields
-        texts = [" ".join(d) for d in documents]
-        # one extra document naming every concept, so items added later that mention a concept
-        # the first corpus never did still get its token (the vocabulary is frozen after fit)
-        texts.append("; ".join(sorted(set(ALIASES.values()))))
-        vec = self._new_vectorizer()
-        try:
-            vec.fit(texts)
-        except ValueError:  # every text was stop words only
-            vec = self._new_vectorizer().fit(["placeholder"])
-        self.vectorizer = vec
-        self.terms = vec.get_feature_names_out()
-        return self
+    @property
+    def fitted(self) -> bool:
+        return self.vocabulary is not None
 
     @property
     def n_features(self) -> int:
         return 0 if self.terms is None else len(self.terms)
 
+    def _flat(self, documents: Sequence[Sequence[str]]) -> list[str]:
+        nf = len(self.field_weights)
+        return [d[f] if f < len(d) else "" for d in documents for f in range(nf)]
+
+    def _blocks(self, documents: Sequence[Sequence[str]], vocab: dict[str, int], grow: bool):
+        """(first document, field rows, term ids) per block of documents, analysed once.
+
+        Blocks bound the memory a large batch needs (Python strings of one block at a time).
+        Term ids index `vocab`, which grows when fitting; unknown terms are dropped when not.
+        """
+        nf = len(self.field_weights)
+        for lo in range(0, len(documents), BLOCK_DOCUMENTS):
+            block = documents[lo : lo + BLOCK_DOCUMENTS]
+            terms, rows, cols = analyse_many(self._flat(block))
+            if grow:
+                ids = [vocab.setdefault(t, len(vocab)) for t in terms]
+            else:
+                get = vocab.get
+                ids = [get(t, -1) for t in terms]
+            cols = np.array(ids, dtype=np.int64)[cols] if ids else cols
+            keep = cols >= 0
+            yield lo, (rows[keep] + lo * nf).astype(np.int64), cols[keep]
+
+    def fit_transform(self, documents: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """Fit on `documents` (each (headline/title, bio/description, skills text)) and
+        return their rows, analysing each text once."""
+        nf = len(self.field_weights)
+        # one extra document naming every concept, so items added later that mention a concept
+        # the first corpus never did still get its token (the vocabulary is frozen after fit)
+        docs = [*documents, ("; ".join(sorted(set(ALIASES.values()))),)]
+        n_docs = len(docs)
+        seen: dict[str, int] = {}
+        parts = [(rows, cols) for _lo, rows, cols in self._blocks(docs, seen, grow=True)]
+        rows = np.concatenate([r for r, _c in parts])
+        cols = np.concatenate([c for _r, c in parts])
+        # block of each occurrence (blocks of the real documents; the concept document's
+        # occurrences, last, belong to no block and are dropped below)
+        block_of = rows // (nf * BLOCK_DOCUMENTS)
+        block_of[rows >= len(documents) * nf] = -1
+        del parts
+        # the vocabulary is sorted, as scikit-learn's is
+        names = list(seen)
+        order = np.argsort(np.array(names, dtype=object), kind="stable")
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[order] = np.arange(len(names))
+        cols = rank[cols]
+        df = np.bincount(distinct(rows // nf * len(names) + cols) % max(len(names), 1),
+                         minlength=len(names))
+        keep = np.flatnonzero(df >= self.min_df)
+        vocab_names = [names[j] for j in order.tolist()]
+        if len(keep) < len(vocab_names):
+            remap = np.full(len(vocab_names), -1, dtype=np.int64)
+            remap[keep] = np.arange(len(keep))
+            cols = remap[cols]
+            ok = cols >= 0
+            rows, cols, block_of = rows[ok], cols[ok], block_of[ok]
+            vocab_names = [vocab_names[j] for j in keep.tolist()]
+            df = df[keep]
+        self.vocabulary = {t: i for i, t in enumerate(vocab_names)}
+        self.terms = np.asarray(vocab_names, dtype=object)
+        self.idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+        # weigh block by block too (occurrences come block after block)
+        real = block_of >= 0
+        rows, cols, block_of = rows[real], cols[real], block_of[real]
+        n_blocks = -(-len(documents) // BLOCK_DOCUMENTS)
+        bounds = np.searchsorted(block_of, np.arange(n_blocks + 1))
+        out = []
+        for i, lo in enumerate(range(0, len(documents), BLOCK_DOCUMENTS)):
+            n = min(BLOCK_DOCUMENTS, len(documents) - lo)
+            r, c = rows[bounds[i] : bounds[i + 1]], cols[bounds[i] : bounds[i + 1]]
+            out.append(self._weigh(r - lo * nf, c, n))
+        return _stack(out, self.n_features)
+
+    def fit(self, documents: Sequence[Sequence[str]]) -> TextModel:
+        self.fit_transform(documents)
+        return self
+
     def transform(self, documents: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        assert self.vectorizer is not None, "TextModel is not fitted"
-        n, nf = len(documents), len(self.field_weights)
-        if n == 0:
-            return sp.csr_matrix((0, self.n_features), dtype=np.float32)
-        # one vectorizer call for every field of every document: row i*nf + f
-        flat = [d[f] if f < len(d) else "" for d in documents for f in range(nf)]
-        blocks = normalize(self.vectorizer.transform(flat))
-        mix = sp.csr_matrix(
-            (np.tile(np.asarray(self.field_weights, np.float32), n),
-             (np.repeat(np.arange(n), nf), np.arange(n * nf))),
-            shape=(n, n * nf),
+        assert self.vocabulary is not None, "TextModel is not fitted"
+        blocks = [self._weigh(rows - lo * len(self.field_weights), cols,
+                              min(BLOCK_DOCUMENTS, len(documents) - lo))
+                  for lo, rows, cols in self._blocks(documents, self.vocabulary, grow=False)]
+        return _stack(blocks, self.n_features)
+
+    def _weigh(self, rows: np.ndarray, cols: np.ndarray, n: int) -> sp.csr_matrix:
+        """Field rows of counts -> sublinear TF-IDF, l2 per field, weighted mix, l2.
+
+        Plain array arithmetic on CSR arrays: for one query, scipy's and scikit-learn's
+        constructors and input checks would cost more than the arithmetic itself."""
+        nf = len(self.field_weights)
+        width = self.n_features
+        field_of, term, count = _sum_entries(rows, cols, np.ones(len(rows)), width)
+        data = (1.0 + np.log(count)) * self.idf[term]
+        data /= _row_norms(data, field_of, n * nf)[field_of]
+        data *= np.asarray(self.field_weights)[field_of % nf]
+        doc_of, term, data = _sum_entries(field_of // nf, term, data, width)
+        data /= _row_norms(data, doc_of, n)[doc_of]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(doc_of, minlength=n), out=indptr[1:])
+        index_dtype = np.int32 if width < 2**31 and len(term) < 2**31 else np.int64
+        return sp.csr_matrix(
+            (data.astype(np.float32), term.astype(index_dtype), indptr.astype(index_dtype)),
+            shape=(n, width),
         )
-        out = normalize((mix @ blocks).tocsr()).astype(np.float32)
-        out.sort_indices()
-        return out
+
+    def shown(self, cols: np.ndarray) -> np.ndarray:
+        """Whether an explanation may show each of the terms `cols` (`meaningful`), decided
+        once per term as explanations first meet it."""
+        mask = getattr(self, "_shown", None)
+        if mask is None or len(mask) != self.n_features:
+            mask = self._shown = np.full(self.n_features, -1, dtype=np.int8)
+        flags = mask[cols]
+        for j in cols[flags < 0].tolist():
+            mask[j] = meaningful(str(self.terms[j]))
+        return mask[cols] > 0
 
     def display_term(self, j: int, surface: dict[str, str] | None = None) -> str:
         assert self.terms is not None
         return display_term(str(self.terms[j]), surface)
 
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        assert self.vectorizer is not None
+        assert self.idf is not None
         meta = {"field_weights": list(self.field_weights), "min_df": self.min_df}
-        return meta, {"terms": self.terms.astype(str), "idf": self.vectorizer.idf_}
+        return meta, {"terms": self.terms.astype(str), "idf": self.idf}
 
     @classmethod
     def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> TextModel:
         model = cls(meta["field_weights"], meta["min_df"])
-        vec = model._new_vectorizer()
         terms = [str(t) for t in arrays["terms"]]
-        vec.vocabulary_ = {t: i for i, t in enumerate(terms)}
-        vec.idf_ = np.asarray(arrays["idf"], dtype=np.float64)
-        model.vectorizer = vec
+        model.vocabulary = {t: i for i, t in enumerate(terms)}
+        model.idf = np.asarray(arrays["idf"], dtype=np.float64)
         model.terms = np.asarray(terms, dtype=object)
         return model
+
+
+BLOCK_DOCUMENTS = 16_384
+
+
+def _stack(blocks: list[sp.csr_matrix], width: int) -> sp.csr_matrix:
+    if not blocks:
+        return sp.csr_matrix((0, width), dtype=np.float32)
+    if len(blocks) == 1:
+        return blocks[0]
+    return sp.vstack(blocks, format="csr", dtype=np.float32)
+
+
+def _sum_entries(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, width: int):
+    """(row, col, value) entries with duplicates summed, sorted by row then column."""
+    if len(rows) > 50_000:  # scipy's counting sort by row beats one big argsort here
+        m = sp.csr_matrix((vals, (rows, cols)), shape=(int(rows.max()) + 1, width))
+        m.sum_duplicates()
+        return (np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr)),
+                m.indices.astype(np.int64), m.data)
+    code = rows.astype(np.int64) * width + cols
+    order = np.argsort(code, kind="stable")
+    code = code[order]
+    if not len(code):
+        return code, code, vals[order]
+    start = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    summed = np.add.reduceat(vals[order], start)
+    code = code[start]
+    return code // width, code % width, summed
+
+
+def _row_norms(data: np.ndarray, row_of: np.ndarray, n: int) -> np.ndarray:
+    norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=n))
+    norms[norms == 0] = 1.0
+    return norms
+
+
+def l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:
+    """`m` with each row scaled to unit length (empty rows stay empty), as
+    sklearn.preprocessing.normalize does, without its input checks (they cost more than the
+    arithmetic for the few rows a query has)."""
+    row_of = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
+    out = m.copy()
+    out.data = out.data / _row_norms(out.data.astype(np.float64), row_of, m.shape[0])[
+        row_of].astype(out.data.dtype)
+    return out
 
 
 def prf_expand(
@@ -188,8 +455,8 @@ def prf_expand(
     centroid = (mix @ docs).tocsr()
     if terms:
         centroid = _keep_top(centroid, terms)
-    centroid = normalize(centroid)
-    out = normalize(queries + np.float32(weight) * centroid).astype(np.float32)
+    centroid = l2_rows(centroid)
+    out = l2_rows((queries + np.float32(weight) * centroid).tocsr()).astype(np.float32)
     return out.tocsr()
 
 
@@ -210,14 +477,49 @@ def _keep_top(m: sp.csr_matrix, n: int) -> sp.csr_matrix:
 
 
 def postings_scores(q: sp.csr_matrix, docs_t: sp.csr_matrix) -> np.ndarray:
-    """Scores of one query row against every document via its terms' postings only."""
+    """(n, docs) scores of each query row against every document, via its terms' postings.
+
+    float64 products of float32 inputs are exact, and bincount adds them in input order:
+    for each (query, document) term by term in ascending term order. `pair_dots` in the
+    ranking reproduces exactly these sums for chosen pairs.
+    """
     if not q.has_sorted_indices:
         q = q.sorted_indices()
+    n, width = q.shape[0], docs_t.shape[1]
     sub = docs_t[q.indices]
-    # float64 products of float32 inputs are exact, and bincount adds them term by term in
-    # ascending term order: batch.pair_dots reproduces exactly these sums for chosen pairs
-    weights = np.repeat(q.data.astype(np.float64), np.diff(sub.indptr)) * sub.data
-    return np.bincount(sub.indices, weights=weights, minlength=docs_t.shape[1])
+    per_term = np.diff(sub.indptr)
+    weights = np.repeat(q.data.astype(np.float64), per_term) * sub.data
+    owner = np.repeat(np.repeat(np.arange(n, dtype=np.int64), np.diff(q.indptr)), per_term)
+    flat = owner * width + sub.indices
+    return np.bincount(flat, weights=weights, minlength=n * width).reshape(n, width)
+
+
+# Words that carry no meaning in an explanation ("Also in common: hours, month, need"): time
+# units, quantities and the verbs and nouns every job post uses. They still count for the text
+# score (they are weak through IDF anyway); they are only never shown as a reason.
+_FILLER_WORDS = """
+    need needs needed needing want wants wanted looking look seeking seek help helping helps
+    hire hiring hired someone somebody person people job jobs task tasks work working works
+    worked hour hours hourly day days daily week weeks weekly month months monthly year years
+    yearly annual annually time times today tomorrow asap per plus also new good great
+    excellent strong best better able ability must please thanks thank hi hello will make
+    making made get getting got experience experienced skill skills lot lots small big large
+    fast quick quickly reliable ideal ideally candidate role position start starting ongoing
+    long term short part full remote based like know knowledge way thing things stuff general
+    basic simple easy really just currently able available availability soon right
+    one two three four five six seven eight nine ten first second third
+"""
+_FILLER = frozenset(stem(w) for w in _FILLER_WORDS.split())
+
+
+@lru_cache(maxsize=200_000)
+def meaningful(term: str) -> bool:
+    """Whether a vocabulary term may be shown as a reason: words (not concept tokens, which
+    name what neither text may have written), none of them a filler word, a single
+    character or a bare number."""
+    if term.startswith(("c_", "r_")):
+        return False
+    return all(len(w) > 1 and not w.isdigit() and w not in _FILLER for w in term.split("_"))
 
 
 @lru_cache(maxsize=4096)
@@ -229,42 +531,51 @@ def surface_forms(texts: tuple[str, ...]) -> dict[str, str]:
     """
     counts: dict[str, dict[str, int]] = {}
     for text in texts:
-        for t in _TOKEN.findall(fold(text)):
-            if t not in _STOP:
+        for t in words(text):
+            if t not in STOP_WORDS:
                 forms = counts.setdefault(stem(t), {})
                 forms[t] = forms.get(t, 0) + 1
     # dicts keep insertion order and max() keeps the first maximum, so ties go to the first
     return {s: max(forms, key=forms.__getitem__) for s, forms in counts.items()}
 
 
-def matched_terms(
-    q: tuple[np.ndarray, np.ndarray], d: tuple[np.ndarray, np.ndarray], terms: np.ndarray,
-    surface: dict[str, str], n: int = 8,
-) -> list[str]:
-    """Terms shared by a query row and a document row, strongest first, duplicates folded.
+Row = tuple[np.ndarray, np.ndarray]  # (sorted term indices, values) of one sparse row
 
-    Rows are (sorted term indices, values). Labels are readable: each stem is shown as the
-    word form `surface` gives for it (from the query's and the document's own text), each
-    concept by its name.
+
+def _values_at(row: Row, cols: np.ndarray) -> np.ndarray:
+    idx, val = row
+    at = np.minimum(np.searchsorted(idx, cols), max(len(idx) - 1, 0))
+    return np.where(idx[at] == cols, val[at], 0) if len(idx) else np.zeros(len(cols))
+
+
+def matched_terms(
+    q: Row, d: Row, terms: np.ndarray, surface: dict[str, str], n: int = 8,
+    weight: Row | None = None, shown=None,
+) -> list[str]:
+    """Meaningful terms both the query and the document contain, strongest first.
+
+    `q` is the query as written (not the feedback-expanded one, whose extra terms came from
+    other documents), `weight` the row whose values order the terms (default `q`). Labels
+    are readable: each stem as the word form `surface` gives for it (the query's own text).
+    `shown` is `TextModel.shown` (which terms may be shown, remembered per term), if given.
     """
-    qi, qv = q
+    qi, _qv = q
     di, dv = d
     if not len(qi) or not len(di):
         return []
-    if np.any(qi[1:] < qi[:-1]):
-        order = np.argsort(qi, kind="stable")
-        qi, qv = qi[order], qv[order]
     at = np.minimum(np.searchsorted(qi, di), len(qi) - 1)
     hit = qi[at] == di
+    if shown is not None:
+        hit &= shown(di)
     common = di[hit]
     if common.size == 0:
         return []
-    weight = qv[at[hit]].astype(np.float64) * dv[hit]
-    order = np.lexsort((common, -weight))
+    w = _values_at(weight if weight is not None else q, common).astype(np.float64) * dv[hit]
+    order = np.lexsort((common, -w))
     seen: list[str] = []
-    for j in common[order]:
+    for j in common[order].tolist():
         term = str(terms[j])
-        if term.startswith("r_"):
+        if shown is None and not meaningful(term):
             continue
         label = display_term(term, surface)
         if label not in seen:

@@ -24,6 +24,7 @@ def minutes(hhmm: str) -> int:
     return int(h) * 60 + int(m)
 
 
+@lru_cache(maxsize=4096)
 def span(start: str | None, end: str | None) -> tuple[int, int]:
     """(start minute, duration) of a local working interval; end <= start wraps past midnight."""
     s = minutes(start or DEFAULT_HOURS[0])
@@ -54,29 +55,52 @@ def intervals(
     return s, s + dur
 
 
-class OverlapTable:
-    """Working intervals of many (zone, start, duration) groups for one reference week."""
+def owner_week(tz: str, start: int, dur: int, reference: dt.date):
+    """An owner's (or a task's) working intervals on the 7 dates from `reference`."""
+    return intervals(tz, start, dur, reference, 7)
 
-    def __init__(self, groups: list[tuple[str, int, int]], reference: dt.date):
-        self.reference = reference
-        first = reference - dt.timedelta(days=1)
-        g = max(len(groups), 1)
-        self.starts = np.zeros((g, 9), dtype=np.int64)
-        self.ends = np.zeros((g, 9), dtype=np.int64)
-        for i, (tz, s, dur) in enumerate(groups):
-            self.starts[i], self.ends[i] = intervals(tz, s, dur, first, 9)
-        self.n = len(groups)
 
-    def daily_minimum(self, tz: str, start: int, dur: int) -> np.ndarray:
-        """Hours of overlap per group with one (zone, start, duration), worst day of the week."""
-        so, eo = intervals(tz, start, dur, self.reference, 7)
-        best = np.full(self.n, np.inf)
-        for d in range(7):
-            s = self.starts[: self.n, d : d + 3]
-            e = self.ends[: self.n, d : d + 3]
-            ov = np.clip(np.minimum(e, eo[d]) - np.maximum(s, so[d]), 0, None).sum(axis=1)
-            best = np.minimum(best, ov)
-        return best / 60.0
+def assistant_week(tz: str, start: int, dur: int, reference: dt.date):
+    """An assistant's intervals on the 9 dates from the day before `reference`: each owner
+    day can meet the assistant's shift of the day before, the same day and the day after."""
+    return intervals(tz, start, dur, reference - dt.timedelta(days=1), 9)
+
+
+def daily_overlap(owner_s, owner_e, va_s, va_e) -> np.ndarray:
+    """Shared minutes on each of the 7 owner days, (..., 7), broadcasting leading axes.
+
+    owner_s/owner_e: (..., 7) UTC minutes; va_s/va_e: (..., 9), day d of the owner meeting
+    the assistant's days d-1, d and d+1 (columns d..d+2)."""
+    days = []
+    for d in range(7):
+        s, e = va_s[..., d : d + 3], va_e[..., d : d + 3]
+        ov = np.minimum(e, owner_e[..., d : d + 1]) - np.maximum(s, owner_s[..., d : d + 1])
+        days.append(np.clip(ov, 0, None).sum(axis=-1))
+    return np.stack(days, axis=-1)
+
+
+def worst_day_overlap(owner_s, owner_e, va_s, va_e) -> np.ndarray:
+    """Hours both work on the worst of the 7 days - the overlap figure, in its one place."""
+    return daily_overlap(owner_s, owner_e, va_s, va_e).min(axis=-1) / 60.0
+
+
+def shared_windows(owner_s, owner_e, va_s, va_e) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair, the longest shared stretch (UTC epoch minutes [start, end)) on the worst day
+    of the week - the day whose overlap the score and the hours figure use - from the same
+    `daily_overlap`. Arrays (pairs, 7) and (pairs, 9) in; start == end where that day has
+    none."""
+    per_day = daily_overlap(owner_s, owner_e, va_s, va_e)
+    d = np.argmin(per_day, axis=1)
+    pick = d[:, None] + np.arange(3)
+    lo = np.maximum(np.take_along_axis(va_s, pick, axis=1),
+                    np.take_along_axis(owner_s, d[:, None], axis=1))
+    hi = np.minimum(np.take_along_axis(va_e, pick, axis=1),
+                    np.take_along_axis(owner_e, d[:, None], axis=1))
+    j = np.argmax(hi - lo, axis=1)[:, None]
+    start = np.take_along_axis(lo, j, axis=1)[:, 0]
+    end = np.take_along_axis(hi, j, axis=1)[:, 0]
+    none = per_day[np.arange(len(d)), d] <= 0
+    return np.where(none, start, start), np.where(none, start, np.maximum(end, start))
 
 
 def overlap_hours(
@@ -84,6 +108,8 @@ def overlap_hours(
     tz_b: str, start_b: str | None, end_b: str | None,
     reference: dt.date,
 ) -> float:
-    """Minimum daily shared hours over the 7 days from `reference` (scalar helper, for tests)."""
-    table = OverlapTable([(tz_a, *span(start_a, end_a))], reference)
-    return float(table.daily_minimum(tz_b, *span(start_b, end_b))[0])
+    """Minimum daily shared hours over the 7 days from `reference` between assistant a and
+    owner b (scalar helper, for tests and the naive benchmark)."""
+    as_, ae = assistant_week(tz_a, *span(start_a, end_a), reference)
+    os_, oe = owner_week(tz_b, *span(start_b, end_b), reference)
+    return float(worst_day_overlap(os_, oe, as_, ae))

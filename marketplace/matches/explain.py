@@ -1,22 +1,23 @@
 """A match's explanation in plain words, for the owner and for the assistant.
 
-The matcher returns numbers (contributions, overlap hours, matched skills); people read
-sentences. The same lines appear on the pages and in the emails.
+The matcher returns the numbers (contributions, shared hours and their window, the rate and
+reputation it scored, which skills meet which); people read sentences. Nothing is recomputed
+here: every figure is read from the stored explanation, so the words always describe the
+ranking the score came from. The same lines appear on the pages and in the emails.
+
+Explanations stored by matcher 1.x (rows written before 2.0.0) have no "skills" entry: their
+skill lists name vocabulary concepts, not what the assistant listed, so they are shown as
+skill areas, and their matched words (which could be filler) are left out.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ..db import today_in
 from ..filters import format_money, zone_label
 from ..profiles.models import AssistantProfile
 from ..tasks.models import BudgetType, Engagement, Task
-
-OWNER_HOURS = (time(9, 0), time(17, 0))  # the matcher's assumption: owners keep office hours
-_WORD = re.compile(r"[a-z0-9][a-z0-9'&+-]*")
 
 
 def task_max_rate_cents(task: Task) -> int | None:
@@ -33,24 +34,12 @@ def percent(score: float) -> int:
     return round(max(0.0, min(1.0, score)) * 100)
 
 
-def overlap_window(task: Task, profile: AssistantProfile, day: date | None = None):
-    """The longest stretch of the owner's office day that the assistant also works, in UTC."""
-    owner_zone, va_zone = ZoneInfo(task.timezone), ZoneInfo(profile.timezone)
-    day = day or today_in(task.timezone)
-    o_start = datetime.combine(day, OWNER_HOURS[0], owner_zone).astimezone(UTC)
-    o_end = datetime.combine(day, OWNER_HOURS[1], owner_zone).astimezone(UTC)
-    best = None
-    for offset in (-1, 0, 1):
-        d = day + timedelta(days=offset)
-        a_start = datetime.combine(d, profile.work_start, va_zone).astimezone(UTC)
-        a_end = datetime.combine(d, profile.work_end, va_zone)
-        if profile.work_end <= profile.work_start:  # the shift crosses midnight
-            a_end += timedelta(days=1)
-        a_end = a_end.astimezone(UTC)
-        start, end = max(o_start, a_start), min(o_end, a_end)
-        if end > start and (best is None or end - start > best[1] - best[0]):
-            best = (start, end)
-    return best
+def _stored_window(explanation: dict):
+    """The matcher's shared stretch as (start, end) UTC datetimes, or None."""
+    window = explanation.get("overlap_window")
+    if not window:
+        return None
+    return (datetime.fromisoformat(window["start"]), datetime.fromisoformat(window["end"]))
 
 
 def _window_text(window, first_zone: str, second_zone: str) -> str:
@@ -71,20 +60,27 @@ def _hours(value: float) -> str:
 
 def _overlap_line(explanation: dict, task: Task, profile: AssistantProfile, *, owner: bool) -> str:
     hours = explanation.get("overlap_hours")
-    window = overlap_window(task, profile)
-    if not hours or window is None:
+    if not hours:
         return "Working time: no shared working hours with the owner's office day"
+    line = f"Working time: {_hours(float(hours))} h a day in common"
+    window = _stored_window(explanation)
+    if window is None:  # stored by matcher 1.x
+        return line
     zones = (task.timezone, profile.timezone) if owner else (profile.timezone, task.timezone)
-    return f"Working time: {_hours(float(hours))} h a day in common, {_window_text(window, *zones)}"
+    return f"{line}, {_window_text(window, *zones)}"
 
 
-def _rate_line(task: Task, profile: AssistantProfile, *, owner: bool) -> str:
-    rate = format_money(profile.hourly_rate_cents, profile.currency) + "/h"
+def _rate_line(explanation: dict, task: Task, profile: AssistantProfile, *, owner: bool) -> str:
+    cents = explanation.get("hourly_rate_cents")
+    if cents is None:
+        cents = profile.hourly_rate_cents
+    currency = explanation.get("currency") or profile.currency
+    rate = format_money(cents, currency) + "/h"
     cap = task_max_rate_cents(task)
     if task.budget_type == BudgetType.FIXED and task.budget_cents:
         budget = format_money(task.budget_cents, task.currency)
         hours = task.estimated_hours or 0
-        cost = format_money(profile.hourly_rate_cents * hours, profile.currency)
+        cost = format_money(cents * hours, currency)
         if owner:
             return f"Rate: {rate}; about {hours} h comes to {cost} of your {budget} budget"
         return f"Budget: {budget} fixed for about {hours} h; at your {rate} that is {cost}"
@@ -94,52 +90,78 @@ def _rate_line(task: Task, profile: AssistantProfile, *, owner: bool) -> str:
     return f"Budget: up to {limit}; your rate is {rate}"
 
 
-def _availability_line(task: Task, profile: AssistantProfile, *, owner: bool) -> str:
+def _availability_line(explanation: dict, task: Task, profile: AssistantProfile, *,
+                       owner: bool) -> str:
+    offered = explanation.get("hours_per_week")
+    if offered is None:
+        offered = profile.hours_per_week
     if task.engagement == Engagement.RECURRING:
         need = f"{task.hours_per_week} h a week"
     else:
         need = f"about {task.estimated_hours} h in all"
     who = "Available" if owner else "You offer"
-    return f"Availability: {who} {profile.hours_per_week} h a week; the task needs {need}"
+    return f"Availability: {who} {_hours(float(offered))} h a week; the task needs {need}"
 
 
-def _reputation_line(profile: AssistantProfile) -> str:
-    if profile.rating is None or not profile.review_count:
+def _reputation_line(explanation: dict) -> str:
+    rep = explanation.get("reputation") or {}
+    rating, reviews = rep.get("rating"), rep.get("review_count")
+    if rating is None or not reviews:
         return "Reputation: new on Delegate, no reviews yet"
-    reviews = "review" if profile.review_count == 1 else "reviews"
-    return f"Reputation: rated {profile.rating:.1f}/5 from {profile.review_count} {reviews}"
+    noun = "review" if reviews == 1 else "reviews"
+    return f"Reputation: rated {rating:.1f}/5 from {reviews} {noun}"
+
+
+def _listing(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _skills_lines(explanation: dict, *, owner: bool) -> list[str]:
+    skills = explanation.get("skills")
+    if skills is None:
+        return _legacy_skills_lines(explanation)
+    exact = [e["has"][0] for e in skills if e["kind"] == "exact"]
+    near = [e for e in skills if e["kind"] != "exact"]
     lines = []
-    matched = explanation.get("matched_skills") or []
-    related = explanation.get("related_skills") or []
-    if matched:
-        lead = "Skills you asked for" if owner else "Your skills the task asks for"
-        lines.append(f"{lead}: {', '.join(matched)}")
-    if related:
-        lines.append(f"Related skills: {', '.join(related)}")
-    if not matched and not related:
+    if exact:
+        lead = "Skills you asked for: has" if owner else "Your skills the task asks for:"
+        lines.append(f"{lead} {', '.join(exact)}")
+    if near:
+        verb = "uses" if owner else "you list"
+        said = [f"{verb} {_listing(e['has'])}, "
+                f"{'similar' if e['kind'] == 'similar' else 'related'} to {e['asked']}"
+                for e in near]
+        lines.append(f"Related skills: {'; '.join(said)}")
+    if not lines:
         lines.append("Skills: none of the listed skills in common")
     return lines
 
 
-def _terms_line(explanation: dict, task: Task) -> str | None:
-    # The matcher's terms are stems and n-grams; show only whole words the owner wrote.
-    words = set(_WORD.findall(f"{task.title} {task.description}".lower()))
-    terms = [t for t in explanation.get("matched_terms") or [] if t in words]
+def _legacy_skills_lines(explanation: dict) -> list[str]:
+    # matcher 1.x stored vocabulary concepts ("bookkeeping" for FreshBooks): areas, not skills
+    areas = [*(explanation.get("matched_skills") or []),
+             *(explanation.get("related_skills") or [])]
+    if not areas:
+        return ["Skills: none of the listed skills in common"]
+    return [f"Skill areas in common: {', '.join(areas)}"]
+
+
+def _terms_line(explanation: dict) -> str | None:
+    if "skills" not in explanation:
+        return None  # matcher 1.x listed any shared stem, filler words included
+    terms = explanation.get("matched_terms") or []
     return f"Also in common: {', '.join(terms[:5])}" if terms else None
 
 
 def explain(explanation: dict, task: Task, profile: AssistantProfile, *, owner: bool) -> list[str]:
     """Plain lines: skills, rate against budget, shared hours in both zones, hours, reputation."""
     lines = _skills_lines(explanation, owner=owner)
-    lines.append(_rate_line(task, profile, owner=owner))
+    lines.append(_rate_line(explanation, task, profile, owner=owner))
     lines.append(_overlap_line(explanation, task, profile, owner=owner))
-    lines.append(_availability_line(task, profile, owner=owner))
+    lines.append(_availability_line(explanation, task, profile, owner=owner))
     if owner:
-        lines.append(_reputation_line(profile))
-    terms = _terms_line(explanation, task)
+        lines.append(_reputation_line(explanation))
+    terms = _terms_line(explanation)
     if terms:
         lines.append(terms)
     return lines

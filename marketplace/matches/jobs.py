@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..db import utcnow
 from ..jobs import job
 from ..tasks.models import Task, TaskStatus
 from .index import load_assistant, matcher_index, to_matching_task
@@ -39,7 +40,9 @@ def rank_and_store_task(session: Session, task: Task, *, announce: bool = True) 
     task was posted or edited), otherwise the rows are only refreshed."""
     k = current_app.config["MATCHES_PER_TASK"]
     matcher = matcher_index(current_app).current(session)
-    ranked = matcher.rank_assistants(to_matching_task(task), k=k + SLACK)
+    ranked = matcher.rank_assistants(
+        to_matching_task(task), k=k + SLACK, reference_date=utcnow().date()
+    )
     kept = store_task_matches(session, task, ranked, k)
     if announce:
         notify_task_matches(session, task, kept, max_age=_max_email_age())
@@ -63,7 +66,7 @@ def match_assistant(session: Session, user_id: int) -> int:
         return 0
     k = current_app.config["MATCHES_PER_ASSISTANT"]
     matcher = matcher_index(current_app).current(session)
-    ranked = matcher.rank_tasks(assistant, k=k + SLACK)
+    ranked = matcher.rank_tasks(assistant, k=k + SLACK, reference_date=utcnow().date())
     kept = store_assistant_matches(session, user_id, ranked, k)
     stale = session.scalars(
         select(Task)

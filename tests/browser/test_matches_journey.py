@@ -57,7 +57,7 @@ def test_owner_invites_a_recommended_assistant_who_gets_the_job_and_the_email(
     first = recommended.locator(".recommendation").first
     expect(first).to_contain_text("Joy Santos")
     expect(first).to_contain_text("% match")
-    expect(first).to_contain_text("Skills you asked for: bookkeeping")
+    expect(first).to_contain_text("Skills you asked for: has QuickBooks, bookkeeping")
     expect(first).to_contain_text("Rate: $25/h; about 8 h comes to $200 of your $240 budget")
     expect(first).to_contain_text(re.compile(r"New York \(UTC-[45]\) = "))
     expect(first).to_contain_text("Manila (UTC+8)")
@@ -69,7 +69,7 @@ def test_owner_invites_a_recommended_assistant_who_gets_the_job_and_the_email(
     job = va.locator(".match").first
     expect(job).to_contain_text("Reconcile our QuickBooks every month")
     expect(job).to_contain_text("Dana Baker invited you to apply.")
-    expect(job).to_contain_text("Your skills the task asks for: bookkeeping")
+    expect(job).to_contain_text("Your skills the task asks for: QuickBooks, bookkeeping")
 
     invitations = [m for m in mailbox.to("joy@va.example") if "invites you" in m["Subject"]]
     assert len(invitations) == 1

@@ -29,7 +29,8 @@ def test_changed_profiles_and_tasks_are_upserted_without_a_refit(app, db_session
     index.current(db_session)
     assert index.matcher is fitted  # caught up, not refitted
     top = index.matcher.rank_assistants(to_matching_task(task), k=1)
-    assert top[0].id == va.id and top[0].explanation["matched_skills"]  # Canva, normalised
+    assert top[0].id == va.id
+    assert top[0].explanation["skills"] == [{"asked": "Canva", "has": ["Canva"], "kind": "exact"}]
 
     close_task(db_session, owner, task.id)
     index.current(db_session)

@@ -45,7 +45,9 @@ def test_posting_a_task_stores_ranked_matches_the_owner_sees_with_reasons(client
     )
     assert matches[0].assistant_id == joy.id
     assert matches[0].matcher_version and 0 < matches[0].score <= 1
-    assert matches[0].explanation["matched_skills"]  # normalised: Gmail -> "email management"
+    # what Joy lists, in her words: she has both skills the task names
+    assert {e["asked"]: (e["kind"], e["has"]) for e in matches[0].explanation["skills"]} == {
+        "Gmail": ("exact", ["Gmail"]), "inbox management": ("exact", ["inbox management"])}
 
     page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "Recommended assistants" in page
@@ -53,7 +55,7 @@ def test_posting_a_task_stores_ranked_matches_the_owner_sees_with_reasons(client
     if "Bo Books" in section:
         assert section.index("Joy Santos") < section.index("Bo Books")
     assert "% match" in section
-    assert "Skills you asked for: " in section
+    assert "Skills you asked for: has Gmail, inbox management" in section
     assert "Rate: $25/h; about 6 h comes to $150 of your $180 budget" in section
     # Shared hours in both zones: the owner's office day in New York, Joy's in Bogotá.
     # Labels name the city and the offset in force (New York's depends on the date).

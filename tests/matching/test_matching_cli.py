@@ -33,7 +33,7 @@ def test_rank_prints_one_json_line_per_query(tmp_path):
     assert out["query_id"] == "t1"
     assert [m["id"] for m in out["matches"]] == [1]  # "b" has no rate: cannot meet the maximum
     expl = out["matches"][0]["explanation"]
-    assert "bookkeeping" in expl["matched_skills"]
+    assert expl["skills"] == [{"asked": "bookkeeping", "has": ["QuickBooks"], "kind": "similar"}]
     assert sum(expl["contributions"].values()) == pytest.approx(out["matches"][0]["score"])
 
 
