@@ -15,6 +15,7 @@ from ..accounts.models import User
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..filters import format_money
+from ..hiring import services as proposals
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches.models import Invitation
 from ..notifications.models import Kind
@@ -135,17 +136,11 @@ def _claim(
 ) -> None:
     """Compare-and-set the proposal to accepted: of a hire and a withdrawal racing, exactly
     one changes the row; the other gets a Conflict and changes nothing."""
-    where = [Proposal.id == proposal.id, Proposal.status.in_(allowed_from)]
-    if rate_cents is not None:
-        where.append(Proposal.proposed_rate_cents == rate_cents)
-    result = session.execute(
-        update(Proposal)
-        .where(*where)
-        .values(status=ProposalStatus.ACCEPTED, **values)
-        .execution_options(synchronize_session=False)
+    same_rate = [] if rate_cents is None else [Proposal.proposed_rate_cents == rate_cents]
+    claimed = proposals.change_status(
+        session, proposal, allowed_from, ProposalStatus.ACCEPTED, *same_rate, **values
     )
-    session.refresh(proposal)
-    if result.rowcount != 1:
+    if not claimed:
         if proposal.status == ProposalStatus.WITHDRAWN:
             raise Conflict(
                 "The assistant has withdrawn this proposal; it can no longer be accepted."
@@ -196,12 +191,10 @@ def ended_without_payout(session: Session, contract: Contract) -> None:
     assistant's proposal can be hired again, and the assistant is told to stop."""
     if contract.task.status == TaskStatus.HIRED:
         contract.task.status = TaskStatus.OPEN
-    if contract.proposal_id is not None:
-        session.execute(
-            update(Proposal)
-            .where(Proposal.id == contract.proposal_id, Proposal.status == ProposalStatus.ACCEPTED)
-            .values(status=ProposalStatus.SUBMITTED)
-            .execution_options(synchronize_session=False)
+    proposal = session.get(Proposal, contract.proposal_id) if contract.proposal_id else None
+    if proposal is not None:
+        proposals.change_status(
+            session, proposal, [ProposalStatus.ACCEPTED], ProposalStatus.SUBMITTED
         )
     notify(
         session,

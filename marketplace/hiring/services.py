@@ -68,6 +68,27 @@ def can_apply_again(proposal: Proposal | None) -> bool:
     return proposal is not None and proposal.status == ProposalStatus.WITHDRAWN
 
 
+def change_status(
+    session: Session,
+    proposal: Proposal,
+    allowed_from: list[ProposalStatus],
+    to: ProposalStatus,
+    *conditions,
+    **values,
+) -> bool:
+    """The one way a proposal's status changes: a compare-and-set on the row, so of two
+    requests racing (a hire and a withdrawal) exactly one wins. True when this call changed
+    it; the proposal is re-read either way, so the caller can say why it did not."""
+    result = session.execute(
+        update(Proposal)
+        .where(Proposal.id == proposal.id, Proposal.status.in_(allowed_from), *conditions)
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(proposal)
+    return result.rowcount == 1
+
+
 def _submit_again(
     session: Session, proposal: Proposal, cover_note: str, rate_cents: int, currency: str
 ) -> Proposal:
@@ -76,21 +97,18 @@ def _submit_again(
     Compare-and-set on the status, so a double click (or any other proposal state) is
     refused rather than sent twice.
     """
-    result = session.execute(
-        update(Proposal)
-        .where(Proposal.id == proposal.id, Proposal.status == ProposalStatus.WITHDRAWN)
-        .values(
-            status=ProposalStatus.SUBMITTED,
-            cover_note=cover_note.strip(),
-            proposed_rate_cents=rate_cents,
-            currency=currency,
-            revision=Proposal.revision + 1,
-            created_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
+    sent = change_status(
+        session,
+        proposal,
+        [ProposalStatus.WITHDRAWN],
+        ProposalStatus.SUBMITTED,
+        cover_note=cover_note.strip(),
+        proposed_rate_cents=rate_cents,
+        currency=currency,
+        revision=Proposal.revision + 1,
+        created_at=utcnow(),
     )
-    session.refresh(proposal)
-    if result.rowcount != 1:
+    if not sent:
         raise Conflict(ALREADY_APPLIED)
     return proposal
 
@@ -149,19 +167,15 @@ def withdraw_proposal(session: Session, assistant: User, proposal_id: int) -> Pr
     if proposal is None or proposal.assistant_id != assistant.id:
         # Someone else's proposal is reported as missing: its existence is not ours to reveal.
         raise NotFound("This proposal does not exist.")
-    # Compare-and-set: an owner hiring at this moment and this withdrawal cannot both win.
-    result = session.execute(
-        update(Proposal)
-        .where(
-            Proposal.id == proposal.id,
-            Proposal.assistant_id == assistant.id,
-            Proposal.status == ProposalStatus.SUBMITTED,
-        )
-        .values(status=ProposalStatus.WITHDRAWN)
-        .execution_options(synchronize_session=False)
+    # An owner hiring at this moment and this withdrawal cannot both win.
+    withdrawn = change_status(
+        session,
+        proposal,
+        [ProposalStatus.SUBMITTED],
+        ProposalStatus.WITHDRAWN,
+        Proposal.assistant_id == assistant.id,
     )
-    session.refresh(proposal)
-    if result.rowcount != 1:
+    if not withdrawn:
         if proposal.status == ProposalStatus.ACCEPTED:
             raise Conflict(
                 "The owner has just hired you on this proposal, so it can no longer be "

@@ -75,7 +75,10 @@ def test_match_explanations_label_both_zones(db_session):
     va = make_assistant(
         db_session, timezone="Asia/Manila", work_start=time(20, 0), work_end=time(4, 0)
     )
-    explanation = {"overlap_hours": 3.0, "matched_skills": ["bookkeeping"]}
+    from marketplace.matches.index import MatcherIndex, to_matching_task
+
+    ranked = MatcherIndex().current(db_session).rank_assistants(to_matching_task(task), k=5)
+    (explanation,) = [m.explanation for m in ranked if m.id == va.id]  # as the job stores it
     profile = get_profile(db_session, va.id)
     (line,) = [x for x in explain(explanation, task, profile, owner=True) if "Working" in x]
     assert re.fullmatch(
