@@ -28,6 +28,8 @@ class ContractStatus(StrEnum):
         return STATUS_LABELS[self]
 
 
+# The owner's payment is held for these: funded, and neither paid out nor refunded yet.
+MONEY_HELD = (ContractStatus.FUNDED, ContractStatus.SUBMITTED, ContractStatus.APPROVED)
 # Contracts that ended without work being paid for: the proposal can be hired again.
 ENDED_UNPAID = (ContractStatus.CANCELLED, ContractStatus.REFUNDED)
 _ACTIVE = text("status NOT IN ('cancelled', 'refunded')")

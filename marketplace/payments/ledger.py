@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..contracts.models import Contract, ContractStatus
+from ..contracts.models import MONEY_HELD, Contract
 from .models import EntryKind, LedgerEntry
 
 
@@ -72,9 +72,6 @@ class Balances:
     fees_cents: int = 0
 
 
-HELD = (ContractStatus.FUNDED, ContractStatus.SUBMITTED, ContractStatus.APPROVED)
-
-
 def balances_for(session: Session, user: User) -> dict[str, Balances]:
     """Per currency: what moved, and what is held for work in progress."""
     result: dict[str, Balances] = {}
@@ -97,7 +94,7 @@ def balances_for(session: Session, user: User) -> dict[str, Balances]:
     contracts = session.scalars(
         select(Contract).where(
             or_(Contract.owner_id == user.id, Contract.assistant_id == user.id),
-            Contract.status.in_(HELD),
+            Contract.status.in_(MONEY_HELD),
         )
     )
     for contract in contracts:

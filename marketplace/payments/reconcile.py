@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..contracts import services as contracts
-from ..contracts.models import Contract, ContractStatus
+from ..contracts.models import MONEY_HELD, Contract, ContractStatus
 from . import services
 from .gateway import PaymentFacts, StripeGateway
 from .models import PayoutAccount
@@ -32,16 +32,9 @@ class ReconcileReport:
     errors: list[str] = field(default_factory=list)
 
 
-UNSETTLED = (
-    ContractStatus.AWAITING_FUNDING,
-    ContractStatus.CANCELLED,
-    ContractStatus.FUNDED,
-    ContractStatus.SUBMITTED,
-    ContractStatus.APPROVED,
-)
-# Money is held for these: a refund or a dispute made in Stripe's dashboard, or by the card
-# issuer, must reach our state even when its webhook never does.
-HOLDING = (ContractStatus.FUNDED, ContractStatus.SUBMITTED, ContractStatus.APPROVED)
+# Money is held for MONEY_HELD contracts: a refund or a dispute made in Stripe's dashboard,
+# or by the card issuer, must reach our state even when its webhook never does.
+UNSETTLED = (ContractStatus.AWAITING_FUNDING, ContractStatus.CANCELLED, *MONEY_HELD)
 
 
 @dataclass
@@ -102,7 +95,7 @@ def _ask_stripe(gateway: StripeGateway, ask: _Ask) -> None:
             ask.payment = services.verify_payment(
                 gateway, ask.id, ask.total_cents, ask.currency, _id(checkout.payment_intent)
             )
-    elif ask.status in HOLDING and ask.payment_intent_id:
+    elif ask.status in MONEY_HELD and ask.payment_intent_id:
         ask.payment = gateway.payment_facts(ask.payment_intent_id)
     elif ask.status == ContractStatus.CANCELLED and ask.payment_intent_id:
         # Ask about the refund we already made; make it (idempotently) only if there is none.

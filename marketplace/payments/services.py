@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..contracts import services as contracts
-from ..contracts.models import Contract, ContractStatus
+from ..contracts.models import MONEY_HELD, Contract, ContractStatus
 from ..db import utcnow
 from ..errors import Conflict
 from ..filters import format_money
@@ -221,13 +221,7 @@ def _expire_quietly(gateway: StripeGateway, contract: Contract) -> None:
         log.info("Checkout %s could not be expired", contract.checkout_session_id)
 
 
-REFUNDABLE = (
-    ContractStatus.CANCELLED,
-    ContractStatus.FUNDED,
-    ContractStatus.SUBMITTED,
-    ContractStatus.APPROVED,
-)
-HOLDABLE = (ContractStatus.FUNDED, ContractStatus.SUBMITTED, ContractStatus.APPROVED)
+REFUNDABLE = (ContractStatus.CANCELLED, *MONEY_HELD)
 
 
 def record_refunds(session: Session, contract: Contract, refunds, refunded_cents: int) -> None:
@@ -254,7 +248,7 @@ def record_refunds(session: Session, contract: Contract, refunds, refunded_cents
         _tell(session, contract, Kind.REFUND_ISSUED, contract.owner_id)
         if was != ContractStatus.CANCELLED:
             contracts.ended_without_payout(session, contract)
-    elif 0 < refunded_cents < contract.total_cents and contract.status in HOLDABLE:
+    elif 0 < refunded_cents < contract.total_cents and contract.status in MONEY_HELD:
         refunded = format_money(refunded_cents, contract.currency)
         contract.payout_hold = (
             f"{refunded} of the owner's payment was refunded outside Delegate, so the payout "
@@ -264,7 +258,7 @@ def record_refunds(session: Session, contract: Contract, refunds, refunded_cents
 
 
 def hold_for_dispute(session: Session, contract: Contract) -> None:
-    if contract.status in HOLDABLE and not contract.payout_hold:
+    if contract.status in MONEY_HELD and not contract.payout_hold:
         contract.payout_hold = (
             "The owner's card issuer opened a dispute on this payment; the payout waits for "
             "its outcome."
