@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import User
 from ..contracts import services as contracts
 from ..contracts.models import MONEY_HELD, Contract, ContractStatus
+from ..contracts.pricing import share_of
 from ..db import utcnow
 from ..errors import Conflict
 from ..filters import format_money
@@ -273,7 +274,7 @@ def _reverse_fee(session: Session, contract: Contract, refunded_cents: int) -> N
     if not charged_fee:
         return  # this payment never funded the contract: no fee was taken on it
     refunded = min(refunded_cents, contract.total_cents)
-    due = (2 * charged_fee * refunded + contract.total_cents) // (2 * contract.total_cents)
+    due = share_of(charged_fee, refunded, contract.total_cents)
     owed = due - ledger.total(session, contract, EntryKind.FEE_REVERSAL)
     if owed > 0:
         # One row per refunded level of this payment: a replayed event finds it and adds none.
