@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
+from .. import allowances
 from ..accounts.models import User
 from ..db import utcnow
-from ..errors import Conflict, DomainError, NotFound
+from ..errors import Conflict, NotFound, RateLimited
 from ..filters import format_localtime, format_money
 from ..jobs.upserts import upsert
 from ..notifications.models import Kind
@@ -260,10 +261,6 @@ class RateChanged(Conflict):
     """The assistant's rate is not the one the owner's page showed: nothing is sent."""
 
 
-class InvitationLimit(DomainError):
-    status_code = 429
-
-
 INVITATION_WINDOW = timedelta(hours=24)
 
 
@@ -319,20 +316,19 @@ def invite_assistant(
 def _within_daily_limit(session: Session, owner: User, per_day: int) -> None:
     """At most ``per_day`` invitations per owner in any 24 hours, counted in the database.
 
-    The owner's row is locked first, so two workers inviting for the same owner at once
-    count one after the other and cannot both take the last place.
+    Counted by ``marketplace.allowances``, so the limit holds across workers.
     """
-    session.execute(select(User.id).where(User.id == owner.id).with_for_update())
-    since = utcnow() - INVITATION_WINDOW
-    sent = session.execute(
-        select(func.count(), func.min(Invitation.created_at))
+    allowances.lock_owner(session, owner)
+    sent = (
+        select(Invitation.created_at)
         .join(Task, Task.id == Invitation.task_id)
-        .where(Task.owner_id == owner.id, Invitation.created_at > since)
-    ).one()
-    if sent[0] >= per_day:
-        again = format_localtime(sent[1] + INVITATION_WINDOW)
-        raise InvitationLimit(
-            f"You have sent {sent[0]} invitations in the last 24 hours, the most Delegate "
+        .where(Task.owner_id == owner.id)
+    )
+    free = allowances.next_free_at(session, sent, per_day, INVITATION_WINDOW)
+    if free is not None:
+        again = format_localtime(free)
+        raise RateLimited(
+            f"You have sent {per_day} invitations in the last 24 hours, the most Delegate "
             f"allows, so this one was not sent. You can invite again from {again}; assistants "
             "can still find your task and apply."
         )

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..accounts.access import assistant_required, owner_required
 from ..db import get_session
-from ..errors import Conflict
+from ..errors import Conflict, RateLimited
 from . import services
 
 bp = Blueprint("matches", __name__)
@@ -26,7 +26,7 @@ def invite(task_id: int, assistant_id: int):
             request.form.get("rate_cents", type=int),
             current_app.config["INVITATIONS_PER_OWNER_PER_DAY"],
         )
-    except (services.RateChanged, services.InvitationLimit) as exc:
+    except (services.RateChanged, RateLimited) as exc:
         session.rollback()
         flash(exc.message, "error")  # said on the task page, where the owner is inviting
     except Conflict as exc:

@@ -1,9 +1,8 @@
 """How many tasks an owner may post: each post emails up to ten assistants, so a spammer
 with one account must not be able to mail hundreds of people an hour.
 
-Counted from the tasks table (every post is a row, closed or not), so it holds across every
-worker and host; the owner's row is locked first so two posts racing cannot both take the
-last place.
+Counted from the tasks table (every post is a row, closed or not) by
+``marketplace.allowances``, so it holds across every worker and host.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from limits import RateLimitItem, parse_many
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import db
+from .. import allowances, db
 from ..accounts.models import User
 from ..errors import RateLimited
 from .models import Task
@@ -27,19 +26,14 @@ def parse_limits(text: str) -> list[RateLimitItem]:
 
 def check_allowance(session: Session, owner: User, limits: list[RateLimitItem]) -> None:
     """Raise RateLimited when one more task would pass any of the limits."""
-    session.execute(select(User.id).where(User.id == owner.id).with_for_update())
-    now = db.utcnow()
+    allowances.lock_owner(session, owner)
+    posted = select(Task.created_at).where(Task.owner_id == owner.id)
     for limit in limits:
-        window = timedelta(seconds=limit.get_expiry())
-        times = session.scalars(
-            select(Task.created_at)
-            .where(Task.owner_id == owner.id, Task.created_at > now - window)
-            .order_by(Task.created_at)
-            .limit(limit.amount)
-        ).all()
-        if len(times) >= limit.amount:
-            wait = times[0] + window - now
-            raise RateLimited(_message(limit, wait))
+        free = allowances.next_free_at(
+            session, posted, limit.amount, timedelta(seconds=limit.get_expiry())
+        )
+        if free is not None:
+            raise RateLimited(_message(limit, free - db.utcnow()))
 
 
 def _message(limit: RateLimitItem, wait: timedelta) -> str:
