@@ -10,18 +10,16 @@ control character into an address bar or a one-line search box.
 
 from __future__ import annotations
 
-import unicodedata
-
 from flask import Flask, abort, request
 
-from .text import describe
+from .text import describe, forbidden_character
 
 
 def _first_control(values) -> str | None:
     for value in values:
-        for char in value:
-            if unicodedata.category(char) == "Cc":
-                return char
+        char = forbidden_character(value, line_breaks=False)
+        if char is not None:
+            return char
     return None
 
 
@@ -29,7 +27,8 @@ def _offending_parameter() -> tuple[str, str] | None:
     for key, values in request.args.lists():
         char = _first_control([key, *values])
         if char is not None:
-            return "".join(c for c in key if unicodedata.category(c) != "Cc"), char
+            shown = "".join(c for c in key if forbidden_character(c, line_breaks=False) is None)
+            return shown, char
     for key, value in (request.view_args or {}).items():
         char = _first_control([value]) if isinstance(value, str) else None
         if char is not None:

@@ -23,10 +23,12 @@ _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 _WHITESPACE = re.compile(r"\s+")
 
 
-def forbidden_character(text: str) -> str | None:
-    """The first character no field accepts (NUL, other controls but tab and line breaks)."""
+def forbidden_character(text: str, *, line_breaks: bool = True) -> str | None:
+    """The first character no field accepts (NUL, other controls but tab and line breaks);
+    with ``line_breaks=False`` (an address: query strings, path parts) those are refused too."""
+    allowed = _ALLOWED_CONTROLS if line_breaks else frozenset()
     for char in text:
-        if unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS:
+        if unicodedata.category(char) == "Cc" and char not in allowed:
             return char
         if unicodedata.category(char) == "Cs":  # a lone surrogate cannot even be encoded
             return char
