@@ -96,10 +96,9 @@ def sign_up(
     user = _pending_sign_up(session, fields)
     if user is None:  # the address belongs to a confirmed account
         existing = session.scalars(select(User).where(User.email_key == lookup_key(email))).one()
-        _account_email(session, existing, Kind.ACCOUNT_EXISTS, {})
+        _email_that_decides(session, existing)
         return SignUpOutcome(email, secrets.token_hex(16))
-    fp = tokens.fingerprint(user)
-    _account_email(session, user, Kind.SIGNUP_CONFIRMATION, {"fingerprint": fp})
+    fp = _email_that_decides(session, user)
     return SignUpOutcome(email, tokens.browser_check(secret_key, fp))
 
 
@@ -132,6 +131,17 @@ def _pending_sign_up(session: Session, fields: dict) -> User | None:
     raise DomainError("Too many sign-ups for this address at once. Try again in a minute.")
 
 
+def _email_that_decides(session: Session, user: User) -> str | None:
+    """A confirmed account is told it exists; a pending sign-up gets its confirmation link.
+    Returns the fingerprint the link is for (pending sign-ups only)."""
+    if user.is_verified:
+        _account_email(session, user, Kind.ACCOUNT_EXISTS, {})
+        return None
+    fp = tokens.fingerprint(user)
+    _account_email(session, user, Kind.SIGNUP_CONFIRMATION, {"fingerprint": fp})
+    return fp
+
+
 def _account_email(session: Session, user: User, kind: Kind, payload: dict) -> bool:
     since = utcnow() - timedelta(hours=1)
     recent = session.scalar(
@@ -156,13 +166,8 @@ def resend_confirmation(session: Session, email: str) -> str | None:
     except Invalid:
         return None
     user = session.scalar(select(User).where(User.email_key == lookup_key(email)))
-    if user is None:
-        return email
-    if user.is_verified:
-        _account_email(session, user, Kind.ACCOUNT_EXISTS, {})
-    else:
-        fp = tokens.fingerprint(user)
-        _account_email(session, user, Kind.SIGNUP_CONFIRMATION, {"fingerprint": fp})
+    if user is not None:
+        _email_that_decides(session, user)
     return email
 
 
