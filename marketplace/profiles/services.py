@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import User
 from ..errors import Invalid, PermissionDenied
+from ..paging import Page
 from ..skills.services import get_or_create_skills
 from .models import AssistantProfile
 
@@ -73,18 +74,9 @@ def get_profile(session: Session, user_id: int) -> AssistantProfile | None:
 DIRECTORY_PAGE_SIZE = 20
 
 
-@dataclass(frozen=True)
-class ProfilePage:
-    items: list[AssistantProfile]
-    total: int
-    page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // DIRECTORY_PAGE_SIZE))
-
-
-def public_profiles(session: Session, page: int = 1, size: int = DIRECTORY_PAGE_SIZE):
+def public_profiles(
+    session: Session, page: int = 1, size: int = DIRECTORY_PAGE_SIZE
+) -> Page[AssistantProfile]:
     """Assistants' public profiles, best reviewed first, then the most recently updated.
 
     A profile is public by design (it is what owners hire from); what is private to a person,
@@ -103,4 +95,4 @@ def public_profiles(session: Session, page: int = 1, size: int = DIRECTORY_PAGE_
         .limit(size)
         .offset((page - 1) * size)
     )
-    return ProfilePage(list(items), total, page)
+    return Page(list(items), total, page, size)

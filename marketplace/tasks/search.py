@@ -12,14 +12,14 @@ or a skill above one found only in the description.
 from __future__ import annotations
 
 import functools
-import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import Select, case, column, func, literal_column, select, table
 from sqlalchemy.orm import Session, lazyload
 
+from ..paging import Page
 from ..skills.models import Skill, task_skills
 from ..skills.services import skill_key
 from .models import BudgetType, Category, Engagement, Task, TaskStatus
@@ -47,23 +47,6 @@ class JobQuery:
     sort: Sort = Sort.RELEVANCE
     page: int = 1
     page_size: int = PAGE_SIZE
-
-
-@dataclass
-class JobPage:
-    items: list[Task]
-    total: int
-    page: int
-    size: int = PAGE_SIZE
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, math.ceil(self.total / self.size))
-
-    @property
-    def past_the_end(self) -> bool:
-        """Results exist, but not on this page (a stale link, a hand-typed page number)."""
-        return self.total > 0 and self.page > self.pages
 
 
 # What the task pays per hour: the hourly cap, or a fixed budget spread over its hours.
@@ -128,7 +111,7 @@ def _all_of(queries):
     return functools.reduce(lambda a, b: a.op("&&")(b), queries)
 
 
-def search_jobs(session: Session, q: JobQuery) -> JobPage:
+def search_jobs(session: Session, q: JobQuery) -> Page[Task]:
     dialect = session.get_bind().dialect.name
     stmt = select(Task).where(Task.status == TaskStatus.OPEN)
     if q.skill:
@@ -169,7 +152,7 @@ def search_jobs(session: Session, q: JobQuery) -> JobPage:
         total = rows[0].total
     else:  # past the last page (or nothing found): count on its own
         total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    return JobPage(items=items, total=total or 0, page=page, size=size)
+    return Page(items=items, total=total or 0, page=page, size=size)
 
 
 def _ordering(sort: Sort) -> list:
