@@ -75,6 +75,31 @@ class StripeRelay:
             responses.append(response)
         return responses
 
+    def checkout_for(self, contract_id: int, amount_cents: int, name: str):
+        """A Checkout Session made outside Delegate that names our contract (an old tab, a
+        bug, a leaked key): Stripe signs its events like any other."""
+        metadata = {"contract_id": str(contract_id)}
+        return self.client.v1.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": "usd",
+                            "unit_amount": amount_cents,
+                            "product_data": {"name": name},
+                        },
+                    }
+                ],
+                "payment_intent_data": {"metadata": metadata},
+                "metadata": metadata,
+                "client_reference_id": str(contract_id),
+                "success_url": "http://localhost/done",
+                "cancel_url": "http://localhost/cancel",
+            }
+        )
+
     def pay(self, checkout_url: str, card: str = "4242 4242 4242 4242"):
         return http(
             "POST",

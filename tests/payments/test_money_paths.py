@@ -240,26 +240,7 @@ def test_a_second_payment_for_a_funded_contract_is_refunded(client, db_session, 
     contract_id = funded_contract(client, stripe_relay, db_session, proposal)
     first_intent = contract(db_session, contract_id).payment_intent_id
     # A second checkout for the same contract (say, an old tab) is paid as well.
-    duplicate = stripe_relay.client.v1.checkout.sessions.create(
-        params={
-            "mode": "payment",
-            "line_items": [
-                {
-                    "quantity": 1,
-                    "price_data": {
-                        "currency": "usd",
-                        "unit_amount": 25000,
-                        "product_data": {"name": "again"},
-                    },
-                }
-            ],
-            "payment_intent_data": {"metadata": {"contract_id": str(contract_id)}},
-            "metadata": {"contract_id": str(contract_id)},
-            "client_reference_id": str(contract_id),
-            "success_url": "http://localhost/done",
-            "cancel_url": "http://localhost/cancel",
-        }
-    )
+    duplicate = stripe_relay.checkout_for(contract_id, 25000, "again")
     assert stripe_relay.pay(duplicate.url)[0] == 303
     stripe_relay.deliver(client)  # completed: refund the duplicate
     stripe_relay.deliver(client)  # charge.refunded for the duplicate

@@ -123,26 +123,7 @@ def test_a_signed_event_of_another_amount_is_refused_refunded_and_recorded_as_pa
     contract_id = hire(client, proposal)
     # A Checkout Session carrying our contract's id but another amount (a bug, a stale
     # price, an attacker with a leaked key): Stripe signs its events all the same.
-    odd = stripe_relay.client.v1.checkout.sessions.create(
-        params={
-            "mode": "payment",
-            "line_items": [
-                {
-                    "quantity": 1,
-                    "price_data": {
-                        "currency": "usd",
-                        "unit_amount": 100,
-                        "product_data": {"name": "one dollar"},
-                    },
-                }
-            ],
-            "payment_intent_data": {"metadata": {"contract_id": str(contract_id)}},
-            "metadata": {"contract_id": str(contract_id)},
-            "client_reference_id": str(contract_id),
-            "success_url": "http://localhost/done",
-            "cancel_url": "http://localhost/cancel",
-        }
-    )
+    odd = stripe_relay.checkout_for(contract_id, 100, "one dollar")
     assert stripe_relay.pay(odd.url)[0] == 303
     stripe_relay.deliver(client)
     intent = paid_intent(stripe_relay, contract_id)
