@@ -11,7 +11,9 @@ import shutil
 
 import pytest
 
+from devtools.stripe_emulator import run_in_thread
 from tests.live_server import live_server, live_server_config  # noqa: F401 (fixtures)
+from tests.stripe_support import API_KEY, SECRET, http
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -63,3 +65,21 @@ def new_page(chromium_browser):
     for context in contexts:
         context.close()
     assert not csp_errors, "Content-Security-Policy violations:\n" + "\n".join(csp_errors)
+
+
+@pytest.fixture
+def stripe_for_browser():
+    """The Stripe emulator for a journey in the browser, retrying webhooks quickly."""
+    handle = run_in_thread(port=0, webhook_secret=SECRET, retry_delays=[0.2, 0.5, 1.0])
+    http("POST", f"{handle.base_url}/_emulator/reset")
+    yield handle
+    handle.stop()
+
+
+def stripe_settings(handle) -> dict:
+    """The live app's settings for paying through `handle` (a module's live_server_config)."""
+    return {
+        "STRIPE_SECRET_KEY": API_KEY,
+        "STRIPE_WEBHOOK_SECRET": SECRET,
+        "STRIPE_API_BASE": handle.base_url,
+    }

@@ -6,31 +6,18 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from devtools.stripe_emulator import run_in_thread
 from marketplace.db import get_session
 from marketplace.hiring.services import apply_to_task
+from tests.browser.conftest import stripe_settings
 from tests.browser.steps import log_in
 from tests.factories import make_assistant, make_owner, make_task
-from tests.stripe_support import API_KEY, SECRET, http
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def stripe_for_browser():
-    handle = run_in_thread(port=0, webhook_secret=SECRET, retry_delays=[0.2, 0.5, 1.0])
-    http("POST", f"{handle.base_url}/_emulator/reset")
-    yield handle
-    handle.stop()
-
-
-@pytest.fixture
 def live_server_config(stripe_for_browser):
-    return {
-        "STRIPE_SECRET_KEY": API_KEY,
-        "STRIPE_WEBHOOK_SECRET": SECRET,
-        "STRIPE_API_BASE": stripe_for_browser.base_url,
-    }
+    return stripe_settings(stripe_for_browser)
 
 
 def wait_for_status(page, text):
