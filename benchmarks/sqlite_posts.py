@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import os
-import re
 import shutil
 import signal
 import statistics
@@ -45,6 +44,8 @@ from marketplace.demo.data import DEMO_DOMAIN, DEMO_PASSWORD, load_demo_data  # 
 from marketplace.matches.models import Match  # noqa: E402
 from marketplace.migrate import upgrade_database  # noqa: E402
 from marketplace.tasks.models import Task  # noqa: E402
+from tests.conftest import Client  # noqa: E402
+from tests.factories import task_form  # noqa: E402
 
 CONFIGS = [
     # (label, SQLITE_BEGIN, JOBS_BACKEND)
@@ -53,25 +54,9 @@ CONFIGS = [
     ("BEGIN IMMEDIATE always, jobs in threads", "immediate", "thread"),
     ("after: writers only, jobs in threads", "deferred", "thread"),
 ]
-TOKEN = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
-)
-TASK = {
-    "title": "Weekly inbox clean-up",
-    "description": "Triage my Gmail inbox every morning and draft replies to routine mail.",
-    "skills": "Gmail, inbox management",
-    "category": "inbox_calendar",
-    "engagement": "one_off",
-    "estimated_hours": "6",
-    "hours_per_week": "",
-    "budget_type": "fixed",
-    "budget": "180",
-    "max_hourly_rate": "",
-    "currency": "USD",
-    "timezone": "America/New_York",
-    "overlap_hours": "0",
-    "deadline": "",
-}
+# The form a browser posts, as the tests post it; the CSRF token read the way they read it.
+TOKEN = Client.TOKEN
+TASK = task_form(overlap_hours="0")
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
