@@ -119,6 +119,16 @@ async def read_params(request: web.Request) -> dict[str, Any]:
     return params
 
 
+async def admin_json(request: web.Request) -> Any:
+    """The JSON body of an emulator admin call, {} when there is none."""
+    if not request.can_read_body:
+        return {}
+    try:
+        return await request.json()
+    except json.JSONDecodeError:
+        raise StripeError("Body must be JSON") from None
+
+
 def pop_expand(params: dict[str, Any]) -> list[str]:
     expand = params.pop("expand", None) or []
     if isinstance(expand, str):

@@ -6,12 +6,10 @@ They let tests and demos inspect events, replay them in any order, delay or
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 from localstripe import resources as ls
 
-from ._http import StripeError, json_response
+from ._http import StripeError, admin_json, json_response
 from ._keys import ACCOUNT_LINKS, DISPATCHER, IDEMPOTENCY
 from .webhooks import Dispatcher
 
@@ -50,10 +48,7 @@ async def get_config(request: web.Request) -> web.Response:
 
 
 async def set_config(request: web.Request) -> web.Response:
-    try:
-        body = await request.json() if request.can_read_body else {}
-    except json.JSONDecodeError:
-        raise StripeError("Body must be JSON") from None
+    body = await admin_json(request)
     config = _dispatcher(request).config
     for key, value in body.items():
         if key not in _CONFIG_KEYS:
@@ -85,12 +80,7 @@ async def resend_event(request: web.Request) -> web.Response:
     """Deliver one event now (synchronously, no retries); body may set "url"."""
     d = _dispatcher(request)
     event = ls.Event._api_retrieve(request.match_info["id"])
-    body = {}
-    if request.can_read_body:
-        try:
-            body = await request.json()
-        except json.JSONDecodeError:
-            raise StripeError("Body must be JSON") from None
+    body = await admin_json(request)
     ok = await d.send(event.id, url=body.get("url"))
     return json_response({"delivered": ok, **d.describe(event)})
 

@@ -6,12 +6,10 @@ calls ``POST /_emulator/charges/{id}/dispute`` to stage one at the moment it cho
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 from localstripe import resources as ls
 
-from ._http import StripeError, json_response, no_such
+from ._http import StripeError, admin_json, json_response, no_such
 from .webhooks import emit
 
 REASONS = {"fraudulent", "duplicate", "product_not_received", "general", "unrecognized"}
@@ -37,12 +35,7 @@ async def open_dispute(request: web.Request) -> web.Response:
     charge = ls.store.get(f"charge:{request.match_info['id']}")
     if charge is None:
         raise no_such("charge", request.match_info["id"])
-    body = {}
-    if request.can_read_body:
-        try:
-            body = await request.json()
-        except json.JSONDecodeError:
-            raise StripeError("Body must be JSON") from None
+    body = await admin_json(request)
     reason = body.get("reason", "fraudulent")
     if reason not in REASONS:
         raise StripeError(f"Invalid reason: {reason}", param="reason")
