@@ -9,12 +9,13 @@ On SQLite only transactions that write take the write lock (see
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -66,8 +67,43 @@ def make_engine(url: str, *, sqlite_begin: str = "deferred") -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         _make_sqlite_transactional(engine, sqlite_begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url)
+    _ping_after_idle(engine)
+    return engine
+
+
+# A connection used this recently is alive; SQLAlchemy's pool_pre_ping would spend a round
+# trip on it anyway, on every request (about a tenth of a busy page's time).
+PING_AFTER_IDLE_SECONDS = 10.0
+_LAST_USED = "delegate_last_used"
+
+
+def _monotonic() -> float:
+    # Idle time is a duration, not business time: not the app's clock (tests move that by
+    # days). A function of our own so a test can age the pool without sleeping.
+    return time.monotonic()
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only if it sat idle: that is when a database
+    restart or a proxy's idle timeout has closed it. A failed ping makes the pool retry with a
+    new connection (DisconnectionError). A connection that dies while busy fails that one
+    request, and SQLAlchemy then drops the rest of the pool, as it does with pre-ping."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _used(_dbapi_connection, record) -> None:
+        record.info[_LAST_USED] = _monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        if _monotonic() - record.info.get(_LAST_USED, 0.0) < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(str(error)) from error
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -158,6 +194,21 @@ class Database:
         self.url = url
         self.engine = make_engine(url, sqlite_begin=sqlite_begin)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL reads outside a transaction: no BEGIN and no ROLLBACK round trips. Under
+        # READ COMMITTED each statement has its own snapshot either way, so a page reads
+        # nothing different. SQLite's BEGIN costs no round trip; it keeps its transactions.
+        self._read_engine = (
+            None
+            if self.engine.dialect.name == "sqlite"
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+
+    def session_for_reads(self) -> Session:
+        """A session for a request that should not write (GET, HEAD). What it does write
+        (a log-in session's last_seen_at) is one statement that commits on its own."""
+        if self._read_engine is None or self.sessionmaker.kw.get("bind") is not self.engine:
+            return self.sessionmaker()  # SQLite, or a test that bound sessions to a connection
+        return self.sessionmaker(bind=self._read_engine)
 
 
 def init_app(app: Flask) -> None:
@@ -174,11 +225,15 @@ def get_db() -> Database:
 def get_session() -> Session:
     """The request's (or CLI command's) session. A request that may write (POST, PUT, PATCH,
     DELETE) holds SQLite's write lock from its first statement; others take it when they
-    first write (see ``_make_sqlite_transactional``)."""
+    first write (see ``_make_sqlite_transactional``) and, on PostgreSQL, read outside a
+    transaction (``Database.session_for_reads``)."""
     if "db_session" not in g:
-        g.db_session = get_db().sessionmaker()
-        if has_request_context() and request.method not in SAFE_METHODS:
-            lock_for_writing(g.db_session)
+        if has_request_context() and request.method in SAFE_METHODS:
+            g.db_session = get_db().session_for_reads()
+        else:
+            g.db_session = get_db().sessionmaker()
+            if has_request_context():
+                lock_for_writing(g.db_session)
     return g.db_session
 
 
