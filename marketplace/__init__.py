@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db, errors, filters, input_guard, jobs, migrate, security
+from . import db, errors, filters, input_guard, jobs, microcache, migrate, security
 from .config import settings_from_env
 from .extensions import csrf, limiter, login_manager
 from .tasks import display as task_display
@@ -23,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _trust_proxies(app)
     db.init_app(app)
+    microcache.init_app(app)
     migrate.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

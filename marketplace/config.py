@@ -143,6 +143,9 @@ def settings_from_env(instance_path: Path) -> dict:
         "PLATFORM_FEE_BPS": int(os.environ.get("PLATFORM_FEE_BPS", "1000")),
         # Invitations one owner may send in any 24 hours (each emails an assistant).
         "INVITATIONS_PER_OWNER_PER_DAY": int(os.environ.get("INVITATIONS_PER_OWNER_PER_DAY", "30")),
+        # How long a worker keeps what every visitor of a page sees alike (job search
+        # results); 0 turns it off. See marketplace/microcache.py.
+        "MICROCACHE_SECONDS": float(os.environ.get("MICROCACHE_SECONDS", "10")),
     }
 
 

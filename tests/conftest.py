@@ -14,7 +14,7 @@ import re
 import pytest
 from sqlalchemy import create_engine, text
 
-from marketplace import create_app
+from marketplace import create_app, microcache
 from marketplace.config import normalise_database_url
 from marketplace.migrate import upgrade_database
 from tests.clock import SUITE_TIME_VARIABLE, suite_destination, travel_suite
@@ -96,6 +96,8 @@ def db_session(app):
     Commits in the code under test only release savepoints, so each test starts clean.
     """
     database = app.extensions["db"]
+    # What a worker remembers of earlier pages belongs to data this fixture rolls back.
+    microcache.clear_all()
     connection = database.engine.connect()
     outer = connection.begin()
     database.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..accounts.access import owner_required
 from ..db import get_session
@@ -12,6 +13,7 @@ from ..forms import has_errors, timezone_choices
 from ..hiring import services as hiring
 from ..jobs import enqueue_after_commit
 from ..matches.services import recommended_for_task
+from ..microcache import Microcache
 from ..skills.services import popular_skills
 from . import post_limits, services
 from .browse_form import JobFilterForm
@@ -20,6 +22,8 @@ from .models import BudgetType, Category, Engagement
 from .search import search_jobs
 
 bp = Blueprint("tasks", __name__)
+_search_results = Microcache("job search results")
+_skill_suggestions = Microcache("skill suggestions", max_entries=1)
 # A typo in the setting fails at start-up, not at somebody's first post.
 bp.record_once(lambda state: post_limits.parse_limits(state.app.config["TASK_POST_LIMITS"]))
 
@@ -118,11 +122,17 @@ def browse():
     form = JobFilterForm(formdata=request.args)
     session = get_session()
     if not form.validate():
-        return render_template("tasks/browse.html", form=form, page=None, skills=[]), 400
-    page = search_jobs(session, form.to_query())
-    return render_template(
-        "tasks/browse.html", form=form, page=page, skills=popular_skills(session)
+        return render_template("tasks/browse.html", form=form, results=None, skills=[]), 400
+    query = form.to_query()
+    # Keyed by the whole query string: the results' page links are built from it.
+    results = _search_results.get_or_make(
+        tuple(sorted(request.args.items(multi=True))),
+        lambda: Markup(
+            render_template("tasks/_search_results.html", page=search_jobs(session, query))
+        ),
     )
+    skills = _skill_suggestions.get_or_make("popular", lambda: popular_skills(session))
+    return render_template("tasks/browse.html", form=form, results=results, skills=skills)
 
 
 def _form_page(form: TaskForm, task, status: int | None = None):

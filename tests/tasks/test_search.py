@@ -137,6 +137,7 @@ def test_the_search_follows_edits_of_a_tasks_skills(client, db_session):
         db_session, owner, task.id,
         task_input(title="Month-end help", description="Close the month.", skills=["payroll"]),
     )  # fmt: skip
+    db_session.commit()  # as the edit view does: the worker forgets the searches it answered
     assert found(client, "reconciliation") == set()
     assert found(client, "payroll") == {"Month-end help"}
     # The edit form rewrites the same document.

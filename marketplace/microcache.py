@@ -1,0 +1,97 @@
+"""A few seconds' memory, per worker process, of what every visitor of a page sees alike.
+
+The job search is the page people load most, and its results for the same query string are
+the same for everybody: without this, each visit repeats the full-text query and renders
+twenty job cards. What is kept here is short-lived (``MICROCACHE_SECONDS``, 10 by default;
+0 turns it off) and bounded in size, and any transaction in this process that wrote to the
+database empties it when it ends, so a worker never shows stale results after its own
+writes (a posted, edited or closed task). Other workers' writes show within the expiry.
+
+Only values that are the same for every viewer may go in: never anything drawn from the
+logged-in user, a CSRF token or a flash message.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from cachetools import TTLCache
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+MAX_ENTRIES = 512
+_WROTE = "delegate_microcache_wrote"
+_caches: list[Microcache] = []
+
+
+def _monotonic() -> float:
+    # An expiry is a duration, not business time: not the app's clock, which tests move by
+    # days. A function of our own so a test can age the entries without sleeping.
+    return time.monotonic()
+
+
+class Microcache:
+    def __init__(self, name: str, max_entries: int = MAX_ENTRIES):
+        self.name = name
+        self._max_entries = max_entries
+        self._entries: TTLCache | None = None
+        self._seconds: float | None = None
+        self._lock = threading.Lock()
+        _caches.append(self)
+
+    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+        seconds = float(current_app.config["MICROCACHE_SECONDS"])
+        if seconds <= 0:
+            return make()
+        with self._lock:
+            entries = self._entries_for(seconds)
+            if key in entries:
+                return entries[key]
+        value = make()
+        with self._lock:
+            self._entries_for(seconds)[key] = value
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            if self._entries is not None:
+                self._entries.clear()
+
+    def _entries_for(self, seconds: float) -> TTLCache:
+        if self._entries is None or self._seconds != seconds:
+            self._entries = TTLCache(self._max_entries, seconds, timer=lambda: _monotonic())
+            self._seconds = seconds
+        return self._entries
+
+
+def clear_all() -> None:
+    for cache in _caches:
+        cache.clear()
+
+
+def _note_flush(session: Session, _context) -> None:
+    session.info[_WROTE] = True
+
+
+def _note_statement(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+def _after_transaction_end(session: Session, transaction) -> None:
+    # The outermost transaction only: a savepoint's release is not yet visible to anybody.
+    # Emptied after a rollback too: rarer than a commit, and harmless.
+    if transaction.parent is None and session.info.pop(_WROTE, False):
+        clear_all()
+
+
+def init_app(app: Flask) -> None:
+    if not event.contains(Session, "after_transaction_end", _after_transaction_end):
+        event.listen(Session, "after_flush", _note_flush)
+        event.listen(Session, "do_orm_execute", _note_statement)
+        event.listen(Session, "after_transaction_end", _after_transaction_end)
