@@ -36,6 +36,12 @@ class Invalid(DomainError):
     status_code = 422
 
 
+class Unavailable(DomainError):
+    """Something this server needs is not set up or not answering: try again later."""
+
+    status_code = 503
+
+
 class RateLimited(DomainError):
     """Too many of something (posts, invitations) in a period; the message says when again."""
 
@@ -73,9 +79,13 @@ CSRF_MESSAGE = (
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
-        title = {403: "Forbidden", 404: "Not found", 409: "Conflict", 429: "Please wait"}.get(
-            exc.status_code, "Invalid request"
-        )
+        title = {
+            403: "Forbidden",
+            404: "Not found",
+            409: "Conflict",
+            429: "Please wait",
+            503: "Unavailable",
+        }.get(exc.status_code, "Invalid request")
         return error_response(exc.status_code, title, exc.message, exc.field)
 
     @app.errorhandler(CSRFError)

@@ -20,6 +20,11 @@ from .models import Proposal, ProposalStatus
 ALREADY_APPLIED = "You have already applied to this task."
 
 
+class AlreadyApplied(Conflict):
+    def __init__(self) -> None:
+        super().__init__(ALREADY_APPLIED)
+
+
 def apply_to_task(
     session: Session, assistant: User, task_id: int, *, cover_note: str, proposed_rate_cents: int
 ) -> Proposal:
@@ -50,7 +55,7 @@ def apply_to_task(
             with session.begin_nested():
                 session.add(proposal)
         except IntegrityError as exc:
-            raise Conflict(ALREADY_APPLIED) from exc
+            raise AlreadyApplied() from exc
     # Same transaction as the proposal: the owner's email cannot be lost or doubled. Each
     # submission has its own key, so a proposal sent again is news again.
     key = f"proposal:{proposal.id}"
@@ -109,7 +114,7 @@ def _submit_again(
         created_at=utcnow(),
     )
     if not sent:
-        raise Conflict(ALREADY_APPLIED)
+        raise AlreadyApplied()
     return proposal
 
 

@@ -32,7 +32,10 @@ from .models import Invitation, Match
 if TYPE_CHECKING:  # the web app reads rows; only jobs load the matcher (numpy, scikit-learn)
     import matching
 
-ALREADY_INVITED = "You have already invited this assistant to this task."
+
+class AlreadyInvited(Conflict):
+    def __init__(self) -> None:
+        super().__init__("You have already invited this assistant to this task.")
 
 
 @dataclass(frozen=True)
@@ -302,7 +305,7 @@ def invite_assistant(
         with session.begin_nested():
             session.add(invitation)
     except IntegrityError as exc:
-        raise Conflict(ALREADY_INVITED) from exc
+        raise AlreadyInvited() from exc
     notify(
         session,
         assistant_id,

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..accounts.access import assistant_required, owner_required
 from ..db import get_session
-from ..errors import Conflict, RateLimited
+from ..errors import RateLimited
 from . import services
 
 bp = Blueprint("matches", __name__)
@@ -29,9 +29,7 @@ def invite(task_id: int, assistant_id: int):
     except (services.RateChanged, RateLimited) as exc:
         session.rollback()
         flash(exc.message, "error")  # said on the task page, where the owner is inviting
-    except Conflict as exc:
-        if exc.message != services.ALREADY_INVITED:
-            raise
+    except services.AlreadyInvited as exc:
         flash(exc.message, "info")  # a second click is not an error worth a page of its own
     else:
         session.commit()

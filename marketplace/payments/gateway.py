@@ -11,10 +11,10 @@ import stripe
 from flask import current_app
 
 from ..db import utcnow
-from ..errors import Conflict
+from ..errors import Unavailable
 
 
-class PaymentsNotConfigured(Conflict):
+class PaymentsNotConfigured(Unavailable):
     def __init__(self) -> None:
         super().__init__("Payments are not set up on this server (no STRIPE_SECRET_KEY).")
 
