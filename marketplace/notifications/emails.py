@@ -178,6 +178,37 @@ def _account_exists(session: Session, n: Notification) -> dict | None:
     }
 
 
+def _password_reset(session: Session, n: Notification) -> dict | None:
+    user = n.user
+    if not tokens.matches(user, n.payload["fingerprint"]):
+        return None  # the password (or the address) changed before it went out
+    token = tokens.make_token(current_app.config["SECRET_KEY"], tokens.RESET_PASSWORD, user)
+    return {
+        "url": absolute_url("accounts.reset_password", token=token),
+        "minutes": int(tokens.RESET_LINK_MAX_AGE.total_seconds() // 60),
+        "email": user.email,
+        "finishes_sign_up": not user.is_verified,
+        "summary": "Choose a new password",
+        "lines": [],
+    }
+
+
+def _account_notice(summary: str, **links: str):
+    """A notice to the account's (old) address of what changed on it: always worth sending.
+    ``links``: name in the template = endpoint."""
+
+    def context(session: Session, n: Notification) -> dict:
+        return {
+            **n.payload,
+            **{name: absolute_url(endpoint) for name, endpoint in links.items()},
+            "forgot_url": absolute_url("accounts.forgot_password"),
+            "summary": summary,
+            "lines": [],
+        }
+
+    return context
+
+
 CONTEXTS = {
     Kind.NEW_MATCH: _new_match,
     Kind.RECOMMENDATIONS: _recommendations,
@@ -195,6 +226,8 @@ CONTEXTS = {
     Kind.CONTRACT_CANCELLED: _contract("Contract cancelled: {title}"),
     Kind.SIGNUP_CONFIRMATION: _signup_confirmation,
     Kind.ACCOUNT_EXISTS: _account_exists,
+    Kind.PASSWORD_RESET: _password_reset,
+    Kind.PASSWORD_CHANGED: _account_notice("Your Delegate password was changed"),
 }
 
 
