@@ -96,3 +96,38 @@ class NewPasswordForm(Form):
         validators=[DataRequired("Choose a password."), Length(max=MAX_LENGTH)],
     )
 
+
+class NameForm(Form):
+    display_name = StringField(
+        "Your name",
+        filters=[one_line],
+        validators=[DataRequired("Tell us your name."), Length(max=80)],
+    )
+
+
+class PasswordChangeForm(Form):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password."), Length(max=MAX_LENGTH)],
+    )
+    new_password = PasswordField(
+        "New password",
+        description=_NEW_PASSWORD_HINT,
+        validators=[DataRequired("Choose a new password."), Length(max=MAX_LENGTH)],
+    )
+
+
+class EmailChangeForm(Form):
+    email = EmailField(
+        "New email address",
+        filters=[_strip],
+        validators=[DataRequired("Enter the new address."), Length(max=254), valid_address],
+    )
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)],
+    )
+
+
+class ButtonForm(Form):
+    """A form that is only a button: its CSRF token is what it checks."""

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..accounts import tokens
+from ..accounts.addresses import wire_address
 from ..contracts.models import Contract, ContractStatus
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches.explain import explain, percent
@@ -173,6 +174,8 @@ def _account_exists(session: Session, n: Notification) -> dict | None:
     return {
         "url": absolute_url("accounts.login"),
         "email": n.user.email,
+        # Somebody tried to sign up with this address, or to move their account to it.
+        "email_change": n.payload.get("reason") == "email_change",
         "summary": "You already have a Delegate account",
         "lines": [],
     }
@@ -209,6 +212,21 @@ def _account_notice(summary: str, **links: str):
     return context
 
 
+def _email_change_confirm(session: Session, n: Notification) -> dict | None:
+    user = n.user
+    # Cancelled, replaced by a newer request, or the password changed meanwhile.
+    if user.pending_email != n.payload["to"] or not tokens.matches(user, n.payload["fingerprint"]):
+        return None
+    token = tokens.make_token(current_app.config["SECRET_KEY"], tokens.CHANGE_EMAIL, user)
+    return {
+        "url": absolute_url("settings.confirm_email", token=token),
+        "hours": int(tokens.EMAIL_CHANGE_LINK_MAX_AGE.total_seconds() // 3600),
+        "email": n.payload["to"],
+        "summary": "Confirm your new email address",
+        "lines": [],
+    }
+
+
 CONTEXTS = {
     Kind.NEW_MATCH: _new_match,
     Kind.RECOMMENDATIONS: _recommendations,
@@ -228,6 +246,11 @@ CONTEXTS = {
     Kind.ACCOUNT_EXISTS: _account_exists,
     Kind.PASSWORD_RESET: _password_reset,
     Kind.PASSWORD_CHANGED: _account_notice("Your Delegate password was changed"),
+    Kind.EMAIL_CHANGE_CONFIRM: _email_change_confirm,
+    Kind.EMAIL_CHANGE_REQUESTED: _account_notice(
+        "A change of your email address was asked for", settings_url="settings.page"
+    ),
+    Kind.EMAIL_CHANGED: _account_notice("Your Delegate account has a new email address"),
 }
 
 
@@ -237,9 +260,18 @@ def _render(name: str, context: dict) -> str:
     return current_app.jinja_env.get_template(name).render(context)
 
 
+# Mail to an address nobody has confirmed yet: the name was typed by whoever gave the address,
+# not necessarily the mailbox's owner.
+_UNPROVEN_MAILBOX_KINDS = frozenset({Kind.SIGNUP_CONFIRMATION, Kind.EMAIL_CHANGE_CONFIRM})
+
+
 def _recipient_name(n: Notification) -> str:
-    # A sign-up's name was typed by whoever signed up, not necessarily the mailbox's owner.
-    return "" if n.kind == Kind.SIGNUP_CONFIRMATION else single_line(n.user.display_name)
+    return "" if n.kind in _UNPROVEN_MAILBOX_KINDS else single_line(n.user.display_name)
+
+
+def _recipient_address(n: Notification) -> str:
+    # An email change writes to the new address (to confirm it) and the old one (to tell it).
+    return wire_address(n.payload["to"]) if "to" in n.payload else n.user.mail_address
 
 
 def build_message(session: Session, n: Notification) -> EmailMessage | None:
@@ -261,7 +293,7 @@ def build_message(session: Session, n: Notification) -> EmailMessage | None:
     # single_line: a name or title stored before input was cleaned must not break headers.
     msg["Subject"] = single_line(_render(f"{folder}/subject.txt", context))
     msg["From"] = config["MAIL_FROM"]
-    msg["To"] = formataddr((_recipient_name(n), n.user.mail_address))
+    msg["To"] = formataddr((_recipient_name(n), _recipient_address(n)))
     msg["Date"] = formatdate(usegmt=True)
     # Stable per notification: if a send is repeated after a crash, mail clients see one email.
     domain = urlsplit(config["BASE_URL"]).hostname or "delegate.localhost"
