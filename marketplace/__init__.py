@@ -56,6 +56,7 @@ def _trust_proxies(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts import auth
+    from .accounts.settings_views import bp as settings_bp
     from .accounts.views import bp as accounts_bp
     from .contracts.views import bp as contracts_bp
     from .demo.cli import demo_cli
@@ -72,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
 
     auth.init_app(app)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(settings_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(tasks_bp)
     app.register_blueprint(hiring_bp)

@@ -7,6 +7,8 @@ from .addresses import normalise_email
 from .models import Role
 from .passwords import MAX_LENGTH, password_problem
 
+_NEW_PASSWORD_HINT = "At least 10 characters. A few unrelated words make a good one."
+
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
@@ -42,7 +44,7 @@ class SignUpForm(Form):
     )
     password = PasswordField(
         "Password",
-        description="At least 10 characters. A few unrelated words make a good one.",
+        description=_NEW_PASSWORD_HINT,
         validators=[DataRequired("Choose a password.")],
     )
     timezone = StringField(
@@ -75,3 +77,57 @@ class ConfirmForm(Form):
         "The password you chose when signing up",
         validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)],
     )
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(
+        "Your account's email",
+        filters=[_strip],
+        validators=[DataRequired("Enter your email."), Length(max=254), valid_address],
+    )
+
+
+class NewPasswordForm(Form):
+    """Checked by accounts.services.check_new_password, which knows whose password it is."""
+
+    password = PasswordField(
+        "New password",
+        description=_NEW_PASSWORD_HINT,
+        validators=[DataRequired("Choose a password."), Length(max=MAX_LENGTH)],
+    )
+
+
+class NameForm(Form):
+    display_name = StringField(
+        "Your name",
+        filters=[one_line],
+        validators=[DataRequired("Tell us your name."), Length(max=80)],
+    )
+
+
+class PasswordChangeForm(Form):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password."), Length(max=MAX_LENGTH)],
+    )
+    new_password = PasswordField(
+        "New password",
+        description=_NEW_PASSWORD_HINT,
+        validators=[DataRequired("Choose a new password."), Length(max=MAX_LENGTH)],
+    )
+
+
+class EmailChangeForm(Form):
+    email = EmailField(
+        "New email address",
+        filters=[_strip],
+        validators=[DataRequired("Enter the new address."), Length(max=254), valid_address],
+    )
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)],
+    )
+
+
+class ButtonForm(Form):
+    """A form that is only a button: its CSRF token is what it checks."""

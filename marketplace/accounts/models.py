@@ -30,6 +30,9 @@ class User(UserMixin, Base):
     # None until the owner of the address follows the emailed link; such a sign-up cannot log
     # in, and a new sign-up for the same address replaces it.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An address this person asked to move to (settings): it replaces `email` only once the
+    # link sent to it is followed, so until then the old address is the one that logs in.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"))
     display_name: Mapped[str] = mapped_column(String(80))

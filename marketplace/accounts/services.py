@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..errors import DomainError, Invalid
-from ..notifications.models import ACCOUNT_KINDS, Kind, Notification
+from ..notifications.models import ACCOUNT_LINK_KINDS, Kind, Notification
 from ..notifications.services import notify
 from ..text import single_line
-from . import tokens
+from . import sessions, tokens
 from .addresses import lookup_key, normalise_email
 from .models import Role, User
 from .passwords import password_problem
@@ -33,8 +33,8 @@ _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a log-in attempt takes the same time
 # whether or not the account exists.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-# Account emails (confirmation links, "you already have an account") per address and hour:
-# enough for a person who mistypes, too few to flood somebody's inbox through our sign-up.
+# Account emails with links (confirmation, reset, "you already have an account") per account
+# and hour: enough for a person who mistypes, too few to flood somebody's inbox through us.
 ACCOUNT_EMAILS_PER_HOUR = 5
 
 __all__ = ["normalise_email"]  # re-exported: accounts.addresses holds the rule
@@ -135,25 +135,28 @@ def _email_that_decides(session: Session, user: User) -> str | None:
     """A confirmed account is told it exists; a pending sign-up gets its confirmation link.
     Returns the fingerprint the link is for (pending sign-ups only)."""
     if user.is_verified:
-        _account_email(session, user, Kind.ACCOUNT_EXISTS, {})
+        account_email(session, user, Kind.ACCOUNT_EXISTS, {})
         return None
     fp = tokens.fingerprint(user)
-    _account_email(session, user, Kind.SIGNUP_CONFIRMATION, {"fingerprint": fp})
+    account_email(session, user, Kind.SIGNUP_CONFIRMATION, {"fingerprint": fp})
     return fp
 
 
-def _account_email(session: Session, user: User, kind: Kind, payload: dict) -> bool:
-    since = utcnow() - timedelta(hours=1)
-    recent = session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.user_id == user.id,
-            Notification.kind.in_(ACCOUNT_KINDS),
-            Notification.created_at > since,
+def account_email(session: Session, user: User, kind: Kind, payload: dict) -> bool:
+    """Queue an email about the account; False when its links are over the hourly limit.
+    ``payload["to"]`` sends it to another address than the account's (a new or old one)."""
+    if kind in ACCOUNT_LINK_KINDS:
+        since = utcnow() - timedelta(hours=1)
+        recent = session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user.id,
+                Notification.kind.in_(ACCOUNT_LINK_KINDS),
+                Notification.created_at > since,
+            )
         )
-    )
-    if recent >= ACCOUNT_EMAILS_PER_HOUR:
-        return False
-    # A fresh key each time: every sign-up or resend is its own email.
+        if recent >= ACCOUNT_EMAILS_PER_HOUR:
+            return False
+    # A fresh key each time: every sign-up, resend or reset is its own email.
     return notify(session, user.id, kind, f"{kind.value}:{secrets.token_hex(8)}", payload)
 
 
@@ -196,6 +199,59 @@ def confirm_sign_up(session: Session, user: User) -> None:
     session.expire(user)
     if confirmed.rowcount != 1:
         raise tokens.LinkInvalid("This link was used already. Log in with your password.")
+
+
+def account_for_link(
+    session: Session,
+    secret_key: str,
+    purpose: str,
+    token: str,
+    *,
+    viewer_id: int | None,
+    stale: str,
+) -> User:
+    """The account a reset or email-change link is for, while the link is genuine, unexpired
+    and unused (``stale`` says why not); LinkInvalid otherwise. ``viewer_id`` is whoever is
+    logged in in this browser: a link for another account is refused rather than acted on
+    behind the back of the person at the keyboard."""
+    max_age = {
+        tokens.RESET_PASSWORD: tokens.RESET_LINK_MAX_AGE,
+        tokens.CHANGE_EMAIL: tokens.EMAIL_CHANGE_LINK_MAX_AGE,
+    }[purpose]
+    user_id, fp = tokens.read_token(secret_key, purpose, token, max_age)
+    user = session.get(User, user_id)
+    if user is None or not tokens.matches(user, fp):
+        raise tokens.LinkInvalid(stale)
+    if viewer_id is not None and viewer_id != user.id:
+        raise tokens.LinkForAnotherAccount(
+            "This link is for another Delegate account than the one logged in here. "
+            "Log out, then open the link again."
+        )
+    return user
+
+
+def set_password(session: Session, user: User, password: str, *, confirm_address: bool) -> bool:
+    """The one way a password changes (a reset or the settings page): checked as a new one,
+    then set only if the hash is still the one read (a reset link used twice at once sets
+    one password; False for the other). It ends every log-in session of the account, cancels
+    a waiting email change (its link fingerprinted the old hash anyway) and tells the
+    address. ``confirm_address``: a reset link proves the mailbox, as a confirmation would."""
+    check_new_password(password, email=user.email, name=user.display_name)
+    values: dict = {"password_hash": hash_password(password), "pending_email": None}
+    if confirm_address and not user.is_verified:
+        values["email_verified_at"] = utcnow()
+    changed = session.execute(
+        update(User)
+        .where(User.id == user.id, User.password_hash == user.password_hash)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(user)
+    if changed.rowcount != 1:
+        return False
+    sessions.sign_out_other_sessions(session, user.id, keep_token=None)
+    account_email(session, user, Kind.PASSWORD_CHANGED, {})
+    return True
 
 
 def password_matches(user: User, password: str) -> bool:

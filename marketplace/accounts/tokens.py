@@ -1,11 +1,12 @@
-"""Signed, expiring, single-use links for accounts (sign-up confirmation; later password
-reset and email change use the same two functions with their own purpose).
+"""Signed, expiring, single-use links for accounts: sign-up confirmation, password reset and
+email change, each with its own purpose (a link made for one is refused by the others).
 
 A token carries the user id and a fingerprint of the account's state (address, password
-hash, verification time). It is signed with SECRET_KEY and timestamped (itsdangerous), so it
-cannot be forged and expires; it is single use because using it changes the state it
-fingerprints (confirming sets the verification time, a new sign-up for the same address sets
-a new password hash), with no table of used tokens to keep.
+hash, verification time, the address waiting to be confirmed). It is signed with SECRET_KEY
+and timestamped (itsdangerous), so it cannot be forged and expires; it is single use because
+using it changes the state it fingerprints (confirming sets the verification time, a reset
+sets a new password hash, an email change the address), with no table of used tokens to keep.
+The timestamp and the expiry are read from the app's one clock.
 """
 
 from __future__ import annotations
@@ -14,27 +15,45 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
+from .. import db
 from ..errors import DomainError
 from .models import User
 
 CONFIRM_SIGNUP = "confirm-signup"
 SIGNUP_LINK_MAX_AGE = timedelta(hours=48)
+RESET_PASSWORD = "reset-password"
+# Short: the link is as good as the password to whoever reads the mailbox.
+RESET_LINK_MAX_AGE = timedelta(hours=1)
+CHANGE_EMAIL = "change-email"
+EMAIL_CHANGE_LINK_MAX_AGE = timedelta(hours=24)
 
 
 class LinkInvalid(DomainError):
     status_code = 400
 
 
+class LinkForAnotherAccount(LinkInvalid):
+    status_code = 403
+
+
 def fingerprint(user: User) -> str:
     verified = user.email_verified_at.isoformat() if user.email_verified_at else ""
     state = f"{user.id}\n{user.email_key}\n{user.password_hash}\n{verified}"
+    if user.pending_email:
+        # Only when set, so links sent before email changes existed keep their fingerprint.
+        state += f"\n{user.pending_email}"
     return hashlib.sha256(state.encode()).hexdigest()[:32]
 
 
+class _ClockSigner(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return int(db.utcnow().timestamp())
+
+
 def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=f"delegate.{purpose}.v1")
+    return URLSafeTimedSerializer(secret_key, salt=f"delegate.{purpose}.v1", signer=_ClockSigner)
 
 
 def make_token(secret_key: str, purpose: str, user: User) -> str:

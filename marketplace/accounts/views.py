@@ -1,4 +1,5 @@
-"""Sign up, log in, log out, and the front page that sends each role where it works."""
+"""Sign up, log in, log out, password reset, and the front page that sends each role where
+it works."""
 
 from __future__ import annotations
 
@@ -12,9 +13,16 @@ from ..extensions import limiter
 from ..forms import has_errors, timezone_choices
 from ..profiles.services import public_profiles
 from ..tasks.search import JobQuery, Sort, search_jobs
-from . import auth, login_limits, services, tokens
+from . import auth, login_limits, reset, services, tokens
 from .addresses import lookup_key
-from .forms import ConfirmForm, LoginForm, ResendForm, SignUpForm
+from .forms import (
+    ConfirmForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    ResendForm,
+    SignUpForm,
+)
 from .landing import landing_page
 from .models import Role, User
 
@@ -26,7 +34,7 @@ IP_LIMIT_MESSAGE = (
 )
 
 
-def _login_limit() -> str:
+def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
@@ -46,7 +54,7 @@ def index():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
+@limiter.limit(login_rate_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
 def signup():
     form = SignUpForm(role=request.args.get("role"))
     if form.validate_on_submit():
@@ -85,7 +93,7 @@ def signup_sent():
 
 
 @bp.post("/signup/resend")
-@limiter.limit(_login_limit)
+@limiter.limit(login_rate_limit)
 def resend_confirmation():
     form = ResendForm()
     if not form.validate_on_submit():
@@ -102,7 +110,7 @@ def resend_confirmation():
 
 
 @bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def confirm_signup(token: str):
     """Following the link in the browser that signed up confirms at once; anywhere else (a
     phone, a mail scanner that opens links) asks for the password first, so a link that
@@ -150,7 +158,7 @@ def _email_not_confirmed(exc: services.EmailNotConfirmed):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
+@limiter.limit(login_rate_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -185,3 +193,78 @@ def logout():
     logout_user()  # revokes this browser's session row (accounts.auth)
     flash("You are logged out.", "info")
     return redirect(url_for("accounts.index"))
+
+
+_RESET_SENT = "reset_sent"
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        session = get_session()
+        email = reset.request_reset(session, form.email.data)
+        session.commit()
+        # The same redirect and page for every address: only the mailbox learns more.
+        browser_session[_RESET_SENT] = email
+        return redirect(url_for("accounts.reset_sent"))
+    status = 422 if has_errors(form) else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.get("/password/forgot/sent")
+def reset_sent():
+    email = browser_session.get(_RESET_SENT)
+    if not email:
+        return redirect(url_for("accounts.forgot_password"))
+    minutes = int(tokens.RESET_LINK_MAX_AGE.total_seconds() // 60)
+    return render_template("accounts/reset_sent.html", email=email, minutes=minutes)
+
+
+def reset_link_refused(exc: tokens.LinkInvalid):
+    page = render_template(
+        "accounts/link_invalid.html",
+        message=exc.message,
+        retry_url=url_for("accounts.forgot_password"),
+        retry_label="Ask for a new link",
+    )
+    return page, exc.status_code
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
+def reset_password(token: str):
+    """Opening the link only shows the form (mail scanners open links); the password posted
+    sets it. Afterwards every session of the account is over, this browser's too, and the
+    person logs in with the new password, as OWASP advises: the password manager saves it,
+    and no new log-in path skips the log-in page's checks."""
+    session = get_session()
+    secret = current_app.config["SECRET_KEY"]
+    viewer = current_user.id if current_user.is_authenticated else None
+    try:
+        user = reset.account_for_reset(session, secret, token, viewer_id=viewer)
+    except tokens.LinkInvalid as exc:
+        return reset_link_refused(exc)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset.reset_password(session, secret, user, form.password.data)
+        except tokens.LinkInvalid as exc:
+            session.rollback()
+            return reset_link_refused(exc)
+        except Invalid as exc:
+            session.rollback()
+            form.password.errors.append(exc.message)
+        else:
+            session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            flash(
+                "Your password is changed and every device was logged out. "
+                "Log in with your new password.",
+                "success",
+            )
+            return redirect(url_for("accounts.login"))
+    status = 422 if has_errors(form) else 200
+    return render_template("accounts/reset_password.html", form=form, user=user), status

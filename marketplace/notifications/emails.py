@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..accounts import tokens
+from ..accounts.addresses import wire_address
 from ..contracts.models import Contract, ContractStatus
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches.explain import explain, percent
@@ -173,7 +174,55 @@ def _account_exists(session: Session, n: Notification) -> dict | None:
     return {
         "url": absolute_url("accounts.login"),
         "email": n.user.email,
+        # Somebody tried to sign up with this address, or to move their account to it.
+        "email_change": n.payload.get("reason") == "email_change",
         "summary": "You already have a Delegate account",
+        "lines": [],
+    }
+
+
+def _password_reset(session: Session, n: Notification) -> dict | None:
+    user = n.user
+    if not tokens.matches(user, n.payload["fingerprint"]):
+        return None  # the password (or the address) changed before it went out
+    token = tokens.make_token(current_app.config["SECRET_KEY"], tokens.RESET_PASSWORD, user)
+    return {
+        "url": absolute_url("accounts.reset_password", token=token),
+        "minutes": int(tokens.RESET_LINK_MAX_AGE.total_seconds() // 60),
+        "email": user.email,
+        "finishes_sign_up": not user.is_verified,
+        "summary": "Choose a new password",
+        "lines": [],
+    }
+
+
+def _account_notice(summary: str, **links: str):
+    """A notice to the account's (old) address of what changed on it: always worth sending.
+    ``links``: name in the template = endpoint."""
+
+    def context(session: Session, n: Notification) -> dict:
+        return {
+            **n.payload,
+            **{name: absolute_url(endpoint) for name, endpoint in links.items()},
+            "forgot_url": absolute_url("accounts.forgot_password"),
+            "summary": summary,
+            "lines": [],
+        }
+
+    return context
+
+
+def _email_change_confirm(session: Session, n: Notification) -> dict | None:
+    user = n.user
+    # Cancelled, replaced by a newer request, or the password changed meanwhile.
+    if user.pending_email != n.payload["to"] or not tokens.matches(user, n.payload["fingerprint"]):
+        return None
+    token = tokens.make_token(current_app.config["SECRET_KEY"], tokens.CHANGE_EMAIL, user)
+    return {
+        "url": absolute_url("settings.confirm_email", token=token),
+        "hours": int(tokens.EMAIL_CHANGE_LINK_MAX_AGE.total_seconds() // 3600),
+        "email": n.payload["to"],
+        "summary": "Confirm your new email address",
         "lines": [],
     }
 
@@ -195,6 +244,13 @@ CONTEXTS = {
     Kind.CONTRACT_CANCELLED: _contract("Contract cancelled: {title}"),
     Kind.SIGNUP_CONFIRMATION: _signup_confirmation,
     Kind.ACCOUNT_EXISTS: _account_exists,
+    Kind.PASSWORD_RESET: _password_reset,
+    Kind.PASSWORD_CHANGED: _account_notice("Your Delegate password was changed"),
+    Kind.EMAIL_CHANGE_CONFIRM: _email_change_confirm,
+    Kind.EMAIL_CHANGE_REQUESTED: _account_notice(
+        "A change of your email address was asked for", settings_url="settings.page"
+    ),
+    Kind.EMAIL_CHANGED: _account_notice("Your Delegate account has a new email address"),
 }
 
 
@@ -204,9 +260,18 @@ def _render(name: str, context: dict) -> str:
     return current_app.jinja_env.get_template(name).render(context)
 
 
+# Mail to an address nobody has confirmed yet: the name was typed by whoever gave the address,
+# not necessarily the mailbox's owner.
+_UNPROVEN_MAILBOX_KINDS = frozenset({Kind.SIGNUP_CONFIRMATION, Kind.EMAIL_CHANGE_CONFIRM})
+
+
 def _recipient_name(n: Notification) -> str:
-    # A sign-up's name was typed by whoever signed up, not necessarily the mailbox's owner.
-    return "" if n.kind == Kind.SIGNUP_CONFIRMATION else single_line(n.user.display_name)
+    return "" if n.kind in _UNPROVEN_MAILBOX_KINDS else single_line(n.user.display_name)
+
+
+def _recipient_address(n: Notification) -> str:
+    # An email change writes to the new address (to confirm it) and the old one (to tell it).
+    return wire_address(n.payload["to"]) if "to" in n.payload else n.user.mail_address
 
 
 def build_message(session: Session, n: Notification) -> EmailMessage | None:
@@ -228,7 +293,7 @@ def build_message(session: Session, n: Notification) -> EmailMessage | None:
     # single_line: a name or title stored before input was cleaned must not break headers.
     msg["Subject"] = single_line(_render(f"{folder}/subject.txt", context))
     msg["From"] = config["MAIL_FROM"]
-    msg["To"] = formataddr((_recipient_name(n), n.user.mail_address))
+    msg["To"] = formataddr((_recipient_name(n), _recipient_address(n)))
     msg["Date"] = formatdate(usegmt=True)
     # Stable per notification: if a send is repeated after a crash, mail clients see one email.
     domain = urlsplit(config["BASE_URL"]).hostname or "delegate.localhost"

@@ -32,11 +32,27 @@ class Kind(StrEnum):
     CONTRACT_CANCELLED = "contract_cancelled"  # to the assistant: stop work on it
     SIGNUP_CONFIRMATION = "signup_confirmation"  # to a new address: follow the link to finish
     ACCOUNT_EXISTS = "account_exists"  # to a confirmed account: someone signed up as you
+    PASSWORD_RESET = "password_reset"  # to an account's address: the link to choose a password
+    PASSWORD_CHANGED = "password_changed"  # to an account's address: its password was changed
+    EMAIL_CHANGE_CONFIRM = "email_change_confirm"  # to a new address: confirm it is yours
+    EMAIL_CHANGE_REQUESTED = "email_change_requested"  # to the old address: a move was asked
+    EMAIL_CHANGED = "email_changed"  # to the old address: the account moved to the new one
 
 
+# Account emails that anybody who types an address can cause (or, for a new address, anybody
+# logged in): at most a few per account and hour (accounts.services), so our forms cannot be
+# used to flood somebody's inbox.
+ACCOUNT_LINK_KINDS = frozenset(
+    {Kind.SIGNUP_CONFIRMATION, Kind.ACCOUNT_EXISTS, Kind.PASSWORD_RESET, Kind.EMAIL_CHANGE_CONFIRM}
+)
+# Telling an account's own address what changed on it: never held back by that limit, or
+# whoever used it up could change the account unseen.
+ACCOUNT_NOTICE_KINDS = frozenset(
+    {Kind.PASSWORD_CHANGED, Kind.EMAIL_CHANGE_REQUESTED, Kind.EMAIL_CHANGED}
+)
 # About the account itself, not news: sent whatever the email preferences say, right away,
 # and without an unsubscribe link (turning them off would lock people out).
-ACCOUNT_KINDS = frozenset({Kind.SIGNUP_CONFIRMATION, Kind.ACCOUNT_EXISTS})
+ACCOUNT_KINDS = ACCOUNT_LINK_KINDS | ACCOUNT_NOTICE_KINDS
 
 
 class Channel(StrEnum):

@@ -49,3 +49,12 @@ def sign_up_and_confirm(client, mailbox, **changes):
     response = client.post("/signup", data)
     assert response.status_code == 302 and response.location.endswith("/signup/sent")
     return client.get(path_of(confirmation_link(mailbox, wire_address(data["email"]))))
+
+
+def emailed_link(mailbox, address: str, path: str, *, count: int = 1) -> str:
+    """The path of the link to `path`… in the `count`-th email to `address`."""
+    messages = messages_to(mailbox, address, count=count)
+    assert len(messages) >= count, f"no email {count} for {address}: {len(messages)}"
+    match = re.search(rf"(http://\S+{re.escape(path)}\S+)", body_text(messages[count - 1]))
+    assert match, body_text(messages[count - 1])
+    return path_of(match.group(1))

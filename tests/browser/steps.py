@@ -34,18 +34,21 @@ def sign_up(page, base, *, role, name, email, mailbox=None):
     expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
 
 
-_LINK = re.compile(r"(http://\S+/signup/confirm/\S+)")
-
-
 def confirmation_link(base, email: str, mailbox=None, timeout: float = 15.0) -> str:
+    return emailed_link(base, email, "/signup/confirm/", mailbox, timeout)
+
+
+def emailed_link(base, email: str, path: str, mailbox=None, timeout: float = 15.0) -> str:
+    """The newest link to `path`… in the mail for `email`, waiting for it (bounded)."""
+    link = re.compile(rf"(http://\S+{re.escape(path)}\S+)")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for text in _mail_texts(base, email, mailbox):
-            match = _LINK.search(text)
+            match = link.search(text)
             if match:
                 return match.group(1)
         time.sleep(0.1)
-    raise AssertionError(f"no confirmation email for {email} within {timeout} s")
+    raise AssertionError(f"no email with a {path} link for {email} within {timeout} s")
 
 
 def _mail_texts(base, email: str, mailbox) -> list[str]:
@@ -58,7 +61,11 @@ def _mail_texts(base, email: str, mailbox) -> list[str]:
         try:
             rows = session.scalars(
                 select(LocalEmail.text_body)
-                .where(LocalEmail.recipient == email)
+                # "Name <address>", or the bare address when the mailbox is not proven yet
+                .where(
+                    (LocalEmail.recipient == email)
+                    | LocalEmail.recipient.endswith(f"<{email}>")
+                )
                 .order_by(LocalEmail.id.desc())
             )
             return list(rows)

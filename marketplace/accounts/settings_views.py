@@ -1,0 +1,155 @@
+"""The settings page: one page per person, one form per thing to change, each posting to its
+own URL (so a message lands on the form it is about). The email preferences keep their own
+page, linked from here."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, login_user
+
+from ..db import get_session
+from ..errors import Invalid
+from ..extensions import limiter
+from . import account_settings, tokens
+from .forms import ButtonForm, EmailChangeForm, NameForm, PasswordChangeForm
+from .views import IP_LIMIT_MESSAGE, login_rate_limit
+
+bp = Blueprint("settings", __name__)
+
+
+def _page(status: int = 200, **forms):
+    user = current_user
+    forms = {
+        "name_form": NameForm(formdata=None, display_name=user.display_name),
+        "password_form": PasswordChangeForm(formdata=None),
+        "email_form": EmailChangeForm(formdata=None),
+        "button_form": ButtonForm(formdata=None),
+        **forms,
+    }
+    return render_template("accounts/settings.html", **forms), status
+
+
+def _refused(form, exc: Invalid, fields: dict[str, str], key: str):
+    """Re-show the page with the service's reason on the field it is about."""
+    get_session().rollback()
+    getattr(form, fields.get(exc.field or "", next(iter(fields.values())))).errors.append(
+        exc.message
+    )
+    return _page(422, **{key: form})
+
+
+@bp.get("/settings")
+@login_required
+def page():
+    return _page()
+
+
+@bp.post("/settings/name")
+@login_required
+def change_name():
+    form = NameForm()
+    if not form.validate_on_submit():
+        return _page(422, name_form=form)
+    session = get_session()
+    try:
+        account_settings.change_name(session, current_user, form.display_name.data)
+    except Invalid as exc:
+        return _refused(form, exc, {"display_name": "display_name"}, "name_form")
+    session.commit()
+    flash("Your name is saved.", "success")
+    return redirect(url_for("settings.page"))
+
+
+@bp.post("/settings/password")
+@login_required
+@limiter.limit(login_rate_limit, error_message=IP_LIMIT_MESSAGE)
+def change_password():
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return _page(422, password_form=form)
+    session = get_session()
+    user = current_user._get_current_object()
+    try:
+        account_settings.change_password(
+            session, user, form.current_password.data, form.new_password.data
+        )
+    except Invalid as exc:
+        fields = {"current_password": "current_password", "password": "new_password"}
+        return _refused(form, exc, fields, "password_form")
+    session.commit()
+    # Every session of the account ended with the change; this browser gets a new one.
+    login_user(user)
+    flash("Your password is changed. Every other device was logged out.", "success")
+    return redirect(url_for("settings.page"))
+
+
+@bp.post("/settings/address")
+@login_required
+@limiter.limit(login_rate_limit, error_message=IP_LIMIT_MESSAGE)
+def change_email():
+    form = EmailChangeForm()
+    if not form.validate_on_submit():
+        return _page(422, email_form=form)
+    session = get_session()
+    try:
+        new = account_settings.request_email_change(
+            session, current_user, form.email.data, form.password.data
+        )
+    except Invalid as exc:
+        return _refused(form, exc, {"email": "email", "password": "password"}, "email_form")
+    session.commit()
+    flash(
+        f"We sent a link to {new}: follow it to confirm the new address. Until then you log "
+        f"in with {current_user.email}, which we told of the change.",
+        "info",
+    )
+    return redirect(url_for("settings.page"))
+
+
+@bp.post("/settings/address/cancel")
+@login_required
+def cancel_email_change():
+    form = ButtonForm()
+    if form.validate_on_submit():
+        session = get_session()
+        account_settings.cancel_email_change(session, current_user)
+        session.commit()
+        flash("The change of address is cancelled: its link no longer works.", "info")
+    return redirect(url_for("settings.page"))
+
+
+def _link_refused(exc: tokens.LinkInvalid):
+    page = render_template(
+        "accounts/link_invalid.html",
+        message=exc.message,
+        retry_url=url_for("settings.page"),
+        retry_label="Your settings",
+    )
+    return page, exc.status_code
+
+
+@bp.route("/settings/address/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
+def confirm_email(token: str):
+    """Opening the link asks for a click (mail scanners open links); the click moves the
+    account. No log-in is needed: the link proves the new mailbox, and only somebody who knew
+    the password could have asked for it."""
+    session = get_session()
+    viewer = current_user.id if current_user.is_authenticated else None
+    try:
+        user = account_settings.account_for_email_link(
+            session, current_app.config["SECRET_KEY"], token, viewer_id=viewer
+        )
+    except tokens.LinkInvalid as exc:
+        return _link_refused(exc)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        try:
+            new = account_settings.confirm_email_change(session, user)
+        except tokens.LinkInvalid as exc:
+            session.rollback()
+            return _link_refused(exc)
+        session.commit()
+        flash(f"Your email address is now {new}. Log in with it from now on.", "success")
+        return redirect(url_for("settings.page" if viewer else "accounts.login"))
+    return render_template("accounts/confirm_email.html", form=form, user=user, token=token)
