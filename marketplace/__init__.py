@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, send_from_directory
+from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db, errors, filters, input_guard, jobs, microcache, migrate, security
@@ -40,10 +41,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _favicon():
-    """Browsers ask for /favicon.ico whatever the page links; base.html links the SVG too."""
-    return send_from_directory(
-        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+    """Browsers ask for /favicon.ico whatever the page links; base.html links the SVG too.
+
+    Served from memory: a browser that drops the request (it often does, for an icon) left
+    send_file's open file to the garbage collector, a ResourceWarning in the dev server."""
+    response = current_app.response_class(
+        _icon_bytes(current_app.static_folder), mimetype="image/vnd.microsoft.icon"
     )
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@cache
+def _icon_bytes(static_folder: str) -> bytes:
+    return (Path(static_folder) / "favicon.ico").read_bytes()
 
 
 def _trust_proxies(app: Flask) -> None:

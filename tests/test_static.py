@@ -13,6 +13,13 @@ def test_favicon_ico_is_served_where_browsers_look_for_it(client):
     assert response.headers["Cache-Control"] == "public, max-age=86400"
 
 
+def test_a_browser_revalidating_the_favicon_gets_304_without_the_body(client):
+    etag = client.get("/favicon.ico", buffered=True).headers["ETag"]
+    again = client.get("/favicon.ico", headers={"If-None-Match": etag}, buffered=True)
+    assert again.status_code == 304
+    assert again.data == b""
+
+
 def test_every_page_links_an_svg_icon_and_the_confirm_script_that_exist(client):
     page = client.get("/login").get_data(as_text=True)
     icon = re.search(r'<link rel="icon" href="([^"]+\.svg)" type="image/svg\+xml">', page)
