@@ -43,6 +43,12 @@ class Page:
     who: str | None  # "owner", "assistant" or None (logged out)
     targeted: bool = False
     status: int = 200
+    # A different query string on every request (an extra `visit` parameter): what a page
+    # costs when the job search's per-worker cache (marketplace/microcache.py) cannot help.
+    fresh: bool = False
+
+    def path_for(self, visit: int) -> str:
+        return f"{self.path}&visit={visit}" if self.fresh else self.path
 
 
 def main() -> int:
@@ -61,7 +67,14 @@ def main() -> int:
         # The floor: what every page costs before it does anything of its own.
         Page("floor: log-in page (no SQL)", "/login", None),
         Page("floor: a 404 page, logged in", "/no-such-page", "assistant", status=404),
-        Page("job search, query 'bookkeeping'", "/jobs?q=bookkeeping", "assistant", True),
+        Page("job search 'bookkeeping', repeated", "/jobs?q=bookkeeping", "assistant", True),
+        Page(
+            "job search 'bookkeeping', never cached",
+            "/jobs?q=bookkeeping",
+            "assistant",
+            True,
+            fresh=True,
+        ),
         Page("job search, no query", "/jobs", "assistant"),
         Page("job page (assistant)", f"/tasks/{task_id}", "assistant", True),
         Page("owner's task page + recommendations", f"/tasks/{task_id}", "owner", True),
@@ -89,7 +102,7 @@ def main() -> int:
             # Hello world right before each page: on a shared machine the load drifts, and
             # the ratio of two runs seconds apart is what stays comparable.
             hello = run_wrk(f"http://127.0.0.1:{hello_port}/", None, args)
-            rows.append((page, hello, run_wrk(base + page.path, cookie, args, page.status)))
+            rows.append((page, hello, run_wrk(base + page.path, cookie, args, page)))
     finally:
         for server in servers:
             server.send_signal(signal.SIGTERM)
@@ -198,15 +211,15 @@ def statement_counts(url: str, pages, owner_email: str, assistant_email: str) ->
             form = {"email": emails[page.who], "password": DEMO_PASSWORD, "csrf_token": token}
             if client.post("/login", data=form).status_code != 302:
                 raise SystemExit(f"could not log in as {emails[page.who]} in-process")
-        client.get(page.path)  # warm: first use of the connection pool and caches
+        client.get(page.path_for(0))  # warm: first use of the connection pool and caches
         seen.clear()
-        response = client.get(page.path)
+        response = client.get(page.path_for(1))
         if response.status_code != page.status:
             raise SystemExit(f"{page.path} as {page.who}: HTTP {response.status_code}")
         statements = len(seen)
         started = time.process_time()
-        for _ in range(CPU_REQUESTS):
-            client.get(page.path)
+        for visit in range(2, CPU_REQUESTS + 2):
+            client.get(page.path_for(visit))
         counts[page.name] = (statements, (time.process_time() - started) / CPU_REQUESTS * 1000)
     database.engine.dispose()
     sys.path.insert(0, str(HERE))
@@ -264,10 +277,27 @@ def check_page(url: str, cookie: str | None, status: int) -> None:
         raise SystemExit(f"{url}: HTTP {response.status_code}, not {status}")
 
 
-def run_wrk(url: str, cookie: str | None, args, status: int = 200) -> float:
+# Each wrk thread numbers its own requests: no two requests share a query string.
+FRESH_QUERY_LUA = """
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("id", threads) end
+function init(args) n = 0 end
+function request()
+  n = n + 1
+  return wrk.format(nil, wrk.path .. "&visit=" .. id .. "-" .. n)
+end
+"""
+
+
+def run_wrk(url: str, cookie: str | None, args, page: Page | None = None) -> float:
+    status = page.status if page else 200
     base = ["wrk", "-t", str(args.threads), "-c", str(args.connections)]
     if cookie:
         base += ["-H", f"Cookie: {cookie}"]
+    if page and page.fresh:
+        script = Path(tempfile.mkdtemp(prefix="page-speed-lua-")) / "fresh.lua"
+        script.write_text(FRESH_QUERY_LUA)
+        base += ["-s", str(script)]
     subprocess.run([*base, "-d", "2s", url], check=True, capture_output=True)  # warm-up
     out = subprocess.run(
         [*base, "-d", f"{args.duration}s", "--timeout", "10s", url],

@@ -30,7 +30,9 @@ class StatementCounter:
 
 
 @pytest.fixture
-def counter(app, db_session):
+def counter(app, db_session, monkeypatch):
+    # The query shape of each page, not what a worker remembers of it (tasks/test_search_cache).
+    monkeypatch.setitem(app.config, "MICROCACHE_SECONDS", 0)
     engine = app.extensions["db"].engine
     counter = StatementCounter(engine)
     event.listen(engine, "before_cursor_execute", counter)
