@@ -48,15 +48,26 @@ lock:
 demo: venv
 	VENV=$(VENV) ./devtools/demo.sh
 
-# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+# The tests that read the clock most: emails and digests, time labels, limits and windows,
+# sessions and links, money deadlines.
+CLOCK_TESTS := tests/test_clock.py tests/notifications tests/matches tests/accounts tests/tasks \
+	tests/hiring tests/payments
+
+# The whole suite on SQLite at the real time, then on PostgreSQL (when TEST_DATABASE_URL is set)
+# as if it were 23:59 UTC in Manila; then the clock's tests again at 00:30 UTC in Los Angeles
+# and 08:59 UTC in London. No test may depend on the hour, the day or the machine's zone
+# (tests/clock.py travels the whole session and lets it tick).
 test: venv
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL: $$TEST_DATABASE_URL"; \
-		$(BIN)/pytest; \
+		echo "== again on PostgreSQL, at 23:59 UTC in Asia/Manila: $$TEST_DATABASE_URL"; \
+		DELEGATE_TEST_UTC=23:59 TZ=Asia/Manila $(BIN)/pytest; \
 	else \
 		echo "(set TEST_DATABASE_URL=postgresql://... to run the suite on PostgreSQL too)"; \
 	fi
+	@echo "== the clock's tests at 00:30 UTC in America/Los_Angeles, then 08:59 UTC in Europe/London"
+	env -u TEST_DATABASE_URL DELEGATE_TEST_UTC=00:30 TZ=America/Los_Angeles $(BIN)/pytest -q $(CLOCK_TESTS)
+	env -u TEST_DATABASE_URL DELEGATE_TEST_UTC=08:59 TZ=Europe/London $(BIN)/pytest -q $(CLOCK_TESTS)
 
 lint: venv
 	$(BIN)/ruff check marketplace matching tests benchmarks devtools
