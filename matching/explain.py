@@ -12,7 +12,8 @@ describes the ranking it came from.
 
 What an explanation says is true of the people it names (`skills.explain_skills`): a skill
 is "had" only when the assistant lists it, related ones are marked as such, and matched
-words are words both texts contain that carry meaning (`text.meaningful`).
+words are words both texts contain that carry meaning (`text.meaningful`), as the task wrote
+them, beyond the skills already said.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ import numpy as np
 from .index import text_fields
 from .models import Match, Task
 from .scoring import FACTORS, Scored
-from .skills import explain_skills
-from .text import matched_terms, surface_forms
+from .skills import EXACT, explain_skills
+from .text import matched_terms, stem, words, written
 
 
 def _row(m, i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -43,6 +44,14 @@ def _iso(minutes: int) -> str:
     return (_EPOCH + dt.timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
 
 
+def _not_yet_said(terms: list[str], skills: list[dict]) -> list[str]:
+    """The words in common less those that only repeat a skill the explanation already says
+    the assistant has: after "has QuickBooks", "quickbooks" is nothing more in common."""
+    had = {stem(w) for e in skills if e["kind"] == EXACT for name in e["has"]
+           for w in words(name)}
+    return [t for t in terms if not had.issuperset(map(stem, t.split()))]
+
+
 class _Pairs:
     """The selected pairs of one ranking call and what their explanations need."""
 
@@ -55,9 +64,10 @@ class _Pairs:
         query, item = self.queries[qrow], self.items[row]
         task, asst = (query, item) if isinstance(query, Task) else (item, query)
         vals, act = self.values[m].tolist(), self.active[m].tolist()
+        skills = explain_skills(task.skills, asst.skills)
         # words both texts contain, shown as the task wrote them
         terms = matched_terms(_row(self.q, qrow), _row(self.text, row), self.terms,
-                              surface_forms(text_fields(task)), weight=_row(self.q2, qrow),
+                              written(text_fields(task)), weight=_row(self.q2, qrow),
                               shown=self.shown)
         o = float(self.ov[m])
         start, end = self.window[m]
@@ -71,8 +81,8 @@ class _Pairs:
         return {
             "contributions": dict(zip(FACTORS, self.contrib[m].tolist(), strict=True)),
             "factor_values": {f: v for f, v, a in zip(FACTORS, vals, act, strict=True) if a},
-            "skills": explain_skills(task.skills, asst.skills),
-            "matched_terms": terms,
+            "skills": skills,
+            "matched_terms": _not_yet_said(terms, skills),
             "overlap_hours": None if math.isnan(o) else round(o, 2),
             "overlap_window": window,
             "reference_date": self.reference.isoformat(),

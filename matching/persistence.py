@@ -22,8 +22,12 @@ from .text import TextModel
 
 FORMAT_VERSION = 1
 # 2.0.0: explanations name skills as the people wrote them ("skills": exact / similar /
-# related) instead of canonical concepts, and carry the overlap window and rate currency
-MATCHER_VERSION = "2.0.0"
+# related) instead of canonical concepts, and carry the overlap window and rate currency.
+# 2.1.0: matched words leave out contraction pieces ("ll", "don"), numbers with a unit
+# ("10am", "20h"), words every profile says ("assistant"), pairs of words the task did not
+# write as a phrase and words already said (a skill the assistant has); rows stored by 2.0.0
+# keep theirs until re-ranked (`flask matches rebuild`)
+MATCHER_VERSION = "2.1.0"
 
 
 class IncompatibleIndexError(Exception):

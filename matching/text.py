@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -369,10 +370,6 @@ class TextModel:
             mask[j] = meaningful(str(self.terms[j]))
         return mask[cols] > 0
 
-    def display_term(self, j: int, surface: dict[str, str] | None = None) -> str:
-        assert self.terms is not None
-        return display_term(str(self.terms[j]), surface)
-
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         assert self.idf is not None
         meta = {"field_weights": list(self.field_weights), "min_df": self.min_df}
@@ -495,48 +492,79 @@ def postings_scores(q: sp.csr_matrix, docs_t: sp.csr_matrix) -> np.ndarray:
 
 
 # Words that carry no meaning in an explanation ("Also in common: hours, month, need"): time
-# units, quantities and the verbs and nouns every job post uses. They still count for the text
-# score (they are weak through IDF anyway); they are only never shown as a reason.
+# units, quantities, the verbs and nouns every job post uses, what every profile here says
+# (assistant, virtual, business) and the pieces the tokeniser leaves of contractions ("I'll"
+# is "i" and "ll"). They still count for the text score (they are weak through IDF anyway);
+# they are only never shown as a reason. Stop words never reach a term: analysis drops them.
 _FILLER_WORDS = """
     need needs needed needing want wants wanted looking look seeking seek help helping helps
     hire hiring hired someone somebody person people job jobs task tasks work working works
-    worked hour hours hourly day days daily week weeks weekly month months monthly year years
-    yearly annual annually time times today tomorrow asap per plus also new good great
-    excellent strong best better able ability must please thanks thank hi hello will make
-    making made get getting got experience experienced skill skills lot lots small big large
-    fast quick quickly reliable ideal ideally candidate role position start starting ongoing
-    long term short part full remote based like know knowledge way thing things stuff general
-    basic simple easy really just currently able available availability soon right
+    worked hour hours hourly hrs day days daily week weeks weekly month months monthly year
+    years yearly annual annually minute minutes min mins time times today tomorrow asap per
+    plus also new good great excellent strong best better able ability must please thanks
+    thank hi hello ok okay yes will make making made get getting got experience experienced
+    skill skills lot lots small big large fast quick quickly reliable ideal ideally candidate
+    role position start starting ongoing long term short part full remote based like know
+    knowledge way thing things stuff general basic simple easy really just currently
+    available availability soon right approx approximately roughly
     one two three four five six seven eight nine ten first second third
+    assistant assistants virtual va vas business businesses company companies
+    don doesn didn isn aren wasn weren won wouldn couldn shouldn haven hasn hadn ll ve
+    im ive dont doesnt didnt isnt wont youre youll theyre thats
 """
 _FILLER = frozenset(stem(w) for w in _FILLER_WORDS.split())
+# a number with a unit or ordinal is still only a number: 10am, 5pm, 2nd, 20h, 30mins (as
+# stems: the unit's stem)
+_NUMBER = re.compile(r"\d+(?:am|pm|st|nd|rd|th|x|h|hr|hour|min|minut)?")
+
+
+def _carries_meaning(word: str) -> bool:
+    return len(word) > 1 and word not in _FILLER and _NUMBER.fullmatch(word) is None
 
 
 @lru_cache(maxsize=200_000)
 def meaningful(term: str) -> bool:
     """Whether a vocabulary term may be shown as a reason: words (not concept tokens, which
-    name what neither text may have written), none of them a filler word, a single
-    character or a bare number."""
+    name what neither text may have written), each of them neither a filler word, a single
+    character nor a number."""
     if term.startswith(("c_", "r_")):
         return False
-    return all(len(w) > 1 and not w.isdigit() and w not in _FILLER for w in term.split("_"))
+    return all(map(_carries_meaning, term.split("_")))
+
+
+class Written(NamedTuple):
+    """How a text writes its terms: each stem as the word form it uses most (ties: the first
+    seen), and each pair of stems it writes side by side as it first wrote them."""
+
+    forms: dict[str, str]
+    phrases: dict[str, str]
+
+
+# Where a phrase ends: the analyser pairs words across these ("bookkeeping, invoices" is a
+# pair to the text score), but an explanation shows only phrases a person wrote.
+_CLAUSE = re.compile(r"""[,;:!?()\[\]{}<>|"\n\r\t]|\.(?!\S)|\s[-\u2013\u2014]+\s""")
 
 
 @lru_cache(maxsize=4096)
-def surface_forms(texts: tuple[str, ...]) -> dict[str, str]:
-    """stem -> the word form seen most often for it in `texts` (ties: the first seen).
-
-    Cached: one item's explanations (k per query, and popular items across queries) share
-    it. The result is shared too, so callers copy before changing it.
-    """
+def written(texts: tuple[str, ...]) -> Written:
+    """`Written` of the texts (an item's fields), shared by the explanations that show them:
+    one item's k per query, and popular items across queries. Callers do not change it."""
     counts: dict[str, dict[str, int]] = {}
-    for text in texts:
-        for t in words(text):
-            if t not in STOP_WORDS:
-                forms = counts.setdefault(stem(t), {})
-                forms[t] = forms.get(t, 0) + 1
+    phrases: dict[str, str] = {}
+    for clause in (c for text in texts for c in _CLAUSE.split(text)):
+        prev: tuple[str, str] | None = None  # (stem, word) just before, no stop word between
+        for t in words(clause):
+            if t in STOP_WORDS:
+                prev = None
+                continue
+            s = stem(t)
+            forms = counts.setdefault(s, {})
+            forms[t] = forms.get(t, 0) + 1
+            if prev is not None:
+                phrases.setdefault(f"{prev[0]}_{s}", f"{prev[1]} {t}")
+            prev = (s, t)
     # dicts keep insertion order and max() keeps the first maximum, so ties go to the first
-    return {s: max(forms, key=forms.__getitem__) for s, forms in counts.items()}
+    return Written({s: max(f, key=f.__getitem__) for s, f in counts.items()}, phrases)
 
 
 Row = tuple[np.ndarray, np.ndarray]  # (sorted term indices, values) of one sparse row
@@ -549,15 +577,17 @@ def _values_at(row: Row, cols: np.ndarray) -> np.ndarray:
 
 
 def matched_terms(
-    q: Row, d: Row, terms: np.ndarray, surface: dict[str, str], n: int = 8,
+    q: Row, d: Row, terms: np.ndarray, written: Written, n: int = 8,
     weight: Row | None = None, shown=None,
 ) -> list[str]:
-    """Meaningful terms both the query and the document contain, strongest first.
+    """Meaningful terms both the query and the document contain, strongest first, as the
+    task wrote them (`written`: the task's own text, whichever side it is).
 
     `q` is the query as written (not the feedback-expanded one, whose extra terms came from
-    other documents), `weight` the row whose values order the terms (default `q`). Labels
-    are readable: each stem as the word form `surface` gives for it (the query's own text).
-    `shown` is `TextModel.shown` (which terms may be shown, remembered per term), if given.
+    other documents), `weight` the row whose values order the terms (default `q`). A pair of
+    words is shown only where the task wrote it as a phrase, and each word once
+    (`_each_word_once`). `shown` is `TextModel.shown` (which terms may be shown, remembered
+    per term), if given.
     """
     qi, _qv = q
     di, dv = d
@@ -572,22 +602,28 @@ def matched_terms(
         return []
     w = _values_at(weight if weight is not None else q, common).astype(np.float64) * dv[hit]
     order = np.lexsort((common, -w))
-    seen: list[str] = []
-    for j in common[order].tolist():
-        term = str(terms[j])
-        if shown is None and not meaningful(term):
+    found = [(t, _label(t, written)) for t in map(str, terms[common[order]])
+             if shown is not None or meaningful(t)]
+    return _each_word_once([(t, label) for t, label in found if label is not None])[:n]
+
+
+def _each_word_once(found: list[tuple[str, str]]) -> list[str]:
+    """The labels of (term, label) pairs less repeats: a word is not shown alone beside a
+    phrase holding it ("reconciling accounts", not also "reconciling"), nor a phrase whose
+    words were all shown already. Words are told apart by stem ("calendar", "calendars")."""
+    in_phrases = {s for term, _label in found if "_" in term for s in term.split("_")}
+    out: list[str] = []
+    said: set[str] = set()
+    for term, label in found:
+        stems = term.split("_")
+        if (len(stems) == 1 and term in in_phrases) or said.issuperset(stems):
             continue
-        label = display_term(term, surface)
-        if label not in seen:
-            seen.append(label)
-        if len(seen) >= n:
-            break
-    return seen
+        out.append(label)
+        said.update(stems)
+    return out
 
 
-def display_term(term: str, surface: dict[str, str] | None = None) -> str:
-    """A vocabulary term as people read it: concept name, or word(s) for stem(s)."""
-    if term.startswith(("c_", "r_")):
-        return term[2:].replace("_", " ")
-    surface = surface or {}
-    return " ".join(surface.get(s, s) for s in term.split("_"))
+def _label(term: str, written: Written) -> str | None:
+    """A word term as the task wrote it, a pair only where it wrote the phrase; None for
+    what it did not write."""
+    return (written.phrases if "_" in term else written.forms).get(term)

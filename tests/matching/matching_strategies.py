@@ -1,10 +1,14 @@
 """Hypothesis strategies shared by the matcher tests."""
 
 import datetime as dt
+import re
 
 from hypothesis import strategies as st
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from matching import Assistant, Task
+from matching.text import words
+from matching.vocabulary import CONCEPTS
 
 REFERENCE = dt.date(2025, 3, 3)
 ZONES = [None, "UTC", "America/New_York", "Europe/London", "Asia/Kolkata", "America/St_Johns",
@@ -54,3 +58,44 @@ def corpus(max_size=12):
     t = st.lists(tasks(st.text("abcdef", min_size=1, max_size=4)), max_size=6,
                  unique_by=lambda x: x.id)
     return st.tuples(a, t)
+
+
+# Text as people write it: vocabulary skills and tools amid stop words, marketplace filler,
+# contractions, numbers with and without units, single letters and punctuation.
+VOCABULARY = sorted({name for concept, (synonyms, _rel) in CONCEPTS.items()
+                     for name in (concept, *synonyms)})
+FILLER = ["need", "needs", "needed", "help", "looking", "someone", "task", "tasks", "work",
+          "working", "hours", "hour", "hrs", "week", "weekly", "month", "monthly", "asap",
+          "assistant", "virtual", "business", "I'll", "don't", "we're", "I've", "it's"]
+NUMBERS = ["10", "2", "40", "10am", "5pm", "2nd", "20h", "30mins", "9-5", "24/7", "$300"]
+# every 7th stop word, so filler and numbers are drawn about as often
+NOISE = [*sorted(ENGLISH_STOP_WORDS)[::7], *FILLER, *NUMBERS, "a", "b", "x", "I", ",", ";"]
+# what no explanation may offer as a word in common, and a number with or without its unit
+NOT_MEANINGFUL = {w for f in FILLER for w in words(f)} | set(ENGLISH_STOP_WORDS)
+NUMBER = re.compile(r"\d+(am|pm|st|nd|rd|th|h|hrs?|mins?)?")
+
+
+def prose(max_words: int):
+    word = st.one_of(st.sampled_from(VOCABULARY), st.sampled_from(NOISE))
+    return st.lists(word, max_size=max_words).map(" ".join)
+
+
+def spelled_skills(names: list[str]):
+    """Up to five of `names`, each as typed, in capitals or in title case."""
+    spelled = st.sampled_from(names).flatmap(
+        lambda s: st.sampled_from([s, s.upper(), s.title()]))
+    return st.lists(spelled, max_size=5).map(tuple)
+
+
+def noisy_people(skills):
+    return st.lists(
+        st.builds(Assistant, id=st.integers(0, 10_000), headline=prose(6), bio=prose(30),
+                  skills=skills, timezone=st.sampled_from(ZONES)),
+        min_size=1, max_size=12, unique_by=lambda a: a.id)
+
+
+def noisy_jobs(skills):
+    return st.lists(
+        st.builds(Task, id=st.text("abc", min_size=1, max_size=3), title=prose(6),
+                  description=prose(30), skills=skills, timezone=st.sampled_from(ZONES)),
+        min_size=1, max_size=5, unique_by=lambda t: t.id)
