@@ -138,7 +138,12 @@ def standing_on(
         .outerjoin(Invitation, invited)
         .where(Task.id == task_id)
         .options(
-            lazyload(Proposal.task), lazyload(Proposal.assistant), lazyload(Invitation.assistant)
+            # Every eager join off: Invitation.task's inner join would drop the whole row
+            # (the proposal too) whenever there is no invitation.
+            lazyload(Proposal.task),
+            lazyload(Proposal.assistant),
+            lazyload(Invitation.assistant),
+            lazyload(Invitation.task),
         )
     ).one_or_none()
     return (row[0], row[1]) if row else (None, None)
