@@ -10,6 +10,7 @@ from ..accounts.models import User
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..matches.models import Invitation
+from ..messages.services import open_conversation
 from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..profiles.models import AssistantProfile
@@ -56,6 +57,9 @@ def apply_to_task(
                 session.add(proposal)
         except IntegrityError as exc:
             raise AlreadyApplied() from exc
+    # Owner and assistant can talk about it from now on (the same conversation if the owner
+    # wrote first or invited).
+    open_conversation(session, task, assistant.id)
     # Same transaction as the proposal: the owner's email cannot be lost or doubled. Each
     # submission has its own key, so a proposal sent again is news again.
     key = f"proposal:{proposal.id}"
