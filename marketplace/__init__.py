@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from .jobs.queue import worker_cmd
     from .matches.cli import matches_cli
     from .matches.views import bp as matches_bp
+    from .messages.views import bp as messages_bp
     from .notifications.cli import notifications_cli
     from .notifications.views import bp as notifications_bp
     from .payments.cli import payments_cli
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.register_blueprint(matches_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(messages_bp)
     app.cli.add_command(matches_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(worker_cmd)

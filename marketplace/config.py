@@ -143,6 +143,16 @@ def settings_from_env(instance_path: Path) -> dict:
         "PLATFORM_FEE_BPS": int(os.environ.get("PLATFORM_FEE_BPS", "1000")),
         # Invitations one owner may send in any 24 hours (each emails an assistant).
         "INVITATIONS_PER_OWNER_PER_DAY": int(os.environ.get("INVITATIONS_PER_OWNER_PER_DAY", "30")),
+        # Messages: the email about unread ones waits this long for more to join it, and comes
+        # at most once per conversation per interval (none once they are read).
+        "MESSAGE_EMAIL_DELAY_SECONDS": float(os.environ.get("MESSAGE_EMAIL_DELAY_SECONDS", "120")),
+        "MESSAGE_EMAIL_INTERVAL_SECONDS": float(
+            os.environ.get("MESSAGE_EMAIL_INTERVAL_SECONDS", "900")
+        ),
+        # Per sender, counted from the messages table.
+        "MESSAGE_POST_LIMITS": os.environ.get("MESSAGE_POST_LIMITS", "20 per minute; 500 per day"),
+        # How often an open conversation asks for new messages.
+        "MESSAGE_POLL_SECONDS": float(os.environ.get("MESSAGE_POLL_SECONDS", "3")),
         # How long a worker keeps what every visitor of a page sees alike (job search
         # results); 0 turns it off. See marketplace/microcache.py.
         "MICROCACHE_SECONDS": float(os.environ.get("MICROCACHE_SECONDS", "10")),

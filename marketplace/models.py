@@ -5,6 +5,7 @@ from .contracts.models import Contract, ContractStatus
 from .db import Base
 from .hiring.models import Proposal, ProposalStatus
 from .matches.models import Invitation, Match
+from .messages.models import Conversation, Message, MessageReport
 from .notifications.models import LocalEmail, Notification, NotificationPreference
 from .payments.models import EntryKind, LedgerEntry, PayoutAccount, StripeEvent
 from .profiles.models import AssistantProfile
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "BudgetType",
     "Contract",
+    "Conversation",
     "ContractStatus",
     "EntryKind",
     "LedgerEntry",
@@ -28,6 +30,8 @@ __all__ = [
     "LoginSession",
     "LocalEmail",
     "Match",
+    "Message",
+    "MessageReport",
     "Notification",
     "NotificationPreference",
     "Proposal",

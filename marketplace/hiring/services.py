@@ -10,6 +10,7 @@ from ..accounts.models import User
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..matches.models import Invitation
+from ..messages.services import open_conversation
 from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..profiles.models import AssistantProfile
@@ -56,6 +57,9 @@ def apply_to_task(
                 session.add(proposal)
         except IntegrityError as exc:
             raise AlreadyApplied() from exc
+    # Owner and assistant can talk about it from now on (the same conversation if the owner
+    # wrote first or invited).
+    open_conversation(session, task, assistant.id)
     # Same transaction as the proposal: the owner's email cannot be lost or doubled. Each
     # submission has its own key, so a proposal sent again is news again.
     key = f"proposal:{proposal.id}"
@@ -138,7 +142,12 @@ def standing_on(
         .outerjoin(Invitation, invited)
         .where(Task.id == task_id)
         .options(
-            lazyload(Proposal.task), lazyload(Proposal.assistant), lazyload(Invitation.assistant)
+            # Every eager join off: Invitation.task's inner join would drop the whole row
+            # (the proposal too) whenever there is no invitation.
+            lazyload(Proposal.task),
+            lazyload(Proposal.assistant),
+            lazyload(Invitation.assistant),
+            lazyload(Invitation.task),
         )
     ).one_or_none()
     return (row[0], row[1]) if row else (None, None)

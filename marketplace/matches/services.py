@@ -21,6 +21,7 @@ from ..db import utcnow
 from ..errors import Conflict, NotFound, RateLimited
 from ..filters import format_localtime, format_money
 from ..jobs.upserts import upsert
+from ..messages.services import open_conversation
 from ..notifications.models import Kind
 from ..notifications.services import notify, preferences_for, preferences_of
 from ..profiles.models import AssistantProfile
@@ -306,6 +307,7 @@ def invite_assistant(
             session.add(invitation)
     except IntegrityError as exc:
         raise AlreadyInvited() from exc
+    open_conversation(session, task, assistant_id)  # the invitation's questions go here
     notify(
         session,
         assistant_id,

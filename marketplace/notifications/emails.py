@@ -21,6 +21,8 @@ from ..contracts.models import Contract, ContractStatus
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches.explain import explain, percent
 from ..matches.models import Match
+from ..messages.models import Conversation
+from ..messages.services import unread_for
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task
 from ..text import single_line
@@ -227,6 +229,39 @@ def _email_change_confirm(session: Session, n: Notification) -> dict | None:
     }
 
 
+def _new_messages(session: Session, n: Notification) -> dict | None:
+    """The messages the recipient has not read by the time the (batched) email goes out;
+    none left (read meanwhile) means no email."""
+    conversation = session.get(Conversation, n.payload["conversation_id"])
+    if conversation is None or not conversation.is_party(n.user_id):
+        return None
+    unread = unread_for(session, conversation, n.user_id)
+    new = [m for m in unread if m.id >= n.payload.get("from_message_id", 0)]
+    if not new:
+        return None
+    other = conversation.other_party(n.user_id).display_name
+    count = len(new)
+    shown = new[-3:]
+    return {
+        "task": conversation.task,
+        "other_name": other,
+        "count": count,
+        "unread": len(unread),
+        "messages": [_preview(m.body) for m in shown],
+        "more": count - len(shown),
+        "url": absolute_url("messages.show", conversation_id=conversation.id),
+        "summary": (
+            f"{other} sent you {count} message{'s' if count > 1 else ''} about "
+            f"{conversation.task.title}"
+        ),
+        "lines": [_preview(m.body, 120) for m in shown],
+    }
+
+
+def _preview(body: str, limit: int = 500) -> str:
+    return body if len(body) <= limit else body[: limit - 1].rstrip() + "…"
+
+
 CONTEXTS = {
     Kind.NEW_MATCH: _new_match,
     Kind.RECOMMENDATIONS: _recommendations,
@@ -251,6 +286,7 @@ CONTEXTS = {
         "A change of your email address was asked for", settings_url="settings.page"
     ),
     Kind.EMAIL_CHANGED: _account_notice("Your Delegate account has a new email address"),
+    Kind.NEW_MESSAGES: _new_messages,
 }
 
 

@@ -37,6 +37,7 @@ class Kind(StrEnum):
     EMAIL_CHANGE_CONFIRM = "email_change_confirm"  # to a new address: confirm it is yours
     EMAIL_CHANGE_REQUESTED = "email_change_requested"  # to the old address: a move was asked
     EMAIL_CHANGED = "email_changed"  # to the old address: the account moved to the new one
+    NEW_MESSAGES = "new_messages"  # to either party: unread messages in a conversation
 
 
 # Account emails that anybody who types an address can cause (or, for a new address, anybody

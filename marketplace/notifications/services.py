@@ -87,12 +87,14 @@ def notify(
     payload: dict | None = None,
     *,
     prefs: Preferences | None = None,
+    not_before: datetime | None = None,
 ) -> bool:
     """Put one notification in the outbox; False when it exists already or the user opted out.
 
     The channel is fixed now (instant or daily digest) from the recipient's preferences;
     whether it is still wanted is checked again when it is due, so unsubscribing stops mail
-    that is already queued.
+    that is already queued. ``not_before`` holds an instant email back until then (the
+    periodic sender sends it); messages use it to batch what arrives meanwhile.
     """
     if kind in ACCOUNT_KINDS:
         channel = Channel.INSTANT
@@ -102,6 +104,7 @@ def notify(
             return False
         channel = Channel.DIGEST if prefs.frequency == Frequency.DAILY else Channel.INSTANT
     now = utcnow()
+    due = max(now, not_before) if not_before is not None else now
     inserted = insert_ignoring_duplicates(
         session,
         Notification,
@@ -113,11 +116,11 @@ def notify(
             "status": Status.PENDING.value,
             "payload": payload or {},
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": due,
             "created_at": now,
         },
     )
-    if inserted and channel == Channel.INSTANT:
+    if inserted and channel == Channel.INSTANT and due <= now:
         enqueue_after_commit(session, "notifications.send")
     return inserted
 
