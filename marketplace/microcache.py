@@ -3,9 +3,11 @@
 The job search is the page people load most, and its results for the same query string are
 the same for everybody: without this, each visit repeats the full-text query and renders
 twenty job cards. What is kept here is short-lived (``MICROCACHE_SECONDS``, 10 by default;
-0 turns it off) and bounded in size, and any transaction in this process that wrote to the
-database empties it when it ends, so a worker never shows stale results after its own
-writes (a posted, edited or closed task). Other workers' writes show within the expiry.
+0 turns it off) and bounded in size. Each cache names the tables its values are read from,
+and a transaction in this process that wrote to one of them empties it when it ends, so a
+worker never shows stale results after its own writes (a posted, edited or closed task),
+while writes elsewhere (a message read, a session touched) leave it alone. Other workers'
+writes show within the expiry.
 
 Only values that are the same for every viewer may go in: never anything drawn from the
 logged-in user, a CSRF token or a flash message.
@@ -15,17 +17,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 from cachetools import TTLCache
 from flask import Flask, current_app
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 MAX_ENTRIES = 512
-_WROTE = "delegate_microcache_wrote"
+_WROTE = "delegate_microcache_tables"  # session.info: tables this transaction wrote to
+_ANY_TABLE = "*"  # a write whose table could not be told: empties every cache
 _caches: list[Microcache] = []
 
 
@@ -36,8 +39,9 @@ def _monotonic() -> float:
 
 
 class Microcache:
-    def __init__(self, name: str, max_entries: int = MAX_ENTRIES):
+    def __init__(self, name: str, *, tables: Iterable[str], max_entries: int = MAX_ENTRIES):
         self.name = name
+        self.tables = frozenset(tables)
         self._max_entries = max_entries
         self._entries: TTLCache | None = None
         self._seconds: float | None = None
@@ -74,20 +78,34 @@ def clear_all() -> None:
         cache.clear()
 
 
+def _written(session: Session) -> set[str]:
+    return session.info.setdefault(_WROTE, set())
+
+
 def _note_flush(session: Session, _context) -> None:
-    session.info[_WROTE] = True
+    # After the flush the session still lists what it flushed as new, dirty and deleted.
+    written = _written(session)
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        written.update(table.name for table in inspect(instance).mapper.tables)
 
 
 def _note_statement(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[_WROTE] = True
+        table = getattr(state.statement, "table", None)
+        _written(state.session).add(getattr(table, "name", None) or _ANY_TABLE)
 
 
 def _after_transaction_end(session: Session, transaction) -> None:
     # The outermost transaction only: a savepoint's release is not yet visible to anybody.
     # Emptied after a rollback too: rarer than a commit, and harmless.
-    if transaction.parent is None and session.info.pop(_WROTE, False):
-        clear_all()
+    if transaction.parent is not None:
+        return
+    written = session.info.pop(_WROTE, None)
+    if not written:
+        return
+    for cache in _caches:
+        if _ANY_TABLE in written or cache.tables & written:
+            cache.clear()
 
 
 def init_app(app: Flask) -> None:

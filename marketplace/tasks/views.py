@@ -22,8 +22,11 @@ from .models import BudgetType, Category, Engagement
 from .search import search_jobs
 
 bp = Blueprint("tasks", __name__)
-_search_results = Microcache("job search results")
-_skill_suggestions = Microcache("skill suggestions", max_entries=1)
+# A suspended owner's tasks leave the results too: users is one of the tables they read.
+_search_results = Microcache(
+    "job search results", tables={"tasks", "task_skills", "skills", "users"}
+)
+_skill_suggestions = Microcache("skill suggestions", tables={"skills"}, max_entries=1)
 # A typo in the setting fails at start-up, not at somebody's first post.
 bp.record_once(lambda state: post_limits.parse_limits(state.app.config["TASK_POST_LIMITS"]))
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from marketplace import microcache
+from marketplace.profiles.models import AssistantProfile
 from tests.factories import make_assistant, make_owner, make_task, task_form
 from tests.tasks.test_browse import titles
 
@@ -97,3 +98,20 @@ def test_no_cache_when_the_setting_is_zero(client, db_session, monkeypatch):
     assert titles(client.get(SEARCH)) == []
     make_task(db_session, make_owner(db_session), title="Bank reconciliation")
     assert titles(client.get(SEARCH)) == ["Bank reconciliation"]
+
+
+def test_writes_to_tables_the_results_do_not_read_leave_them_alone(client, db_session, statements):
+    make_task(db_session, make_owner(db_session), title="Bank reconciliation for a bakery")
+    assistant = make_assistant(db_session)
+    db_session.commit()
+    client.login_as(assistant)
+    client.get(SEARCH)
+
+    # This worker writes elsewhere (a profile), as reading a message or saving a profile does.
+    profile = db_session.get(AssistantProfile, assistant.id)
+    profile.headline = "Bookkeeper for bakeries"
+    db_session.commit()
+    statements.clear()
+
+    assert titles(client.get(SEARCH)) == ["Bank reconciliation for a bakery"]
+    assert [s for s in statements if "FROM tasks" in s] == []
