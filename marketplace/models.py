@@ -6,6 +6,7 @@ from .db import Base
 from .hiring.models import Proposal, ProposalStatus
 from .matches.models import Invitation, Match
 from .notifications.models import LocalEmail, Notification, NotificationPreference
+from .operator.models import AuditEntry, Resolution
 from .payments.models import EntryKind, LedgerEntry, PayoutAccount, StripeEvent
 from .profiles.models import AssistantProfile
 from .skills.models import Skill, assistant_skills, task_skills
@@ -13,6 +14,8 @@ from .tasks.models import BudgetType, Category, Engagement, Task, TaskStatus
 
 __all__ = [
     "AssistantProfile",
+    "AuditEntry",
+    "Resolution",
     "Base",
     "BudgetType",
     "Contract",

@@ -227,6 +227,24 @@ def _email_change_confirm(session: Session, n: Notification) -> dict | None:
     }
 
 
+def _dispute_resolved(session: Session, n: Notification) -> dict | None:
+    contract = session.get(Contract, n.payload["contract_id"])
+    if contract is None:
+        return None
+    return {
+        "contract": contract,
+        "task": contract.task,
+        "is_owner": contract.owner_id == n.user_id,
+        "note": n.payload["note"],
+        "refund_cents": n.payload["refund_cents"],
+        "transfer_cents": n.payload["transfer_cents"],
+        "url": absolute_url("contracts.show", contract_id=contract.id),
+        "ledger_url": absolute_url("payments.ledger_page"),
+        "summary": f"Delegate's support settled the contract for {contract.task.title}",
+        "lines": [],
+    }
+
+
 CONTEXTS = {
     Kind.NEW_MATCH: _new_match,
     Kind.RECOMMENDATIONS: _recommendations,
@@ -251,6 +269,7 @@ CONTEXTS = {
         "A change of your email address was asked for", settings_url="settings.page"
     ),
     Kind.EMAIL_CHANGED: _account_notice("Your Delegate account has a new email address"),
+    Kind.DISPUTE_RESOLVED: _dispute_resolved,
 }
 
 
