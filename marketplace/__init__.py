@@ -80,6 +80,8 @@ def _register_blueprints(app: Flask) -> None:
     from .messages.views import bp as messages_bp
     from .notifications.cli import notifications_cli
     from .notifications.views import bp as notifications_bp
+    from .operator import views as operator_views
+    from .operator.cli import operator_cli
     from .payments.cli import payments_cli
     from .payments.views import bp as payments_bp
     from .profiles.views import bp as profiles_bp
@@ -101,3 +103,5 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(matches_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(worker_cmd)
+    operator_views.init_app(app)
+    app.cli.add_command(operator_cli)

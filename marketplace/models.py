@@ -7,6 +7,7 @@ from .hiring.models import Proposal, ProposalStatus
 from .matches.models import Invitation, Match
 from .messages.models import Conversation, Message, MessageReport
 from .notifications.models import LocalEmail, Notification, NotificationPreference
+from .operator.models import AuditEntry, Resolution
 from .payments.models import EntryKind, LedgerEntry, PayoutAccount, StripeEvent
 from .profiles.models import AssistantProfile
 from .skills.models import Skill, assistant_skills, task_skills
@@ -14,6 +15,8 @@ from .tasks.models import BudgetType, Category, Engagement, Task, TaskStatus
 
 __all__ = [
     "AssistantProfile",
+    "AuditEntry",
+    "Resolution",
     "Base",
     "BudgetType",
     "Contract",

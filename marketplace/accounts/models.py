@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, false, select
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..db import Base, UTCDateTime, utcnow
@@ -38,6 +38,13 @@ class User(UserMixin, Base):
     display_name: Mapped[str] = mapped_column(String(80))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Runs the marketplace (/operator). A flag, not a Role: an operator may also be an owner
+    # or an assistant, and every role check stays about what the person does on the market.
+    # Set only by `flask operator grant EMAIL`; no form or sign-up can reach it.
+    is_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set by an operator: the account cannot log in, its sessions stop, its open tasks leave
+    # every feed and its contracts freeze until an operator settles them.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @validates("email")
     def _keep_key_in_step(self, _key: str, address: str) -> str:
@@ -54,6 +61,15 @@ class User(UserMixin, Base):
         return self.email_verified_at is not None
 
     @property
+    def is_active(self) -> bool:
+        """Flask-Login's word for "may be logged in": false while suspended."""
+        return self.suspended_at is None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    @property
     def is_owner(self) -> bool:
         return self.role == Role.OWNER
 
@@ -63,6 +79,12 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+def in_good_standing(user_id_column):
+    """SQL: the user in ``user_id_column`` is not suspended (their tasks and profile are
+    listed, their contracts move)."""
+    return user_id_column.not_in(select(User.id).where(User.suspended_at.is_not(None)))
 
 
 class LoginSession(Base):

@@ -40,6 +40,19 @@ ACCOUNT_EMAILS_PER_HOUR = 5
 __all__ = ["normalise_email"]  # re-exported: accounts.addresses holds the rule
 
 
+class AccountSuspended(DomainError):
+    """The password was right but an operator suspended the account."""
+
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This account is suspended, so it cannot log in. If you think this is a mistake, "
+            "reply to any email from Delegate and support will look into it.",
+            "email",
+        )
+
+
 class EmailNotConfirmed(DomainError):
     """The password was right but the address is not confirmed yet."""
 
@@ -272,6 +285,8 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     # Only after the password matched, so this reveals nothing to someone guessing addresses.
     if not user.is_verified:
         raise EmailNotConfirmed(user.email)
+    if user.is_suspended:
+        raise AccountSuspended()
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user

@@ -157,6 +157,15 @@ def _email_not_confirmed(exc: services.EmailNotConfirmed):
     ), exc.status_code
 
 
+@bp.errorhandler(services.AccountSuspended)
+def _account_suspended(exc: services.AccountSuspended):
+    """Log-in with the right password for an account an operator suspended."""
+    get_session().rollback()
+    form = LoginForm()
+    form.email.errors = [exc.message]
+    return render_template("accounts/login.html", form=form), exc.status_code
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_rate_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
 def login():

@@ -90,6 +90,9 @@ class Contract(Base):
     # Why the assistant's payout cannot go out on approval (a dispute, a refund made outside
     # Delegate); set from Stripe's word by a webhook or the reconcile command.
     payout_hold: Mapped[str | None] = mapped_column(Text)
+    # When an operator began settling this contract (operator.services.resolve): from then on
+    # only the operator's settlement moves it. Set by a compare-and-set, at most once.
+    resolution_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     funded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -111,6 +114,18 @@ class Contract(Base):
     @property
     def transfer_group(self) -> str:
         return f"contract-{self.id}"
+
+    @property
+    def frozen_reason(self) -> str | None:
+        """Why the parties cannot change this contract now, or None when they can."""
+        if self.resolution_started_at is not None:
+            return "Delegate's support is settling this contract; its parties cannot change it."
+        if self.owner.is_suspended or self.assistant.is_suspended:
+            return (
+                "This contract is frozen while Delegate's support reviews one of its parties; "
+                "support will settle it."
+            )
+        return None
 
     def party(self, user: User) -> str | None:
         if user.id == self.owner_id:

@@ -156,6 +156,8 @@ def _lock_open_task(session: Session, task_id: int) -> Task:
         raise NotFound("This task does not exist.")
     if task.status != TaskStatus.OPEN:
         raise Conflict(f"This task is {task.status.value}; it can no longer be hired for.")
+    if task.owner.is_suspended:
+        raise NotFound("This task does not exist or is no longer open.")
     return task
 
 
@@ -264,8 +266,12 @@ def transition(
 
 
 def require_party(contract: Contract, user: User, party: str, action: str) -> None:
+    """Every change a party makes goes through here: the right party, on a contract that is
+    not frozen (a suspended party, or an operator settling it)."""
     if contract.party(user) != party:
         raise PermissionDenied(f"Only the {party} of this contract can {action}.")
+    if contract.frozen_reason:
+        raise Conflict(contract.frozen_reason)
 
 
 def submit_work(session: Session, assistant: User, contract_id: int) -> Contract:

@@ -32,7 +32,7 @@ def apply_to_task(
     if not assistant.is_assistant:
         raise PermissionDenied("Only assistants can apply to tasks.")
     task = visible_task(session, assistant, task_id)
-    if task.status != TaskStatus.OPEN:
+    if task.status != TaskStatus.OPEN or task.owner.is_suspended:
         raise Conflict("This task is no longer open for applications.")
     if session.get(AssistantProfile, assistant.id) is None:
         raise Conflict("Fill in your profile before you apply, so the owner can see who you are.")

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from .. import allowances
-from ..accounts.models import User
+from ..accounts.models import User, in_good_standing
 from ..db import utcnow
 from ..errors import Conflict, NotFound, RateLimited
 from ..filters import format_localtime, format_money
@@ -117,7 +117,11 @@ def store_assistant_matches(session: Session, assistant_id: int, ranked, k: int)
     """Keep the assistant's top k open tasks; [(task id, match)]."""
     ids = [m.id for m in ranked]
     open_ids = set(
-        session.scalars(select(Task.id).where(Task.id.in_(ids), Task.status == TaskStatus.OPEN))
+        session.scalars(
+            select(Task.id).where(
+                Task.id.in_(ids), Task.status == TaskStatus.OPEN, in_good_standing(Task.owner_id)
+            )
+        )
     )
     kept = [m for m in ranked if m.id in open_ids][:k]
     rows = _rows([(m.id, assistant_id, m) for m in kept], "ranked_for_assistant")
@@ -168,6 +172,7 @@ def notify_assistant_matches(
             select(Task.id).where(
                 Task.id.in_([m.id for m in kept]),
                 Task.status == TaskStatus.OPEN,
+                in_good_standing(Task.owner_id),
                 Task.created_at >= utcnow() - max_age,
             )
         )
@@ -213,7 +218,7 @@ def recommended_for_task(session: Session, owner: User, task_id: int, limit: int
     rows = session.execute(
         select(Match, AssistantProfile, _is_invited_column())
         .join(AssistantProfile, AssistantProfile.user_id == Match.assistant_id)
-        .where(Match.task_id == task.id)
+        .where(Match.task_id == task.id, in_good_standing(Match.assistant_id))
         .order_by(Match.score.desc(), Match.assistant_id)
         .limit(limit)
         .options(lazyload(Match.task))  # the task is in hand; no join, no copies to build
@@ -234,7 +239,11 @@ def jobs_for_assistant(session: Session, assistant: User, limit: int = 20):
     rows = session.execute(
         select(Match, _is_invited_column())
         .join(Task, Task.id == Match.task_id)
-        .where(Match.assistant_id == assistant.id, Task.status == TaskStatus.OPEN)
+        .where(
+            Match.assistant_id == assistant.id,
+            Task.status == TaskStatus.OPEN,
+            in_good_standing(Task.owner_id),
+        )
         .order_by(Match.score.desc(), Match.task_id)
         .limit(limit)
         # The list shows each task's skills: one query for all of them.

@@ -262,6 +262,24 @@ def _preview(body: str, limit: int = 500) -> str:
     return body if len(body) <= limit else body[: limit - 1].rstrip() + "…"
 
 
+def _dispute_resolved(session: Session, n: Notification) -> dict | None:
+    contract = session.get(Contract, n.payload["contract_id"])
+    if contract is None:
+        return None
+    return {
+        "contract": contract,
+        "task": contract.task,
+        "is_owner": contract.owner_id == n.user_id,
+        "note": n.payload["note"],
+        "refund_cents": n.payload["refund_cents"],
+        "transfer_cents": n.payload["transfer_cents"],
+        "url": absolute_url("contracts.show", contract_id=contract.id),
+        "ledger_url": absolute_url("payments.ledger_page"),
+        "summary": f"Delegate's support settled the contract for {contract.task.title}",
+        "lines": [],
+    }
+
+
 CONTEXTS = {
     Kind.NEW_MATCH: _new_match,
     Kind.RECOMMENDATIONS: _recommendations,
@@ -287,6 +305,7 @@ CONTEXTS = {
     ),
     Kind.EMAIL_CHANGED: _account_notice("Your Delegate account has a new email address"),
     Kind.NEW_MESSAGES: _new_messages,
+    Kind.DISPUTE_RESOLVED: _dispute_resolved,
 }
 
 

@@ -38,6 +38,7 @@ class Kind(StrEnum):
     EMAIL_CHANGE_REQUESTED = "email_change_requested"  # to the old address: a move was asked
     EMAIL_CHANGED = "email_changed"  # to the old address: the account moved to the new one
     NEW_MESSAGES = "new_messages"  # to either party: unread messages in a conversation
+    DISPUTE_RESOLVED = "dispute_resolved"  # to both parties: an operator settled the money
 
 
 # Account emails that anybody who types an address can cause (or, for a new address, anybody
@@ -50,6 +51,8 @@ ACCOUNT_LINK_KINDS = frozenset(
 # whoever used it up could change the account unseen.
 ACCOUNT_NOTICE_KINDS = frozenset(
     {Kind.PASSWORD_CHANGED, Kind.EMAIL_CHANGE_REQUESTED, Kind.EMAIL_CHANGED}
+    # Where a party's money went, in an operator's words: not news one can opt out of.
+    | {Kind.DISPUTE_RESOLVED}
 )
 # About the account itself, not news: sent whatever the email preferences say, right away,
 # and without an unsubscribe link (turning them off would lock people out).

@@ -185,7 +185,9 @@ class StripeGateway:
         currency: str,
         destination: str,
         charge_id: str,
+        key_suffix: str = "",
     ):
+        key = f"contract-{contract_id}-transfer" + (f"-{key_suffix}" if key_suffix else "")
         return self.client.v1.transfers.create(
             params={
                 "amount": amount_cents,
@@ -196,18 +198,26 @@ class StripeGateway:
                 "source_transaction": charge_id,
                 "metadata": {"contract_id": str(contract_id)},
             },
-            options={"idempotency_key": f"contract-{contract_id}-transfer"},
-        )
-
-    def create_refund(self, *, contract_id: int, payment_intent_id: str, key_suffix: str = ""):
-        key = f"contract-{contract_id}-refund" + (f"-{key_suffix}" if key_suffix else "")
-        return self.client.v1.refunds.create(
-            params={
-                "payment_intent": payment_intent_id,
-                "metadata": {"contract_id": str(contract_id)},
-            },
             options={"idempotency_key": key},
         )
+
+    def create_refund(
+        self,
+        *,
+        contract_id: int,
+        payment_intent_id: str,
+        key_suffix: str = "",
+        amount_cents: int | None = None,
+    ):
+        """Refund what is left of the payment, or only ``amount_cents`` of it."""
+        key = f"contract-{contract_id}-refund" + (f"-{key_suffix}" if key_suffix else "")
+        params: dict[str, Any] = {
+            "payment_intent": payment_intent_id,
+            "metadata": {"contract_id": str(contract_id)},
+        }
+        if amount_cents is not None:
+            params["amount"] = amount_cents
+        return self.client.v1.refunds.create(params=params, options={"idempotency_key": key})
 
     def retrieve_refund(self, refund_id: str):
         return self.client.v1.refunds.retrieve(refund_id)

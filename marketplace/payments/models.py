@@ -72,4 +72,7 @@ class StripeEvent(Base):
 
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     type: Mapped[str] = mapped_column(String(100))
+    # The contract the event was about, when it named one of ours (for its history in the
+    # operator console); no foreign key: an event may name an id that is not ours.
+    contract_id: Mapped[int | None] = mapped_column(Integer, index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

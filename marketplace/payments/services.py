@@ -290,7 +290,7 @@ def pay_out(session: Session, gateway: StripeGateway, contract: Contract) -> boo
     if account is None or not account.payouts_enabled:
         return False  # shown as "payout pending until you connect Stripe"
     try:
-        charge_id = contract.charge_id or _charge_of(gateway, contract.payment_intent_id)
+        charge_id = contract.charge_id or charge_of(gateway, contract.payment_intent_id)
         transfer = gateway.create_transfer(
             contract_id=contract.id,
             amount_cents=contract.net_cents,
@@ -316,7 +316,7 @@ def pay_out(session: Session, gateway: StripeGateway, contract: Contract) -> boo
     return True
 
 
-def _charge_of(gateway: StripeGateway, payment_intent_id: str) -> str:
+def charge_of(gateway: StripeGateway, payment_intent_id: str) -> str:
     intent = gateway.retrieve_payment_intent(payment_intent_id)
     latest = intent.latest_charge
     return latest if isinstance(latest, str) else latest.id

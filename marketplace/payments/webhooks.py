@@ -88,16 +88,33 @@ def apply_event(
     """Apply one verified event; returns 'applied', 'duplicate' or 'ignored'."""
     if session.get(StripeEvent, event["id"]) is not None:
         return "duplicate"
+    obj = event["data"]["object"]
     try:
         with session.begin_nested():
-            session.add(StripeEvent(id=event["id"], type=event["type"]))
+            session.add(
+                StripeEvent(
+                    id=event["id"], type=event["type"], contract_id=_about_contract(session, obj)
+                )
+            )
     except IntegrityError:
         return "duplicate"
     handler = HANDLERS.get(event["type"])
     if handler is None:
         return "ignored"
-    handler(session, gateway, event["data"]["object"], facts)
+    handler(session, gateway, obj, facts)
     return "applied"
+
+
+def _about_contract(session: Session, obj: dict) -> int | None:
+    """Which of our contracts an event's object is about (by our id, else its payment)."""
+    contract_id = _contract_id(obj)
+    intent = obj.get("id") if obj.get("object") == "payment_intent" else None
+    intent = intent or _id(obj.get("payment_intent"))
+    if contract_id is None and intent:
+        contract_id = session.scalar(
+            select(Contract.id).where(Contract.payment_intent_id == intent)
+        )
+    return contract_id
 
 
 def _contract_id(obj: dict) -> int | None:

@@ -8,7 +8,7 @@ from datetime import time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..accounts.models import User
+from ..accounts.models import User, in_good_standing
 from ..errors import Invalid, PermissionDenied
 from ..paging import Page
 from ..skills.services import get_or_create_skills
@@ -83,9 +83,11 @@ def public_profiles(
     such as their email, proposals and contracts, is never read here.
     """
     page = max(1, page)
-    total = session.scalar(select(func.count()).select_from(AssistantProfile)) or 0
+    listed = in_good_standing(AssistantProfile.user_id)  # a suspended assistant is not listed
+    total = session.scalar(select(func.count()).select_from(AssistantProfile).where(listed)) or 0
     items = session.scalars(
         select(AssistantProfile)
+        .where(listed)
         .options(selectinload(AssistantProfile.skills))
         .order_by(
             AssistantProfile.review_count.desc(),

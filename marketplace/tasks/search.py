@@ -19,6 +19,7 @@ from enum import StrEnum
 from sqlalchemy import Select, case, column, func, literal_column, select, table
 from sqlalchemy.orm import Session, lazyload
 
+from ..accounts.models import in_good_standing
 from ..paging import Page
 from ..skills.models import Skill, task_skills
 from ..skills.services import skill_key
@@ -113,7 +114,8 @@ def _all_of(queries):
 
 def search_jobs(session: Session, q: JobQuery) -> Page[Task]:
     dialect = session.get_bind().dialect.name
-    stmt = select(Task).where(Task.status == TaskStatus.OPEN)
+    # A suspended owner's tasks are listed nowhere until they are reinstated.
+    stmt = select(Task).where(Task.status == TaskStatus.OPEN, in_good_standing(Task.owner_id))
     if q.skill:
         stmt = stmt.where(
             Task.id.in_(

@@ -106,7 +106,8 @@ def visible_task(session: Session, viewer: User | None, task_id: int) -> Task:
     sequential ids reveals nothing.
     """
     task = session.get(Task, task_id, options=[joinedload(Task.skills)])
-    if task is not None and (task.is_open or _is_party(session, task, viewer)):
+    listed = task is not None and task.is_open and not task.owner.is_suspended
+    if task is not None and (listed or _is_party(session, task, viewer)):
         return task
     raise NotFound(NOT_VISIBLE)
 

@@ -1,0 +1,241 @@
+"""The operator console: plain Flask views behind one check.
+
+Anyone who is not a logged-in operator gets the same 404 as for a page that never existed,
+on every /operator URL and method (the console's existence is not advertised), before CSRF
+or anything else is looked at. Pages are GETs that only read; every action is a POST with a
+CSRF token and a reason, and writes its audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import inspect, select, text
+
+from ..accounts.models import User
+from ..contracts.models import MONEY_HELD, Contract
+from ..db import get_session
+from ..errors import DomainError, Invalid, NotFound
+from ..payments.gateway import get_gateway
+from ..payments.models import PayoutAccount
+from ..tasks.models import Task
+from . import search, services
+from .models import Outcome, Resolution, ResolutionStatus
+
+bp = Blueprint("operator", __name__, url_prefix="/operator")
+
+
+def is_operator() -> bool:
+    return bool(current_user.is_authenticated and current_user.is_operator)
+
+
+def guard() -> None:
+    """Registered on the app ahead of CSRF (see ``init_app``)."""
+    path = request.path
+    if (path == bp.url_prefix or path.startswith(bp.url_prefix + "/")) and not is_operator():
+        abort(404)
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    # First of the app's before_request functions: a stranger's POST gets the 404, not
+    # "form expired" from the CSRF check (which would tell them something is here).
+    app.before_request_funcs.setdefault(None, []).insert(0, guard)
+
+
+def _q() -> str:
+    return search.clean(request.args.get("q"))
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+# Pages ---------------------------------------------------------------------------------------
+@bp.get("/")
+def home():
+    session = get_session()
+    settling = list(
+        session.scalars(
+            select(Resolution)
+            .where(Resolution.status == ResolutionStatus.SETTLING)
+            .order_by(Resolution.id)
+        )
+    )
+    return render_template(
+        "operator/home.html",
+        reports=reported_queue(session),
+        settling=settling,
+        audit=search.audit_log(session, 1).items[:10],
+    )
+
+
+def reported_queue(session) -> dict:
+    """Reported messages and profiles. The tables arrive with the messages work
+    (``message_reports``); until then the section says there are none.
+
+    TODO(messages): when ``message_reports`` lands, replace the generic read below with its
+    model, link each row to the message and its sender, and add "dismiss" / "suspend sender"
+    actions (POST, reason, audit row) like the others here.
+    """
+    names = set(inspect(session.get_bind()).get_table_names())
+    queue = {}
+    for key, table in (("messages", "message_reports"), ("profiles", "profile_reports")):
+        if table not in names:
+            queue[key] = None  # not built yet
+            continue
+        rows = session.execute(text(f"SELECT * FROM {table} ORDER BY id DESC LIMIT 50"))
+        queue[key] = [dict(row._mapping) for row in rows]
+    return queue
+
+
+@bp.get("/users")
+def users():
+    q = _q()
+    return render_template(
+        "operator/users.html", q=q, results=search.users(get_session(), q, _page())
+    )
+
+
+@bp.get("/users/<int:user_id>")
+def user(user_id: int):
+    session = get_session()
+    person = session.get(User, user_id)
+    if person is None:
+        raise NotFound("No such account.")
+    return render_template(
+        "operator/user.html",
+        person=person,
+        tasks=list(
+            session.scalars(
+                select(Task).where(Task.owner_id == user_id).order_by(Task.id.desc()).limit(50)
+            )
+        ),
+        contracts=services.live_contracts_of(session, user_id),
+        audit=search.audit_log(session, 1, ("user", user_id)).items,
+    )
+
+
+@bp.get("/tasks")
+def tasks():
+    q = _q()
+    return render_template(
+        "operator/tasks.html", q=q, results=search.tasks(get_session(), q, _page())
+    )
+
+
+@bp.get("/contracts")
+def contracts():
+    q = _q()
+    return render_template(
+        "operator/contracts.html", q=q, results=search.contracts(get_session(), q, _page())
+    )
+
+
+@bp.get("/contracts/<int:contract_id>")
+def contract(contract_id: int):
+    session = get_session()
+    found = session.get(Contract, contract_id)
+    if found is None:
+        raise NotFound("No such contract.")
+    account = session.get(PayoutAccount, found.assistant_id)
+    return render_template(
+        "operator/contract.html",
+        contract=found,
+        history=search.contract_history(session, found),
+        resolvable=found.status in MONEY_HELD
+        and found.payment_intent_id is not None
+        and found.resolution_started_at is None,
+        payout_ready=bool(account and account.payouts_enabled),
+        form=request.form,
+    )
+
+
+@bp.get("/payments")
+def payments():
+    q = _q()
+    return render_template(
+        "operator/payments.html", q=q, results=search.payments(get_session(), q, _page())
+    )
+
+
+@bp.get("/audit")
+def audit():
+    return render_template("operator/audit.html", results=search.audit_log(get_session(), _page()))
+
+
+# Actions -------------------------------------------------------------------------------------
+def _back_to_user(user_id: int):
+    return redirect(url_for("operator.user", user_id=user_id), code=303)
+
+
+@bp.post("/users/<int:user_id>/suspend")
+def suspend(user_id: int):
+    session = get_session()
+    services.suspend(session, current_user, user_id, request.form.get("reason"))
+    session.commit()
+    flash("Suspended: the account is logged out everywhere and its contracts are frozen.", "info")
+    return _back_to_user(user_id)
+
+
+@bp.post("/users/<int:user_id>/reinstate")
+def reinstate(user_id: int):
+    session = get_session()
+    services.reinstate(session, current_user, user_id, request.form.get("reason"))
+    session.commit()
+    flash("Reinstated: the account can log in again.", "success")
+    return _back_to_user(user_id)
+
+
+@bp.post("/contracts/<int:contract_id>/resolve")
+def resolve(contract_id: int):
+    session = get_session()
+    form = request.form
+    try:
+        outcome = Outcome(form.get("outcome", ""))
+    except ValueError:
+        outcome = None
+    try:
+        if outcome is None:
+            raise Invalid("Choose what happens to the money.", "outcome")
+        refund_cents = services.parse_cents(form.get("refund")) if outcome == Outcome.REFUND else 0
+        resolution = services.resolve(
+            session,
+            current_user,
+            contract_id,
+            outcome,
+            refund_cents,
+            form.get("note"),
+            form.get("reason"),
+        )
+    except Invalid as exc:
+        session.rollback()
+        return _contract_page_with_error(contract_id, exc)
+    session.commit()  # decided and claimed, with its audit row, before Stripe is called
+    return _settle(session, resolution.id, contract_id)
+
+
+@bp.post("/resolutions/<int:resolution_id>/retry")
+def retry(resolution_id: int):
+    session = get_session()
+    gateway = get_gateway()
+    rid = services.retry(session, gateway, current_user, resolution_id, request.form.get("reason"))
+    contract_id = session.get(Resolution, rid).contract_id
+    session.commit()
+    return _settle(session, rid, contract_id, gateway)
+
+
+def _settle(session, resolution_id: int, contract_id: int, gateway=None):
+    resolution = services.settle(session, gateway or get_gateway(), resolution_id)
+    session.commit()
+    if resolution.status == ResolutionStatus.SETTLED:
+        flash("Settled. Both parties have been emailed your note.", "success")
+    else:
+        flash(f"Decided, but not settled yet: {resolution.last_error} Retry below.", "error")
+    return redirect(url_for("operator.contract", contract_id=contract_id), code=303)
+
+
+def _contract_page_with_error(contract_id: int, exc: DomainError):
+    flash(exc.message, "error")
+    response = contract(contract_id)
+    return response, exc.status_code
