@@ -9,8 +9,9 @@ worker never shows stale results after its own writes (a posted, edited or close
 while writes elsewhere (a message read, a session touched) leave it alone. Other workers'
 writes show within the expiry.
 
-Only values that are the same for every viewer may go in: never anything drawn from the
-logged-in user, a CSRF token or a flash message.
+A value may go in only if it is the same for everybody its key could be asked by: the
+search results for a query string, one person's unread count keyed by their id; never a
+CSRF token or a flash message.
 """
 
 from __future__ import annotations

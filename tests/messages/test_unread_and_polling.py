@@ -65,3 +65,30 @@ def test_polling_returns_only_newer_messages_and_only_to_participants(
 
     stranger = stranger_client(app, db_session)
     assert stranger.get(f"/messages/{cid}/poll?after=0").status_code == 404
+
+
+def test_the_nav_count_is_remembered_between_pages_until_a_message_changes_it(
+    app, client, other_client, db_session
+):
+    from sqlalchemy import event
+
+    owner, task, va = scene(db_session)
+    cid = open_as_owner(client, owner, task, va)
+    other_client.login_as(va)
+    assert send(client, cid, "Hello").status_code == 302
+    counts: list[str] = []
+
+    def record(_conn, _cursor, statement, *_rest):
+        if statement.lstrip().startswith("SELECT count(messages.id)"):  # the nav's count
+            counts.append(statement)
+
+    engine = app.extensions["db"].engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert nav_count(other_client) == 1
+        assert nav_count(other_client) == 1
+        assert len(counts) == 1, "the second page reused the count"
+        assert send(client, cid, "Are you there?").status_code == 302
+        assert nav_count(other_client) == 2  # a message sent through this worker shows at once
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
