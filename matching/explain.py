@@ -47,9 +47,17 @@ def _iso(minutes: int) -> str:
 def _not_yet_said(terms: list[str], skills: list[dict]) -> list[str]:
     """The words in common less those that only repeat a skill the explanation already says
     the assistant has: after "has QuickBooks", "quickbooks" is nothing more in common."""
-    had = {stem(w) for e in skills if e["kind"] == EXACT for name in e["has"]
-           for w in words(name)}
-    return [t for t in terms if not had.issuperset(map(stem, t.split()))]
+    said = {stem(w) for e in skills if e["kind"] == EXACT for name in e["has"]
+            for w in words(name)}
+    kept = []
+    for term in terms:
+        stems = set(map(stem, term.split()))
+        # Nor a phrase made only of words said already, by a skill or an earlier term:
+        # after "has ADP" and "account management", "adp account" says nothing new.
+        if not said.issuperset(stems):
+            kept.append(term)
+            said |= stems
+    return kept
 
 
 class _Pairs:

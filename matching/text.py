@@ -553,16 +553,19 @@ def written(texts: tuple[str, ...]) -> Written:
     phrases: dict[str, str] = {}
     for clause in (c for text in texts for c in _CLAUSE.split(text)):
         prev: tuple[str, str] | None = None  # (stem, word) just before, no stop word between
-        for t in words(clause):
-            if t in STOP_WORDS:
-                prev = None
-                continue
-            s = stem(t)
-            forms = counts.setdefault(s, {})
-            forms[t] = forms.get(t, 0) + 1
-            if prev is not None:
-                phrases.setdefault(f"{prev[0]}_{s}", f"{prev[1]} {t}")
-            prev = (s, t)
+        for chunk in clause.split():
+            for i, t in enumerate(words(chunk)):
+                if i:
+                    prev = None  # "monday.com", "follow-up": no words a person spaced apart
+                if t in STOP_WORDS:
+                    prev = None
+                    continue
+                s = stem(t)
+                forms = counts.setdefault(s, {})
+                forms[t] = forms.get(t, 0) + 1
+                if prev is not None:
+                    phrases.setdefault(f"{prev[0]}_{s}", f"{prev[1]} {t}")
+                prev = (s, t)
     # dicts keep insertion order and max() keeps the first maximum, so ties go to the first
     return Written({s: max(f, key=f.__getitem__) for s, f in counts.items()}, phrases)
 
