@@ -82,6 +82,8 @@ def _register_blueprints(app: Flask) -> None:
     from .notifications.views import bp as notifications_bp
     from .payments.cli import payments_cli
     from .payments.views import bp as payments_bp
+    from .planner import views as planner_views
+    from .planner.cli import plan_cli
     from .profiles.views import bp as profiles_bp
     from .tasks.views import bp as tasks_bp
 
@@ -101,3 +103,5 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(matches_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(worker_cmd)
+    planner_views.init_app(app)
+    app.cli.add_command(plan_cli)

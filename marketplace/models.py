@@ -8,6 +8,7 @@ from .matches.models import Invitation, Match
 from .messages.models import Conversation, Message, MessageReport
 from .notifications.models import LocalEmail, Notification, NotificationPreference
 from .payments.models import EntryKind, LedgerEntry, PayoutAccount, StripeEvent
+from .planner.models import MarketFit, Plan, PlanItem
 from .profiles.models import AssistantProfile
 from .skills.models import Skill, assistant_skills, task_skills
 from .tasks.models import BudgetType, Category, Engagement, Task, TaskStatus
@@ -22,6 +23,8 @@ __all__ = [
     "EntryKind",
     "LedgerEntry",
     "PayoutAccount",
+    "Plan",
+    "PlanItem",
     "StripeEvent",
     "Category",
     "Engagement",
@@ -30,6 +33,7 @@ __all__ = [
     "LoginSession",
     "LocalEmail",
     "Match",
+    "MarketFit",
     "Message",
     "MessageReport",
     "Notification",
