@@ -85,8 +85,7 @@ def _score(f: ItemFigures, rate: int | None, worth: int | None) -> tuple[int, li
     if f.judgement:
         reasons.append(f"Needs your judgement: {f.judgement}")
     if rate is None:
-        gain = 0.5
-        reasons.append("Being priced…" if f.pricing else "Not enough assistants yet to price this.")
+        gain = 0.5  # the market line says why there is no rate
     elif not worth:
         gain = 0.5
         reasons.append("Say what your hour is worth to see what delegating gains you.")
@@ -124,7 +123,7 @@ def totals(rows: list[ItemFigures]) -> Totals:
 
 # -- the chart: geometry here, markup in planner/_chart.svg -----------------------------------
 CHART_WIDTH = 360  # viewBox units; the SVG scales to the screen (390 px phones included)
-LABEL_H, BAR_H, GAP = 16, 10, 14
+LABEL_H, BAR_H, GAP = 18, 10, 14
 
 
 @dataclass(frozen=True)
