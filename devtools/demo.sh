@@ -52,6 +52,7 @@ echo "Building the demo in $DEMO_DB (rebuilt at every start; the Stripe emulator
 $FLASK db upgrade
 $FLASK demo load
 $FLASK matches rebuild  # Match rows for the demo's tasks and assistants (sends no email)
+$FLASK plan market rebuild  # who fits each planner catalogue item: the plan page shows their rates
 
 if [ -n "${EMULATOR_PID:-}" ]; then
   # From now on Stripe's events reach the app as they would in production: by signed webhook.

@@ -84,6 +84,8 @@ def _register_blueprints(app: Flask) -> None:
     from .operator.cli import operator_cli
     from .payments.cli import payments_cli
     from .payments.views import bp as payments_bp
+    from .planner import views as planner_views
+    from .planner.cli import plan_cli
     from .profiles.views import bp as profiles_bp
     from .tasks.views import bp as tasks_bp
 
@@ -105,3 +107,5 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(worker_cmd)
     operator_views.init_app(app)
     app.cli.add_command(operator_cli)
+    planner_views.init_app(app)
+    app.cli.add_command(plan_cli)

@@ -139,6 +139,11 @@ def settings_from_env(instance_path: Path) -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_CONNECT_WEBHOOK_SECRET": os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
+        # The planner prices an item from the assistants the matcher ranks for it: up to
+        # this many, scoring at least this much, and no price from fewer than PLANNER_MIN_FITS.
+        "PLANNER_FITS_PER_ITEM": int(os.environ.get("PLANNER_FITS_PER_ITEM", "200")),
+        "PLANNER_MIN_FIT_SCORE": float(os.environ.get("PLANNER_MIN_FIT_SCORE", "0.4")),
+        "PLANNER_MIN_FITS": int(os.environ.get("PLANNER_MIN_FITS", "5")),
         # The platform's share of each contract, in basis points (1000 = 10%).
         "PLATFORM_FEE_BPS": int(os.environ.get("PLATFORM_FEE_BPS", "1000")),
         # Invitations one owner may send in any 24 hours (each emails an assistant).

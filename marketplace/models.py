@@ -9,6 +9,7 @@ from .messages.models import Conversation, Message, MessageReport
 from .notifications.models import LocalEmail, Notification, NotificationPreference
 from .operator.models import AuditEntry, Resolution
 from .payments.models import EntryKind, LedgerEntry, PayoutAccount, StripeEvent
+from .planner.models import MarketFit, Plan, PlanItem
 from .profiles.models import AssistantProfile
 from .skills.models import Skill, assistant_skills, task_skills
 from .tasks.models import BudgetType, Category, Engagement, Task, TaskStatus
@@ -25,6 +26,8 @@ __all__ = [
     "EntryKind",
     "LedgerEntry",
     "PayoutAccount",
+    "Plan",
+    "PlanItem",
     "StripeEvent",
     "Category",
     "Engagement",
@@ -33,6 +36,7 @@ __all__ = [
     "LoginSession",
     "LocalEmail",
     "Match",
+    "MarketFit",
     "Message",
     "MessageReport",
     "Notification",

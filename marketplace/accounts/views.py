@@ -81,6 +81,8 @@ def signup():
 
 
 _SIGNUP = "signup"
+# Where a sign-up that started on another page (the planner) continues once confirmed.
+AFTER_SIGNUP = "after_signup"
 
 
 @bp.get("/signup/sent")
@@ -136,7 +138,9 @@ def confirm_signup(token: str):
             flash("Your email address is confirmed. Welcome to Delegate!", "success")
             if user.is_assistant:
                 return redirect(url_for("profiles.edit"))
-            return redirect(url_for("tasks.new"))
+            # An owner who was turning their plan into tasks goes back to it.
+            after = landing_page(browser_session.pop(AFTER_SIGNUP, None))
+            return redirect(after or url_for("tasks.new"))
         form.password.errors.append("That is not the password of this sign-up.")
     status = 422 if has_errors(form) else 200
     return render_template("accounts/confirm.html", form=form, user=user, token=token), status

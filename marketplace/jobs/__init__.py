@@ -41,6 +41,7 @@ JOBS: dict[str, Callable[..., Any]] = {}
 JOB_MODULES = {
     "matches": "marketplace.matches.jobs",
     "notifications": "marketplace.notifications.jobs",
+    "planner": "marketplace.planner.jobs",
 }
 _PENDING = "delegate_pending_jobs"
 _COMMITTED = "delegate_committed_jobs"

@@ -1,0 +1,89 @@
+"""An owner audits their week, sees the plan's chart at desktop and phone width, bundles two
+items into one recurring task through the intake, posts it and sees recommended assistants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from marketplace.db import get_session
+from marketplace.jobs import run_job
+from tests.browser.steps import log_in
+from tests.factories import make_assistant, make_owner
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "planner.png"
+
+
+def seed(app) -> str:
+    with app.app_context():
+        session = get_session()
+        for n, rate in enumerate([2200, 2600, 3000, 3400, 3800, 4200]):
+            make_assistant(
+                session,
+                display_name=f"Inbox Pro {n}",
+                headline="Inbox, calendar and bookkeeping assistant",
+                bio="I triage inboxes, schedule meetings and reconcile the books in QuickBooks.",
+                skills=["inbox management", "calendar management", "bookkeeping", "Gmail"],
+                hourly_rate_cents=rate,
+                hours_per_week=30,
+                timezone="America/Bogota",
+            )
+        owner = make_owner(session, email="dana@bakery.example", timezone="America/New_York")
+        session.commit()
+        email = owner.email
+    run_job(app, "planner.rebuild_market", ())
+    return email
+
+
+def test_owner_audits_sees_the_chart_bundles_two_items_and_posts(live_server, new_page):
+    email = seed(live_server.app)
+    page = new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, live_server, email)
+    page.goto(f"{live_server}/plan")
+    page.fill("#hours_inbox", "5")
+    page.fill("#hours_bookkeeping", "3")
+    page.fill("#hours_social", "4")
+    page.fill("#hours_sales_calls", "6")
+    page.fill("#hourly_worth", "120")
+    page.click("button:has-text('Save and price my plan')")
+    expect(page.locator("#plan-title")).to_have_text("Your delegation plan")
+    chart = page.locator(".plan-chart svg")
+    expect(chart).to_be_visible()
+    assert chart.bounding_box()["width"] > 500
+    expect(page.locator("[data-testid=market]").first).to_contain_text("fitting assistants")
+    expect(page.locator(".plan-item").filter(has_text="Sales calls")).to_contain_text(
+        "Needs your judgement"
+    )
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    box = chart.bounding_box()
+    assert 300 < box["width"] <= 390  # scales to the phone, no sideways scrolling
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.locator("#plan").screenshot(path=str(SCREENSHOT), scale="css", type="png")
+    assert SCREENSHOT.stat().st_size < 200_000
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator(".plan-item", has_text="Inbox triage").locator("input[type=checkbox]").check()
+    page.locator(".plan-item", has_text="Bookkeeping").locator("input[type=checkbox]").check()
+    page.click("button:has-text('Turn the ticked items into a task')")
+    expect(page.locator("h1")).to_have_text("Bundle into one task")
+    outcomes = page.locator("textarea[id^=outcome_]")
+    dones = page.locator("textarea[id^=done_]")
+    for n in range(2):
+        outcomes.nth(n).fill("Handled every week without me")
+        dones.nth(n).fill("Nothing waits on me by Friday")
+    page.click("button:has-text('Draft the task')")
+    expect(page.locator("h1")).to_have_text("Review and post")
+    expect(page.locator("#title")).to_have_value("8 h/week: inbox triage and bookkeeping")
+    expect(page.locator("#hours_per_week")).to_have_value("8")
+    page.click("button:has-text('Post task')")
+    expect(page.locator(".flash-success")).to_have_text("Your task is posted.")
+    expect(page.locator("#recommended .recommendation").first).to_contain_text("Inbox Pro")
+    page.goto(f"{live_server}/plan")
+    expect(page.locator(".plan-item", has_text="Inbox triage")).to_contain_text("Posted:")
