@@ -49,18 +49,24 @@ class Microcache:
         self._lock = threading.Lock()
         _caches.append(self)
 
-    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+    def get(self, key: Hashable):
+        """The value kept for ``key``, or None (also when the cache is off)."""
         seconds = float(current_app.config["MICROCACHE_SECONDS"])
         if seconds <= 0:
-            return make()
+            return None
         with self._lock:
-            entries = self._entries_for(seconds)
-            if key in entries:
-                return entries[key]
-        value = make()
-        with self._lock:
-            self._entries_for(seconds)[key] = value
+            return self._entries_for(seconds).get(key)
+
+    def put(self, key: Hashable, value: T) -> T:
+        seconds = float(current_app.config["MICROCACHE_SECONDS"])
+        if seconds > 0:
+            with self._lock:
+                self._entries_for(seconds)[key] = value
         return value
+
+    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+        found = self.get(key)
+        return found if found is not None else self.put(key, make())
 
     def clear(self) -> None:
         with self._lock:

@@ -23,9 +23,7 @@ from .search import search_jobs
 
 bp = Blueprint("tasks", __name__)
 # A suspended owner's tasks leave the results too: users is one of the tables they read.
-_search_results = Microcache(
-    "job search results", tables={"tasks", "task_skills", "skills", "users"}
-)
+_search_pages = Microcache("job search pages", tables={"tasks", "task_skills", "skills", "users"})
 _skill_suggestions = Microcache("skill suggestions", tables={"skills"}, max_entries=1)
 # A typo in the setting fails at start-up, not at somebody's first post.
 bp.record_once(lambda state: post_limits.parse_limits(state.app.config["TASK_POST_LIMITS"]))
@@ -122,20 +120,21 @@ def show(task_id: int):
 @bp.get("/jobs")
 def browse():
     """Public: visitors browse and search open jobs like assistants do."""
-    form = JobFilterForm(formdata=request.args)
-    session = get_session()
-    if not form.validate():
-        return render_template("tasks/browse.html", form=form, results=None, skills=[]), 400
-    query = form.to_query()
-    # Keyed by the whole query string: the results' page links are built from it.
-    results = _search_results.get_or_make(
-        tuple(sorted(request.args.items(multi=True))),
-        lambda: Markup(
-            render_template("tasks/_search_results.html", page=search_jobs(session, query))
-        ),
-    )
-    skills = _skill_suggestions.get_or_make("popular", lambda: popular_skills(session))
-    return render_template("tasks/browse.html", form=form, results=results, skills=skills)
+    # Keyed by the whole query string: the form's values and the page links come from it.
+    key = tuple(sorted(request.args.items(multi=True)))
+    body = _search_pages.get(key)
+    if body is None:
+        form = JobFilterForm(formdata=request.args)
+        if not form.validate():
+            return render_template("tasks/browse.html", form=form, page=None, skills=[]), 400
+        session = get_session()
+        skills = _skill_suggestions.get_or_make("popular", lambda: popular_skills(session))
+        page = search_jobs(session, form.to_query())
+        body = _search_pages.put(
+            key,
+            Markup(render_template("tasks/_browse_body.html", form=form, page=page, skills=skills)),
+        )
+    return render_template("tasks/browse.html", body=body)
 
 
 def _form_page(form: TaskForm, task, status: int | None = None):
