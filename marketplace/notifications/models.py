@@ -57,6 +57,11 @@ ACCOUNT_NOTICE_KINDS = frozenset(
 # About the account itself, not news: sent whatever the email preferences say, right away,
 # and without an unsubscribe link (turning them off would lock people out).
 ACCOUNT_KINDS = ACCOUNT_LINK_KINDS | ACCOUNT_NOTICE_KINDS
+# What the bell and the notifications page show: news about work and money. Not links that
+# belong in a mailbox, notices about the account's own address, nor the digest (its rows are
+# listed themselves).
+IN_APP_KINDS = frozenset(Kind) - ACCOUNT_LINK_KINDS - ACCOUNT_NOTICE_KINDS - {Kind.DAILY_DIGEST}
+IN_APP_KINDS |= {Kind.DISPUTE_RESOLVED}  # where a party's money went is news in the app too
 
 
 class Channel(StrEnum):
@@ -84,6 +89,7 @@ class Notification(Base):
         UniqueConstraint("user_id", "kind", "object_key", name="uq_notifications_user_kind_object"),
         # The sender's query: due pending rows in order.
         Index("ix_notifications_due", "status", "channel", "next_attempt_at"),
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +110,8 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # In the app, whatever the email preferences: set when the person opens the list.
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 

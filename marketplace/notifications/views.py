@@ -1,4 +1,5 @@
-"""Email preferences, one-click unsubscribe, and the local outbox for developers."""
+"""The bell and the notifications page, email preferences, one-click unsubscribe, and the
+local outbox for developers."""
 
 from __future__ import annotations
 
@@ -10,12 +11,40 @@ from ..db import get_session
 from ..errors import NotFound
 from ..extensions import csrf
 from ..forms import has_errors
+from ..microcache import Microcache
 from ..security import allow_inline_styles
-from . import services
+from . import in_app, services
 from .forms import PreferencesForm
 from .models import Frequency, LocalEmail
 
 bp = Blueprint("notifications", __name__)
+
+
+# The bell's count on every logged-in page, kept a few seconds per person; this worker's
+# writes to notifications (a new one, the page opened) empty it at once.
+_bell_counts = Microcache("notification counts", tables={"notifications"})
+
+
+@bp.app_context_processor
+def _bell() -> dict:
+    def unread_notifications() -> int:
+        """Called by the nav only: pages that do not show it spend no query on it."""
+        if not current_user.is_authenticated:
+            return 0
+        user = current_user._get_current_object()
+        return _bell_counts.get_or_make(user.id, lambda: in_app.unread_count(get_session(), user))
+
+    return {"unread_notifications": unread_notifications}
+
+
+@bp.get("/notifications")
+@login_required
+def in_app_list():
+    session = get_session()
+    items = in_app.recent(session, current_user)
+    in_app.mark_read(session, current_user)
+    session.commit()
+    return render_template("notifications/in_app.html", items=items)
 
 
 @bp.route("/settings/email", methods=["GET", "POST"])
