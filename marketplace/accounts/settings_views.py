@@ -4,13 +4,15 @@ page, linked from here."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user
 
-from ..db import get_session
+from ..db import get_session, today_in
 from ..errors import Invalid
 from ..extensions import limiter
-from . import account_settings, tokens
+from . import account_settings, export, tokens
 from .forms import ButtonForm, EmailChangeForm, NameForm, PasswordChangeForm
 from .views import IP_LIMIT_MESSAGE, login_rate_limit
 
@@ -42,6 +44,22 @@ def _refused(form, exc: Invalid, fields: dict[str, str], key: str):
 @login_required
 def page():
     return _page()
+
+
+@bp.get("/settings/export")
+@login_required
+def export_data():
+    """Everything of the person's, as a JSON file (accounts.export says what and why)."""
+    data = export.export_for(get_session(), current_user)
+    day = today_in(current_user.timezone).isoformat()
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="delegate-data-{day}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.post("/settings/name")
