@@ -18,10 +18,10 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from .. import nav_counts
 from ..db import get_session
 from ..errors import Invalid, RateLimited
 from ..forms import has_errors
-from ..microcache import Microcache
 from . import services
 from .forms import MessageForm, ReportForm
 from .models import Message
@@ -33,24 +33,10 @@ bp.record_once(lambda state: services.parse_limits(state.app.config["MESSAGE_POS
 bp.add_app_template_filter(linkify, "linkify")
 
 
-# The nav's count on every logged-in page, kept a few seconds per person: this worker's own
-# writes to these tables (a message sent, a conversation read) empty it at once; a message
-# sent through another worker shows within MICROCACHE_SECONDS (an open conversation polls).
-_unread_counts = Microcache("unread message counts", tables={"messages", "conversations"})
-
-
-@bp.app_context_processor
-def _unread_messages() -> dict:
-    def unread_messages() -> int:
-        """Called by the nav only: pages that do not show it spend no query on it."""
-        if not current_user.is_authenticated:
-            return 0
-        user = current_user._get_current_object()
-        return _unread_counts.get_or_make(
-            user.id, lambda: services.unread_total(get_session(), user)
-        )
-
-    return {"unread_messages": unread_messages}
+# An open conversation polls, so the nav's count may lag a few seconds behind another worker.
+nav_counts.register(
+    bp, "unread_messages", services.unread_total, tables={"messages", "conversations"}
+)
 
 
 @bp.get("/messages")

@@ -7,11 +7,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from .. import nav_counts
 from ..db import get_session
 from ..errors import NotFound
 from ..extensions import csrf
 from ..forms import has_errors
-from ..microcache import Microcache
 from ..security import allow_inline_styles
 from . import in_app, services
 from .forms import PreferencesForm
@@ -20,21 +20,7 @@ from .models import Frequency, LocalEmail
 bp = Blueprint("notifications", __name__)
 
 
-# The bell's count on every logged-in page, kept a few seconds per person; this worker's
-# writes to notifications (a new one, the page opened) empty it at once.
-_bell_counts = Microcache("notification counts", tables={"notifications"})
-
-
-@bp.app_context_processor
-def _bell() -> dict:
-    def unread_notifications() -> int:
-        """Called by the nav only: pages that do not show it spend no query on it."""
-        if not current_user.is_authenticated:
-            return 0
-        user = current_user._get_current_object()
-        return _bell_counts.get_or_make(user.id, lambda: in_app.unread_count(get_session(), user))
-
-    return {"unread_notifications": unread_notifications}
+nav_counts.register(bp, "unread_notifications", in_app.unread_count, tables={"notifications"})
 
 
 @bp.get("/notifications")
