@@ -4,10 +4,8 @@ compare-and-set; SQLite with BEGIN IMMEDIATE and the same compare-and-set."""
 
 import threading
 
-import pytest
 from sqlalchemy import select
 
-from marketplace import create_app
 from marketplace.accounts.models import User
 from marketplace.contracts.models import Contract, ContractStatus
 from marketplace.db import get_session
@@ -16,31 +14,9 @@ from marketplace.operator.models import AuditEntry, Resolution
 from marketplace.payments.gateway import get_gateway
 from marketplace.payments.models import EntryKind, LedgerEntry, PayoutAccount
 from tests.conftest import Client
-from tests.db_utils import empty_all_tables
 from tests.factories import make_assistant, make_owner, make_task
 from tests.payments.helpers import checkout_url, hire_response
-from tests.stripe_support import API_KEY, SECRET, StripeRelay, http
-
-
-@pytest.fixture
-def committed_app(database_url, tmp_path, stripe_emulator):
-    http("POST", f"{stripe_emulator.base_url}/_emulator/reset")
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "operator-races",
-            "TESTING": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "LOGIN_RATE_LIMIT": "100000 per minute",
-            "STRIPE_SECRET_KEY": API_KEY,
-            "STRIPE_WEBHOOK_SECRET": SECRET,
-            "STRIPE_API_BASE": stripe_emulator.base_url,
-        }
-    )
-    app.instance_path = str(tmp_path)
-    yield app
-    empty_all_tables(app.extensions["db"].engine)
-    app.extensions["db"].engine.dispose()
+from tests.stripe_support import StripeRelay
 
 
 def _logged_in(app, user_id) -> Client:
@@ -50,9 +26,9 @@ def _logged_in(app, user_id) -> Client:
     return client
 
 
-def test_two_operators_refunding_at_once_make_one_refund(committed_app, stripe_emulator):
+def test_two_operators_refunding_at_once_make_one_refund(committed_stripe_app, stripe_emulator):
     relay = StripeRelay(stripe_emulator)
-    with committed_app.app_context():
+    with committed_stripe_app.app_context():
         session = get_session()
         owner, assistant = make_owner(session), make_assistant(session)
         ops = [make_owner(session, is_operator=True) for _ in range(2)]
@@ -64,17 +40,17 @@ def test_two_operators_refunding_at_once_make_one_refund(committed_app, stripe_e
         owner_id, assistant_id, proposal_id = owner.id, assistant.id, proposal.id
         op_ids = [o.id for o in ops]
 
-    owner_client = _logged_in(committed_app, owner_id)
-    va_client = _logged_in(committed_app, assistant_id)
+    owner_client = _logged_in(committed_stripe_app, owner_id)
+    va_client = _logged_in(committed_stripe_app, assistant_id)
     contract_id = int(hire_response(owner_client, proposal_id, 4).location.rsplit("/", 1)[1])
     relay.pay(checkout_url(owner_client, contract_id))
     relay.deliver(owner_client)
     va_client.post("/payouts/connect")
-    with committed_app.app_context():
+    with committed_stripe_app.app_context():
         relay.onboard(get_session().get(PayoutAccount, assistant_id).stripe_account_id)
     relay.deliver(owner_client)
 
-    clients = [_logged_in(committed_app, op_id) for op_id in op_ids]
+    clients = [_logged_in(committed_stripe_app, op_id) for op_id in op_ids]
     tokens = [c.csrf_token() for c in clients]
     barrier = threading.Barrier(2)
     statuses: list[int] = []
@@ -100,7 +76,7 @@ def test_two_operators_refunding_at_once_make_one_refund(committed_app, stripe_e
         t.join(timeout=60)
 
     assert sorted(statuses) == [303, 409]
-    with committed_app.app_context():
+    with committed_stripe_app.app_context():
         session = get_session()
         settled = session.get(Contract, contract_id)
         facts = get_gateway().payment_facts(settled.payment_intent_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from devtools.stripe_emulator import run_in_thread
+from marketplace import create_app
+from tests.db_utils import empty_all_tables
 from tests.notifications.mailbox import fresh_matcher_index, mailbox, smtp_app, smtp_server  # noqa: F401
 from tests.stripe_support import API_KEY, SECRET, StripeRelay, http
 
@@ -33,3 +35,26 @@ def stripe_relay(app, stripe_emulator):
     yield StripeRelay(stripe_emulator)
     app.config.update(saved)
     app.extensions.pop("stripe_gateway", None)
+
+
+@pytest.fixture
+def committed_stripe_app(database_url, tmp_path, stripe_emulator):
+    """An app of its own whose requests commit for real (no rolled-back test transaction),
+    on the Stripe emulator: for races between threads on committed rows."""
+    http("POST", f"{stripe_emulator.base_url}/_emulator/reset")
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "committed",
+            "TESTING": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "LOGIN_RATE_LIMIT": "100000 per minute",
+            "STRIPE_SECRET_KEY": API_KEY,
+            "STRIPE_WEBHOOK_SECRET": SECRET,
+            "STRIPE_API_BASE": stripe_emulator.base_url,
+        }
+    )
+    app.instance_path = str(tmp_path)
+    yield app
+    empty_all_tables(app.extensions["db"].engine)
+    app.extensions["db"].engine.dispose()

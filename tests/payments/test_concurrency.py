@@ -3,46 +3,22 @@ one transfer. PostgreSQL serialises them with a row lock, SQLite with BEGIN IMME
 
 import threading
 
-import pytest
 from sqlalchemy import select
 
-from marketplace import create_app
 from marketplace.contracts.models import Contract, ContractStatus
 from marketplace.contracts.pricing import price_for
 from marketplace.db import get_session
 from marketplace.hiring.services import apply_to_task
 from marketplace.payments.models import EntryKind, LedgerEntry, PayoutAccount
 from tests.conftest import Client
-from tests.db_utils import empty_all_tables
 from tests.factories import make_assistant, make_owner, make_task
 from tests.payments.helpers import checkout_url, hire_response
-from tests.stripe_support import API_KEY, SECRET, StripeRelay, http
+from tests.stripe_support import StripeRelay
 
 
-@pytest.fixture
-def committed_app(database_url, tmp_path, stripe_emulator):
-    http("POST", f"{stripe_emulator.base_url}/_emulator/reset")
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "concurrency",
-            "TESTING": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "LOGIN_RATE_LIMIT": "100000 per minute",
-            "STRIPE_SECRET_KEY": API_KEY,
-            "STRIPE_WEBHOOK_SECRET": SECRET,
-            "STRIPE_API_BASE": stripe_emulator.base_url,
-        }
-    )
-    app.instance_path = str(tmp_path)
-    yield app
-    empty_all_tables(app.extensions["db"].engine)
-    app.extensions["db"].engine.dispose()
-
-
-def test_concurrent_approvals_produce_one_transfer(committed_app, stripe_emulator):
+def test_concurrent_approvals_produce_one_transfer(committed_stripe_app, stripe_emulator):
     relay = StripeRelay(stripe_emulator)
-    with committed_app.app_context():
+    with committed_stripe_app.app_context():
         session = get_session()
         owner, assistant = make_owner(session), make_assistant(session)
         task = make_task(session, owner)
@@ -52,25 +28,25 @@ def test_concurrent_approvals_produce_one_transfer(committed_app, stripe_emulato
         session.commit()
         owner_id, assistant_id, proposal_id = owner.id, assistant.id, proposal.id
 
-    owner_client = Client(committed_app.test_client())
-    va_client = Client(committed_app.test_client())
-    with committed_app.app_context():
+    owner_client = Client(committed_stripe_app.test_client())
+    va_client = Client(committed_stripe_app.test_client())
+    with committed_stripe_app.app_context():
         owner_client.login_as(get_session().get(type(owner), owner_id))
         va_client.login_as(get_session().get(type(owner), assistant_id))
     contract_id = int(hire_response(owner_client, proposal_id, 4).location.rsplit("/", 1)[1])
     relay.pay(checkout_url(owner_client, contract_id))
     relay.deliver(owner_client)
     va_client.post("/payouts/connect")
-    with committed_app.app_context():
+    with committed_stripe_app.app_context():
         account = get_session().get(PayoutAccount, assistant_id)
         relay.onboard(account.stripe_account_id)
     relay.deliver(owner_client)
     assert va_client.post(f"/contracts/{contract_id}/submit").status_code == 302
 
-    clients = [Client(committed_app.test_client()) for _ in range(2)]
+    clients = [Client(committed_stripe_app.test_client()) for _ in range(2)]
     token_pages = []
     for c in clients:
-        with committed_app.app_context():
+        with committed_stripe_app.app_context():
             c.login_as(get_session().get(type(owner), owner_id))
         token_pages.append(c.csrf_token())
     barrier = threading.Barrier(2)
@@ -93,7 +69,7 @@ def test_concurrent_approvals_produce_one_transfer(committed_app, stripe_emulato
 
     assert sorted(statuses) == [302, 409]
     assert len(relay.transfers(contract_id)) == 1
-    with committed_app.app_context():
+    with committed_stripe_app.app_context():
         session = get_session()
         assert session.get(Contract, contract_id).status == ContractStatus.PAID
         transfers = session.scalars(
