@@ -32,6 +32,24 @@ def live_server_config() -> dict:
     return {}
 
 
+def _whole_bodies(app):
+    """Each response read to its end and closed before the dev server writes it. A browser
+    that drops a request (it often does, for an icon or a stylesheet) made werkzeug's server
+    leave send_file's open file to the garbage collector: a ResourceWarning that failed
+    whichever test was running. Production servers close what they are handed; no route here
+    streams."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(database_url, tmp_path, live_server_config):
     # Bind first, so the app can be told its own address (absolute links, Stripe return URLs).
@@ -50,7 +68,7 @@ def live_server(database_url, tmp_path, live_server_config):
         }
     )
     app.instance_path = str(tmp_path)
-    server.app = app
+    server.app = _whole_bodies(app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
