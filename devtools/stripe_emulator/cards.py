@@ -54,9 +54,9 @@ def _payment_method(params: dict) -> ls.PaymentMethod | None:
     pm_id = params.get("payment_method")
     if not pm_id:
         return None
-    pm = ls.store.get(f"payment_method:{pm_id}") or ls.PaymentMethod._try_get_canonical_test_article(
-        pm_id
-    )
+    pm = ls.store.get(
+        f"payment_method:{pm_id}"
+    ) or ls.PaymentMethod._try_get_canonical_test_article(pm_id)
     if pm is None:
         raise no_such("PaymentMethod", pm_id, "payment_method")
     customer = params.get("customer")
@@ -103,9 +103,7 @@ def _new_intent(params: dict, pm: ls.PaymentMethod | None) -> ls.PaymentIntent:
 def _fail_off_session_authentication(pi: ls.PaymentIntent, pm: ls.PaymentMethod) -> None:
     """Stripe declines an off-session charge the issuer wants authenticated: a failed charge
     with decline code authentication_required, the intent back in requires_payment_method."""
-    charge = ls.Charge(
-        amount=pi.amount, currency=pi.currency, customer=pi.customer, source=pm.id
-    )
+    charge = ls.Charge(amount=pi.amount, currency=pi.currency, customer=pi.customer, source=pm.id)
     charge.payment_intent = pi.id
     charge._decline = ("authentication_required", _compat.AUTH_REQUIRED_MESSAGE)
     charge.status = "failed"
@@ -151,9 +149,7 @@ async def create_payment_intent(request: web.Request) -> web.Response:
     unknown_params(params, _PI_ALLOWED)
     off_session = to_bool(params.get("off_session"))
     if off_session and not to_bool(params.get("confirm")):
-        raise StripeError(
-            "off_session can only be used when confirm=true.", param="off_session"
-        )
+        raise StripeError("off_session can only be used when confirm=true.", param="off_session")
     pm = _payment_method(params)
     if to_bool(params.get("confirm")) and pm is None:
         raise StripeError(

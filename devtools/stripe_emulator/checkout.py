@@ -237,7 +237,8 @@ async def create_session(request: web.Request) -> web.Response:
                 raise StripeError(
                     f"You can not pass `{wrong}` in `setup` mode.", param=wrong
                 )  # wording approximated
-        line_items, currency = [], (str(params["currency"]).lower() if params.get("currency") else None)
+        line_items = []
+        currency = str(params["currency"]).lower() if params.get("currency") else None
     else:
         if params.get("setup_intent_data"):
             raise StripeError(

@@ -21,8 +21,8 @@ from html import escape
 from aiohttp import web
 from localstripe import resources as ls
 
-from ._http import StripeError
 from . import cards
+from ._http import StripeError
 from .checkout import CheckoutSession
 from .pages import BANNER, link, money, render
 from .webhooks import emit
