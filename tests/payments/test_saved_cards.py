@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from marketplace.db import get_session, utcnow
 from marketplace.payments import cards, webhooks
 from marketplace.payments.gateway import PaymentsNotConfigured, get_gateway
-from marketplace.payments.models import BillingProfile
+from marketplace.payments.models import BillingProfile, StripeEvent
 from tests.conftest import Client
 from tests.factories import make_assistant, make_owner
 from tests.payments.helpers import contract, funded_contract, proposal_scene
@@ -398,3 +398,48 @@ def test_contract_checkout_still_opens(client, db_session, stripe_relay):
     contract_id = funded_contract(client, stripe_relay, db_session, proposal)
     assert cards.saved_card(db_session, owner.id) is None
     assert contract(db_session, contract_id).status.value == "funded"
+
+
+def test_the_return_page_racing_the_webhook_saves_one_card(committed_stripe_app, stripe_emulator):
+    relay = StripeRelay(stripe_emulator)
+    with committed_stripe_app.app_context():
+        session = get_session()
+        owner = make_owner(session, email="racing-return@example.com")
+        session.commit()
+        owner_id = owner.id
+    browser, stripe_side = (Client(committed_stripe_app.test_client()) for _ in range(2))
+    with committed_stripe_app.app_context():
+        browser.login_as(get_session().get(type(owner), owner_id))
+    status, headers, _ = relay.pay(open_setup(browser), card=VISA)
+    assert status == 303
+    [completed] = relay.events("checkout.session.completed")
+    barrier = threading.Barrier(3)
+    statuses: list[int] = []
+
+    def webhook() -> None:
+        barrier.wait()
+        statuses.append(relay.post_event(stripe_side, completed).status_code)
+
+    def come_back() -> None:
+        barrier.wait()
+        statuses.append(browser.get(back_from_stripe(headers)).status_code)
+
+    threads = [threading.Thread(target=f) for f in (webhook, webhook, come_back)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert sorted(statuses) == [200, 200, 302]
+    with committed_stripe_app.app_context():
+        session = get_session()
+        [profile] = session.scalars(
+            select(BillingProfile).where(BillingProfile.user_id == owner_id)
+        ).all()
+        assert profile.card_last4 == "4242"
+        stored = session.scalar(
+            select(func.count()).select_from(StripeEvent).where(StripeEvent.id == completed["id"])
+        )
+        assert stored == 1
+    found = relay.client.v1.customers.retrieve(profile.stripe_customer_id)
+    assert found.invoice_settings.default_payment_method == profile.payment_method_id
