@@ -88,6 +88,9 @@ def test_saving_a_card_shows_it_on_settings_once_whoever_reports_it_first(
         profile.payment_method_id
     )
     assert cards.saved_card(db_session, owner.id).payment_method_id == profile.payment_method_id
+    exported = client.get("/settings/export").get_json()["payment_method"]
+    assert (exported["card_brand"], exported["card_last4"]) == ("visa", "4242")
+    assert "setup_attempt" not in exported
 
 
 def test_the_return_page_alone_saves_the_card_and_the_late_webhook_changes_nothing(
