@@ -8,7 +8,7 @@ from .matches.models import Invitation, Match
 from .messages.models import Conversation, Message, MessageReport
 from .notifications.models import LocalEmail, Notification, NotificationPreference
 from .operator.models import AuditEntry, Resolution
-from .payments.models import EntryKind, LedgerEntry, PayoutAccount, StripeEvent
+from .payments.models import BillingProfile, EntryKind, LedgerEntry, PayoutAccount, StripeEvent
 from .planner.models import MarketFit, Plan, PlanItem
 from .profiles.models import AssistantProfile
 from .skills.models import Skill, assistant_skills, task_skills
@@ -17,6 +17,7 @@ from .tasks.models import BudgetType, Category, Engagement, Task, TaskStatus
 __all__ = [
     "AssistantProfile",
     "AuditEntry",
+    "BillingProfile",
     "Resolution",
     "Base",
     "BudgetType",

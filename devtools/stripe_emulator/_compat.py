@@ -12,7 +12,9 @@ parts that clash with our requirements:
 * its webhook sender ignores retries and signs with the event's creation time;
   we reroute ``schedule_webhook`` to our own dispatcher;
 * Stripe declines 4000 0000 0000 0002 when *charging*; localstripe only does so
-  when attaching it to a customer;
+  when attaching it to a customer. Each declining card fails with Stripe's own
+  ``decline_code`` and message (``DECLINES``), and only 0002 fails when it is
+  saved (4000 0000 0000 9995 saves, then every charge is declined);
 * Stripe renders ``PaymentIntent.latest_charge`` as an id unless expanded;
   localstripe always inlines the charge object.
 """
@@ -24,7 +26,18 @@ from collections.abc import Callable
 
 from localstripe import resources as ls
 
-DECLINED_CARDS = {"4000000000000002", "4000000000009995", "4000000000009987", "4000000000000341"}
+# Card number -> (decline_code, message) when it is charged, as Stripe's test cards answer.
+DECLINES = {
+    "4000000000000002": ("generic_decline", "Your card was declined."),
+    "4000000000009995": ("insufficient_funds", "Your card has insufficient funds."),
+    "4000000000009987": ("lost_card", "Your card was declined."),
+    "4000000000000341": ("generic_decline", "Your card was declined."),
+}
+DECLINED_CARDS = set(DECLINES)
+# Cards that fail already when they are saved (SetupIntent, attach): Stripe's plain decline.
+# (localstripe also refuses 9995 and 9987 there; Stripe's test cards save them.)
+ATTACH_DECLINED = {"4000000000000002"}
+AUTH_REQUIRED_MESSAGE = "Your card was declined. This transaction requires authentication."
 
 _event_sink: Callable[[ls.Event], None] | None = None
 _applied = False
@@ -82,6 +95,24 @@ def apply() -> None:
 
     ls.PaymentMethod._charging_is_declined = _charging_is_declined
 
+    def _attaching_is_declined(self):
+        return getattr(self, "type", None) == "card" and self._card_number in ATTACH_DECLINED
+
+    ls.PaymentMethod._attaching_is_declined = _attaching_is_declined
+
+    def _set_auth_failure(self):
+        """A declined charge says why, as Stripe's does: ``outcome.reason`` and the
+        card's own message (``failure_code`` stays ``card_declined``)."""
+        pm = ls.PaymentMethod._api_retrieve(self.payment_method)
+        number = getattr(pm, "_card_number", "")
+        if getattr(self, "_decline", None) is None:
+            self._decline = DECLINES.get(number, ("generic_decline", "Your card was declined."))
+        self.status = "failed"
+        self.failure_code = "card_declined"
+        self.failure_message = self._decline[1]
+
+    ls.Charge._set_auth_failure = _set_auth_failure
+
     original_pi_export = ls.PaymentIntent._export
 
     def _pi_export(self, expand=None):
@@ -95,6 +126,8 @@ def apply() -> None:
         obj.setdefault("description", None)
         obj.setdefault("receipt_email", None)
         obj.setdefault("amount_received", self.amount if obj.get("status") == "succeeded" else 0)
+        obj.setdefault("setup_future_usage", None)
+        obj["last_payment_error"] = _last_payment_error(self)
         return obj
 
     ls.PaymentIntent._export = _pi_export
@@ -107,6 +140,52 @@ def apply() -> None:
         obj.setdefault("amount_captured", self.amount if self.captured and self.paid else 0)
         obj.setdefault("source_transfer", None)
         obj.setdefault("disputed", False)  # set True by /_emulator/charges/{id}/dispute
+        decline = getattr(self, "_decline", None)
+        if decline is not None and obj.get("status") == "failed":
+            obj["outcome"] = {
+                **(obj.get("outcome") or {}),
+                "type": "issuer_declined",
+                "network_status": "declined_by_network",
+                "reason": decline[0],
+                "seller_message": "The bank did not return any further details with this decline.",
+            }
         return obj
 
     ls.Charge._export = _charge_export
+
+
+def card_error(charge) -> dict:
+    """The ``error`` body of a declined charge (and the PaymentIntent's last_payment_error),
+    shaped like Stripe's: type card_error, code, decline_code, message, charge."""
+    decline_code, message = getattr(charge, "_decline", None) or (
+        "generic_decline",
+        charge.failure_message or "Your card was declined.",
+    )
+    code = "authentication_required" if decline_code == "authentication_required" else None
+    return {
+        "type": "card_error",
+        "code": code or charge.failure_code or "card_declined",
+        "decline_code": decline_code,
+        "message": message,
+        "charge": charge.id,
+        "doc_url": f"https://stripe.com/docs/error-codes/{code or 'card-declined'}",
+    }
+
+
+def _last_payment_error(pi) -> dict | None:
+    """Stripe's last_payment_error: the card error of the latest failed attempt, with the
+    PaymentMethod that failed (Stripe detaches it from the intent on failure)."""
+    charge = pi.latest_charge
+    if getattr(pi, "_authentication_failed", False):
+        return {
+            "type": "card_error",
+            "code": "payment_intent_authentication_failure",
+            "message": "The provided PaymentMethod has failed authentication.",
+        }
+    if charge is None or isinstance(charge, str) or charge.status != "failed":
+        return None
+    error = card_error(charge)
+    pm = ls.store.get(f"payment_method:{charge.payment_method}")
+    if pm is not None:
+        error["payment_method"] = pm._export()
+    return error

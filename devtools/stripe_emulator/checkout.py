@@ -1,4 +1,6 @@
-"""Checkout Sessions (mode=payment) on top of localstripe's PaymentIntents."""
+"""Checkout Sessions on top of localstripe's PaymentIntents and SetupIntents: mode=payment
+(optionally saving the card for a customer with ``payment_intent_data.setup_future_usage``)
+and mode=setup (the hosted page saves a card and charges nothing)."""
 
 from __future__ import annotations
 
@@ -49,7 +51,9 @@ _ALLOWED = {
     "automatic_tax",
     "consent_collection",
     "invoice_creation",
+    "setup_intent_data",
 }
+_SETUP_DATA_ALLOWED = {"metadata", "description"}
 _PI_DATA_ALLOWED = {
     "metadata",
     "transfer_group",
@@ -70,15 +74,22 @@ class CheckoutSession(ls.StripeObject):
     _id_prefix = "cs_test_"
 
     def __init__(
-        self, *, line_items: list[dict], currency: str, base_url: str, params: dict[str, Any]
+        self,
+        *,
+        line_items: list[dict],
+        currency: str | None,
+        base_url: str,
+        params: dict[str, Any],
     ):
         self.id = random_id("cs_test_", 40)  # before super(): it keys the store
         super().__init__(id=self.id)
-        amount = sum(li["amount_total"] for li in line_items)
-        self.mode = "payment"
+        setup = params.get("mode") == "setup"
+        amount = None if setup else sum(li["amount_total"] for li in line_items)
+        self.mode = "setup" if setup else "payment"
         self.status = "open"
-        self.payment_status = "unpaid"
+        self.payment_status = "no_payment_required" if setup else "unpaid"
         self.payment_intent = None
+        self.setup_intent = None
         self.amount_subtotal = amount
         self.amount_total = amount
         self.currency = currency
@@ -97,6 +108,7 @@ class CheckoutSession(ls.StripeObject):
         self.ui_mode = "hosted"
         self._line_items = line_items
         self._pi_data = dict(params.get("payment_intent_data") or {})
+        self._setup_data = dict(params.get("setup_intent_data") or {})
 
     def _check_expiry(self) -> None:
         if self.status == "open" and time.time() >= self.expires_at:
@@ -202,9 +214,11 @@ async def create_session(request: web.Request) -> web.Response:
     params = dict(await read_params(request))
     expand = pop_expand(params)
     unknown_params(params, _ALLOWED)
-    if require(params, "mode") != "payment":
-        raise StripeError("The emulator only supports mode=payment.", param="mode")
+    mode = require(params, "mode")
+    if mode not in ("payment", "setup"):
+        raise StripeError("The emulator only supports mode=payment and mode=setup.", param="mode")
     unknown_params(params.get("payment_intent_data") or {}, _PI_DATA_ALLOWED, "payment_intent_data")
+    unknown_params(params.get("setup_intent_data") or {}, _SETUP_DATA_ALLOWED, "setup_intent_data")
     if params.get("customer"):
         if not ls.store.get(f"customer:{params['customer']}"):
             raise no_such("customer", params["customer"], "customer")
@@ -217,7 +231,26 @@ async def create_session(request: web.Request) -> web.Response:
         url = params.get(url_param)
         if url is not None and not str(url).startswith(("http://", "https://")):
             raise StripeError("Not a valid URL", param=url_param, code="url_invalid")
-    line_items, currency = _parse_line_items(params.get("line_items"))
+    if mode == "setup":
+        for wrong in ("line_items", "payment_intent_data"):
+            if params.get(wrong):
+                raise StripeError(
+                    f"You can not pass `{wrong}` in `setup` mode.", param=wrong
+                )  # wording approximated
+        line_items = []
+        currency = str(params["currency"]).lower() if params.get("currency") else None
+    else:
+        if params.get("setup_intent_data"):
+            raise StripeError(
+                "You can not pass `setup_intent_data` in `payment` mode.", param="setup_intent_data"
+            )
+        future = (params.get("payment_intent_data") or {}).get("setup_future_usage")
+        if future not in (None, "", "off_session", "on_session"):
+            raise StripeError(
+                f"Invalid setup_future_usage: {future}",
+                param="payment_intent_data[setup_future_usage]",
+            )
+        line_items, currency = _parse_line_items(params.get("line_items"))
     session = CheckoutSession(
         line_items=line_items, currency=currency, base_url=base_url_of(request), params=params
     )
@@ -252,7 +285,7 @@ async def list_sessions(request: web.Request) -> web.Response:
     expand = [e.removeprefix("data.") for e in pop_expand(params)]
     limit = to_int(params.get("limit", 10), "limit")
     sessions = [v for k, v in ls.store.items() if k.startswith("checkout.session:")]
-    for key in ("payment_intent", "customer", "status"):
+    for key in ("payment_intent", "setup_intent", "customer", "status"):
         if params.get(key):
             sessions = [s for s in sessions if getattr(s, key) == params[key]]
     sessions.sort(key=lambda s: s.created, reverse=True)

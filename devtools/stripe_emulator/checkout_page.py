@@ -1,8 +1,16 @@
 """The hosted Checkout page: a card form that pays a CheckoutSession.
 
 Card outcomes follow Stripe's test cards: 4242 4242 4242 4242 succeeds,
-4000 0000 0000 0002 (and the other decline cards) is declined. Cards that would
-need 3-D Secure are charged without the challenge (not modelled).
+4000 0000 0000 0002 (and the other decline cards) is declined, each with its own
+message (4000 0000 0000 9995: "Your card has insufficient funds."). Cards that
+need 3-D Secure (4000 0027 6000 3184) are "authenticated" on this page without a
+challenge: the customer is present, so they pass.
+
+In setup mode the page saves the card instead ("Save card"): a SetupIntent for the
+session's customer, the card attached to that customer. 4000 0000 0000 0002 is
+declined there too; 0341 and 9995 save fine and are declined only when charged.
+A payment-mode session for a customer with
+``payment_intent_data.setup_future_usage`` also saves the card it was paid with.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from html import escape
 from aiohttp import web
 from localstripe import resources as ls
 
+from . import cards
 from ._http import StripeError
 from .checkout import CheckoutSession
 from .pages import BANNER, link, money, render
@@ -53,12 +62,32 @@ def _parse_card(form) -> tuple[str, int, int, str]:
     return number, month, year, cvc
 
 
-def _form(session: CheckoutSession, values: dict, error: str | None) -> str:
+def _summary(session: CheckoutSession) -> str:
+    if session.mode == "setup":
+        return (
+            "<p id=setup-summary>Save a card for future payments to Delegate. "
+            "You will not be charged now.</p>"
+        )
     rows = "".join(
         f"<tr><td>{escape(li['description'])} × {li['quantity']}</td>"
         f"<td class=r>{money(li['amount_total'], li['currency'])}</td></tr>"
         for li in session._line_items
     )
+    saving = (
+        "<p id=save-note>Your card is saved for future payments to Delegate.</p>"
+        if session.customer and session._pi_data.get("setup_future_usage")
+        else ""
+    )
+    return f"""<table id=line-items>{rows}<tr><td><b>Total</b></td>
+<td class=r id=amount-total><b>{money(session.amount_total, session.currency)}</b></td></tr></table>
+{saving}"""
+
+
+def _title(session: CheckoutSession) -> str:
+    return "Save a card" if session.mode == "setup" else "Pay Delegate"
+
+
+def _form(session: CheckoutSession, values: dict, error: str | None) -> str:
     email = session.customer_email or values.get("email", "")
     readonly = " readonly" if session.customer_email else ""
 
@@ -66,9 +95,9 @@ def _form(session: CheckoutSession, values: dict, error: str | None) -> str:
         return escape(values.get(name, ""), quote=True)
 
     err = f"<div class=error id=card-errors role=alert>{escape(error)}</div>" if error else ""
+    button = "Save card" if session.mode == "setup" else "Pay"
     return f"""
-<table id=line-items>{rows}<tr><td><b>Total</b></td>
-<td class=r id=amount-total><b>{money(session.amount_total, session.currency)}</b></td></tr></table>
+{_summary(session)}
 <form method=post id=payment-form>
 <label for=email>Email</label>
 <input id=email name=email type=email autocomplete=email
@@ -84,9 +113,11 @@ def _form(session: CheckoutSession, values: dict, error: str | None) -> str:
  value="{val("cardCvc")}" required></div></div>
 <input type=hidden name=session value="{escape(session.id, quote=True)}">
 {err}
-<button type=submit id=submit>Pay</button>
+<button type=submit id=submit>{button}</button>
 </form>
-<p class=muted>Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined.
+<p class=muted>Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined;
+saved for later, 4000 0000 0000 0341 and 4000 0000 0000 9995 are declined when charged and
+4000 0027 6000 3184 always asks for authentication.
 Any future expiry, any 3-digit CVC.</p>
 {link(session.cancel_url, "← Cancel and return", "cancel")}"""
 
@@ -94,9 +125,11 @@ Any future expiry, any 3-digit CVC.</p>
 def _closed_page(session: CheckoutSession) -> web.Response:
     if session.status == "complete":
         target = _success_url(session)
+        done = "Card saved" if session.mode == "setup" else "Payment complete"
+        what = "saved a card" if session.mode == "setup" else "been paid"
         return render(
-            "Payment complete",
-            "<p id=status>This Checkout Session has been paid."
+            done,
+            f"<p id=status>This Checkout Session has {what}."
             "</p>" + link(target, "Continue", "continue"),
         )
     return render(
@@ -126,7 +159,7 @@ async def show(request: web.Request) -> web.Response:
     session = _session_or_404(request)
     if session.status != "open":
         return _closed_page(session)
-    return render("Pay Delegate", _form(session, {}, None))
+    return render(_title(session), _form(session, {}, None))
 
 
 def _charge(
@@ -151,6 +184,7 @@ def _charge(
         pi.transfer_group = data.get("transfer_group")
         pi.description = data.get("description")
         pi.receipt_email = data.get("receipt_email") or email
+        pi.setup_future_usage = data.get("setup_future_usage")
         pi.payment_method_types = ["card"]
         # Stripe (API >= 2022-08-01) creates the PaymentIntent at the first
         # confirmation attempt; a retry after a decline reuses it.
@@ -175,6 +209,55 @@ def _charge(
     return pi
 
 
+def _complete(session: CheckoutSession, email: str | None) -> None:
+    session.status = "complete"
+    session.url = None
+    session.customer_details = {
+        "email": email,
+        "name": None,
+        "address": None,
+        "phone": None,
+        "tax_exempt": "none",
+        "tax_ids": [],
+    }
+    emit("checkout.session.completed", session)
+
+
+def _save_card(
+    session: CheckoutSession, number: str, month: int, year: int, cvc: str, email: str | None
+) -> str | None:
+    """Setup mode: a SetupIntent saves the card on the customer. The error message, if any."""
+    pm = ls.PaymentMethod(
+        type="card",
+        card={"number": number, "exp_month": month, "exp_year": year, "cvc": cvc},
+        billing_details={"email": email},
+    )
+    setup = ls.SetupIntent(
+        customer=session.customer,
+        usage="off_session",
+        metadata=dict(session._setup_data.get("metadata") or {}),
+    )
+    setup.description = session._setup_data.get("description")
+    setup.payment_method = pm.id
+    if pm._attaching_is_declined():
+        setup.status = "requires_payment_method"
+        setup.last_setup_error = {
+            "type": "card_error",
+            "code": "card_declined",
+            "decline_code": "generic_decline",
+            "message": "Your card was declined.",
+        }
+        emit("setup_intent.setup_failed", setup)
+        return "Your card was declined."
+    # A card that asks for authentication is "authenticated" here: the customer is present.
+    setup.status = "succeeded"
+    setup.last_setup_error = None
+    session.setup_intent = setup.id
+    cards.attach(pm, session.customer)
+    emit("setup_intent.succeeded", setup)
+    return None
+
+
 async def pay(request: web.Request) -> web.Response:
     session = _session_or_404(request)
     if session.status != "open":
@@ -185,7 +268,13 @@ async def pay(request: web.Request) -> web.Response:
     try:
         card = _parse_card(values)
     except CardInputError as exc:
-        return render("Pay Delegate", _form(session, values, str(exc)), status=400)
+        return render(_title(session), _form(session, values, str(exc)), status=400)
+    if session.mode == "setup":
+        error = _save_card(session, *card, email=email)
+        if error:
+            return render(_title(session), _form(session, values, error), status=402)
+        _complete(session, email)
+        return _after(session, "Your card was saved.")
     pi = _charge(session, *card, email=email)
     charge = pi.latest_charge
     if charge.status != "succeeded":
@@ -197,22 +286,19 @@ async def pay(request: web.Request) -> web.Response:
             status=402,
         )
     emit("charge.succeeded", charge)
-    session.status = "complete"
+    if session.customer and pi.setup_future_usage:
+        # Paid with setup_future_usage: Stripe saves the card on the customer.
+        cards.attach(ls.PaymentMethod._api_retrieve(pi.payment_method), session.customer)
     session.payment_status = "paid" if pi.status == "succeeded" else "unpaid"
-    session.url = None
-    session.customer_details = {
-        "email": email,
-        "name": None,
-        "address": None,
-        "phone": None,
-        "tax_exempt": "none",
-        "tax_ids": [],
-    }
-    emit("checkout.session.completed", session)
+    _complete(session, email)
+    return _after(session, "Thank you! Your payment succeeded.")
+
+
+def _after(session: CheckoutSession, thanks: str) -> web.Response:
     target = _success_url(session)
     if target:
         raise web.HTTPSeeOther(target)
-    return render("Payment complete", "<p id=status>Thank you! Your payment succeeded.</p>")
+    return render("Done", f"<p id=status>{escape(thanks)}</p>")
 
 
 def add_routes(app: web.Application) -> None:

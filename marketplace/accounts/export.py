@@ -3,9 +3,9 @@
 What they gave us and what they did: the account, the profile, tasks posted, proposals sent,
 invitations sent or received, the messages they wrote (other people's words stay theirs; a
 conversation lists who and what it was about), contracts they are party to and the money
-records of those, plans, the notifications sent to them, and their log-in sessions. Never a
-secret: no password hash, token digest, lease token or email payload (which may hold link
-fingerprints).
+records of those, the saved card (brand, last four digits, expiry), plans, the notifications
+sent to them, and their log-in sessions. Never a secret: no password hash, token digest,
+lease token or email payload (which may hold link fingerprints).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..hiring.models import Proposal
 from ..matches.models import Invitation
 from ..messages.models import Conversation, Message
 from ..notifications.models import Notification
-from ..payments.models import LedgerEntry
+from ..payments.models import BillingProfile, LedgerEntry
 from ..planner.models import Plan, PlanItem
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task
@@ -33,7 +33,7 @@ FORMAT_VERSION = 1
 # Secrets, and internal bookkeeping that says nothing about the person.
 _NEVER = {
     "password_hash", "email_key", "token_hash", "claim_token", "locked_until", "payload",
-    "last_error", "visitor_token", "search_document", "search_vector",
+    "last_error", "visitor_token", "search_document", "search_vector", "setup_attempt",
 }  # fmt: skip
 
 
@@ -111,6 +111,10 @@ def export_for(session: Session, user: User) -> dict[str, Any]:
             )
         ],
         "contracts": [_row(c) for c in contracts],
+        # The owner's Stripe Customer and saved card (brand, last four, expiry: no number).
+        "payment_method": (
+            _row(billing) if (billing := session.get(BillingProfile, uid)) else None
+        ),
         "money": [
             _row(e)
             for e in session.scalars(

@@ -63,6 +63,33 @@ class PaymentFacts:
         )
 
 
+@dataclass(frozen=True)
+class CardPaymentRequest:
+    """An on-session payment for an owner's Customer that also saves the card it is paid
+    with (``setup_future_usage=off_session``): the way out of a failed off-session charge."""
+
+    user_id: int
+    customer_id: str
+    amount_cents: int
+    currency: str
+    description: str
+    idempotency_key: str
+    metadata: dict[str, str]
+    success_url: str
+    cancel_url: str
+
+
+@dataclass(frozen=True)
+class OffSessionCharge:
+    customer_id: str
+    payment_method_id: str
+    amount_cents: int
+    currency: str
+    description: str
+    idempotency_key: str
+    metadata: dict[str, str]
+
+
 def _facts(intent) -> PaymentFacts:
     charge = intent.latest_charge
     if isinstance(charge, str) or charge is None:  # not expanded: nothing known about it
@@ -151,6 +178,92 @@ class StripeGateway:
             payment_intent_id, params={"expand": ["latest_charge.refunds"]}
         )
         return _facts(intent)
+
+    # Saved cards --------------------------------------------------------------------------
+    def create_customer(self, user_id: int, email: str, name: str):
+        """The owner's one Customer: racing first clicks send the same key, so Stripe makes
+        one and answers both with it."""
+        return self.client.v1.customers.create(
+            params={"email": email, "name": name, "metadata": {"user_id": str(user_id)}},
+            options={"idempotency_key": f"customer-user-{user_id}"},
+        )
+
+    def create_setup_checkout(
+        self, *, user_id: int, attempt: int, customer_id: str, success_url: str, cancel_url: str
+    ):
+        """Stripe's hosted page that saves a card on the Customer and charges nothing."""
+        metadata = {"user_id": str(user_id)}
+        return self.client.v1.checkout.sessions.create(
+            params={
+                "mode": "setup",
+                "customer": customer_id,
+                "payment_method_types": ["card"],
+                "setup_intent_data": {"metadata": metadata},
+                "metadata": metadata,
+                "success_url": success_url,
+                "cancel_url": cancel_url,
+            },
+            options={"idempotency_key": f"customer-user-{user_id}-setup-{attempt}"},
+        )
+
+    def create_card_payment_checkout(self, req: CardPaymentRequest):
+        return self.client.v1.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "customer": req.customer_id,
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": req.currency.lower(),
+                            "unit_amount": req.amount_cents,
+                            "product_data": {"name": req.description[:250]},
+                        },
+                    }
+                ],
+                "payment_intent_data": {
+                    "setup_future_usage": "off_session",
+                    "description": req.description[:1000],
+                    "metadata": req.metadata,
+                },
+                # On the session too, so checkout.session.completed routes like the payment.
+                "metadata": req.metadata,
+                "success_url": req.success_url,
+                "cancel_url": req.cancel_url,
+            },
+            options={"idempotency_key": f"{req.idempotency_key}-checkout"},
+        )
+
+    def retrieve_card_checkout(self, session_id: str):
+        """A Checkout Session with the card it saved (setup mode) or was paid with."""
+        return self.client.v1.checkout.sessions.retrieve(
+            session_id,
+            params={"expand": ["setup_intent.payment_method", "payment_intent.payment_method"]},
+        )
+
+    def set_default_card(self, *, user_id: int, customer_id: str, payment_method_id: str):
+        return self.client.v1.customers.update(
+            customer_id,
+            params={"invoice_settings": {"default_payment_method": payment_method_id}},
+            options={"idempotency_key": f"customer-user-{user_id}-default-{payment_method_id}"},
+        )
+
+    def charge_off_session(self, req: OffSessionCharge):
+        """Confirm a PaymentIntent on the saved card with the owner away. Raises
+        stripe.CardError when the card is declined or wants authentication."""
+        return self.client.v1.payment_intents.create(
+            params={
+                "amount": req.amount_cents,
+                "currency": req.currency.lower(),
+                "customer": req.customer_id,
+                "payment_method": req.payment_method_id,
+                "off_session": True,
+                "confirm": True,
+                "description": req.description[:1000],
+                "metadata": req.metadata,
+            },
+            options={"idempotency_key": req.idempotency_key},
+        )
 
     # Connect ------------------------------------------------------------------------------
     def create_express_account(self, user_id: int, email: str):

@@ -76,3 +76,42 @@ class StripeEvent(Base):
     # operator console); no foreign key: an event may name an id that is not ours.
     contract_id: Mapped[int | None] = mapped_column(Integer, index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+CARD_BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express"}
+
+
+class BillingProfile(Base):
+    """An owner's Stripe Customer and the card saved on it, as Stripe last told us.
+
+    ``card_saved_at`` is when the card was entered (Stripe's creation time of the
+    PaymentMethod) and ``card_source_id`` the SetupIntent (or PaymentIntent) that saved it:
+    a card is replaced only by one entered later (ties: the greater id), so a late or
+    replayed webhook of an older setup never brings an old card back.
+    """
+
+    __tablename__ = "billing_profiles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    stripe_customer_id: Mapped[str] = mapped_column(String(255), unique=True)
+    payment_method_id: Mapped[str | None] = mapped_column(String(255))
+    card_brand: Mapped[str | None] = mapped_column(String(32))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    card_exp_month: Mapped[int | None] = mapped_column(Integer)
+    card_exp_year: Mapped[int | None] = mapped_column(Integer)
+    card_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    card_source_id: Mapped[str | None] = mapped_column(String(255))
+    # How many setup Checkout Sessions we asked Stripe for: the next one's idempotency key.
+    setup_attempt: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    @property
+    def card_label(self) -> str:
+        """What the settings page says: "Visa ending 4242, expires 12/30"."""
+        brand = CARD_BRANDS.get(self.card_brand or "", (self.card_brand or "Card").title())
+        return (
+            f"{brand} ending {self.card_last4}, "
+            f"expires {self.card_exp_month:02d}/{(self.card_exp_year or 0) % 100:02d}"
+        )

@@ -18,11 +18,12 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from ..accounts.access import assistant_required
+from ..accounts.access import assistant_required, owner_required
 from ..db import get_session
+from ..errors import Invalid
 from ..extensions import csrf
 from ..payments.models import PayoutAccount
-from . import ledger, payouts, services, webhooks
+from . import cards, ledger, payouts, services, webhooks
 from .gateway import get_gateway
 
 bp = Blueprint("payments", __name__)
@@ -33,6 +34,19 @@ log = logging.getLogger(__name__)
 def payments_mode() -> dict:
     key = current_app.config.get("STRIPE_SECRET_KEY") or ""
     return {"payments_test_mode": key.startswith("sk_test_")}
+
+
+@bp.app_context_processor
+def saved_card_helper() -> dict:
+    """``saved_card()`` for templates (the settings page's Payment method section), read
+    only when a page asks: accounts does not import payments."""
+
+    def saved_card():
+        if not current_user.is_authenticated or not current_user.is_owner:
+            return None
+        return cards.saved_card(get_session(), current_user.id)
+
+    return {"saved_card": saved_card}
 
 
 def _external(endpoint: str, **values) -> str:
@@ -130,3 +144,52 @@ def ledger_page():
         entries=ledger.entries_for(session, current_user),
         balances=ledger.balances_for(session, current_user),
     )
+
+
+CARD_POLLS = 20  # the return page asks Stripe again every 3 s, for a minute
+
+
+@bp.post("/settings/payment-method")
+@owner_required
+def save_card():
+    """Open Stripe's page to save (or replace) the owner's card."""
+    session = get_session()
+    return_to = request.form.get("return_to") or url_for("settings.page")
+    url = cards.card_setup_url(session, get_gateway(), current_user, return_to)
+    session.commit()
+    return redirect(url, code=303)
+
+
+@bp.get("/settings/payment-method/saved")
+@owner_required
+def card_saved():
+    """Back from Stripe's page: ask Stripe what it saved (the webhook may come later, or
+    have come already), then go on to the page the owner came from."""
+    session = get_session()
+    next_path = request.args.get("next") or url_for("settings.page")
+    try:
+        next_path = cards.safe_return_path(next_path)
+    except Invalid:
+        next_path = url_for("settings.page")
+    checkout_id = request.args.get("session_id", "")
+    poll = request.args.get("poll", 0, type=int)
+    try:
+        card = cards.confirm_card_checkout(session, get_gateway(), current_user, checkout_id)
+    except stripe.StripeError:
+        log.warning("Could not ask Stripe about checkout %s", checkout_id, exc_info=True)
+        card = None
+    session.commit()
+    if card is not None:
+        flash(f"Card saved: {card.card_label}.", "success")
+        return redirect(next_path)
+    if poll < CARD_POLLS and checkout_id.startswith("cs_"):
+        again = url_for(
+            "payments.card_saved", next=next_path, session_id=checkout_id, poll=poll + 1
+        )
+        return render_template("payments/card_confirming.html", next_poll=again)
+    flash(
+        "Stripe has not confirmed a saved card yet. If you finished on Stripe's page, it "
+        "shows here within a few minutes.",
+        "info",
+    )
+    return redirect(next_path)

@@ -3,6 +3,12 @@
 Each event id goes into stripe_events with a primary key, in the transaction that applies its
 effect: a replay finds the id and does nothing; a concurrent duplicate fails on the key and
 rolls back. Handlers look objects up by our ids in metadata and only move state forward.
+
+Payments that are not a contract's (an hourly week's charge, say) carry another key in their
+metadata; the module that owns them registers a handler for that key with
+``on_payment_intent`` and gets their events instead of the contract handlers. A completed
+Checkout Session of one of our Customers that saved a card updates that owner's saved card
+(``cards``), whoever else handles the event.
 """
 
 from __future__ import annotations
@@ -16,13 +22,68 @@ from sqlalchemy.orm import Session
 
 from ..contracts import services as contracts
 from ..contracts.models import Contract, ContractStatus
-from . import ledger, services
+from . import cards, ledger, services
 from .gateway import PaymentFacts, StripeGateway
 from .models import EntryKind, PayoutAccount, StripeEvent
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, StripeGateway, dict, PaymentFacts | None], None]
+
+PaymentHandler = Callable[[Session, StripeGateway, str, dict, PaymentFacts | None], None]
+"""``handler(session, gateway, event_type, obj, facts)``: ``obj`` is the event's object (a
+Checkout Session, PaymentIntent or Charge), ``facts`` Stripe's current word on its payment,
+read before the transaction began (None if it has no PaymentIntent). Runs in the event's
+transaction, after its id is recorded: it must only move state forward (events come twice,
+late and out of order) and must not call Stripe while it holds a row lock."""
+
+_PAYMENT_ROUTES: dict[str, PaymentHandler] = {}
+
+# The events a registered handler receives.
+ROUTED_TYPES = frozenset(
+    {
+        "checkout.session.completed",
+        "checkout.session.expired",
+        "payment_intent.succeeded",
+        "payment_intent.payment_failed",
+        "payment_intent.canceled",
+        "charge.refunded",
+    }
+)
+
+
+def on_payment_intent(metadata_key: str, handler: PaymentHandler) -> None:
+    """Route the payment events (ROUTED_TYPES) of any payment whose metadata holds
+    ``metadata_key`` and no ``contract_id`` to ``handler``, instead of the contract handlers.
+    Register once, at import of the owning module, e.g.
+    ``on_payment_intent("timesheet_id", timesheets.payment_event)``."""
+    if metadata_key == "contract_id":
+        raise ValueError("contract_id is the contract handlers' own key")
+    registered = _PAYMENT_ROUTES.get(metadata_key)
+    if registered is not None and registered is not handler:
+        raise ValueError(f"a handler for {metadata_key!r} is registered already")
+    _PAYMENT_ROUTES[metadata_key] = handler
+
+
+def routed_handler(event: dict) -> PaymentHandler | None:
+    """The registered handler an event goes to, or None for the contract handlers."""
+    if event["type"] not in ROUTED_TYPES:
+        return None
+    obj = event["data"]["object"]
+    metadata = obj.get("metadata") or {}
+    if "contract_id" in metadata or obj.get("client_reference_id"):
+        return None
+    for key, handler in _PAYMENT_ROUTES.items():
+        if key in metadata:
+            return handler
+    return None
+
+
+def _intent_of(obj: dict) -> str | None:
+    if obj.get("object") == "payment_intent":
+        return obj.get("id")
+    return _id(obj.get("payment_intent"))
+
 
 # Events whose handler needs Stripe's current word on the payment (captured? refunded?
 # disputed?), read by ``ask_stripe`` before the contract row is locked.
@@ -50,9 +111,12 @@ def ask_stripe(
     gateway: StripeGateway, event: dict, terms: tuple[int, int, str] | None
 ) -> PaymentFacts | None:
     """Stripe's current state of the payment an event is about; None when none is needed."""
+    obj = event["data"]["object"]
+    if routed_handler(event) is not None:
+        routed_intent = _intent_of(obj)
+        return gateway.payment_facts(routed_intent) if routed_intent else None
     if event["type"] not in ASKS_ABOUT_PAYMENT:
         return None
-    obj = event["data"]["object"]
     intent = _id(obj.get("payment_intent"))
     if not intent:
         return None
@@ -77,9 +141,14 @@ def receive_event(session: Session, gateway: StripeGateway, event: dict) -> str:
     if already_applied(session, event["id"]):
         return "duplicate"
     terms = contract_terms(session, event)
+    card_checkout = cards.card_checkout_of(session, event)
     session.rollback()
     facts = ask_stripe(gateway, event, terms)
-    return apply_event(session, gateway, event, facts)
+    saved = cards.read_card_checkout(gateway, card_checkout) if card_checkout else None
+    outcome = apply_event(session, gateway, event, facts)
+    if saved is not None:
+        cards.record_card(session, saved)  # a compare-and-set: a replay changes nothing
+    return outcome
 
 
 def apply_event(
@@ -98,6 +167,10 @@ def apply_event(
             )
     except IntegrityError:
         return "duplicate"
+    routed = routed_handler(event)
+    if routed is not None:
+        routed(session, gateway, event["type"], obj, facts)
+        return "applied"
     handler = HANDLERS.get(event["type"])
     if handler is None:
         return "ignored"
