@@ -88,6 +88,8 @@ def _register_blueprints(app: Flask) -> None:
     from .planner.cli import plan_cli
     from .profiles.views import bp as profiles_bp
     from .tasks.views import bp as tasks_bp
+    from .timesheets.cli import timesheets_cli
+    from .timesheets.views import bp as timesheets_bp
 
     auth.init_app(app)
     app.register_blueprint(accounts_bp)
@@ -109,3 +111,5 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(operator_cli)
     planner_views.init_app(app)
     app.cli.add_command(plan_cli)
+    app.register_blueprint(timesheets_bp)
+    app.cli.add_command(timesheets_cli)

@@ -146,6 +146,9 @@ def settings_from_env(instance_path: Path) -> dict:
         "PLANNER_MIN_FITS": int(os.environ.get("PLANNER_MIN_FITS", "5")),
         # The platform's share of each contract, in basis points (1000 = 10%).
         "PLATFORM_FEE_BPS": int(os.environ.get("PLATFORM_FEE_BPS", "1000")),
+        # Hourly contracts: after a week closes, the owner has this many days to approve or
+        # dispute its timesheet before it is approved as logged.
+        "TIMESHEET_REVIEW_DAYS": int(os.environ.get("TIMESHEET_REVIEW_DAYS", "5")),
         # Invitations one owner may send in any 24 hours (each emails an assistant).
         "INVITATIONS_PER_OWNER_PER_DAY": int(os.environ.get("INVITATIONS_PER_OWNER_PER_DAY", "30")),
         # Messages: the email about unread ones waits this long for more to join it, and comes

@@ -72,7 +72,19 @@ def format_localtime(moment: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> s
     return f"{moment.astimezone(zone).strftime(fmt)} {zone_label(zone, moment)}"
 
 
+def format_in_zone(moment: datetime | None, zone: str, fmt: str = "%a %d %b, %H:%M") -> str:
+    """A moment where `zone` is, with its label: the other party's time beside one's own."""
+    if moment is None:
+        return ""
+    try:
+        info = ZoneInfo(zone)
+    except (KeyError, ValueError):
+        info = ZoneInfo("UTC")
+    return f"{moment.astimezone(info).strftime(fmt)} {zone_label(info, moment)}"
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(format_money, "money")
     app.add_template_filter(format_localtime, "localtime")
     app.add_template_filter(zone_label, "zone")
+    app.add_template_filter(format_in_zone, "in_zone")

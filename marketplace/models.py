@@ -13,6 +13,7 @@ from .planner.models import MarketFit, Plan, PlanItem
 from .profiles.models import AssistantProfile
 from .skills.models import Skill, assistant_skills, task_skills
 from .tasks.models import BudgetType, Category, Engagement, Task, TaskStatus
+from .timesheets.models import TimeEntry, Timesheet, TimesheetStatus
 
 __all__ = [
     "AssistantProfile",
@@ -48,6 +49,9 @@ __all__ = [
     "Skill",
     "Task",
     "TaskStatus",
+    "TimeEntry",
+    "Timesheet",
+    "TimesheetStatus",
     "User",
     "assistant_skills",
     "task_skills",

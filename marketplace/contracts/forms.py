@@ -1,11 +1,24 @@
-from wtforms import IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import IntegerField, RadioField
+from wtforms.validators import InputRequired, NumberRange, Optional
 
-from ..forms import Form
+from ..forms import Form, choices
+from .models import ContractKind
 from .services import MAX_HOURS
 
 
 class HireForm(Form):
+    kind = RadioField(
+        "How you pay",
+        choices=choices(
+            [
+                (ContractKind.HOURLY.value, "By the hour, billed weekly for the time logged"),
+                (ContractKind.FIXED.value, "A fixed number of hours, paid up front"),
+            ]
+        ),
+        # Left out (a page from before hourly contracts): the task's own way, see the view.
+        validators=[Optional()],
+    )
+    # Fixed: the hours agreed; hourly: the weekly limit (services.hire checks the range).
     hours = IntegerField(
         "Hours agreed",
         validators=[

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db import Base, UTCDateTime, utcnow
 from ..enums import str_enum
 from ..tasks.models import Task
+
+
+class ContractKind(StrEnum):
+    FIXED = "fixed"  # hours agreed up front, paid in advance, held until the owner approves
+    HOURLY = "hourly"  # a rate and a weekly limit; each week's approved timesheet is charged
+
+    @property
+    def label(self) -> str:
+        return {"fixed": "Fixed price", "hourly": "Hourly"}[self.value]
 
 
 class ContractStatus(StrEnum):
@@ -22,6 +31,11 @@ class ContractStatus(StrEnum):
     PAID = "paid"  # the assistant's share has been transferred
     CANCELLED = "cancelled"  # a funded contract waits here for Stripe to confirm the refund
     REFUNDED = "refunded"
+    # Hourly contracts: time is logged while active; paused by the owner, or ended by either
+    # side (time already logged still goes through review and billing).
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
 
     @property
     def label(self) -> str:
@@ -42,7 +56,11 @@ STATUS_LABELS = {
     ContractStatus.PAID: "Paid out",
     ContractStatus.CANCELLED: "Cancelled",
     ContractStatus.REFUNDED: "Refunded",
+    ContractStatus.ACTIVE: "Active: time is billed weekly",
+    ContractStatus.PAUSED: "Paused by the owner",
+    ContractStatus.ENDED: "Ended",
 }
+HOURLY_STATUSES = (ContractStatus.ACTIVE, ContractStatus.PAUSED, ContractStatus.ENDED)
 
 
 class Contract(Base):
@@ -50,8 +68,12 @@ class Contract(Base):
     __table_args__ = (
         CheckConstraint("hours > 0", name="positive_hours"),
         CheckConstraint("rate_cents > 0", name="positive_rate"),
+        # A fixed contract's price is agreed up front; an hourly one's is what each week's
+        # approved timesheet comes to (``timesheets``), so it has no total of its own.
         CheckConstraint(
-            "total_cents = hours * rate_cents AND fee_cents >= 0 AND fee_cents <= total_cents",
+            "(kind = 'fixed' AND total_cents = hours * rate_cents AND fee_cents >= 0"
+            " AND fee_cents <= total_cents)"
+            " OR (kind = 'hourly' AND total_cents = 0 AND fee_cents = 0 AND fee_bps IS NOT NULL)",
             name="consistent_amounts",
         ),
         # One live contract per proposal: hiring the same proposal twice is refused by the
@@ -72,6 +94,12 @@ class Contract(Base):
         ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"))
+    kind: Mapped[ContractKind] = mapped_column(
+        str_enum(ContractKind, "contract_kind"),
+        default=ContractKind.FIXED,
+        server_default=ContractKind.FIXED.value,
+    )
+    # Fixed: the hours agreed. Hourly: the most hours a week the assistant may log.
     hours: Mapped[int] = mapped_column(Integer)
     rate_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
@@ -100,12 +128,23 @@ class Contract(Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Hourly contracts only: the last day time may be logged for (None: open-ended), when the
+    # owner paused it, and when either side ended it.
+    # Hourly: the platform's share of each week's charge, in basis points, as agreed at hire.
+    fee_bps: Mapped[int | None] = mapped_column(Integer)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     task: Mapped[Task] = relationship(lazy="joined", innerjoin=True)
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined", innerjoin=True)
     assistant: Mapped[User] = relationship(
         foreign_keys=[assistant_id], lazy="joined", innerjoin=True
     )
+
+    @property
+    def is_hourly(self) -> bool:
+        return self.kind == ContractKind.HOURLY
 
     @property
     def net_cents(self) -> int:

@@ -20,11 +20,12 @@ from ..hiring.models import Proposal, ProposalStatus
 from ..matches.models import Invitation
 from ..notifications.models import Kind
 from ..notifications.services import notify
-from ..tasks.models import Task, TaskStatus
-from .models import Contract, ContractStatus
+from ..tasks.models import Engagement, Task, TaskStatus
+from .models import Contract, ContractKind, ContractStatus
 from .pricing import Price, price_for
 
 MAX_HOURS = 500
+MAX_WEEKLY_HOURS = 60
 
 
 class PriceChanged(Conflict):
@@ -52,13 +53,18 @@ def hire(
     hours: int,
     fee_bps: int,
     quoted_total_cents: int | None,
+    kind: ContractKind = ContractKind.FIXED,
 ) -> Contract:
-    """The owner accepts a proposal at the price they were shown: a contract awaiting funding."""
+    """The owner accepts a proposal at the price they were shown: a fixed contract awaiting
+    funding, or an hourly one whose weekly limit is ``hours`` (and whose quoted total is the
+    most one week can cost)."""
     proposal = session.get(Proposal, proposal_id)
     if proposal is None or proposal.task.owner_id != owner.id:
         raise NotFound("This proposal does not exist.")
-    if not 1 <= hours <= MAX_HOURS:
-        raise Invalid(f"Agree between 1 and {MAX_HOURS} hours.", "hours")
+    most = MAX_WEEKLY_HOURS if kind == ContractKind.HOURLY else MAX_HOURS
+    if not 1 <= hours <= most:
+        what = "a week" if kind == ContractKind.HOURLY else ""
+        raise Invalid(f"Agree between 1 and {most} hours{' ' + what if what else ''}.", "hours")
     price = quote(proposal, hours, fee_bps)
     if quoted_total_cents != price.total_cents:
         raise PriceChanged(price, hours)
@@ -66,7 +72,7 @@ def hire(
     # The rate is part of the compare-and-set: a proposal re-sent at another rate since the
     # page was shown is not hired at a price nobody saw.
     _claim(session, proposal, [ProposalStatus.SUBMITTED], rate_cents=proposal.proposed_rate_cents)
-    return _contract_from(session, task, proposal, hours, fee_bps)
+    return _contract_from(session, task, proposal, hours, fee_bps, kind)
 
 
 def accept_invitation(session: Session, assistant: User, task_id: int, fee_bps: int) -> Contract:
@@ -116,7 +122,9 @@ def accept_invitation(session: Session, assistant: User, task_id: int, fee_bps: 
             proposed_rate_cents=invitation.rate_cents,
             currency=invitation.currency,
         )
-    contract = _contract_from(session, task, proposal, invitation.hours, fee_bps)
+    # Ongoing work is hired by the hour, the invitation's hours being the weekly limit.
+    kind = ContractKind.HOURLY if task.engagement == Engagement.RECURRING else ContractKind.FIXED
+    contract = _contract_from(session, task, proposal, invitation.hours, fee_bps, kind)
     notify(
         session,
         task.owner_id,
@@ -162,21 +170,31 @@ def _lock_open_task(session: Session, task_id: int) -> Task:
 
 
 def _contract_from(
-    session: Session, task: Task, proposal: Proposal, hours: int, fee_bps: int
+    session: Session,
+    task: Task,
+    proposal: Proposal,
+    hours: int,
+    fee_bps: int,
+    kind: ContractKind = ContractKind.FIXED,
 ) -> Contract:
-    """The contract for a proposal just claimed (accepted), at its rate."""
+    """The contract for a proposal just claimed (accepted), at its rate. A fixed one waits
+    for its money; an hourly one is active at once (time is billed after each week, and can
+    be logged once the owner has a card saved: timesheets.services.why_no_time)."""
     price = quote(proposal, hours, fee_bps)
+    hourly = kind == ContractKind.HOURLY
     contract = Contract(
         task_id=task.id,
         owner_id=task.owner_id,
         assistant_id=proposal.assistant_id,
         proposal_id=proposal.id,
+        kind=kind,
         hours=hours,
         rate_cents=proposal.proposed_rate_cents,
         currency=price.currency,
-        total_cents=price.total_cents,
-        fee_cents=price.fee_cents,
-        status=ContractStatus.AWAITING_FUNDING,
+        total_cents=0 if hourly else price.total_cents,
+        fee_cents=0 if hourly else price.fee_cents,
+        fee_bps=fee_bps if hourly else None,
+        status=ContractStatus.ACTIVE if hourly else ContractStatus.AWAITING_FUNDING,
     )
     try:
         with session.begin_nested():

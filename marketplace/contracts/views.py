@@ -7,16 +7,18 @@ from flask_login import current_user, login_required
 
 from ..accounts.access import assistant_required, owner_required
 from ..db import get_session
-from ..errors import NotFound
+from ..errors import Invalid, NotFound
 from ..filters import CURRENCY_SYMBOLS
 from ..forms import has_errors
 from ..hiring.models import Proposal
 from ..payments import services as payments
+from ..payments.cards import saved_card
 from ..payments.gateway import get_gateway
 from ..payments.models import PayoutAccount
+from ..tasks.models import Engagement
 from . import services
 from .forms import HireForm
-from .models import ContractStatus
+from .models import ContractKind, ContractStatus
 
 bp = Blueprint("contracts", __name__)
 CONFIRM_POLLS = 40  # the page looks again every 3 s, for two minutes, while Stripe confirms
@@ -36,19 +38,36 @@ def hire(proposal_id: int):
     form = HireForm()
     if not form.is_submitted():
         form.hours.data = request.args.get("hours", type=int) or proposal.task.weekly_hours or 1
+    if not form.kind.data:
+        # Ongoing work is hired by the hour; a one-off by default for its hours.
+        form.kind.data = (
+            ContractKind.HOURLY.value
+            if proposal.task.engagement == Engagement.RECURRING
+            else ContractKind.FIXED.value
+        )
     changed = None
     if form.validate_on_submit() and request.form.get("action") != "quote":
         quoted = request.form.get("quoted_total_cents", type=int)
+        kind = ContractKind(form.kind.data)
         try:
             contract = services.hire(
-                session, current_user, proposal_id, form.hours.data, _fee_bps(), quoted
+                session, current_user, proposal_id, form.hours.data, _fee_bps(), quoted, kind
             )
         except services.PriceChanged as exc:
             changed = exc.message
+        except Invalid as exc:  # e.g. more hours a week than an hourly contract allows
+            form.hours.errors = [*form.hours.errors, exc.message]
         else:
             session.commit()
-            flash("Contract created. Fund it to let the work start.", "success")
+            flash(
+                "Hourly contract started: the assistant logs time, you review each week."
+                if contract.is_hourly
+                else "Contract created. Fund it to let the work start.",
+                "success",
+            )
             return redirect(url_for("contracts.show", contract_id=contract.id))
+    if form.kind.data == ContractKind.HOURLY.value:
+        form.hours.label.text = "Weekly limit (hours)"
     hours = form.hours.data if isinstance(form.hours.data, int) and form.hours.data > 0 else 1
     price = services.quote(proposal, min(hours, services.MAX_HOURS), _fee_bps())
     status = 422 if has_errors(form) else 409 if changed else 200
@@ -59,6 +78,7 @@ def hire(proposal_id: int):
         price=price,
         changed=changed,
         fee_bps=_fee_bps(),
+        hourly=form.kind.data == ContractKind.HOURLY.value,
         max_hours=services.MAX_HOURS,
         currency_symbol=CURRENCY_SYMBOLS.get(price.currency, price.currency + " "),
     ), status
@@ -101,6 +121,7 @@ def show(contract_id: int):
     return render_template(
         "contracts/show.html",
         contract=contract,
+        saved_card=saved_card(session, contract.owner_id) if contract.is_hourly else None,
         party=contract.party(current_user),
         payout_ready=bool(payout_account and payout_account.payouts_enabled),
         returned=returned,

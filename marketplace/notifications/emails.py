@@ -25,6 +25,8 @@ from ..messages.models import Conversation
 from ..messages.services import unread_for
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task
+from ..timesheets.models import Timesheet, TimesheetStatus
+from ..timesheets.services import amount_for, zone_of
 from ..text import single_line
 from .models import ACCOUNT_KINDS, Kind, Notification
 from .services import unsubscribe_token
@@ -280,6 +282,39 @@ def _dispute_resolved(session: Session, n: Notification) -> dict | None:
     }
 
 
+def _timesheet(*, while_status: TimesheetStatus | None = None):
+    """Context for the weekly emails of an hourly contract; with ``while_status``, only while
+    the week is still in that state when sent (a review reminder after the owner reviewed is
+    stale)."""
+
+    def context(session: Session, n: Notification) -> dict | None:
+        sheet = session.get(Timesheet, n.payload["timesheet_id"])
+        if sheet is None or (while_status is not None and sheet.status != while_status):
+            return None
+        contract = sheet.contract
+        is_owner = contract.owner_id == n.user_id
+        week = f"{sheet.week_start:%a %d %b} to {sheet.week_end:%a %d %b %Y}"
+        url = absolute_url("timesheets.show", timesheet_id=sheet.id)
+        return {
+            "sheet": sheet,
+            "contract": contract,
+            "task": contract.task,
+            "is_owner": is_owner,
+            "week": week,
+            "zone": zone_of(n.user),
+            "if_all": amount_for(sheet.logged_minutes, contract.rate_cents),
+            "disputed": [e for e in sheet.entries if e.dispute_reason],
+            "url": url,
+            "action_url": absolute_url("settings.page") if is_owner else url,
+            "action_label": "Fix your card" if is_owner else "See the timesheet",
+            "ledger_url": absolute_url("payments.ledger_page"),
+            "summary": f"{contract.task.title}: week of {week}",
+            "lines": [],
+        }
+
+    return context
+
+
 CONTEXTS = {
     Kind.NEW_MATCH: _new_match,
     Kind.RECOMMENDATIONS: _recommendations,
@@ -306,6 +341,15 @@ CONTEXTS = {
     Kind.EMAIL_CHANGED: _account_notice("Your Delegate account has a new email address"),
     Kind.NEW_MESSAGES: _new_messages,
     Kind.DISPUTE_RESOLVED: _dispute_resolved,
+    Kind.TIMESHEET_READY: _timesheet(while_status=TimesheetStatus.IN_REVIEW),
+    Kind.REVIEW_CLOSING: _timesheet(while_status=TimesheetStatus.IN_REVIEW),
+    Kind.TIMESHEET_APPROVED: _timesheet(),
+    Kind.CHARGE_FAILED: _timesheet(),
+    Kind.TIMESHEET_PAID: _timesheet(),
+    Kind.CONTRACT_PAUSED: _contract(
+        "Contract paused: {title}", while_status=ContractStatus.PAUSED
+    ),
+    Kind.CONTRACT_ENDED: _contract("Contract ended: {title}"),
 }
 
 

@@ -39,6 +39,13 @@ class Kind(StrEnum):
     EMAIL_CHANGED = "email_changed"  # to the old address: the account moved to the new one
     NEW_MESSAGES = "new_messages"  # to either party: unread messages in a conversation
     DISPUTE_RESOLVED = "dispute_resolved"  # to both parties: an operator settled the money
+    TIMESHEET_READY = "timesheet_ready"  # to the owner: a week closed, review it
+    REVIEW_CLOSING = "review_closing"  # to the owner: the week is approved automatically tomorrow
+    TIMESHEET_APPROVED = "timesheet_approved"  # to the assistant: approved (or automatically)
+    CHARGE_FAILED = "charge_failed"  # to both: the owner's card could not pay for a week
+    TIMESHEET_PAID = "timesheet_paid"  # to the assistant: their share of a week was sent
+    CONTRACT_PAUSED = "contract_paused"  # to the assistant: stop logging time for now
+    CONTRACT_ENDED = "contract_ended"  # to the other party: an hourly contract ended
 
 
 # Account emails that anybody who types an address can cause (or, for a new address, anybody
@@ -51,8 +58,9 @@ ACCOUNT_LINK_KINDS = frozenset(
 # whoever used it up could change the account unseen.
 ACCOUNT_NOTICE_KINDS = frozenset(
     {Kind.PASSWORD_CHANGED, Kind.EMAIL_CHANGE_REQUESTED, Kind.EMAIL_CHANGED}
-    # Where a party's money went, in an operator's words: not news one can opt out of.
-    | {Kind.DISPUTE_RESOLVED}
+    # Where a party's money went, in an operator's words, and a card that could not pay for
+    # work already done: not news one can opt out of.
+    | {Kind.DISPUTE_RESOLVED, Kind.CHARGE_FAILED}
 )
 # About the account itself, not news: sent whatever the email preferences say, right away,
 # and without an unsubscribe link (turning them off would lock people out).
@@ -61,7 +69,7 @@ ACCOUNT_KINDS = ACCOUNT_LINK_KINDS | ACCOUNT_NOTICE_KINDS
 # belong in a mailbox, notices about the account's own address, nor the digest (its rows are
 # listed themselves).
 IN_APP_KINDS = frozenset(Kind) - ACCOUNT_LINK_KINDS - ACCOUNT_NOTICE_KINDS - {Kind.DAILY_DIGEST}
-IN_APP_KINDS |= {Kind.DISPUTE_RESOLVED}  # where a party's money went is news in the app too
+IN_APP_KINDS |= {Kind.DISPUTE_RESOLVED, Kind.CHARGE_FAILED}  # money news is news in the app too
 
 
 class Channel(StrEnum):

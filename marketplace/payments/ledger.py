@@ -14,12 +14,18 @@ from .models import EntryKind, LedgerEntry
 
 
 def record(
-    session: Session, contract: Contract, kind: EntryKind, amount_cents: int, stripe_object_id: str
+    session: Session,
+    contract: Contract,
+    kind: EntryKind,
+    amount_cents: int,
+    stripe_object_id: str,
+    timesheet_id: int | None = None,
 ) -> LedgerEntry | None:
     if has(session, kind, stripe_object_id):
         return None
     entry = LedgerEntry(
         contract_id=contract.id,
+        timesheet_id=timesheet_id,
         kind=kind,
         amount_cents=amount_cents,
         currency=contract.currency,
@@ -64,6 +70,18 @@ def entries_for(session: Session, user: User) -> list[LedgerEntry]:
     )
 
 
+def payouts_to(session: Session, assistant: User) -> list[LedgerEntry]:
+    """Every transfer of an assistant's share to their Stripe account, newest first."""
+    return list(
+        session.scalars(
+            select(LedgerEntry)
+            .join(Contract, Contract.id == LedgerEntry.contract_id)
+            .where(Contract.assistant_id == assistant.id, LedgerEntry.kind == EntryKind.TRANSFER)
+            .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+        )
+    )
+
+
 @dataclass
 class Balances:
     paid_cents: int = 0  # owner: charged; assistant: transferred to them
@@ -100,4 +118,18 @@ def balances_for(session: Session, user: User) -> dict[str, Balances]:
     for contract in contracts:
         b = result.setdefault(contract.currency, Balances())
         b.held_cents += contract.total_cents if contract.owner_id == user.id else contract.net_cents
+    # Hourly weeks the owner has paid for and whose payout has not gone out yet.
+    from ..timesheets.models import Timesheet, TimesheetStatus  # timesheets import the ledger
+
+    weeks = session.scalars(
+        select(Timesheet)
+        .join(Contract, Contract.id == Timesheet.contract_id)
+        .where(
+            or_(Contract.owner_id == user.id, Contract.assistant_id == user.id),
+            Timesheet.status == TimesheetStatus.CHARGED,
+        )
+    )
+    for week in weeks:
+        b = result.setdefault(week.contract.currency, Balances())
+        b.held_cents += week.amount_cents if week.contract.owner_id == user.id else week.net_cents
     return result

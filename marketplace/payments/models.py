@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..contracts.models import Contract
 from ..db import Base, UTCDateTime, utcnow
 from ..enums import str_enum
+
+if TYPE_CHECKING:
+    from ..timesheets.models import Timesheet
 
 
 class PayoutAccount(Base):
@@ -56,6 +60,8 @@ class LedgerEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    # The week of an hourly contract this movement paid for (None: a fixed contract's money).
+    timesheet_id: Mapped[int | None] = mapped_column(ForeignKey("timesheets.id"), index=True)
     kind: Mapped[EntryKind] = mapped_column(str_enum(EntryKind, "ledger_entry_kind"))
     amount_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
@@ -63,6 +69,7 @@ class LedgerEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     contract: Mapped[Contract] = relationship(lazy="joined", innerjoin=True)
+    timesheet: Mapped[Timesheet | None] = relationship(lazy="joined")
 
 
 class StripeEvent(Base):

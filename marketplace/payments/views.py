@@ -23,6 +23,7 @@ from ..db import get_session
 from ..errors import Invalid
 from ..extensions import csrf
 from ..payments.models import PayoutAccount
+from ..timesheets.services import awaiting_payout
 from . import cards, ledger, payouts, services, webhooks
 from .gateway import get_gateway
 
@@ -101,6 +102,8 @@ def payouts_page():
         "payments/payouts.html",
         account=account,
         pending=services.pending_payouts(session, current_user.id),
+        pending_weeks=awaiting_payout(session, current_user.id),
+        paid=ledger.payouts_to(session, current_user),
         returned=request.args.get("returned"),
     )
 

@@ -1,0 +1,1 @@
+"""Hourly contracts' weeks: time logged per day, closed weekly, reviewed, charged, paid out."""

@@ -1,0 +1,252 @@
+"""Charging an approved week to the owner's saved card, and paying the assistant their share.
+
+Stripe is called with no row locked and nothing written yet in the transaction; what it
+answered is then applied by a compare-and-set. The idempotency key names the timesheet and the
+attempt (``timesheet-12-charge``, then ``-1``, ``-2`` after a new card), so two workers charging
+the same week, or a worker that died between Stripe's answer and its commit, get Stripe's first
+answer back: one charge.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import stripe
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..contracts import services as contracts
+from ..db import utcnow
+from ..errors import Conflict
+from ..notifications.models import Kind
+from ..notifications.services import notify
+from ..payments import ledger
+from ..payments.cards import charge_saved_card, saved_card
+from ..payments.gateway import StripeGateway
+from ..payments.models import EntryKind, PayoutAccount
+from ..payments.services import charge_of
+from . import services
+from .models import Timesheet, TimesheetStatus
+
+log = logging.getLogger(__name__)
+CHECKOUT_LIFETIME = timedelta(hours=24)  # Stripe's default expiry of a Checkout Session
+
+
+def payment_metadata(sheet: Timesheet) -> dict[str, str]:
+    return {"timesheet_id": str(sheet.id), "hourly_contract_id": str(sheet.contract_id)}
+
+
+def description(sheet: Timesheet) -> str:
+    contract = sheet.contract
+    return (
+        f"Delegate: {contract.task.title}, week of {sheet.week_start:%d %b %Y}, "
+        f"{contract.assistant.display_name}"
+    )
+
+
+def charge_key(sheet: Timesheet) -> str:
+    suffix = f"-{sheet.charge_attempt}" if sheet.charge_attempt else ""
+    return f"timesheet-{sheet.id}-charge{suffix}"
+
+
+def charge(session: Session, gateway: StripeGateway, timesheet_id: int) -> TimesheetStatus | None:
+    """Charge an approved week once. Returns the state it ended in, None when not approved."""
+    sheet = session.get(Timesheet, timesheet_id)
+    if sheet is None or sheet.status != TimesheetStatus.APPROVED:
+        return None
+    contract = sheet.contract
+    attempt = sheet.charge_attempt
+    card = saved_card(session, contract.owner_id)
+    if card is None:
+        _failed(session, sheet, attempt, "There is no card saved to pay with.", None)
+        return sheet.status
+    try:
+        result = charge_saved_card(
+            gateway,
+            customer_id=card.stripe_customer_id,
+            payment_method_id=card.payment_method_id,
+            amount_cents=sheet.amount_cents,
+            currency=contract.currency,
+            description=description(sheet),
+            idempotency_key=charge_key(sheet),
+            # Not "contract_id": that key sends events to the fixed contracts' handlers.
+            metadata=payment_metadata(sheet),
+        )
+    except stripe.StripeError:
+        log.exception("Charging timesheet %s failed; the next run retries", sheet.id)
+        return sheet.status
+    if result.outcome == "succeeded":
+        charged(session, sheet, result.payment_intent_id, result.charge_id, result.amount_cents)
+    else:
+        _failed(session, sheet, attempt, result.message, card.payment_method_id)
+    return sheet.status
+
+
+def charged(
+    session: Session,
+    sheet: Timesheet,
+    payment_intent_id: str,
+    charge_id: str | None,
+    amount_cents: int,
+) -> bool:
+    """Stripe took the week's money (off-session, or on Stripe's page after a failure)."""
+    if amount_cents != sheet.amount_cents:
+        # Never seen from Stripe for a confirmed amount; refuse to call it paid.
+        log.error("Timesheet %s: paid %s, owed %s", sheet.id, amount_cents, sheet.amount_cents)
+        return False
+    won = services.transition(
+        session,
+        sheet,
+        [TimesheetStatus.APPROVED, TimesheetStatus.CHARGE_FAILED],
+        TimesheetStatus.CHARGED,
+        payment_intent_id=payment_intent_id,
+        charge_id=charge_id,
+        charged_at=utcnow(),
+        last_payment_error=None,
+    )
+    if not won:
+        return False
+    contract = sheet.contract
+    ledger.record(
+        session, contract, EntryKind.CHARGE, sheet.amount_cents, payment_intent_id, sheet.id
+    )
+    ledger.record(
+        session, contract, EntryKind.FEE, sheet.fee_cents, f"{payment_intent_id}:fee", sheet.id
+    )
+    session.flush()
+    return True
+
+
+def _failed(
+    session: Session, sheet: Timesheet, attempt: int, message: str, card: str | None
+) -> None:
+    # Only the attempt that was charged may fail it: a worker with an older read loses.
+    if services.transition(
+        session,
+        sheet,
+        [TimesheetStatus.APPROVED],
+        TimesheetStatus.CHARGE_FAILED,
+        Timesheet.charge_attempt == attempt,
+        failed_at=utcnow(),
+        last_payment_error=message,
+        failed_payment_method=card,
+    ):
+        for user_id in (sheet.contract.owner_id, sheet.contract.assistant_id):
+            notify(
+                session,
+                user_id,
+                Kind.CHARGE_FAILED,
+                f"timesheet:{sheet.id}:{attempt}",
+                {"timesheet_id": sheet.id, "contract_id": sheet.contract_id},
+            )
+        session.flush()
+
+
+def retry_with_new_cards(session: Session) -> list[int]:
+    """Failed weeks whose owner has saved another card since: approved again, with a new attempt
+    (and so a new idempotency key), for the next charge run. Not while a page the owner opened
+    to pay on Stripe's side may still be paid (Checkout pages expire after a day): that
+    payment settles the week, and one charge must not become two."""
+    retried = []
+    page_open_since = utcnow() - CHECKOUT_LIFETIME
+    for sheet in session.scalars(
+        select(Timesheet).where(
+            Timesheet.status == TimesheetStatus.CHARGE_FAILED,
+            or_(Timesheet.on_session_at.is_(None), Timesheet.on_session_at < page_open_since),
+        )
+    ).all():
+        card = saved_card(session, sheet.contract.owner_id)
+        if card is None or card.payment_method_id in (None, sheet.failed_payment_method):
+            continue
+        if services.transition(
+            session,
+            sheet,
+            [TimesheetStatus.CHARGE_FAILED],
+            TimesheetStatus.APPROVED,
+            Timesheet.charge_attempt == sheet.charge_attempt,
+            charge_attempt=sheet.charge_attempt + 1,
+        ):
+            retried.append(sheet.id)
+    session.flush()
+    return retried
+
+
+def pay_out(session: Session, gateway: StripeGateway, timesheet_id: int) -> bool:
+    """Transfer the assistant's share of a charged week, once their Stripe account is ready."""
+    sheet = session.get(Timesheet, timesheet_id)
+    if sheet is None or sheet.status != TimesheetStatus.CHARGED:
+        return False
+    contract = sheet.contract
+    if contract.payout_hold or contract.frozen_reason:
+        return False
+    account = session.get(PayoutAccount, contract.assistant_id)
+    if account is None or not account.payouts_enabled:
+        return False
+    try:
+        charge_id = sheet.charge_id or charge_of(gateway, sheet.payment_intent_id)
+        transfer = gateway.create_transfer(
+            contract_id=contract.id,
+            amount_cents=sheet.net_cents,
+            currency=contract.currency,
+            destination=account.stripe_account_id,
+            charge_id=charge_id,
+            key_suffix=f"timesheet-{sheet.id}",
+        )
+    except stripe.StripeError:
+        log.exception("Payout for timesheet %s failed; the next run retries", sheet.id)
+        return False
+    if not services.transition(
+        session,
+        sheet,
+        [TimesheetStatus.CHARGED],
+        TimesheetStatus.PAID,
+        charge_id=charge_id,
+        transfer_id=transfer.id,
+        paid_at=utcnow(),
+    ):
+        return False
+    ledger.record(session, contract, EntryKind.TRANSFER, sheet.net_cents, transfer.id, sheet.id)
+    notify(
+        session,
+        contract.assistant_id,
+        Kind.TIMESHEET_PAID,
+        f"timesheet:{sheet.id}",
+        {"timesheet_id": sheet.id, "contract_id": contract.id},
+    )
+    session.flush()
+    return True
+
+
+def start_paying_on_session(session: Session, owner: User, timesheet_id: int) -> Timesheet:
+    """The owner chose to pay a failed week on Stripe's page: stamp it (so it is not also
+    retried off-session meanwhile) and number the page. The caller commits before asking
+    Stripe for the page."""
+    sheet = services.timesheet_for(session, owner, timesheet_id)
+    contracts.require_party(sheet.contract, owner, "owner", "pay for this week")
+    result = session.execute(
+        update(Timesheet)
+        .where(Timesheet.id == sheet.id, Timesheet.status == TimesheetStatus.CHARGE_FAILED)
+        .values(on_session_at=utcnow(), checkout_attempt=Timesheet.checkout_attempt + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(sheet)
+    if result.rowcount != 1:
+        raise Conflict(f"This week is {sheet.status.label.lower()}; there is nothing to pay.")
+    return sheet
+
+
+def checkout_key(sheet: Timesheet) -> str:
+    return f"timesheet-{sheet.id}-checkout-{sheet.checkout_attempt}"
+
+
+def refund_duplicate(gateway: StripeGateway, sheet: Timesheet, payment_intent_id: str) -> None:
+    """A second payment for a week already paid (two pages paid, or a page paid while a
+    retry charged the new card): give it all back. It never entered the ledger."""
+    gateway.create_refund(
+        contract_id=sheet.contract_id,
+        payment_intent_id=payment_intent_id,
+        key_suffix=f"timesheet-{sheet.id}-duplicate-{payment_intent_id}",
+    )
+    log.warning("Refunded duplicate payment %s of timesheet %s", payment_intent_id, sheet.id)

@@ -1,0 +1,135 @@
+"""An hourly contract's weeks (timesheets) and the days of work logged in them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..contracts.models import Contract
+from ..db import Base, UTCDateTime, utcnow
+from ..enums import str_enum
+from .weeks import week_end
+
+
+class TimesheetStatus(StrEnum):
+    OPEN = "open"  # the week is running: the assistant logs and edits time
+    IN_REVIEW = "in_review"  # the week closed: the owner approves or disputes until review_due_at
+    APPROVED = "approved"  # by the owner or automatically: to be charged to the owner's card
+    CHARGE_FAILED = "charge_failed"  # the card was declined or needs the owner to authenticate
+    CHARGED = "charged"  # the owner paid: the assistant's share is to be transferred
+    PAID = "paid"  # the assistant's share left for their Stripe account
+    NOTHING_DUE = "nothing_due"  # closed or approved with no billable time
+
+    @property
+    def label(self) -> str:
+        return TIMESHEET_LABELS[self]
+
+
+TIMESHEET_LABELS = {
+    TimesheetStatus.OPEN: "This week: time can be logged",
+    TimesheetStatus.IN_REVIEW: "Waiting for the owner's review",
+    TimesheetStatus.APPROVED: "Approved: charging the owner's card",
+    TimesheetStatus.CHARGE_FAILED: "Payment failed",
+    TimesheetStatus.CHARGED: "Paid by the owner: payout pending",
+    TimesheetStatus.PAID: "Paid out",
+    TimesheetStatus.NOTHING_DUE: "Nothing to bill",
+}
+
+
+class Timesheet(Base):
+    """One week of an hourly contract, created when its first entry is logged."""
+
+    __tablename__ = "timesheets"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "week_start", name="uq_timesheets_contract_week"),
+        CheckConstraint(
+            "amount_cents IS NULL OR (amount_cents >= 0 AND fee_cents >= 0"
+            " AND fee_cents <= amount_cents)",
+            name="consistent_amounts",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("contracts.id", ondelete="RESTRICT"), index=True
+    )
+    week_start: Mapped[date] = mapped_column(Date)  # a Monday
+    status: Mapped[TimesheetStatus] = mapped_column(
+        str_enum(TimesheetStatus, "timesheet_status"), default=TimesheetStatus.OPEN, index=True
+    )
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    review_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set once, on approval: what the owner is charged, from the undisputed minutes.
+    approved_minutes: Mapped[int | None] = mapped_column(Integer)
+    amount_cents: Mapped[int | None] = mapped_column(Integer)
+    fee_cents: Mapped[int | None] = mapped_column(Integer)
+    auto_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Each charge attempt has its own idempotency key (timesheet-12-charge-1, -2, ...): a retry
+    # of one attempt gets Stripe's first answer back, a new card gets a new attempt.
+    charge_attempt: Mapped[int] = mapped_column(Integer, default=0)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    charge_id: Mapped[str | None] = mapped_column(String(255))
+    charged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_payment_error: Mapped[str | None] = mapped_column(Text)
+    # The saved card that failed: a different one saved since means the charge is tried again.
+    failed_payment_method: Mapped[str | None] = mapped_column(String(255))
+    # When the owner last opened Stripe's page to pay a failed week on-session, and how many
+    # such pages were opened (each its own idempotency key). While one may still be paid, the
+    # week is not also retried off-session.
+    on_session_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checkout_attempt: Mapped[int] = mapped_column(Integer, default=0)
+    transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    contract: Mapped[Contract] = relationship(lazy="joined", innerjoin=True)
+    entries: Mapped[list[TimeEntry]] = relationship(
+        back_populates="timesheet", order_by="(TimeEntry.work_date, TimeEntry.id)"
+    )
+
+    @property
+    def week_end(self) -> date:
+        return week_end(self.week_start)
+
+    @property
+    def logged_minutes(self) -> int:
+        return sum(e.minutes for e in self.entries)
+
+    @property
+    def net_cents(self) -> int | None:
+        return None if self.amount_cents is None else self.amount_cents - self.fee_cents
+
+
+class TimeEntry(Base):
+    """Time the assistant worked on one day (their calendar date), with what they did."""
+
+    __tablename__ = "time_entries"
+    __table_args__ = (CheckConstraint("minutes BETWEEN 1 AND 1440", name="minutes_in_a_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    timesheet_id: Mapped[int] = mapped_column(
+        ForeignKey("timesheets.id", ondelete="CASCADE"), index=True
+    )
+    work_date: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)
+    memo: Mapped[str] = mapped_column(String(300))
+    # The owner's reason when they disputed this entry: it is not charged.
+    dispute_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    timesheet: Mapped[Timesheet] = relationship(back_populates="entries")

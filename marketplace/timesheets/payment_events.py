@@ -1,0 +1,62 @@
+"""Stripe's webhooks about a week's payment (metadata ``timesheet_id``).
+
+Off-session charges are settled from Stripe's answer at once (``billing.charge``); their
+events only repair a run that died between Stripe's answer and its commit. A week paid on
+Stripe's page after a failed charge is learnt from these events alone. A payment for a week
+already paid by another PaymentIntent is refunded: nothing is charged twice, whatever order
+the events come in. Stripe is called by jobs after the commit, never here under a lock.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..jobs import enqueue_after_commit
+from ..payments.gateway import PaymentFacts, StripeGateway
+from ..payments.webhooks import on_payment_intent
+from . import billing
+from .models import Timesheet, TimesheetStatus
+
+PAID = (TimesheetStatus.CHARGED, TimesheetStatus.PAID)
+
+
+def payment_event(
+    session: Session, gateway: StripeGateway, event_type: str, obj: dict, facts: PaymentFacts | None
+) -> None:
+    paid = _payment_of(event_type, obj, facts)
+    if paid is None:
+        return
+    intent_id, charge_id, amount = paid
+    try:
+        sheet = session.get(Timesheet, int(obj["metadata"]["timesheet_id"]))
+    except (KeyError, TypeError, ValueError):
+        return
+    if sheet is None or sheet.payment_intent_id == intent_id:
+        return
+    if sheet.status in PAID:
+        enqueue_after_commit(session, "timesheets.refund_duplicate", sheet.id, intent_id)
+    elif billing.charged(session, sheet, intent_id, charge_id, amount):
+        enqueue_after_commit(session, "timesheets.pay_out", sheet.id)
+
+
+def _payment_of(
+    event_type: str, obj: dict, facts: PaymentFacts | None
+) -> tuple[str, str | None, int] | None:
+    """(PaymentIntent, charge, amount received) of a succeeded payment, else None."""
+    if event_type == "payment_intent.succeeded" and obj.get("status") == "succeeded":
+        charge = obj.get("latest_charge")
+        charge_id = charge.get("id") if isinstance(charge, dict) else charge
+        return obj["id"], charge_id, int(obj.get("amount_received") or obj["amount"])
+    if event_type == "checkout.session.completed" and obj.get("payment_status") == "paid":
+        intent = obj.get("payment_intent")
+        intent_id = intent.get("id") if isinstance(intent, dict) else intent
+        if not intent_id:
+            return None
+        if facts is not None and not facts.intact:
+            return None  # refunded or disputed meanwhile: it pays for nothing
+        charge_id = facts.charge_id if facts is not None else None
+        return intent_id, charge_id, int(obj.get("amount_total") or 0)
+    return None
+
+
+on_payment_intent("timesheet_id", payment_event)

@@ -1,0 +1,73 @@
+"""The weekly clock of hourly contracts, run every few minutes by the periodic jobs (or by
+``flask timesheets run`` from cron): close weeks, remind, auto-approve, retry after a new card,
+charge, pay out. Each step commits on its own, as the outbox sender does, so one declined card
+or an unreachable Stripe holds back nothing else; every step is a compare-and-set, so two
+workers running this at once, or a run that comes late, change each week once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..payments.gateway import PaymentsNotConfigured, get_gateway
+from . import billing, services
+from .models import Timesheet, TimesheetStatus
+
+
+@dataclass
+class Report:
+    closed: int = 0
+    auto_approved: int = 0
+    charged: int = 0
+    failed: int = 0
+    paid_out: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def run_due(session: Session) -> Report:
+    report = Report()
+    report.closed = services.close_due_weeks(session, current_app.config["TIMESHEET_REVIEW_DAYS"])
+    session.commit()
+    services.remind_before_auto_approval(session)
+    session.commit()
+    report.auto_approved = len(services.auto_approve_due(session))
+    session.commit()
+    billing.retry_with_new_cards(session)
+    session.commit()
+    try:
+        gateway = get_gateway()
+    except PaymentsNotConfigured:
+        report.notes.append("payments are not configured: nothing charged")
+        return report
+    for sheet_id in _ids(session, TimesheetStatus.APPROVED):
+        settle(session, gateway, sheet_id, report)
+    for sheet_id in _ids(session, TimesheetStatus.CHARGED):
+        report.paid_out += billing.pay_out(session, gateway, sheet_id)
+        session.commit()
+    return report
+
+
+def settle(session: Session, gateway, sheet_id: int, report: Report | None = None) -> None:
+    """Charge one approved week and, when that succeeds, pay the assistant."""
+    status = billing.charge(session, gateway, sheet_id)
+    session.commit()
+    if report is not None:
+        report.charged += status == TimesheetStatus.CHARGED
+        report.failed += status == TimesheetStatus.CHARGE_FAILED
+    if status == TimesheetStatus.CHARGED:
+        paid = billing.pay_out(session, gateway, sheet_id)
+        session.commit()
+        if report is not None:
+            report.paid_out += paid
+
+
+def _ids(session: Session, status: TimesheetStatus) -> list[int]:
+    return list(
+        session.scalars(
+            select(Timesheet.id).where(Timesheet.status == status).order_by(Timesheet.id)
+        )
+    )

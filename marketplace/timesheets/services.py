@@ -1,0 +1,447 @@
+"""Logging time on an hourly contract, closing its weeks, and the owner's review.
+
+Every change of a timesheet's state is a compare-and-set on its row (``transition``), under
+the contract's row lock on PostgreSQL where the parties act, so two workers closing the same
+week, or an owner approving while the review window runs out, change it once. Charging the
+approved weeks is ``billing``'s; nothing here talks to Stripe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..contracts import services as contracts
+from ..contracts.models import Contract, ContractStatus
+from ..contracts.pricing import share_of
+from ..db import today_in, utcnow
+from ..errors import Conflict, Invalid, NotFound
+from ..jobs.upserts import insert_ignoring_duplicates
+from ..notifications.models import Kind
+from ..notifications.services import notify
+from ..tasks.models import TaskStatus
+from .models import TimeEntry, Timesheet, TimesheetStatus
+from .weeks import closes_at, format_minutes, week_start
+
+MEMO_MAX = 300
+# Timesheets whose time can no longer change, and whose charge is decided or done.
+CLOSED = tuple(s for s in TimesheetStatus if s != TimesheetStatus.OPEN)
+
+
+def zone_of(user: User) -> str:
+    """The one zone a person's dates and weeks are read in: their account's."""
+    return user.timezone or "UTC"
+
+
+def week_closes_at(contract: Contract, start: date) -> datetime:
+    return closes_at(start, zone_of(contract.owner), zone_of(contract.assistant))
+
+
+def amount_for(minutes: int, rate_cents: int) -> int:
+    """What ``minutes`` of work at an hourly rate cost, rounded half up to a whole cent."""
+    return share_of(rate_cents, minutes, 60)
+
+
+# Logging time ---------------------------------------------------------------------------
+
+
+def why_no_time(session: Session, contract: Contract) -> str | None:
+    """Why the assistant cannot log new time on this contract now, or None when they can.
+
+    The one statement of that rule: the pages show it instead of the form, and ``log_time``
+    refuses with it."""
+    if not contract.is_hourly:
+        return "Time is logged on hourly contracts only."
+    if contract.frozen_reason:
+        return contract.frozen_reason
+    if contract.status == ContractStatus.PAUSED:
+        return "The owner has paused this contract; time can be logged again once they resume it."
+    if contract.status != ContractStatus.ACTIVE:
+        return f"This contract is {contract.status.label.lower()}; no more time can be logged."
+    from ..payments.cards import saved_card  # the card layer imports contracts: import late
+
+    if saved_card(session, contract.owner_id) is None:
+        return (
+            "The owner has not saved a card yet. Time can be logged once they have, so every "
+            "hour you work can be paid."
+        )
+    failed = session.scalar(
+        select(Timesheet.id).where(
+            Timesheet.contract_id == contract.id,
+            Timesheet.status == TimesheetStatus.CHARGE_FAILED,
+        )
+    )
+    if failed is not None:
+        return (
+            "The owner's last payment failed. New time can be logged once they have paid "
+            "for the week already worked."
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the assistant typed for one day: validated by ``log_time``/``edit_entry``."""
+
+    work_date: date
+    minutes: int
+    memo: str
+
+
+def log_time(session: Session, assistant: User, contract_id: int, entry: Entry) -> TimeEntry:
+    contract = _lock_for(session, assistant, contract_id, "assistant", "log time")
+    problem = why_no_time(session, contract)
+    if problem:
+        raise Conflict(problem)
+    _check_entry(contract, entry)
+    sheet = _open_sheet(session, contract, entry.work_date)
+    _check_limit(session, contract, sheet, entry.minutes)
+    row = TimeEntry(
+        timesheet_id=sheet.id, work_date=entry.work_date, minutes=entry.minutes, memo=entry.memo
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def edit_entry(session: Session, assistant: User, entry_id: int, entry: Entry) -> TimeEntry:
+    row, contract = _own_entry(session, assistant, entry_id)
+    if week_start(entry.work_date) != row.timesheet.week_start:
+        raise Invalid(
+            "An entry stays in its week; delete it and log the other day instead.", "work_date"
+        )
+    _check_entry(contract, entry)
+    _check_limit(session, contract, row.timesheet, entry.minutes - row.minutes)
+    row.work_date, row.minutes, row.memo = entry.work_date, entry.minutes, entry.memo
+    session.flush()
+    return row
+
+
+def delete_entry(session: Session, assistant: User, entry_id: int) -> Contract:
+    row, contract = _own_entry(session, assistant, entry_id)
+    session.delete(row)
+    session.flush()
+    return contract
+
+
+def _own_entry(session: Session, assistant: User, entry_id: int) -> tuple[TimeEntry, Contract]:
+    """An entry of this assistant's, in a week still open, under the contract's lock."""
+    row = session.get(TimeEntry, entry_id)
+    if row is None or row.timesheet.contract.assistant_id != assistant.id:
+        raise NotFound("This time entry does not exist.")
+    contract = _lock_for(session, assistant, row.timesheet.contract_id, "assistant", "change time")
+    session.refresh(row.timesheet)
+    if row.timesheet.status != TimesheetStatus.OPEN or utcnow() >= row.timesheet.closes_at:
+        raise Conflict("That week has closed; its time can no longer be changed.")
+    return row, contract
+
+
+def _lock_for(session: Session, user: User, contract_id: int, party: str, action: str) -> Contract:
+    contract = contracts.lock(session, contract_id)
+    if contract.party(user) is None:
+        raise NotFound("This contract does not exist.")
+    contracts.require_party(contract, user, party, action)
+    return contract
+
+
+def _check_entry(contract: Contract, entry: Entry) -> None:
+    zone = zone_of(contract.assistant)
+    today = today_in(zone)
+    if entry.work_date > today:
+        raise Invalid("Log time for today or an earlier day, not a day still to come.", "work_date")
+    started = contract.created_at.astimezone(ZoneInfo(zone)).date()
+    if entry.work_date < started:
+        raise Invalid(
+            f"The contract started on {started:%a %d %b %Y}; log time from that day on.",
+            "work_date",
+        )
+    if contract.ends_on is not None and entry.work_date > contract.ends_on:
+        raise Invalid(f"The contract ended on {contract.ends_on:%a %d %b %Y}.", "work_date")
+    if not 1 <= entry.minutes <= 24 * 60:
+        raise Invalid("Log between 1 minute and 24 hours for a day.", "minutes")
+    if not entry.memo.strip():
+        raise Invalid("Say in a few words what you did.", "memo")
+    if len(entry.memo) > MEMO_MAX:
+        raise Invalid(f"Keep the note under {MEMO_MAX} characters.", "memo")
+
+
+def _open_sheet(session: Session, contract: Contract, work_date: date) -> Timesheet:
+    """The week holding `work_date`, created on its first entry; refused once it has closed."""
+    start = week_start(work_date)
+    insert_ignoring_duplicates(
+        session,
+        Timesheet,
+        {
+            "contract_id": contract.id,
+            "week_start": start,
+            "status": TimesheetStatus.OPEN,
+            "closes_at": week_closes_at(contract, start),
+            "charge_attempt": 0,
+            "checkout_attempt": 0,
+            "auto_approved": False,
+            "created_at": utcnow(),
+        },
+    )
+    sheet = session.scalar(
+        select(Timesheet)
+        .where(Timesheet.contract_id == contract.id, Timesheet.week_start == start)
+        .execution_options(populate_existing=True)
+    )
+    if sheet.status != TimesheetStatus.OPEN or utcnow() >= sheet.closes_at:
+        raise Conflict(
+            f"The week of {start:%d %b} has closed; time for it can no longer be logged.",
+            "work_date",
+        )
+    return sheet
+
+
+def _check_limit(session: Session, contract: Contract, sheet: Timesheet, more: int) -> None:
+    logged = session.scalar(
+        select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
+            TimeEntry.timesheet_id == sheet.id
+        )
+    )
+    limit = contract.hours * 60
+    if logged + more > limit:
+        left = max(limit - logged, 0)
+        raise Invalid(
+            f"This week has {format_minutes(logged)} logged of the {contract.hours} h weekly "
+            f"limit; at most {format_minutes(left) if left else 'no more time'} can be added."
+            if left
+            else f"This week has reached the {contract.hours} h weekly limit; no more time "
+            "can be logged for it.",
+            "minutes",
+        )
+
+
+# Closing weeks and the review ----------------------------------------------------------
+
+
+def transition(
+    session: Session,
+    sheet: Timesheet,
+    allowed_from: Iterable[TimesheetStatus],
+    to: TimesheetStatus,
+    *conditions,
+    **values,
+) -> bool:
+    """Compare-and-set a timesheet's status; False (and the row re-read) when another
+    request or worker moved it first."""
+    result = session.execute(
+        update(Timesheet)
+        .where(Timesheet.id == sheet.id, Timesheet.status.in_(tuple(allowed_from)), *conditions)
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(sheet)
+    return result.rowcount == 1
+
+
+def close_due_weeks(session: Session, review_days: int) -> int:
+    """Every open week whose Sunday has ended goes to the owner for review (or, with nothing
+    logged, ends with nothing to bill). Safe to run twice or late, from any worker."""
+    now = utcnow()
+    due = session.scalars(
+        select(Timesheet).where(
+            Timesheet.status == TimesheetStatus.OPEN, Timesheet.closes_at <= now
+        )
+    ).all()
+    closed = 0
+    for sheet in due:
+        if not sheet.entries:
+            transition(session, sheet, [TimesheetStatus.OPEN], TimesheetStatus.NOTHING_DUE)
+            continue
+        review_due = sheet.closes_at + timedelta(days=review_days)
+        if transition(
+            session,
+            sheet,
+            [TimesheetStatus.OPEN],
+            TimesheetStatus.IN_REVIEW,
+            review_due_at=review_due,
+        ):
+            closed += 1
+            _tell(session, sheet, Kind.TIMESHEET_READY, sheet.contract.owner_id)
+    session.flush()
+    return closed
+
+
+def remind_before_auto_approval(session: Session) -> None:
+    """A day before the review window closes, tell the owner it is approved tomorrow."""
+    soon = utcnow() + timedelta(days=1)
+    for sheet in session.scalars(
+        select(Timesheet).where(
+            Timesheet.status == TimesheetStatus.IN_REVIEW, Timesheet.review_due_at <= soon
+        )
+    ):
+        _tell(session, sheet, Kind.REVIEW_CLOSING, sheet.contract.owner_id)
+    session.flush()
+
+
+def auto_approve_due(session: Session) -> list[int]:
+    """Weeks the owner did not answer within the window: approved as logged."""
+    now = utcnow()
+    approved = []
+    for sheet in session.scalars(
+        select(Timesheet).where(
+            Timesheet.status == TimesheetStatus.IN_REVIEW, Timesheet.review_due_at <= now
+        )
+    ).all():
+        if _approve(session, sheet, {}, automatic=True):
+            approved.append(sheet.id)
+    return approved
+
+
+def timesheet_for(session: Session, user: User, timesheet_id: int) -> Timesheet:
+    """A timesheet its contract's two parties can see; to anyone else it does not exist."""
+    sheet = session.get(Timesheet, timesheet_id)
+    if sheet is None or sheet.contract.party(user) is None:
+        raise NotFound("This timesheet does not exist.")
+    return sheet
+
+
+def review(
+    session: Session, owner: User, timesheet_id: int, disputes: Mapping[int, str]
+) -> Timesheet:
+    """The owner approves a closed week, minus the entries they dispute (id -> reason)."""
+    sheet = timesheet_for(session, owner, timesheet_id)
+    _lock_for(session, owner, sheet.contract_id, "owner", "review timesheets")
+    session.refresh(sheet)
+    if sheet.status != TimesheetStatus.IN_REVIEW:
+        raise Conflict(
+            f"This timesheet is {sheet.status.label.lower()}; it is not waiting for review."
+        )
+    ids = {e.id for e in sheet.entries}
+    for entry_id, reason in disputes.items():
+        if entry_id not in ids:
+            raise Invalid("That entry is not in this timesheet.")
+        if not reason.strip():
+            raise Invalid("Say why you dispute each entry you untick.", f"reason-{entry_id}")
+        if len(reason) > MEMO_MAX:
+            raise Invalid(f"Keep each reason under {MEMO_MAX} characters.", f"reason-{entry_id}")
+    if not _approve(session, sheet, disputes, automatic=False):
+        raise Conflict(
+            f"This timesheet is {sheet.status.label.lower()}; it is not waiting for review."
+        )
+    return sheet
+
+
+def _approve(
+    session: Session, sheet: Timesheet, disputes: Mapping[int, str], *, automatic: bool
+) -> bool:
+    contract = sheet.contract
+    for entry in sheet.entries:
+        entry.dispute_reason = disputes.get(entry.id)
+    minutes = sum(e.minutes for e in sheet.entries if e.id not in disputes)
+    amount = amount_for(minutes, contract.rate_cents)
+    fee = share_of(amount, contract.fee_bps or 0, 10_000)
+    to = TimesheetStatus.APPROVED if amount > 0 else TimesheetStatus.NOTHING_DUE
+    won = transition(
+        session,
+        sheet,
+        [TimesheetStatus.IN_REVIEW],
+        to,
+        approved_minutes=minutes,
+        amount_cents=amount,
+        fee_cents=fee,
+        auto_approved=automatic,
+        approved_at=utcnow(),
+    )
+    if not won:
+        session.expire_all()  # the dispute reasons above belong to a review that lost the race
+        return False
+    _tell(session, sheet, Kind.TIMESHEET_APPROVED, contract.assistant_id)
+    session.flush()
+    return True
+
+
+def _tell(session: Session, sheet: Timesheet, kind: Kind, user_id: int) -> None:
+    notify(
+        session,
+        user_id,
+        kind,
+        f"timesheet:{sheet.id}",
+        {"timesheet_id": sheet.id, "contract_id": sheet.contract_id},
+    )
+
+
+# Pause, resume, end ------------------------------------------------------------------
+
+
+def pause(session: Session, owner: User, contract_id: int) -> Contract:
+    contract = _lock_for(session, owner, contract_id, "owner", "pause the contract")
+    contracts.transition(
+        session, contract, [ContractStatus.ACTIVE], ContractStatus.PAUSED, paused_at=utcnow()
+    )
+    _tell_contract(session, contract, Kind.CONTRACT_PAUSED, contract.assistant_id)
+    return contract
+
+
+def resume(session: Session, owner: User, contract_id: int) -> Contract:
+    contract = _lock_for(session, owner, contract_id, "owner", "resume the contract")
+    contracts.transition(
+        session, contract, [ContractStatus.PAUSED], ContractStatus.ACTIVE, paused_at=None
+    )
+    return contract
+
+
+def end(session: Session, user: User, contract_id: int) -> Contract:
+    """Either side ends an hourly contract. The week running keeps its time and closes as
+    usual; it and every closed week still go through review, billing and payout."""
+    contract = contracts.lock(session, contract_id)
+    party = contract.party(user)
+    if party is None or not contract.is_hourly:
+        raise NotFound("This contract does not exist.")
+    contracts.require_party(contract, user, party, "end the contract")
+    contracts.transition(
+        session,
+        contract,
+        [ContractStatus.ACTIVE, ContractStatus.PAUSED],
+        ContractStatus.ENDED,
+        ended_at=utcnow(),
+    )
+    if contract.task.status == TaskStatus.HIRED:
+        contract.task.status = TaskStatus.COMPLETED
+    other = contract.assistant_id if party == "owner" else contract.owner_id
+    _tell_contract(session, contract, Kind.CONTRACT_ENDED, other)
+    session.flush()
+    return contract
+
+
+def _tell_contract(session: Session, contract: Contract, kind: Kind, user_id: int) -> None:
+    # One per pause (or end): a contract paused, resumed and paused again tells them again.
+    stamp = (contract.paused_at or contract.ended_at or utcnow()).isoformat()
+    notify(session, user_id, kind, f"contract:{contract.id}:{stamp}", {"contract_id": contract.id})
+
+
+# What the pages show -------------------------------------------------------------------
+
+
+def timesheets_of(session: Session, contract: Contract) -> list[Timesheet]:
+    return list(
+        session.scalars(
+            select(Timesheet)
+            .where(Timesheet.contract_id == contract.id)
+            .order_by(Timesheet.week_start.desc())
+        )
+    )
+
+
+def awaiting_payout(session: Session, assistant_id: int) -> list[Timesheet]:
+    """Weeks the owner has paid for whose share has not reached the assistant yet."""
+    return list(
+        session.scalars(
+            select(Timesheet)
+            .join(Contract, Contract.id == Timesheet.contract_id)
+            .where(
+                Contract.assistant_id == assistant_id,
+                Timesheet.status == TimesheetStatus.CHARGED,
+            )
+            .order_by(Timesheet.week_start)
+        )
+    )
