@@ -149,7 +149,7 @@ def charge(db_session, owner, key: str, amount_cents: int = 12000):
         currency="USD",
         description="Delegate: week of 7 December (4 h)",
         idempotency_key=key,
-        metadata={"timesheet_id": "41"},
+        metadata={"sample_payment_id": "41"},
     )
 
 
@@ -180,7 +180,7 @@ def test_off_session_charge_outcomes(
     assert result.amount_cents == (12000 if outcome == "succeeded" else 0)
     intent = stripe_relay.client.v1.payment_intents.retrieve(result.payment_intent_id)
     assert intent.status == ("succeeded" if outcome == "succeeded" else "requires_payment_method")
-    assert intent.metadata.to_dict() == {"timesheet_id": "41"}
+    assert intent.metadata.to_dict() == {"sample_payment_id": "41"}
     if outcome == "succeeded":
         assert result.charge_id == intent.latest_charge
 
@@ -214,20 +214,20 @@ def test_charging_without_stripe_keys_raises_payments_not_configured():
 
 
 @pytest.fixture
-def timesheet_events():
-    """A stand-in for the module that registers its payments (the lead's timesheets)."""
+def sample_payment_events():
+    """A stand-in for the module that registers its payments (say, a future kind of payment)."""
     seen: list[tuple[str, dict, object]] = []
 
     def handler(session, gateway, event_type, obj, facts):
         seen.append((event_type, obj, facts))
 
-    webhooks.on_payment_intent("timesheet_id", handler)
+    webhooks.on_payment_intent("sample_payment_id", handler)
     yield seen
-    webhooks._PAYMENT_ROUTES.pop("timesheet_id", None)
+    webhooks._PAYMENT_ROUTES.pop("sample_payment_id", None)
 
 
 def test_paying_on_session_after_a_failed_charge_saves_the_new_card_and_routes_its_events(
-    app, client, db_session, stripe_relay, timesheet_events
+    app, client, db_session, stripe_relay, sample_payment_events
 ):
     owner, _assistant, proposal = proposal_scene(db_session)
     client.login_as(owner)
@@ -243,7 +243,7 @@ def test_paying_on_session_after_a_failed_charge_saves_the_new_card_and_routes_i
             currency="USD",
             description="Delegate: week of 7 December (4 h)",
             idempotency_key="timesheet-41-pay-1",
-            metadata={"timesheet_id": "41"},
+            metadata={"sample_payment_id": "41"},
             return_to="/contracts",
         )
         assert url == cards.payment_checkout_url(  # the same key: the same page
@@ -254,7 +254,7 @@ def test_paying_on_session_after_a_failed_charge_saves_the_new_card_and_routes_i
             currency="USD",
             description="Delegate: week of 7 December (4 h)",
             idempotency_key="timesheet-41-pay-1",
-            metadata={"timesheet_id": "41"},
+            metadata={"sample_payment_id": "41"},
             return_to="/contracts",
         )
     with time_machine.travel(utcnow() + timedelta(seconds=5), tick=True):  # seconds later
@@ -268,7 +268,7 @@ def test_paying_on_session_after_a_failed_charge_saves_the_new_card_and_routes_i
             stripe_relay, db_session, owner
         ).invoice_settings.default_payment_method == (profile.payment_method_id)
 
-        routed = {event_type: facts for event_type, _obj, facts in timesheet_events}
+        routed = {event_type: facts for event_type, _obj, facts in sample_payment_events}
         assert {"checkout.session.completed", "payment_intent.succeeded"} <= set(routed)
         paid = routed["checkout.session.completed"]
         assert paid.succeeded and paid.amount_cents == 12000 and paid.currency == "USD"
@@ -278,7 +278,7 @@ def test_paying_on_session_after_a_failed_charge_saves_the_new_card_and_routes_i
         contract_id = funded_contract(client, stripe_relay, db_session, proposal)
         assert contract(db_session, contract_id).status.value == "funded"
         assert all(
-            obj.get("metadata", {}).get("contract_id") is None for _, obj, _ in timesheet_events
+            obj.get("metadata", {}).get("contract_id") is None for _, obj, _ in sample_payment_events
         )
 
 
