@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import Role, User
 from ..contracts import services as contracts
-from ..contracts.models import Contract, ContractStatus
+from ..contracts.models import Contract, ContractKind, ContractStatus
 from ..errors import Conflict
 from ..hiring.models import Proposal
 from ..hiring.services import apply_to_task, withdraw_proposal
@@ -139,12 +139,27 @@ class Money:
                 self.session.commit()
                 self.delivered.add(event["id"])
 
-    def hire(self, owner: User, proposal: Proposal, hours: int) -> Contract:
+    def hire(self, owner: User, proposal: Proposal, hours: int, hourly: bool = False) -> Contract:
         # The owner hires at the price the hire page shows them.
         shown = contracts.quote(proposal, hours, self.fee_bps).total_cents
-        contract = contracts.hire(self.session, owner, proposal.id, hours, self.fee_bps, shown)
+        kind = ContractKind.HOURLY if hourly else ContractKind.FIXED
+        contract = contracts.hire(
+            self.session, owner, proposal.id, hours, self.fee_bps, shown, kind
+        )
         self.session.commit()
         return contract
+
+    def save_card(self, owner: User) -> None:
+        """The owner saves a card on the emulator's setup page; its webhook records it."""
+        from flask import current_app
+
+        from ..payments import cards
+
+        with current_app.test_request_context(base_url=self.base_url):
+            url = cards.card_setup_url(self.session, self.gateway, owner, "/settings")
+        self.session.commit()
+        self.emulator.pay(url)
+        self.deliver_events()
 
     def pay(self, owner: User, contract: Contract) -> None:
         page = f"{self.base_url}/contracts/{contract.id}"
@@ -287,6 +302,7 @@ def load_contracts(session: Session, money: Money, *, seed: int) -> dict[str, in
         if contract.status != status:
             raise RuntimeError(f"demo contract {contract.id} is {contract.status}, not {status}")
         made[status.value] = made.get(status.value, 0) + 1
+    made.update(load_hourly_contract(session, money, seed=seed))
     return made
 
 
@@ -299,3 +315,65 @@ def money_from(app, session: Session) -> Money | None:
     if emulator is None or not config.get("STRIPE_SECRET_KEY"):
         return None
     return Money(session, get_gateway(), emulator, config["PLATFORM_FEE_BPS"], config["BASE_URL"])
+
+
+def load_hourly_contract(session: Session, money: Money, *, seed: int) -> dict[str, int]:
+    """Owner 1 keeps assistant 2 on an hourly inbox contract: started two weeks before this
+    one, a paid week, a week waiting for owner 1's review, and this week's time so far.
+
+    The two past weeks are written as they stood when they closed (the demo cannot log time
+    in weeks that have closed); the weekly clock then closes, approves and charges them on
+    the emulator as it would have done, and this week's time is logged as the assistant would.
+    """
+    from datetime import timedelta
+
+    from ..db import today_in, utcnow
+    from ..timesheets import runner
+    from ..timesheets import services as timesheets
+    from ..timesheets.models import TimeEntry, Timesheet, TimesheetStatus
+    from ..timesheets.weeks import week_start
+
+    rng = random.Random(seed + 3)
+    owner, assistant = demo_user(session, Role.OWNER, 1), demo_user(session, Role.ASSISTANT, 2)
+    money.save_card(owner)
+    money.connect_payouts(assistant)
+    task = post_task(session, owner, _task(rng, owner.timezone, recurring=True))
+    proposal = _apply(session, rng, task, assistant)
+    session.commit()
+    contract = money.hire(owner, proposal, min(task.weekly_hours or 10, 20), hourly=True)
+    this_week = week_start(today_in(timesheets.zone_of(assistant)))
+    contract.created_at = utcnow() - timedelta(days=15)
+    memos = ["Inbox to zero, drafted replies", "Calendar and supplier calls", "Invoices chased"]
+    for weeks_ago in (2, 1):
+        start = this_week - timedelta(weeks=weeks_ago)
+        sheet = Timesheet(
+            contract_id=contract.id,
+            week_start=start,
+            status=TimesheetStatus.OPEN,
+            closes_at=timesheets.week_closes_at(contract, start),
+        )
+        session.add(sheet)
+        session.flush()
+        for day, memo in enumerate(memos):
+            minutes = rng.choice([90, 120, 150, 180])
+            session.add(
+                TimeEntry(
+                    timesheet_id=sheet.id,
+                    work_date=start + timedelta(days=day),
+                    minutes=minutes,
+                    memo=memo,
+                )
+            )
+    session.commit()
+    runner.run_due(session)
+    session.commit()
+    money.deliver_events()
+    today = today_in(timesheets.zone_of(assistant))
+    timesheets.log_time(
+        session,
+        assistant,
+        contract.id,
+        timesheets.Entry(work_date=today, minutes=75, memo="Morning inbox and two bookings"),
+    )
+    session.commit()
+    return {"hourly weeks": 3}

@@ -133,12 +133,12 @@ def _profile(rng: random.Random) -> ProfileInput:
     )
 
 
-def _task(rng: random.Random, zone: str) -> TaskInput:
+def _task(rng: random.Random, zone: str, recurring: bool | None = None) -> TaskInput:
     category = rng.choice(list(catalog.WORK))
     templates, tools, _ = catalog.WORK[category]
     title, description, skills = rng.choice(templates)
     biz, tool = rng.choice(catalog.BUSINESSES), rng.choice(tools)
-    recurring = rng.random() < 0.45
+    recurring = rng.random() < 0.45 if recurring is None else recurring
     hourly = recurring or rng.random() < 0.4
     hours = rng.choice([3, 5, 8, 10, 15, 20, 30, 40])
     rate = rng.choice(range(1000, 6001, 250))

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.contracts.models import Contract, ContractStatus
+from marketplace.db import utcnow
 from marketplace.demo.activity import OWNER1_CONTRACTS, demo_user
 from marketplace.demo.data import DEMO_PASSWORD
 from marketplace.hiring.models import Proposal, ProposalStatus
@@ -19,6 +20,7 @@ from marketplace.matches.models import Invitation
 from marketplace.payments import ledger
 from marketplace.payments.models import EntryKind, LedgerEntry, PayoutAccount
 from marketplace.tasks.models import Task, TaskStatus
+from marketplace.timesheets.models import Timesheet, TimesheetStatus
 
 S = ContractStatus
 SMALL = ["--owners", "3", "--assistants", "12", "--tasks", "12"]
@@ -58,12 +60,58 @@ def _expected(contract: Contract) -> dict[EntryKind, int]:
     }[contract.status]
 
 
+def hourly_weeks(session, owner) -> list[Timesheet]:
+    return list(
+        session.scalars(
+            select(Timesheet)
+            .join(Contract, Contract.id == Timesheet.contract_id)
+            .where(Contract.owner_id == owner.id)
+            .order_by(Timesheet.week_start)
+        )
+    )
+
+
+def test_demo_hourly_contract_has_a_paid_week_a_week_to_review_and_this_weeks_time(
+    demo, stripe_relay
+):
+    session = demo
+    owner1 = demo_user(session, Role.OWNER, 1)
+    [hourly] = session.scalars(
+        select(Contract).where(Contract.owner_id == owner1.id, Contract.kind == "hourly")
+    )
+    assert hourly.status == S.ACTIVE and hourly.assistant == demo_user(session, Role.ASSISTANT, 2)
+    older, last, current = hourly_weeks(session, owner1)
+    now = utcnow()
+    # Two weeks back: closed and past its review window, approved as logged and paid out.
+    assert older.status == TimesheetStatus.PAID and older.auto_approved
+    intent = stripe_relay.client.v1.payment_intents.retrieve(older.payment_intent_id)
+    assert (intent.status, intent.amount) == ("succeeded", older.amount_cents)
+    [transfer] = [t for t in stripe_relay.transfers(hourly.id) if t.id == older.transfer_id]
+    assert transfer.amount == older.net_cents
+    # Last week: waiting for owner 1 unless it has not closed yet or its window has passed
+    # (which of these depends on the weekday the demo is loaded).
+    if last.closes_at > now:
+        assert last.status == TimesheetStatus.OPEN
+    elif last.review_due_at > now:
+        assert last.status == TimesheetStatus.IN_REVIEW
+    else:
+        assert last.status == TimesheetStatus.PAID
+    assert current.status == TimesheetStatus.OPEN
+    assert [(e.minutes, e.memo) for e in current.entries] == [
+        (75, "Morning inbox and two bookings")
+    ]
+
+
 def test_demo_load_makes_every_contract_state_through_the_emulator(demo, stripe_relay):
     session = demo
     owner1 = demo_user(session, Role.OWNER, 1)
-    mine = list(session.scalars(select(Contract).where(Contract.owner_id == owner1.id)))
+    mine = list(
+        session.scalars(
+            select(Contract).where(Contract.owner_id == owner1.id, Contract.kind == "fixed")
+        )
+    )
     assert sorted(c.status for c in mine) == sorted(status for status, _ in OWNER1_CONTRACTS)
-    everyone = list(session.scalars(select(Contract)))
+    everyone = list(session.scalars(select(Contract).where(Contract.kind == "fixed")))
     for contract in everyone:
         assert _entries(session, contract) == _expected(contract), contract.status
 
@@ -84,12 +132,16 @@ def test_demo_load_makes_every_contract_state_through_the_emulator(demo, stripe_
 
     [usd] = ledger.balances_for(session, owner1).values()
     paid = [c for c in mine if c.status not in (S.AWAITING_FUNDING, S.CANCELLED)]
-    assert usd.paid_cents == sum(c.total_cents for c in paid)
+    weeks = hourly_weeks(session, owner1)
+    charged = [w for w in weeks if w.status in (TimesheetStatus.CHARGED, TimesheetStatus.PAID)]
+    assert usd.paid_cents == sum(c.total_cents for c in paid) + sum(w.amount_cents for w in charged)
     assert usd.refunded_cents == by_status[S.REFUNDED].total_cents
     held = (S.FUNDED, S.SUBMITTED, S.APPROVED)
     assert usd.held_cents == sum(c.total_cents for c in mine if c.status in held)
     # A refund gives the platform fee back with it: only contracts not refunded keep theirs.
-    assert usd.fees_cents == sum(c.fee_cents for c in paid if c.status != S.REFUNDED)
+    assert usd.fees_cents == sum(c.fee_cents for c in paid if c.status != S.REFUNDED) + sum(
+        w.fee_cents for w in charged
+    )
 
     assistant1 = demo_user(session, Role.ASSISTANT, 1)
     assert session.get(PayoutAccount, assistant1.id).payouts_enabled
@@ -107,8 +159,10 @@ def test_demo_load_adds_proposals_invitations_and_loads_only_once(app, demo):
     open_tasks = session.scalars(
         select(Task).where(Task.owner_id == owner1.id, Task.status == TaskStatus.OPEN)
     ).all()
-    proposals = {t.id: session.scalar(select(func.count()).where(Proposal.task_id == t.id))
-                 for t in open_tasks}
+    proposals = {
+        t.id: session.scalar(select(func.count()).where(Proposal.task_id == t.id))
+        for t in open_tasks
+    }
     with_proposals = [t for t in open_tasks if proposals[t.id]]
     assert len(with_proposals) >= 2
     statuses = dict(
