@@ -53,16 +53,20 @@ def account() -> str:
     return client_ip()
 
 
+def _typed() -> str:
+    return (request.form.get("email") or "").strip()
+
+
 def typed_address() -> str:
-    """The address typed into the form, however it is spelled; empty (the limit is skipped,
-    the form refuses it anyway) when nothing was typed."""
+    """The address typed into the form, however it is spelled."""
     from .accounts.addresses import lookup_key
 
-    typed = (request.form.get("email") or "").strip()
-    if not typed:
-        return ""
     secret = current_app.config["SECRET_KEY"].encode()
-    return "address:" + hmac.new(secret, lookup_key(typed).encode(), hashlib.sha256).hexdigest()
+    return "address:" + hmac.new(secret, lookup_key(_typed()).encode(), hashlib.sha256).hexdigest()
+
+
+def no_address_typed() -> bool:
+    return not _typed()  # nothing to count: the form refuses it anyway
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class Rule:
     key: Callable[[], str]
     reason: str  # what was limited, in words: "Too many sign-ups from your network"
     scope: str | None = None  # a counter shared by several routes; None: one per route
+    exempt_when: Callable[[], bool] | None = None  # requests the rule does not count
 
 
 SIGN_UP_PER_IP = Rule("SIGNUP_RATE_LIMIT", client_ip, "Too many sign-ups from your network")
@@ -88,6 +93,7 @@ ACCOUNT_EMAIL_PER_ADDRESS = Rule(
     typed_address,
     "Too many emails were asked for this address",
     scope="account-email-address",
+    exempt_when=no_address_typed,
 )
 EMAIL_CHANGE_PER_ACCOUNT = Rule(
     "EMAIL_CHANGE_RATE_LIMIT", account, "Too many changes of address asked for"
@@ -124,7 +130,11 @@ def _limit(rule: Rule, page: FormPage | None) -> Callable:
         g.rate_limit_breach = (request_limit, page)
 
     options = dict(
-        key_func=rule.key, methods=["POST"], error_message=rule.reason, on_breach=breached
+        key_func=rule.key,
+        methods=["POST"],
+        error_message=rule.reason,
+        on_breach=breached,
+        exempt_when=rule.exempt_when,
     )
     if rule.scope:
         return limiter.shared_limit(value, rule.scope, **options)
@@ -143,7 +153,7 @@ def wait_words(seconds: int) -> str:
 def _retry_after(request_limit) -> int:
     try:
         reset_at = request_limit.reset_at
-    except Exception:  # the storage went away between the count and now (it logs that)
+    except Exception:  # the storage went away between the count and now
         return 60
     # flask-limiter's windows run on the real clock (Redis's expiry), not on the app's
     # db.utcnow (which tests move), so the wait is measured on the real clock too.
