@@ -182,9 +182,29 @@ def _rate_limit_settings() -> dict:
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "delegate"),
         "RATELIMIT_ENABLED": not _bool("RATELIMIT_DISABLED"),
-        # Per client IP (after PROXY_FIX_X_FOR), log-in and sign-up posts each: flask-limiter,
-        # shared through Redis when configured, else counted per process.
+        # flask-limiter's counts (marketplace/rate_limits.py), shared through Redis when
+        # configured, else per process. "N per period", several joined by ";".
+        # Per client IP (after PROXY_FIX_X_FOR): log-in posts, and each form that checks a
+        # password (confirmation links, password reset, password and address changes).
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "30 per minute"),
+        # Per client IP: sign-up posts.
+        "SIGNUP_RATE_LIMIT": os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute; 50 per hour"),
+        # Per client IP: "forgot password" and "send the link again", together.
+        "ACCOUNT_EMAIL_RATE_LIMIT": os.environ.get(
+            "ACCOUNT_EMAIL_RATE_LIMIT", "10 per minute; 50 per hour"
+        ),
+        # Per address typed, from any IP: sign-up, resend, forgot password and address change
+        # together, so nobody floods one mailbox.
+        "ACCOUNT_EMAIL_ADDRESS_LIMIT": os.environ.get("ACCOUNT_EMAIL_ADDRESS_LIMIT", "10 per hour"),
+        # Per account: address changes asked for on the settings page.
+        "EMAIL_CHANGE_RATE_LIMIT": os.environ.get("EMAIL_CHANGE_RATE_LIMIT", "5 per hour"),
+        # Per account, and per client IP (one office, many assistants): proposals sent.
+        "PROPOSAL_RATE_LIMIT": os.environ.get("PROPOSAL_RATE_LIMIT", "30 per hour; 100 per day"),
+        "PROPOSAL_IP_RATE_LIMIT": os.environ.get("PROPOSAL_IP_RATE_LIMIT", "200 per hour"),
+        # Per client IP: messages sent (per sender: MESSAGE_POST_LIMITS, in the database).
+        "MESSAGE_IP_RATE_LIMIT": os.environ.get(
+            "MESSAGE_IP_RATE_LIMIT", "120 per minute; 3000 per day"
+        ),
         # Per account: failed log-ins counted in the database, so it holds across every worker
         # and host with or without Redis.
         "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes"),

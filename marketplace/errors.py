@@ -43,9 +43,28 @@ class Unavailable(DomainError):
 
 
 class RateLimited(DomainError):
-    """Too many of something (posts, invitations) in a period; the message says when again."""
+    """Too many of something (posts, invitations) in a period; the message says when again.
+
+    ``reason`` says what was limited in a few words (JSON clients get it), ``retry_after``
+    how many seconds until one more is allowed (the Retry-After header), when known."""
 
     status_code = 429
+
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        *,
+        reason: str | None = None,
+        retry_after: int | None = None,
+    ):
+        super().__init__(message, field)
+        self.reason = reason or message
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
 
 def wants_json() -> bool:
@@ -58,16 +77,26 @@ def wants_json() -> bool:
     )
 
 
-def error_response(status: int, title: str, message: str, field: str | None = None):
+def error_response(
+    status: int,
+    title: str,
+    message: str,
+    field: str | None = None,
+    *,
+    extra: dict | None = None,
+    headers: dict[str, str] | None = None,
+):
+    """The error as JSON (``extra`` adds keys) or as the site's error page."""
     session = g.get("db_session")
     if session is not None:
         session.rollback()
     if wants_json():
-        body = {"error": title, "message": message}
+        body = {"error": title, "message": message, **(extra or {})}
         if field:
             body["field"] = field
-        return jsonify(body), status
-    return render_template("error.html", status=status, title=title, message=message), status
+        return jsonify(body), status, headers or {}
+    page = render_template("error.html", status=status, title=title, message=message)
+    return page, status, headers or {}
 
 
 CSRF_MESSAGE = (
@@ -86,6 +115,11 @@ def init_app(app: Flask) -> None:
             429: "Please wait",
             503: "Unavailable",
         }.get(exc.status_code, "Invalid request")
+        if isinstance(exc, RateLimited):
+            extra = {"reason": exc.reason, "retry_after": exc.retry_after}
+            return error_response(
+                429, title, exc.message, exc.field, extra=extra, headers=exc.headers
+            )
         return error_response(exc.status_code, title, exc.message, exc.field)
 
     @app.errorhandler(CSRFError)

@@ -18,6 +18,7 @@ from marketplace import create_app, microcache
 from marketplace.config import normalise_database_url
 from marketplace.migrate import upgrade_database
 from tests.clock import SUITE_TIME_VARIABLE, suite_destination, travel_suite
+from tests.rate_limit_support import GENEROUS_LIMITS
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SUITE_TIME = suite_destination()
@@ -79,8 +80,8 @@ def app(database_url, tmp_path_factory):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret-key",
             "RATELIMIT_STORAGE_URI": "memory://",
-            # Tests log in far more often than people do; the rate-limit test lowers this.
-            "LOGIN_RATE_LIMIT": "100000 per minute",
+            # Tests log in far more often than people do; rate-limit tests lower these.
+            **GENEROUS_LIMITS,
             "BASE_URL": "http://localhost",
         }
     )

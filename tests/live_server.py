@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from marketplace import create_app
 from marketplace.jobs import shutdown as shutdown_jobs
 from tests.db_utils import empty_all_tables
+from tests.rate_limit_support import GENEROUS_LIMITS
 
 
 class LiveServer(str):
@@ -60,7 +61,7 @@ def live_server(database_url, tmp_path, live_server_config):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "browser-test-key",
             "RATELIMIT_STORAGE_URI": "memory://",
-            "LOGIN_RATE_LIMIT": "100000 per minute",
+            **GENEROUS_LIMITS,
             "BASE_URL": base_url,
             # Jobs run in the server after commit, even when CI's REDIS_URL is set.
             "JOBS_BACKEND": "inline",

@@ -17,6 +17,7 @@ from marketplace.profiles.models import AssistantProfile
 from marketplace.tasks.models import Task
 from tests.conftest import Client
 from tests.factories import make_assistant, make_owner, make_task
+from tests.rate_limit_support import GENEROUS_LIMITS
 
 WRITERS = 8
 
@@ -31,7 +32,7 @@ def sqlite_app(tmp_path):
             "DATABASE_URL": url,
             "SECRET_KEY": "sqlite-locking",
             "RATELIMIT_STORAGE_URI": "memory://",
-            "LOGIN_RATE_LIMIT": "100000 per minute",
+            **GENEROUS_LIMITS,
         }
     )
     app.instance_path = str(tmp_path)

@@ -11,10 +11,14 @@ from flask_login import current_user, login_required, login_user
 
 from ..db import get_session, today_in
 from ..errors import Invalid
-from ..extensions import limiter
+from ..rate_limits import (
+    ACCOUNT_EMAIL_PER_ADDRESS,
+    EMAIL_CHANGE_PER_ACCOUNT,
+    LOG_IN_PER_IP,
+    limited,
+)
 from . import account_settings, export, tokens
 from .forms import ButtonForm, EmailChangeForm, NameForm, PasswordChangeForm
-from .views import IP_LIMIT_MESSAGE, login_rate_limit
 
 bp = Blueprint("settings", __name__)
 
@@ -78,9 +82,15 @@ def change_name():
     return redirect(url_for("settings.page"))
 
 
+def _password_limited(message: str) -> str:
+    form = PasswordChangeForm()
+    form.current_password.errors = [message]
+    return _page(429, password_form=form)[0]
+
+
 @bp.post("/settings/password")
 @login_required
-@limiter.limit(login_rate_limit, error_message=IP_LIMIT_MESSAGE)
+@limited(LOG_IN_PER_IP, page=_password_limited)
 def change_password():
     form = PasswordChangeForm()
     if not form.validate_on_submit():
@@ -101,9 +111,17 @@ def change_password():
     return redirect(url_for("settings.page"))
 
 
+def _address_limited(message: str) -> str:
+    form = EmailChangeForm()
+    form.email.errors = [message]
+    return _page(429, email_form=form)[0]
+
+
 @bp.post("/settings/address")
 @login_required
-@limiter.limit(login_rate_limit, error_message=IP_LIMIT_MESSAGE)
+@limited(
+    LOG_IN_PER_IP, EMAIL_CHANGE_PER_ACCOUNT, ACCOUNT_EMAIL_PER_ADDRESS, page=_address_limited
+)
 def change_email():
     form = EmailChangeForm()
     if not form.validate_on_submit():
@@ -147,7 +165,7 @@ def _link_refused(exc: tokens.LinkInvalid):
 
 
 @bp.route("/settings/address/confirm/<token>", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
+@limited(LOG_IN_PER_IP)
 def confirm_email(token: str):
     """Opening the link asks for a click (mail scanners open links); the click moves the
     account. No log-in is needed: the link proves the new mailbox, and only somebody who knew

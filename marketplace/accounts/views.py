@@ -9,9 +9,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import get_session
 from ..errors import Invalid
-from ..extensions import limiter
 from ..forms import has_errors, timezone_choices
 from ..profiles.services import public_profiles
+from ..rate_limits import (
+    ACCOUNT_EMAIL_PER_ADDRESS,
+    ACCOUNT_EMAIL_PER_IP,
+    LOG_IN_PER_IP,
+    SIGN_UP_PER_IP,
+    limited,
+)
 from ..tasks.search import JobQuery, Sort, search_jobs
 from . import auth, login_limits, reset, services, tokens
 from .addresses import lookup_key
@@ -29,14 +35,6 @@ from .models import Role, User
 bp = Blueprint("accounts", __name__)
 HOME_LIST_SIZE = 6  # jobs and assistants shown to visitors on the front page
 
-IP_LIMIT_MESSAGE = (
-    "Too many attempts from your network in a short time. Wait a minute and try again."
-)
-
-
-def login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
 
 def home_for(user: User) -> str:
     return url_for("tasks.dashboard") if user.is_owner else url_for("tasks.browse")
@@ -53,8 +51,14 @@ def index():
     return render_template("index.html", jobs=jobs, assistants=assistants)
 
 
+def _signup_limited(message: str) -> str:
+    form = SignUpForm()
+    form.email.errors = [message]
+    return render_template("accounts/signup.html", form=form, zones=timezone_choices())
+
+
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
+@limited(SIGN_UP_PER_IP, ACCOUNT_EMAIL_PER_ADDRESS, page=_signup_limited)
 def signup():
     form = SignUpForm(role=request.args.get("role"))
     if form.validate_on_submit():
@@ -95,7 +99,7 @@ def signup_sent():
 
 
 @bp.post("/signup/resend")
-@limiter.limit(login_rate_limit)
+@limited(ACCOUNT_EMAIL_PER_IP, ACCOUNT_EMAIL_PER_ADDRESS)
 def resend_confirmation():
     form = ResendForm()
     if not form.validate_on_submit():
@@ -112,7 +116,7 @@ def resend_confirmation():
 
 
 @bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"])
+@limited(LOG_IN_PER_IP)
 def confirm_signup(token: str):
     """Following the link in the browser that signed up confirms at once; anywhere else (a
     phone, a mail scanner that opens links) asks for the password first, so a link that
@@ -170,8 +174,14 @@ def _account_suspended(exc: services.AccountSuspended):
     return render_template("accounts/login.html", form=form), exc.status_code
 
 
+def _login_limited(message: str) -> str:
+    form = LoginForm()
+    form.email.errors = [message]
+    return render_template("accounts/login.html", form=form)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
+@limited(LOG_IN_PER_IP, page=_login_limited)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -211,8 +221,14 @@ def logout():
 _RESET_SENT = "reset_sent"
 
 
+def _forgot_limited(message: str) -> str:
+    form = ForgotPasswordForm()
+    form.email.errors = [message]
+    return render_template("accounts/forgot_password.html", form=form)
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
+@limited(ACCOUNT_EMAIL_PER_IP, ACCOUNT_EMAIL_PER_ADDRESS, page=_forgot_limited)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -246,7 +262,7 @@ def reset_link_refused(exc: tokens.LinkInvalid):
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"], error_message=IP_LIMIT_MESSAGE)
+@limited(LOG_IN_PER_IP)
 def reset_password(token: str):
     """Opening the link only shows the form (mail scanners open links); the password posted
     sets it. Afterwards every session of the account is over, this browser's too, and the

@@ -9,6 +9,7 @@ from ..accounts.access import assistant_required, owner_required
 from ..db import get_session
 from ..forms import has_errors
 from ..profiles.services import get_profile
+from ..rate_limits import PROPOSAL_PER_ACCOUNT, PROPOSAL_PER_IP, limited
 from ..tasks.services import visible_task
 from . import services
 from .forms import ProposalForm
@@ -16,8 +17,19 @@ from .forms import ProposalForm
 bp = Blueprint("hiring", __name__)
 
 
+def _apply_limited(message: str) -> str:
+    session = get_session()
+    task_id = request.view_args["task_id"]
+    task = visible_task(session, current_user, task_id)
+    again = services.can_apply_again(services.proposal_of(session, task_id, current_user.id))
+    form = ProposalForm()
+    form.cover_note.errors = [message]
+    return render_template("hiring/apply.html", form=form, task=task, again=again)
+
+
 @bp.route("/tasks/<int:task_id>/apply", methods=["GET", "POST"])
 @assistant_required
+@limited(PROPOSAL_PER_ACCOUNT, PROPOSAL_PER_IP, page=_apply_limited)
 def apply(task_id: int):
     session = get_session()
     task = visible_task(session, current_user, task_id)  # the task page's rule, not a looser one

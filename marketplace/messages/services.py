@@ -232,7 +232,10 @@ def _check_allowance(session: Session, user: User, limits: list[RateLimitItem]) 
             wait = f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
             raise RateLimited(
                 f"You have sent {limit.amount} messages in a short time, the most we allow. "
-                f"You can send this one in {wait}; what you wrote is kept below."
+                f"You can send this one in {wait}; what you wrote is kept below.",
+                "body",
+                reason=f"You have sent {limit.amount} messages in a short time",
+                retry_after=seconds,
             )
 
 

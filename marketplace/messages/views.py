@@ -20,8 +20,9 @@ from flask_login import current_user, login_required
 
 from .. import nav_counts
 from ..db import get_session
-from ..errors import Invalid, RateLimited
+from ..errors import Invalid, RateLimited, error_response, wants_json
 from ..forms import has_errors
+from ..rate_limits import MESSAGE_PER_IP, limited
 from . import services
 from .forms import MessageForm, ReportForm
 from .models import Message
@@ -72,27 +73,63 @@ def show(conversation_id: int):
     return _page(conversation, MessageForm(formdata=None))
 
 
+def _post_limited(message: str) -> str:
+    conversation = services.conversation_for(
+        get_session(), current_user, request.view_args["conversation_id"]
+    )
+    form = MessageForm()
+    form.body.errors = [message]
+    return _page(conversation, form, 429)[0]
+
+
 @bp.post("/messages/<int:conversation_id>")
 @login_required
+@limited(MESSAGE_PER_IP, page=_post_limited)
 def post(conversation_id: int):
+    """The form's post, or the page's script (Accept: application/json), which gets the new
+    message rendered, or the reason it was not sent, as JSON."""
     session = get_session()
     conversation = services.conversation_for(session, current_user, conversation_id)
     form = MessageForm()
     if form.validate_on_submit():
         limits = services.parse_limits(current_app.config["MESSAGE_POST_LIMITS"])
         try:
-            services.post_message(session, current_user, conversation, form.body.data, limits)
+            message = services.post_message(
+                session, current_user, conversation, form.body.data, limits
+            )
         except RateLimited as exc:
+            if wants_json():
+                raise  # errors.py: a JSON 429 with the reason and Retry-After
             session.rollback()
             form.body.errors = [*form.body.errors, exc.message]
-            return _page(conversation, form, 429)
+            page, status = _page(conversation, form, 429)
+            return page, status, exc.headers
         except Invalid as exc:
             session.rollback()
             form.body.errors = [*form.body.errors, exc.message]
         else:
             session.commit()
+            if wants_json():
+                return jsonify(message=_rendered(message, conversation)), 201
             return redirect(url_for("messages.show", conversation_id=conversation.id) + "#latest")
+    if wants_json():
+        errors = [e for field in form for e in field.errors]
+        return error_response(
+            422, "Not sent", " ".join(errors) or "Write a message before sending it.", "body"
+        )
     return _page(conversation, form, 422 if has_errors(form) else 200)
+
+
+def _rendered(message: Message, conversation, report_form: ReportForm | None = None) -> dict:
+    return {
+        "id": message.id,
+        "html": render_template(
+            "messages/_message.html",
+            message=message,
+            conversation=conversation,
+            report_form=report_form or ReportForm(formdata=None),
+        ),
+    }
 
 
 @bp.get("/messages/<int:conversation_id>/poll")
@@ -108,20 +145,7 @@ def poll(conversation_id: int):
         services.mark_read(session, conversation, current_user, messages[-1].id)
         session.commit()
     report_form = ReportForm(formdata=None)
-    return jsonify(
-        messages=[
-            {
-                "id": m.id,
-                "html": render_template(
-                    "messages/_message.html",
-                    message=m,
-                    conversation=conversation,
-                    report_form=report_form,
-                ),
-            }
-            for m in messages
-        ]
-    )
+    return jsonify(messages=[_rendered(m, conversation, report_form) for m in messages])
 
 
 @bp.post("/messages/start")

@@ -1,6 +1,9 @@
 // An open conversation asks every few seconds for messages newer than the last one shown
-// and appends them (rendered and escaped by the server). A static file, not inline script,
-// so it runs under the Content-Security-Policy without 'unsafe-inline'.
+// and appends them (rendered and escaped by the server). The form sends through here too,
+// so the page stays put; a message that was not sent (a rate limit, an expired form, the
+// network) says why under the box and keeps what was typed. Without script the form posts
+// as a plain form. A static file, not inline script, so it runs under the
+// Content-Security-Policy without 'unsafe-inline'.
 (function () {
   "use strict";
   var list = document.getElementById("message-list");
@@ -45,6 +48,68 @@
       .then(function () {
         window.setTimeout(poll, every);
       });
+  }
+
+  var form = document.getElementById("latest");
+  var box = form && form.querySelector("textarea");
+  var NOT_SENT = "Your message was not sent. Reload the page and try again; what you wrote is kept.";
+  var OFFLINE =
+    "Your message was not sent: Delegate could not be reached. Check your connection and " +
+    "send it again; what you wrote is kept.";
+
+  function showError(text) {
+    var field = box.parentNode;
+    var shown = field.querySelectorAll("small.error");
+    for (var i = 0; i < shown.length; i++) {
+      shown[i].remove();
+    }
+    field.classList.toggle("has-error", Boolean(text));
+    if (text) {
+      var note = document.createElement("small");
+      note.className = "error";
+      note.setAttribute("role", "alert");
+      note.id = "message-error";
+      note.textContent = text;
+      field.appendChild(note);
+    }
+  }
+
+  function send(event) {
+    event.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response
+          .json()
+          .catch(function () {
+            return null;
+          })
+          .then(function (data) {
+            if (response.ok && data && data.message && data.message.id) {
+              append(data.message);
+              box.value = "";
+              showError("");
+            } else {
+              showError((data && typeof data.message === "string" && data.message) || NOT_SENT);
+            }
+          });
+      })
+      .catch(function () {
+        showError(OFFLINE);
+      })
+      .then(function () {
+        button.disabled = false;
+      });
+  }
+
+  if (form && box && window.FormData) {
+    form.addEventListener("submit", send);
   }
 
   window.setTimeout(poll, every);

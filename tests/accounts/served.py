@@ -34,12 +34,14 @@ class Server:
     def log(self) -> str:
         return self.stderr_path.read_text(errors="replace")
 
-    def worker_pids(self, method: str, path: str) -> set[str]:
-        """Pids of the workers that answered METHOD PATH (from the access log)."""
+    def worker_pids(self, method: str, path: str, *, prefix: bool = False) -> set[str]:
+        """Pids of the workers that answered METHOD PATH (from the access log); with
+        ``prefix``, any path starting with PATH."""
         pids = set()
         for line in self.access_path.read_text().splitlines():
             pid, line_method, line_path, _status = line.split(" ", 3)
-            if line_method == method and line_path == path:
+            same = line_path.startswith(path) if prefix else line_path == path
+            if line_method == method and same:
                 pids.add(pid)
         return pids
 
@@ -139,19 +141,24 @@ class Browser:
 
 def in_pairs(path: str, attempts: list[tuple[Browser, dict]]) -> list[requests.Response]:
     """POST the attempts two at a time, released together, so that two workers take one each."""
+    return posts_in_pairs([(browser, path, data) for browser, data in attempts])
+
+
+def posts_in_pairs(posts: list[tuple[Browser, str, dict]]) -> list[requests.Response]:
+    """``in_pairs`` with a path for each post."""
     responses: list[requests.Response] = []
-    for start in range(0, len(attempts), 2):
-        responses.extend(_together(path, attempts[start : start + 2]))
+    for start in range(0, len(posts), 2):
+        responses.extend(_together(posts[start : start + 2]))
     return responses
 
 
-def _together(path: str, batch: list[tuple[Browser, dict]]) -> list[requests.Response]:
-    tokens = [browser.form_token() for browser, _ in batch]
+def _together(batch: list[tuple[Browser, str, dict]]) -> list[requests.Response]:
+    tokens = [browser.form_token() for browser, _, _ in batch]
     barrier = threading.Barrier(len(batch))
     out: list = [None] * len(batch)
 
     def send(j: int) -> None:
-        browser, data = batch[j]
+        browser, path, data = batch[j]
         barrier.wait()
         out[j] = browser.post(path, data, token=tokens[j])
 

@@ -20,6 +20,7 @@ from tests.accounts.signup import (
 )
 from tests.factories import PASSWORD, make_owner
 from tests.notifications.mailbox import body_text
+from tests.rate_limit_support import rate_limits
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="[^"]+"')
 
@@ -324,37 +325,23 @@ def test_login_redirects_only_to_local_pages(client, db_session):
 
 
 def test_login_is_rate_limited(app, client, db_session):
-    from marketplace.extensions import limiter
-
-    app.config["LOGIN_RATE_LIMIT"], default = "10 per minute", app.config["LOGIN_RATE_LIMIT"]
-    limiter.reset()
-    try:
-        # Per client IP, whatever accounts it tries (per account: test_login_limits).
+    # Per client IP, whatever accounts it tries (per account: test_login_limits).
+    with rate_limits(app, LOGIN_RATE_LIMIT="10 per minute"):
         responses = [
             client.post("/login", {"email": f"x{n}@example.com", "password": "wrong password"})
             for n in range(12)
         ]
-    finally:
-        app.config["LOGIN_RATE_LIMIT"] = default
-        limiter.reset()
     assert [r.status_code for r in responses[:10]] == [422] * 10
     assert responses[-1].status_code == 429
     assert "Too many attempts from your network" in responses[-1].get_data(as_text=True)
 
 
 def test_resend_is_rate_limited_per_client(app, client, db_session):
-    from marketplace.extensions import limiter
-
-    app.config["LOGIN_RATE_LIMIT"], default = "3 per minute", app.config["LOGIN_RATE_LIMIT"]
-    limiter.reset()
-    try:
+    with rate_limits(app, ACCOUNT_EMAIL_RATE_LIMIT="3 per minute"):
         statuses = [
             client.post("/signup/resend", {"email": f"a{n}@example.com"}).status_code
             for n in range(4)
         ]
-    finally:
-        app.config["LOGIN_RATE_LIMIT"] = default
-        limiter.reset()
     assert statuses == [302, 302, 302, 429]
 
 

@@ -11,9 +11,9 @@ import uuid
 import pytest
 
 from marketplace.db import Database
-from tests.accounts.served import Browser, gunicorn, in_pairs
+from tests.accounts.served import Browser, gunicorn, in_pairs, posts_in_pairs
 from tests.db_utils import empty_all_tables
-from tests.factories import PASSWORD, make_owner
+from tests.factories import PASSWORD, make_assistant, make_owner, make_task
 
 pytestmark = pytest.mark.slow
 
@@ -105,6 +105,56 @@ def test_ip_limit_is_shared_by_workers_through_redis_and_uses_the_proxy_address(
         # The next client of the same proxy has its own allowance.
         other_client = Browser(server.base_url, client_ip="203.0.113.8")
         assert other_client.log_in(owner.email, PASSWORD).status_code == 302
+
+
+def test_address_and_proposal_limits_are_shared_by_workers_through_redis(
+    app, committed, database_url, tmp_path
+):
+    with app.app_context():
+        make_owner(committed, email="dana@example.com")
+        owner = make_owner(committed, email="owner@example.com")
+        tasks = [make_task(committed, owner, title=f"Inbox help {n}") for n in range(6)]
+        make_assistant(committed, email="joy@va.example")
+        committed.commit()
+    with gunicorn(
+        database_url,
+        tmp_path,
+        workers=2,
+        RATELIMIT_STORAGE_URI=redis_url(),
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+        ACCOUNT_EMAIL_ADDRESS_LIMIT="4 per hour",
+        PROPOSAL_RATE_LIMIT="4 per hour",
+        PROXY_FIX_X_FOR="1",
+    ) as server:
+        # One mailbox asked for from six networks, in two spellings.
+        asks = [
+            (Browser(server.base_url, client_ip=f"198.51.100.{n}"), "/password/forgot",
+             {"email": "dana@example.com" if n % 2 else "DANA@example.com"})
+            for n in range(6)
+        ]  # fmt: skip
+        responses = posts_in_pairs(asks)
+        assert len(server.worker_pids("POST", "/password/forgot")) == 2
+        assert sorted(r.status_code for r in responses) == [302] * 4 + [429] * 2
+        for refused in (r for r in responses if r.status_code == 429):
+            assert "Too many emails were asked for this address" in refused.text
+            assert int(refused.headers["Retry-After"]) > 0
+
+        # One assistant logged in on two devices: one allowance, whichever worker answers.
+        devices = [Browser(server.base_url, client_ip=f"203.0.113.{n}") for n in (5, 6)]
+        for device in devices:
+            assert device.log_in("joy@va.example", PASSWORD).status_code == 302
+        proposals = [
+            (devices[n % 2], f"/tasks/{task.id}/apply",
+             {"cover_note": "I sort inboxes for three shops.", "proposed_rate": "25"})
+            for n, task in enumerate(tasks)
+        ]  # fmt: skip
+        responses = posts_in_pairs(proposals)
+        assert len(server.worker_pids("POST", "/tasks/", prefix=True)) == 2
+        assert sorted(r.status_code for r in responses) == [302] * 4 + [429] * 2
+        for refused in (r for r in responses if r.status_code == 429):
+            assert "You have sent too many proposals" in refused.text
+            assert "I sort inboxes for three shops." in refused.text
+    assert "Traceback" not in server.log()
 
 
 def test_log_in_and_sign_up_work_while_redis_is_down(committed, database_url, tmp_path):

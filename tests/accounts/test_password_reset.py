@@ -15,6 +15,7 @@ from marketplace.notifications.models import Notification
 from tests.accounts.signup import emailed_link, messages_to
 from tests.factories import PASSWORD, make_owner
 from tests.notifications.mailbox import body_text
+from tests.rate_limit_support import rate_limits
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="[^"]+"')
 NEW_PASSWORD = "violet tractor umbrella"
@@ -221,19 +222,13 @@ def test_a_reset_lifts_the_log_in_lock(app, client, db_session, smtp_app, mailbo
 
 
 def test_reset_requests_are_rate_limited_with_a_friendly_page(app, client, db_session):
-    from marketplace.extensions import limiter
-
-    app.config["LOGIN_RATE_LIMIT"], default = "3 per minute", app.config["LOGIN_RATE_LIMIT"]
-    limiter.reset()
-    try:
+    with rate_limits(app, ACCOUNT_EMAIL_RATE_LIMIT="3 per minute"):
         responses = [
             client.post("/password/forgot", {"email": f"a{n}@example.com"}) for n in range(4)
         ]
-    finally:
-        app.config["LOGIN_RATE_LIMIT"] = default
-        limiter.reset()
     assert [r.status_code for r in responses] == [302, 302, 302, 429]
-    assert "Too many attempts from your network" in responses[-1].text
+    assert "Too many requests for account emails from your network" in responses[-1].text
+    assert 'value="a3@example.com"' in responses[-1].text  # the form again, as typed
 
 
 def test_at_most_five_reset_emails_an_hour_for_one_address(

@@ -13,6 +13,7 @@ from tests.accounts.signup import emailed_link, messages_to
 from tests.accounts.test_sessions import browser_with, cookie_of
 from tests.factories import PASSWORD, make_owner
 from tests.notifications.mailbox import body_text
+from tests.rate_limit_support import rate_limits
 
 CSRF = re.compile(r'name="csrf_token" (type="hidden" )?value="[^"]+"')
 NEW_PASSWORD = "violet tractor umbrella"
@@ -273,12 +274,8 @@ def test_an_address_confirmed_by_another_account_meanwhile_is_refused_with_a_rea
 def test_password_and_address_changes_are_rate_limited_with_a_friendly_page(
     app, client, db_session
 ):
-    from marketplace.extensions import limiter
-
     logged_in_owner(db_session, client)
-    app.config["LOGIN_RATE_LIMIT"], default = "2 per minute", app.config["LOGIN_RATE_LIMIT"]
-    limiter.reset()
-    try:
+    with rate_limits(app, LOGIN_RATE_LIMIT="2 per minute"):
         guesses = [
             client.post(
                 "/settings/password", {"current_password": f"guess {n}", "new_password": "x"}
@@ -286,9 +283,7 @@ def test_password_and_address_changes_are_rate_limited_with_a_friendly_page(
             for n in range(3)
         ]
         moves = [ask_to_move(client, f"n{n}@example.com", f"guess {n}") for n in range(3)]
-    finally:
-        app.config["LOGIN_RATE_LIMIT"] = default
-        limiter.reset()
     assert [r.status_code for r in guesses] == [422, 422, 429]
     assert [r.status_code for r in moves] == [422, 422, 429]
     assert "Too many attempts from your network" in guesses[-1].text
+    assert 'value="n2@example.com"' in moves[-1].text

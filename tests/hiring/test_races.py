@@ -22,6 +22,7 @@ from tests.conftest import Client
 from tests.db_utils import empty_all_tables
 from tests.factories import make_assistant, make_owner, make_task
 from tests.payments.helpers import quoted_total
+from tests.rate_limit_support import GENEROUS_LIMITS
 
 ROUNDS = 12
 
@@ -34,7 +35,7 @@ def committed_app(database_url, tmp_path):
             "SECRET_KEY": "races",
             "TESTING": True,
             "RATELIMIT_STORAGE_URI": "memory://",
-            "LOGIN_RATE_LIMIT": "100000 per minute",
+            **GENEROUS_LIMITS,
             "JOBS_BACKEND": "inline",
         }
     )

@@ -19,6 +19,7 @@ from marketplace.notifications.sender import send_due
 from tests.db_utils import empty_all_tables
 from tests.factories import make_assistant, make_owner, make_task
 from tests.notifications.mailbox import Mailbox, SMTPServer, wait_for
+from tests.rate_limit_support import GENEROUS_LIMITS
 
 ROWS = 40
 NOTE = "I reconcile bank feeds in QuickBooks for three bakeries."
@@ -40,6 +41,7 @@ def committed_app(database_url, tmp_path, slow_smtp):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "sender-leases",
             "RATELIMIT_STORAGE_URI": "memory://",
+            **GENEROUS_LIMITS,
             "BASE_URL": "http://localhost",
             "JOBS_BACKEND": "inline",
             "SMTP_HOST": "127.0.0.1",

@@ -8,6 +8,7 @@ from devtools.stripe_emulator import run_in_thread
 from marketplace import create_app
 from tests.db_utils import empty_all_tables
 from tests.notifications.mailbox import fresh_matcher_index, mailbox, smtp_app, smtp_server  # noqa: F401
+from tests.rate_limit_support import GENEROUS_LIMITS
 from tests.stripe_support import API_KEY, SECRET, StripeRelay, http
 
 
@@ -48,7 +49,7 @@ def committed_stripe_app(database_url, tmp_path, stripe_emulator):
             "SECRET_KEY": "committed",
             "TESTING": True,
             "RATELIMIT_STORAGE_URI": "memory://",
-            "LOGIN_RATE_LIMIT": "100000 per minute",
+            **GENEROUS_LIMITS,
             "STRIPE_SECRET_KEY": API_KEY,
             "STRIPE_WEBHOOK_SECRET": SECRET,
             "STRIPE_API_BASE": stripe_emulator.base_url,
