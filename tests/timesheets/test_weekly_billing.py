@@ -278,7 +278,9 @@ def test_two_payment_pages_both_paid_charge_once_and_refund_the_other(
     assert [k for k, _ in ledger(db_session, contract_id)].count(EntryKind.CHARGE) == 1
     intents = stripe_relay.client.v1.payment_intents.list(params={"limit": 100}).data
     paid = [
-        i for i in intents if (i.metadata or {}).to_dict().get("timesheet_id") == str(sheet.id)
+        i
+        for i in intents
+        if (i.metadata or {}).to_dict().get("timesheet_id") == str(sheet.id)
         and i.status == "succeeded"
     ]
     refunds = stripe_relay.client.v1.refunds.list(params={"limit": 100}).data
