@@ -14,6 +14,8 @@ from ..hiring.models import Proposal
 from ..payments import services as payments
 from ..payments.gateway import get_gateway
 from ..payments.models import PayoutAccount
+from ..reviews import services as reviews
+from ..reviews.forms import ReviewForm
 from . import services
 from .forms import HireForm
 from .models import ContractStatus
@@ -103,6 +105,8 @@ def show(contract_id: int):
         contract=contract,
         party=contract.party(current_user),
         payout_ready=bool(payout_account and payout_account.payouts_enabled),
+        review=reviews.state_for(session, current_user, contract, reviews.configured_window()),
+        review_form=ReviewForm(formdata=None),
         returned=returned,
         confirming=confirming,
         next_poll=(

@@ -42,6 +42,7 @@ JOB_MODULES = {
     "matches": "marketplace.matches.jobs",
     "notifications": "marketplace.notifications.jobs",
     "planner": "marketplace.planner.jobs",
+    "reviews": "marketplace.reviews.jobs",
 }
 _PENDING = "delegate_pending_jobs"
 _COMMITTED = "delegate_committed_jobs"

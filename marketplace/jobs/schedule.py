@@ -9,9 +9,14 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-# The outbox sender (retries, and anything a lost job left behind) and the daily digest,
-# which sends each person's digest once their local morning has come: (job, every seconds).
-PERIODIC = (("notifications.send", 30), ("notifications.digest", 600))
+# The outbox sender (retries, and anything a lost job left behind), the daily digest,
+# which sends each person's digest once their local morning has come, and the reveal of
+# reviews whose window closed unanswered: (job, every seconds).
+PERIODIC = (
+    ("notifications.send", 30),
+    ("notifications.digest", 600),
+    ("reviews.reveal_due", 300),
+)
 
 
 def run_periodically(queue_job: Callable[[str], None], stop: threading.Event) -> None:

@@ -39,6 +39,8 @@ class Kind(StrEnum):
     EMAIL_CHANGED = "email_changed"  # to the old address: the account moved to the new one
     NEW_MESSAGES = "new_messages"  # to either party: unread messages in a conversation
     DISPUTE_RESOLVED = "dispute_resolved"  # to both parties: an operator settled the money
+    REVIEW_REQUESTED = "review_requested"  # to both parties: the contract ended, review it
+    REVIEW_RECEIVED = "review_received"  # to the reviewed party: a review of you is visible
 
 
 # Account emails that anybody who types an address can cause (or, for a new address, anybody

@@ -1,0 +1,6 @@
+from tests.notifications.mailbox import fresh_matcher_index, mailbox, smtp_app, smtp_server  # noqa: F401
+from tests.payments.conftest import (  # noqa: F401
+    committed_stripe_app,
+    stripe_emulator,
+    stripe_relay,
+)
