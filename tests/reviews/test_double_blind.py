@@ -44,6 +44,8 @@ def test_both_write_then_each_reads_the_other(client, other_client, db_session, 
     client.login_as(scene.owner)
     other_client.login_as(scene.assistant)
 
+    form = reviews_section(page(client, cid))
+    assert 'name="rating" required type="radio" value="5"' in form and 'name="body"' in form
     response = review(client, cid, 5, OWNER_WORDS)
     assert response.status_code == 302
     owner_view = reviews_section(page(client, cid))
