@@ -310,20 +310,23 @@ class OwnerRecord:
 
 def owner_record(session: Session, owner_id: int) -> OwnerRecord:
     """Hires are contracts the owner funded (so each is also proof that they pay); the rating
-    is the average of assistants' reviews of them that are visible now."""
-    hires = session.scalar(
-        select(func.count(Contract.id)).where(
-            Contract.owner_id == owner_id, Contract.funded_at.is_not(None)
-        )
+    is the average of assistants' reviews of them that are visible now. One statement: it is
+    on every task page."""
+    theirs = (
+        Review.subject_id == owner_id,
+        Review.author_side == Side.ASSISTANT,
+        Review.visible_from <= utcnow(),
     )
-    count, average = session.execute(
-        select(func.count(Review.id), func.avg(Review.rating)).where(
-            Review.subject_id == owner_id,
-            Review.author_side == Side.ASSISTANT,
-            Review.visible_from <= utcnow(),
+    hires, count, average = session.execute(
+        select(
+            select(func.count(Contract.id))
+            .where(Contract.owner_id == owner_id, Contract.funded_at.is_not(None))
+            .scalar_subquery(),
+            select(func.count(Review.id)).where(*theirs).scalar_subquery(),
+            select(func.avg(Review.rating)).where(*theirs).scalar_subquery(),
         )
     ).one()
-    return OwnerRecord(hires or 0, float(average) if count else None, count)
+    return OwnerRecord(hires or 0, float(average) if count else None, count or 0)
 
 
 def written_by(session: Session, user_id: int) -> list[Review]:
