@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from .planner import views as planner_views
     from .planner.cli import plan_cli
     from .profiles.views import bp as profiles_bp
+    from .reviews.views import bp as reviews_bp
     from .tasks.views import bp as tasks_bp
     from .timesheets.cli import timesheets_cli
     from .timesheets.views import bp as timesheets_bp
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(matches_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(messages_bp)
+    app.register_blueprint(reviews_bp)
     app.cli.add_command(matches_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(worker_cmd)

@@ -161,6 +161,9 @@ def settings_from_env(instance_path: Path) -> dict:
         "MESSAGE_POST_LIMITS": os.environ.get("MESSAGE_POST_LIMITS", "20 per minute; 500 per day"),
         # How often an open conversation asks for new messages.
         "MESSAGE_POLL_SECONDS": float(os.environ.get("MESSAGE_POLL_SECONDS", "3")),
+        # Days after a contract ends during which each party may review the other; a review
+        # stays hidden from the other party until both have written or this has passed.
+        "REVIEW_WINDOW_DAYS": float(os.environ.get("REVIEW_WINDOW_DAYS", "14")),
         # How long a worker keeps what every visitor of a page sees alike (job search
         # results); 0 turns it off. See marketplace/microcache.py.
         "MICROCACHE_SECONDS": float(os.environ.get("MICROCACHE_SECONDS", "10")),

@@ -11,6 +11,7 @@ from .operator.models import AuditEntry, Resolution
 from .payments.models import BillingProfile, EntryKind, LedgerEntry, PayoutAccount, StripeEvent
 from .planner.models import MarketFit, Plan, PlanItem
 from .profiles.models import AssistantProfile
+from .reviews.models import Review
 from .skills.models import Skill, assistant_skills, task_skills
 from .tasks.models import BudgetType, Category, Engagement, Task, TaskStatus
 from .timesheets.models import TimeEntry, Timesheet, TimesheetStatus
@@ -45,6 +46,7 @@ __all__ = [
     "NotificationPreference",
     "Proposal",
     "ProposalStatus",
+    "Review",
     "Role",
     "Skill",
     "Task",

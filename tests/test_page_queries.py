@@ -68,19 +68,20 @@ def market(session, n: int):
 
 # page -> (who looks, statements allowed). When logged in, the user's own row is one of them,
 # and the nav's unread-message and notification counts two more (each kept per person for a
-# few seconds when the cache is on, as it is outside this test).
+# few seconds when the cache is on, as it is outside this test). A task page reads the
+# owner's record (hires, rating from assistants) in one more; a profile its latest reviews.
 PAGES = {
     "home (visitor)": (None, lambda t, v: "/", 6),
     "job search with a query": ("assistant", lambda t, v: "/jobs?q=bookkeeping", 5),
     "job list (visitor)": (None, lambda t, v: "/jobs", 4),
-    "job page (assistant)": ("assistant", lambda t, v: f"/tasks/{t.id}", 5),
-    "owner's task page with recommendations": ("owner", lambda t, v: f"/tasks/{t.id}", 5),
+    "job page (assistant)": ("assistant", lambda t, v: f"/tasks/{t.id}", 6),
+    "owner's task page with recommendations": ("owner", lambda t, v: f"/tasks/{t.id}", 6),
     "jobs for you": ("assistant", lambda t, v: "/jobs/for-you", 6),
     "proposals on a task": ("owner", lambda t, v: f"/tasks/{t.id}/proposals", 6),
     "my proposals": ("assistant", lambda t, v: "/proposals", 4),
     "owner dashboard": ("owner", lambda t, v: "/dashboard", 4),
     "assistants (visitor)": (None, lambda t, v: "/assistants", 3),
-    "a profile (owner)": ("owner", lambda t, v: f"/assistants/{v.id}", 7),
+    "a profile (owner)": ("owner", lambda t, v: f"/assistants/{v.id}", 8),
 }
 
 

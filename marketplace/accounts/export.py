@@ -3,9 +3,11 @@
 What they gave us and what they did: the account, the profile, tasks posted, proposals sent,
 invitations sent or received, the messages they wrote (other people's words stay theirs; a
 conversation lists who and what it was about), contracts they are party to and the money
-records of those, the saved card (brand, last four digits, expiry), plans, the notifications
-sent to them, and their log-in sessions. Never a secret: no password hash, token digest,
-lease token or email payload (which may hold link fingerprints).
+records of those, the saved card (brand, last four digits, expiry), reviews they wrote and
+the reviews of them they may read (one still hidden by the double-blind stays out until it is
+revealed), plans, the notifications sent to them, and their log-in sessions. Never a secret:
+no password hash, token digest, lease token or email payload (which may hold link
+fingerprints).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..notifications.models import Notification
 from ..payments.models import BillingProfile, LedgerEntry
 from ..planner.models import Plan, PlanItem
 from ..profiles.models import AssistantProfile
+from ..reviews import services as reviews
 from ..tasks.models import Task
 from .models import LoginSession, User
 
@@ -122,6 +125,10 @@ def export_for(session: Session, user: User) -> dict[str, Any]:
                 .where(LedgerEntry.contract_id.in_([c.id for c in contracts]))
                 .order_by(LedgerEntry.id)
             )
+        ],
+        "reviews_written": [_row(r) for r in reviews.written_by(session, uid)],
+        "reviews_received": [
+            _row(r) for r in reviews.received_by(session, uid, visible_only=True)
         ],
         "plans": [
             {

@@ -15,6 +15,8 @@ from ..payments import services as payments
 from ..payments.cards import saved_card
 from ..payments.gateway import get_gateway
 from ..payments.models import PayoutAccount
+from ..reviews import services as reviews
+from ..reviews.forms import ReviewForm
 from ..tasks.models import Engagement
 from . import services
 from .forms import HireForm
@@ -124,6 +126,8 @@ def show(contract_id: int):
         saved_card=saved_card(session, contract.owner_id) if contract.is_hourly else None,
         party=contract.party(current_user),
         payout_ready=bool(payout_account and payout_account.payouts_enabled),
+        review=reviews.state_for(session, current_user, contract, reviews.configured_window()),
+        review_form=ReviewForm(formdata=None),
         returned=returned,
         confirming=confirming,
         next_poll=(

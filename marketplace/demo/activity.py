@@ -36,6 +36,7 @@ from ..payments import services as payments
 from ..payments.gateway import StripeGateway
 from ..payments.models import PayoutAccount
 from ..profiles.models import AssistantProfile
+from ..reviews import services as reviews
 from ..tasks.models import Task, TaskStatus
 from ..tasks.services import post_task
 from . import catalog
@@ -304,6 +305,44 @@ def load_contracts(session: Session, money: Money, *, seed: int) -> dict[str, in
         made[status.value] = made.get(status.value, 0) + 1
     made.update(load_hourly_contract(session, money, seed=seed))
     return made
+
+
+# Reviews of the two paid contracts, both with assistant 1: owner 2's has both sides written
+# (so both show, and assistant 1's profile has a rating); owner 1 has written hers and
+# assistant 1 not yet, so the contract page shows the double-blind waiting on each side.
+DEMO_REVIEWS = {
+    2: [
+        ("owner", 5, "Took our messy inbox to zero in a week and kept it there. Clear, "
+         "quick answers and a short summary every Friday."),
+        ("assistant", 5, "Clear instructions, quick to answer questions, and paid promptly."),
+    ],
+    1: [("owner", 4, "Careful, accurate work; a day later than planned, and said so early.")],
+}  # fmt: skip
+
+
+def load_reviews(session: Session) -> int:
+    """Reviews on the paid contracts, written through the same service as the review form."""
+    assistant1 = demo_user(session, Role.ASSISTANT, 1)
+    written = 0
+    for n, lines in DEMO_REVIEWS.items():
+        owner = demo_user(session, Role.OWNER, n)
+        contract = session.scalar(
+            select(Contract).where(
+                Contract.owner_id == owner.id,
+                Contract.assistant_id == assistant1.id,
+                Contract.status == ContractStatus.PAID,
+            )
+        )
+        if contract is None:
+            continue
+        for side, rating, words in lines:
+            author = owner if side == "owner" else assistant1
+            reviews.write_review(
+                session, author, contract.id, rating, words, reviews.configured_window()
+            )
+            session.commit()
+            written += 1
+    return written
 
 
 def money_from(app, session: Session) -> Money | None:

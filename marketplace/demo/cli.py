@@ -48,6 +48,7 @@ def load_cmd(seed: int, assistants: int, owners: int, tasks: int) -> None:
             + ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in made.items())
             + "."
         )
+        click.echo(f"Added {activity.load_reviews(session)} reviews of the paid contracts.")
     click.echo(
         "Log in as owner1@demo.delegate.test or assistant1@demo.delegate.test, "
         f"password {DEMO_PASSWORD!r}."

@@ -43,6 +43,7 @@ JOB_MODULES = {
     "notifications": "marketplace.notifications.jobs",
     "planner": "marketplace.planner.jobs",
     "timesheets": "marketplace.timesheets.jobs",
+    "reviews": "marketplace.reviews.jobs",
 }
 _PENDING = "delegate_pending_jobs"
 _COMMITTED = "delegate_committed_jobs"

@@ -59,8 +59,9 @@ def match_task(session: Session, task_id: int) -> int:
 
 
 @job("matches.match_assistant")
-def match_assistant(session: Session, user_id: int) -> int:
-    """After a profile changed: store the assistant's top open tasks, refresh stale pairs."""
+def match_assistant(session: Session, user_id: int, announce: bool = True) -> int:
+    """After a profile changed: store the assistant's top open tasks, refresh stale pairs.
+    ``announce=False`` (their reputation moved with a review) re-ranks without match emails."""
     assistant = load_assistant(session, user_id)
     if assistant is None:
         return 0
@@ -78,7 +79,8 @@ def match_assistant(session: Session, user_id: int) -> int:
     )
     # Only the assistant who saved hears about it; the tasks' owners and the other assistants
     # in their rankings did nothing, so a refreshed score is no news to them.
-    notify_assistant_matches(session, user_id, kept, max_age=_max_email_age())
+    if announce:
+        notify_assistant_matches(session, user_id, kept, max_age=_max_email_age())
     for task in list(stale):
         rank_and_store_task(session, task, announce=False)
     return len(kept)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -18,16 +19,20 @@ from sqlalchemy.orm import Session
 from ..accounts import tokens
 from ..accounts.addresses import wire_address
 from ..contracts.models import Contract, ContractStatus
+from ..db import utcnow
+from ..filters import zone_label
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches.explain import explain, percent
 from ..matches.models import Match
 from ..messages.models import Conversation
 from ..messages.services import unread_for
 from ..profiles.models import AssistantProfile
+from ..reviews import services as reviews
+from ..reviews.models import Review
 from ..tasks.models import Task
+from ..text import single_line
 from ..timesheets.models import Timesheet, TimesheetStatus
 from ..timesheets.services import amount_for, zone_of
-from ..text import single_line
 from .models import ACCOUNT_KINDS, Kind, Notification
 from .services import unsubscribe_token
 
@@ -315,6 +320,52 @@ def _timesheet(*, while_status: TimesheetStatus | None = None):
     return context
 
 
+def _review_requested(session: Session, n: Notification) -> dict | None:
+    """Stale once the recipient has written their review or the window has closed."""
+    contract = session.get(Contract, n.payload["contract_id"])
+    if contract is None or contract.party(n.user) is None:
+        return None
+    state = reviews.state_for(session, n.user, contract, reviews.configured_window())
+    if not state.can_write:
+        return None
+    return {
+        "contract": contract,
+        "task": contract.task,
+        "other_name": state.other.display_name,
+        "closes": _their_time(n.user, state.closes_at),
+        "theirs_waiting": state.theirs_waiting,
+        "url": absolute_url("reviews.write", contract_id=contract.id),
+        "summary": f"How did it go with {state.other.display_name}? Review {contract.task.title}",
+        "lines": [],
+    }
+
+
+def _their_time(user, moment) -> str:
+    """A moment in the recipient's own zone (an email has no viewer to ask)."""
+    try:
+        zone = ZoneInfo(user.timezone or "UTC")
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return f"{moment.astimezone(zone).strftime('%d %b %Y, %H:%M')} {zone_label(zone, moment)}"
+
+
+def _review_received(session: Session, n: Notification) -> dict | None:
+    review = session.get(Review, n.payload["review_id"])
+    if review is None or review.subject_id != n.user_id or not review.is_visible(utcnow()):
+        return None
+    return {
+        "review": review,
+        "task": review.contract.task,
+        "author_name": review.author.display_name,
+        "url": absolute_url("contracts.show", contract_id=review.contract_id) + "#reviews",
+        "summary": (
+            f"{review.author.display_name} reviewed you: {review.rating}/5 for "
+            f"{review.contract.task.title}"
+        ),
+        "lines": [_preview(review.body, 120)] if review.body else [],
+    }
+
+
 CONTEXTS = {
     Kind.NEW_MATCH: _new_match,
     Kind.RECOMMENDATIONS: _recommendations,
@@ -350,6 +401,8 @@ CONTEXTS = {
         "Contract paused: {title}", while_status=ContractStatus.PAUSED
     ),
     Kind.CONTRACT_ENDED: _contract("Contract ended: {title}"),
+    Kind.REVIEW_REQUESTED: _review_requested,
+    Kind.REVIEW_RECEIVED: _review_received,
 }
 
 

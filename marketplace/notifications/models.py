@@ -46,6 +46,8 @@ class Kind(StrEnum):
     TIMESHEET_PAID = "timesheet_paid"  # to the assistant: their share of a week was sent
     CONTRACT_PAUSED = "contract_paused"  # to the assistant: stop logging time for now
     CONTRACT_ENDED = "contract_ended"  # to the other party: an hourly contract ended
+    REVIEW_REQUESTED = "review_requested"  # to both parties: the contract ended, review it
+    REVIEW_RECEIVED = "review_received"  # to the reviewed party: a review of you is visible
 
 
 # Account emails that anybody who types an address can cause (or, for a new address, anybody

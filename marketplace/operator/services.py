@@ -33,6 +33,7 @@ from ..payments import ledger
 from ..payments import services as payments
 from ..payments.gateway import StripeGateway
 from ..payments.models import EntryKind, LedgerEntry, PayoutAccount
+from ..reviews import services as reviews
 from ..tasks.models import TaskStatus
 from .models import AuditEntry, Outcome, Resolution, ResolutionStatus
 
@@ -422,6 +423,7 @@ def _finish(session: Session, contract: Contract, resolution: Resolution) -> Non
             payout_hold=None,
         )
         contract.task.status = TaskStatus.COMPLETED
+        reviews.contract_ended(session, contract)  # paid out (in part): both may review it
     elif contract.payout_hold == SETTLING_HOLD:
         contract.payout_hold = None
     resolution.status = ResolutionStatus.SETTLED

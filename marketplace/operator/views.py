@@ -14,10 +14,11 @@ from sqlalchemy import inspect, select, text
 
 from ..accounts.models import User
 from ..contracts.models import MONEY_HELD, Contract
-from ..db import get_session
+from ..db import get_session, utcnow
 from ..errors import DomainError, Invalid, NotFound
 from ..payments.gateway import get_gateway
 from ..payments.models import PayoutAccount
+from ..reviews import services as reviews
 from ..tasks.models import Task
 from . import search, services
 from .models import Outcome, Resolution, ResolutionStatus
@@ -112,6 +113,9 @@ def user(user_id: int):
             )
         ),
         contracts=services.live_contracts_of(session, user_id),
+        reviews_written=reviews.written_by(session, user_id),
+        reviews_received=reviews.received_by(session, user_id, visible_only=False),
+        now=utcnow(),
         audit=search.audit_log(session, 1, ("user", user_id)).items,
     )
 

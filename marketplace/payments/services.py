@@ -22,6 +22,7 @@ from ..errors import Conflict
 from ..filters import format_money
 from ..notifications.models import Kind
 from ..notifications.services import notify
+from ..reviews import services as reviews
 from . import ledger
 from .gateway import CheckoutRequest, PaymentFacts, PaymentsNotConfigured, StripeGateway
 from .models import EntryKind, PayoutAccount
@@ -312,6 +313,7 @@ def pay_out(session: Session, gateway: StripeGateway, contract: Contract) -> boo
     )
     ledger.record(session, contract, EntryKind.TRANSFER, contract.net_cents, transfer.id)
     _tell(session, contract, Kind.PAYMENT_SENT, contract.assistant_id)
+    reviews.contract_ended(session, contract)  # the work is paid for: both may review it
     session.flush()
     return True
 

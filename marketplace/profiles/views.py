@@ -11,6 +11,7 @@ from ..errors import Invalid
 from ..forms import has_errors, timezone_choices
 from ..jobs import enqueue_after_commit
 from ..matches.services import invitable_tasks
+from ..reviews.services import profile_texts
 from . import services
 from .forms import ProfileForm
 
@@ -70,7 +71,12 @@ def show(user_id: int):
         if current_user.is_authenticated and current_user.is_owner
         else []
     )
-    return render_template("profiles/show.html", profile=profile, invitable=invitable)
+    return render_template(
+        "profiles/show.html",
+        profile=profile,
+        invitable=invitable,
+        reviews=profile_texts(session, user_id),
+    )
 
 
 def _profile_input(form: ProfileForm) -> services.ProfileInput:

@@ -14,6 +14,7 @@ from ..hiring import services as hiring
 from ..jobs import enqueue_after_commit
 from ..matches.services import recommended_for_task
 from ..microcache import Microcache
+from ..reviews.services import owner_record
 from ..skills.services import popular_skills
 from . import post_limits, services
 from .browse_form import JobFilterForm
@@ -114,6 +115,7 @@ def show(task_id: int):
         my_proposal=my_proposal,
         recommendations=recommendations,
         invitation=invitation,
+        owner_record=owner_record(session, task.owner_id),
     )
 
 

@@ -27,6 +27,7 @@ from ..payments.cards import charge_saved_card, saved_card
 from ..payments.gateway import StripeGateway
 from ..payments.models import EntryKind, PayoutAccount
 from ..payments.services import charge_of
+from ..reviews import services as reviews
 from . import services
 from .models import Timesheet, TimesheetStatus
 
@@ -115,6 +116,8 @@ def charged(
     ledger.record(
         session, contract, EntryKind.FEE, sheet.fee_cents, f"{payment_intent_id}:fee", sheet.id
     )
+    # An ended contract's first paid week makes it reviewable (reviews.services.ended_at).
+    reviews.contract_ended(session, contract)
     session.flush()
     return True
 

@@ -25,6 +25,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..jobs.upserts import insert_ignoring_duplicates
 from ..notifications.models import Kind
 from ..notifications.services import notify
+from ..reviews import services as reviews
 from ..tasks.models import TaskStatus
 from .models import TimeEntry, Timesheet, TimesheetStatus
 from .weeks import closes_at, format_minutes, week_start
@@ -409,6 +410,7 @@ def end(session: Session, user: User, contract_id: int) -> Contract:
         contract.task.status = TaskStatus.COMPLETED
     other = contract.assistant_id if party == "owner" else contract.owner_id
     _tell_contract(session, contract, Kind.CONTRACT_ENDED, other)
+    reviews.contract_ended(session, contract)  # asks for reviews if a week was paid for
     session.flush()
     return contract
 

@@ -1,7 +1,7 @@
 """Hourly contracts: weekly limits, timesheets and their days of work.
 
 Revision ID: 0017_hourly_contracts
-Revises: 0015_saved_cards
+Revises: 0016_reviews
 Create Date: 2026-12-01
 
 - ``contracts.kind`` ('fixed' for every existing row), ``fee_bps``, ``ends_on``,
@@ -18,7 +18,7 @@ from alembic import op
 import marketplace.db
 
 revision = "0017_hourly_contracts"
-down_revision = "0015_saved_cards"
+down_revision = "0016_reviews"
 branch_labels = None
 depends_on = None
 
@@ -32,7 +32,7 @@ OLD_KINDS = [
     "work_submitted", "contract_cancelled", "signup_confirmation", "account_exists",
     "password_reset", "password_changed",
     "email_change_confirm", "email_change_requested", "email_changed", "new_messages",
-    "dispute_resolved",
+    "dispute_resolved", "review_requested", "review_received",
 ]  # fmt: skip
 NEW_KINDS = [
     *OLD_KINDS, "timesheet_ready", "review_closing", "timesheet_approved", "charge_failed",

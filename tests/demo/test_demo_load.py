@@ -232,3 +232,18 @@ def test_walkthrough_pages_open_for_the_demo_users(app, demo, client):
         assert payouts.status_code == 200 and "Connect Stripe" in payouts.get_data(as_text=True)
     finally:
         app.config["DEMO_MODE"] = False
+
+
+def test_the_demo_has_reviews_on_its_paid_contracts(app, demo, client):
+    session = demo
+    assistant1 = demo_user(session, Role.ASSISTANT, 1)
+    profile = client.get(f"/assistants/{assistant1.id}").get_data(as_text=True)
+    assert "5.0 ★ from 1 review" in profile and "What owners say" in profile
+    owner1 = demo_user(session, Role.OWNER, 1)
+    _log_in(client, owner1.email)
+    page = client.get(f"/contracts/{_contract(session, owner1, S.PAID)}").get_data(as_text=True)
+    assert "Your review is hidden until" in page
+    client.logout()
+    _log_in(client, assistant1.email)
+    page = client.get(f"/contracts/{_contract(session, owner1, S.PAID)}").get_data(as_text=True)
+    assert "has written their review of you" in page and "Publish review" in page

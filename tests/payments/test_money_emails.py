@@ -26,11 +26,17 @@ def test_funded_paid_and_refund_emails(
     connect_payouts(other_client, stripe_relay, db_session, assistant)
     other_client.post(f"/contracts/{contract_id}/submit")
     client.post(f"/contracts/{contract_id}/approve")
-    assert subjects(mailbox, assistant.email)[-1] == f'You have been paid $225 for "{title}"'
-    assert "$250 less the $25 platform fee" in body_text(mailbox.to(assistant.email)[-1])
+    paid = f'You have been paid $225 for "{title}"'
+    assert subjects(mailbox, assistant.email)[-2:] == [
+        paid,
+        f'How did it go with {owner.display_name}? Review "{title}"',
+    ]
+    (paid_email,) = [m for m in mailbox.to(assistant.email) if m["Subject"].strip() == paid]
+    assert "$250 less the $25 platform fee" in body_text(paid_email)
     assert subjects(mailbox, owner.email) == [
         f'Payment received for "{title}"',
         f'{assistant.display_name} submitted the work for "{title}"',
+        f'How did it go with {assistant.display_name}? Review "{title}"',
     ]
 
 

@@ -278,7 +278,8 @@ def test_paying_on_session_after_a_failed_charge_saves_the_new_card_and_routes_i
         contract_id = funded_contract(client, stripe_relay, db_session, proposal)
         assert contract(db_session, contract_id).status.value == "funded"
         assert all(
-            obj.get("metadata", {}).get("contract_id") is None for _, obj, _ in sample_payment_events
+            obj.get("metadata", {}).get("contract_id") is None
+            for _, obj, _ in sample_payment_events
         )
 
 

@@ -286,3 +286,22 @@ def test_two_payment_pages_both_paid_charge_once_and_refund_the_other(
     refunds = stripe_relay.client.v1.refunds.list(params={"limit": 100}).data
     refunded = {r.payment_intent for r in refunds}
     assert len(paid) == 2 and refunded == {i.id for i in paid} - {sheet.payment_intent_id}
+
+
+def test_an_ended_hourly_contract_with_a_paid_week_asks_both_sides_for_a_review(
+    app, client, other_client, db_session, stripe_relay, time_machine
+):
+    owner, assistant, contract_id = week_worked(
+        client, other_client, db_session, stripe_relay, time_machine
+    )
+    assert client.post(f"/contracts/{contract_id}/end").status_code == 302
+    # Nothing paid for yet: no review of unpaid work.
+    assert Kind.REVIEW_REQUESTED not in kinds_for(db_session, owner.id)
+    time_machine.move_to(CLOSED + timedelta(days=5), tick=False)
+    run(app, db_session)  # the week logged before the end is still billed and paid
+    assert sheet_of(db_session, contract_id, WEEK).status == TimesheetStatus.PAID
+    assert Kind.REVIEW_REQUESTED in kinds_for(db_session, owner.id)
+    assert Kind.REVIEW_REQUESTED in kinds_for(db_session, assistant.id)
+    assert Kind.CONTRACT_ENDED in kinds_for(db_session, assistant.id)
+    page = client.get(f"/contracts/{contract_id}").get_data(as_text=True)
+    assert 'name="rating"' in page

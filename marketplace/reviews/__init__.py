@@ -1,0 +1,1 @@
+"""Two-way, double-blind reviews of ended contracts; they feed the matcher's reputation factor."""
