@@ -313,6 +313,7 @@ def _timesheet(*, while_status: TimesheetStatus | None = None):
             "action_url": absolute_url("settings.page") if is_owner else url,
             "action_label": "Fix your card" if is_owner else "See the timesheet",
             "ledger_url": absolute_url("payments.ledger_page"),
+            "receipt_url": absolute_url("timesheets.receipt", timesheet_id=sheet.id),
             "summary": f"{contract.task.title}: week of {week}",
             "lines": [],
         }
@@ -397,6 +398,7 @@ CONTEXTS = {
     Kind.TIMESHEET_APPROVED: _timesheet(),
     Kind.CHARGE_FAILED: _timesheet(),
     Kind.TIMESHEET_PAID: _timesheet(),
+    Kind.TIMESHEET_CHARGED: _timesheet(),
     Kind.CONTRACT_PAUSED: _contract(
         "Contract paused: {title}", while_status=ContractStatus.PAUSED
     ),

@@ -44,6 +44,7 @@ class Kind(StrEnum):
     TIMESHEET_APPROVED = "timesheet_approved"  # to the assistant: approved (or automatically)
     CHARGE_FAILED = "charge_failed"  # to both: the owner's card could not pay for a week
     TIMESHEET_PAID = "timesheet_paid"  # to the assistant: their share of a week was sent
+    TIMESHEET_CHARGED = "timesheet_charged"  # to the owner: the receipt for a week they paid
     CONTRACT_PAUSED = "contract_paused"  # to the assistant: stop logging time for now
     CONTRACT_ENDED = "contract_ended"  # to the other party: an hourly contract ended
     REVIEW_REQUESTED = "review_requested"  # to both parties: the contract ended, review it

@@ -20,6 +20,7 @@ from ..payments.gateway import get_gateway
 from ..payments.models import PayoutAccount
 from ..reviews import services as reviews
 from ..tasks.models import Task
+from ..timesheets.services import timesheets_of
 from . import search, services
 from .models import Outcome, Resolution, ResolutionStatus
 
@@ -151,6 +152,7 @@ def contract(contract_id: int):
         and found.payment_intent_id is not None
         and found.resolution_started_at is None,
         payout_ready=bool(account and account.payouts_enabled),
+        weeks=timesheets_of(session, found) if found.is_hourly else [],
         form=request.form,
     )
 

@@ -116,6 +116,13 @@ def charged(
     ledger.record(
         session, contract, EntryKind.FEE, sheet.fee_cents, f"{payment_intent_id}:fee", sheet.id
     )
+    notify(
+        session,
+        contract.owner_id,
+        Kind.TIMESHEET_CHARGED,
+        f"timesheet:{sheet.id}",
+        {"timesheet_id": sheet.id, "contract_id": contract.id},
+    )
     # An ended contract's first paid week makes it reviewable (reviews.services.ended_at).
     reviews.contract_ended(session, contract)
     session.flush()

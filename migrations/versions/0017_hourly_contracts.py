@@ -36,7 +36,7 @@ OLD_KINDS = [
 ]  # fmt: skip
 NEW_KINDS = [
     *OLD_KINDS, "timesheet_ready", "review_closing", "timesheet_approved", "charge_failed",
-    "timesheet_paid", "contract_paused", "contract_ended",
+    "timesheet_paid", "timesheet_charged", "contract_paused", "contract_ended",
 ]  # fmt: skip
 OLD_AMOUNTS = "total_cents = hours * rate_cents AND fee_cents >= 0 AND fee_cents <= total_cents"
 NEW_AMOUNTS = (

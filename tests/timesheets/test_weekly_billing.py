@@ -305,3 +305,43 @@ def test_an_ended_hourly_contract_with_a_paid_week_asks_both_sides_for_a_review(
     assert Kind.CONTRACT_ENDED in kinds_for(db_session, assistant.id)
     page = client.get(f"/contracts/{contract_id}").get_data(as_text=True)
     assert 'name="rating"' in page
+
+
+def test_the_owner_is_emailed_a_receipt_for_each_charged_week(
+    app, client, other_client, db_session, stripe_relay, time_machine
+):
+    owner, _, contract_id = week_worked(
+        client, other_client, db_session, stripe_relay, time_machine
+    )
+    time_machine.move_to(CLOSED + timedelta(days=5), tick=False)
+    run(app, db_session)
+    receipt = email_text(app, db_session, owner.id, Kind.TIMESHEET_CHARGED)
+    assert "Receipt: $162.50 for the week of Mon 07 Dec to Sun 13 Dec 2026" in receipt
+    assert "Hours: 6 h 30 min × $25/h (approved automatically" in receipt
+    assert "Total charged to your card: $162.50 USD" in receipt
+    assert "Of which Delegate's fee: $16.25" in receipt
+    listing = client.get("/contracts").get_data(as_text=True)
+    assert "hourly, $25/h up to 10 h a week" in listing
+
+
+def test_the_operator_sees_each_week_and_its_disputed_entries(
+    app, client, other_client, db_session, stripe_relay, time_machine
+):
+    from tests.operator.helpers import make_operator
+
+    owner, _, contract_id = week_worked(
+        client, other_client, db_session, stripe_relay, time_machine
+    )
+    time_machine.move_to(CLOSED, tick=False)
+    run(app, db_session)
+    sheet = sheet_of(db_session, contract_id, WEEK)
+    mon, tue, wed = sheet.entries
+    client.post(
+        f"/timesheets/{sheet.id}/review",
+        {"approve": [str(mon.id), str(tue.id)], f"reason-{wed.id}": "Not asked for"},
+    )
+    client.login_as(make_operator(db_session))
+    page = client.get(f"/operator/contracts/{contract_id}").get_data(as_text=True)
+    assert "Hourly: $25/h, up to 10 h a week" in page
+    assert "Wed 09 Dec 1 h: “Not asked for”" in page
+    assert "$137.50" in page and "Resolve a dispute" not in page
