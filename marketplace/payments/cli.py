@@ -25,3 +25,16 @@ def reconcile_cmd() -> None:
     )
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
+    # Hourly weeks: a refund or dispute of a paid week whose webhook never came holds its
+    # payout; a charge or payout a lost job left behind is done now (same idempotency keys).
+    from ..timesheets.billing import check_charged_weeks
+    from ..timesheets.runner import run_due
+
+    held = check_charged_weeks(session, get_gateway())
+    session.commit()
+    weeks = run_due(session)
+    session.commit()
+    click.echo(
+        f"hourly weeks: charged {weeks.charged}, failed {weeks.failed}, "
+        f"paid out {weeks.paid_out}, payout held {len(held)}"
+    )

@@ -24,7 +24,7 @@ from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..payments import ledger
 from ..payments.cards import charge_saved_card, saved_card
-from ..payments.gateway import StripeGateway
+from ..payments.gateway import PaymentFacts, StripeGateway
 from ..payments.models import EntryKind, PayoutAccount
 from ..payments.services import charge_of
 from ..reviews import services as reviews
@@ -189,7 +189,7 @@ def pay_out(session: Session, gateway: StripeGateway, timesheet_id: int) -> bool
     if sheet is None or sheet.status != TimesheetStatus.CHARGED:
         return False
     contract = sheet.contract
-    if contract.payout_hold or contract.frozen_reason:
+    if sheet.payout_hold or contract.frozen_reason:
         return False
     account = session.get(PayoutAccount, contract.assistant_id)
     if account is None or not account.payouts_enabled:
@@ -260,3 +260,36 @@ def refund_duplicate(gateway: StripeGateway, sheet: Timesheet, payment_intent_id
         key_suffix=f"timesheet-{sheet.id}-duplicate-{payment_intent_id}",
     )
     log.warning("Refunded duplicate payment %s of timesheet %s", payment_intent_id, sheet.id)
+
+
+def hold_if_taken_back(session: Session, sheet: Timesheet, facts: PaymentFacts) -> bool:
+    """Stripe says the week's payment was refunded or disputed (outside Delegate): its
+    payout must not go out (or, if it has, support must recover it). True when newly held."""
+    if facts.intact or sheet.payout_hold:
+        return False
+    why = "disputed by the card holder" if facts.disputed else "refunded in Stripe"
+    sheet.payout_hold = (
+        f"The owner's payment for this week was {why}; Delegate's support settles it."
+    )
+    for refund_id, cents in facts.refunds:
+        ledger.record(session, sheet.contract, EntryKind.REFUND, cents, refund_id, sheet.id)
+    session.flush()
+    return True
+
+
+def check_charged_weeks(session: Session, gateway: StripeGateway) -> list[int]:
+    """Ask Stripe about every week paid for whose payout has not gone out: the reconcile
+    command's part for hourly work, for a refund or dispute whose webhook never came."""
+    held = []
+    rows = session.execute(
+        select(Timesheet.id, Timesheet.payment_intent_id).where(
+            Timesheet.status == TimesheetStatus.CHARGED, Timesheet.payout_hold.is_(None)
+        )
+    ).all()
+    session.rollback()  # no transaction open while Stripe answers
+    answers = [(sheet_id, gateway.payment_facts(intent_id)) for sheet_id, intent_id in rows]
+    for sheet_id, facts in answers:
+        sheet = session.get(Timesheet, sheet_id)
+        if hold_if_taken_back(session, sheet, facts):
+            held.append(sheet_id)
+    return held

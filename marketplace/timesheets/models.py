@@ -93,6 +93,9 @@ class Timesheet(Base):
     on_session_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     checkout_attempt: Mapped[int] = mapped_column(Integer, default=0)
     transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # Why the assistant's share cannot go out: the owner's payment was refunded or disputed
+    # outside Delegate (Stripe's dashboard, the card issuer). Delegate's support settles it.
+    payout_hold: Mapped[str | None] = mapped_column(Text)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -23,20 +23,34 @@ PAID = (TimesheetStatus.CHARGED, TimesheetStatus.PAID)
 def payment_event(
     session: Session, gateway: StripeGateway, event_type: str, obj: dict, facts: PaymentFacts | None
 ) -> None:
+    if event_type == "charge.refunded":
+        _refunded(session, obj, facts)
+        return
     paid = _payment_of(event_type, obj, facts)
     if paid is None:
         return
     intent_id, charge_id, amount = paid
-    try:
-        sheet = session.get(Timesheet, int(obj["metadata"]["timesheet_id"]))
-    except (KeyError, TypeError, ValueError):
-        return
+    sheet = _sheet(session, obj)
     if sheet is None or sheet.payment_intent_id == intent_id:
         return
     if sheet.status in PAID:
         enqueue_after_commit(session, "timesheets.refund_duplicate", sheet.id, intent_id)
     elif billing.charged(session, sheet, intent_id, charge_id, amount):
         enqueue_after_commit(session, "timesheets.pay_out", sheet.id)
+
+
+def _refunded(session: Session, obj: dict, facts: PaymentFacts | None) -> None:
+    sheet = _sheet(session, obj)
+    if sheet is None or facts is None or sheet.payment_intent_id != facts.payment_intent_id:
+        return  # a duplicate we refunded ourselves, or a week not ours
+    billing.hold_if_taken_back(session, sheet, facts)
+
+
+def _sheet(session: Session, obj: dict) -> Timesheet | None:
+    try:
+        return session.get(Timesheet, int(obj["metadata"]["timesheet_id"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _payment_of(

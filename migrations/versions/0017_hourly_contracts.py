@@ -126,6 +126,7 @@ def upgrade() -> None:
         sa.Column("on_session_at", marketplace.db.UTCDateTime(), nullable=True),
         sa.Column("checkout_attempt", sa.Integer(), nullable=False),
         sa.Column("transfer_id", sa.String(length=255), nullable=True),
+        sa.Column("payout_hold", sa.Text(), nullable=True),
         sa.Column("paid_at", marketplace.db.UTCDateTime(), nullable=True),
         sa.Column("created_at", marketplace.db.UTCDateTime(), nullable=False),
         sa.CheckConstraint(

@@ -30,14 +30,17 @@ def save_card(client, relay, card: str = VISA) -> None:
     client.get(f"{back.path}?{back.query}")
 
 
-def week_worked(client, other_client, session, relay, time_machine, card=VISA):
+def week_worked(client, other_client, session, relay, time_machine, card=VISA, payouts=True):
     """Hired on Monday 7 Dec; 3 h, 2 h 30 and 1 h logged; Stripe payouts connected."""
     time_machine.move_to(datetime(2026, 12, 7, 1, 0, tzinfo=UTC), tick=False)
     owner, assistant, proposal = hourly_scene(session)
     client.login_as(owner)
     contract_id = hire_hourly(client, proposal)
     save_card(client, relay, card)
-    connect_payouts(other_client, relay, session, assistant)
+    if payouts:
+        connect_payouts(other_client, relay, session, assistant)
+    else:
+        other_client.login_as(assistant)
     time_machine.move_to(datetime(2026, 12, 9, 12, 0, tzinfo=UTC), tick=False)
     for day, hours, minutes in (("2026-12-07", 3, 0), ("2026-12-08", 2, 30), ("2026-12-09", 1, 0)):
         assert log(other_client, contract_id, day, hours, minutes).status_code == 302
@@ -345,3 +348,40 @@ def test_the_operator_sees_each_week_and_its_disputed_entries(
     assert "Hourly: $25/h, up to 10 h a week" in page
     assert "Wed 09 Dec 1 h: “Not asked for”" in page
     assert "$137.50" in page and "Resolve a dispute" not in page
+
+
+def test_a_week_refunded_in_stripes_dashboard_never_pays_out(
+    app, client, other_client, db_session, stripe_relay, time_machine
+):
+    owner, assistant, contract_id = week_worked(
+        client, other_client, db_session, stripe_relay, time_machine, payouts=False
+    )
+    time_machine.move_to(CLOSED + timedelta(days=5), tick=False)
+    run(app, db_session)
+    sheet = sheet_of(db_session, contract_id, WEEK)
+    assert sheet.status == TimesheetStatus.CHARGED  # the assistant has no payout account yet
+    stripe_relay.deliver(client)
+    stripe_relay.client.v1.refunds.create(params={"payment_intent": sheet.payment_intent_id})
+    stripe_relay.deliver(client, types={"charge.refunded"})
+    sheet = sheet_of(db_session, contract_id, WEEK)
+    assert "refunded in Stripe" in sheet.payout_hold
+    assert (EntryKind.REFUND, 16250) in ledger(db_session, contract_id)
+    connect_payouts(other_client, stripe_relay, db_session, assistant)
+    run(app, db_session)
+    assert sheet_of(db_session, contract_id, WEEK).status == TimesheetStatus.CHARGED
+    assert stripe_relay.transfers(contract_id) == []
+
+
+def test_reconcile_holds_a_refunded_week_whose_webhook_never_came(
+    app, client, other_client, db_session, stripe_relay, time_machine
+):
+    owner, assistant, contract_id = week_worked(
+        client, other_client, db_session, stripe_relay, time_machine, payouts=False
+    )
+    time_machine.move_to(CLOSED + timedelta(days=5), tick=False)
+    run(app, db_session)
+    sheet = sheet_of(db_session, contract_id, WEEK)
+    stripe_relay.client.v1.refunds.create(params={"payment_intent": sheet.payment_intent_id})
+    result = app.test_cli_runner().invoke(args=["payments", "reconcile"])
+    assert "hourly weeks: charged 0, failed 0, paid out 0, payout held 1" in result.output
+    assert "refunded in Stripe" in sheet_of(db_session, contract_id, WEEK).payout_hold
