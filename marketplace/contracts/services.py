@@ -21,7 +21,7 @@ from ..matches.models import Invitation
 from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..tasks.models import Engagement, Task, TaskStatus
-from .models import Contract, ContractKind, ContractStatus
+from .models import ENDED_UNPAID, Contract, ContractKind, ContractStatus
 from .pricing import Price, price_for
 
 MAX_HOURS = 500
@@ -240,6 +240,17 @@ def contracts_of(session: Session, user: User) -> list[Contract]:
             select(Contract)
             .where(or_(Contract.owner_id == user.id, Contract.assistant_id == user.id))
             .order_by(Contract.created_at.desc(), Contract.id.desc())
+        )
+    )
+
+
+def working_on(session: Session, task_id: int) -> list[Contract]:
+    """The task's contracts that did not end unpaid: who is (or was) doing the work."""
+    return list(
+        session.scalars(
+            select(Contract)
+            .where(Contract.task_id == task_id, Contract.status.not_in(ENDED_UNPAID))
+            .order_by(Contract.created_at, Contract.id)
         )
     )
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..accounts.access import owner_required
+from ..contracts import services as contracts
 from ..db import get_session
 from ..errors import DomainError, Invalid, RateLimited
 from ..forms import has_errors, timezone_choices
@@ -116,6 +117,7 @@ def show(task_id: int):
         recommendations=recommendations,
         invitation=invitation,
         owner_record=owner_record(session, task.owner_id),
+        working=contracts.working_on(session, task.id) if is_owner else [],
     )
 
 

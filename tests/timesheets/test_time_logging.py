@@ -55,6 +55,9 @@ def test_recurring_work_is_hired_by_the_hour_and_starts_active(
     )
     page = client.get(f"/contracts/{contract_id}").get_data(as_text=True)
     assert "$25/h, up to 10 h a week" in page
+    task_page = client.get(f"/tasks/{c.task_id}").get_data(as_text=True)
+    assert "Working on it" in task_page
+    assert f"{assistant.display_name}</a>: hourly, $25/h up to 10 h a week" in task_page
 
 
 def test_the_weekly_limit_is_enforced_with_a_clear_message(
