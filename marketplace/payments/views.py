@@ -23,7 +23,7 @@ from ..db import get_session
 from ..errors import Invalid
 from ..extensions import csrf
 from ..payments.models import PayoutAccount
-from ..timesheets.services import awaiting_payout
+from ..timesheets.services import awaiting_payout, billed_weeks_of
 from . import cards, ledger, payouts, services, webhooks
 from .gateway import get_gateway
 
@@ -146,6 +146,7 @@ def ledger_page():
         "payments/ledger.html",
         entries=ledger.entries_for(session, current_user),
         balances=ledger.balances_for(session, current_user),
+        weeks=billed_weeks_of(session, current_user),
     )
 
 

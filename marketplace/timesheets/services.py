@@ -447,3 +447,26 @@ def awaiting_payout(session: Session, assistant_id: int) -> list[Timesheet]:
             .order_by(Timesheet.week_start)
         )
     )
+
+
+BILLED = (
+    TimesheetStatus.APPROVED,
+    TimesheetStatus.CHARGE_FAILED,
+    TimesheetStatus.CHARGED,
+    TimesheetStatus.PAID,
+)
+
+
+def billed_weeks_of(session: Session, user: User) -> list[Timesheet]:
+    """Every week this person was billed (owner) or is paid (assistant) for, newest first."""
+    return list(
+        session.scalars(
+            select(Timesheet)
+            .join(Contract, Contract.id == Timesheet.contract_id)
+            .where(
+                (Contract.owner_id == user.id) | (Contract.assistant_id == user.id),
+                Timesheet.status.in_(BILLED),
+            )
+            .order_by(Timesheet.week_start.desc(), Timesheet.id.desc())
+        )
+    )

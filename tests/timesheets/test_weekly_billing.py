@@ -220,6 +220,10 @@ def test_money_and_payouts_pages_list_each_week(
     assert "$146.25" in payouts
     money = client.get("/ledger").get_data(as_text=True)
     assert "week of 07 Dec 2026, 6 h 30 min" in money
+    row = money[money.index('data-testid="week-row"') :]
+    row = row[: row.index("</tr>")]
+    for text in ("6 h 30 min × $25/h", "$162.50", "$16.25", "$146.25", "Paid out", "receipt"):
+        assert text in row, text
     assert 'data-testid="paid-USD">$162.50<' in money
 
 
