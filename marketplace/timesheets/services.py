@@ -436,16 +436,8 @@ def timesheets_of(session: Session, contract: Contract) -> list[Timesheet]:
 
 def awaiting_payout(session: Session, assistant_id: int) -> list[Timesheet]:
     """Weeks the owner has paid for whose share has not reached the assistant yet."""
-    return list(
-        session.scalars(
-            select(Timesheet)
-            .join(Contract, Contract.id == Timesheet.contract_id)
-            .where(
-                Contract.assistant_id == assistant_id,
-                Timesheet.status == TimesheetStatus.CHARGED,
-            )
-            .order_by(Timesheet.week_start)
-        )
+    return _weeks(
+        session, Contract.assistant_id == assistant_id, Timesheet.status == TimesheetStatus.CHARGED
     )
 
 
@@ -459,14 +451,19 @@ BILLED = (
 
 def billed_weeks_of(session: Session, user: User) -> list[Timesheet]:
     """Every week this person was billed (owner) or is paid (assistant) for, newest first."""
+    return _weeks(
+        session,
+        (Contract.owner_id == user.id) | (Contract.assistant_id == user.id),
+        Timesheet.status.in_(BILLED),
+    )
+
+
+def _weeks(session: Session, *conditions) -> list[Timesheet]:
     return list(
         session.scalars(
             select(Timesheet)
             .join(Contract, Contract.id == Timesheet.contract_id)
-            .where(
-                (Contract.owner_id == user.id) | (Contract.assistant_id == user.id),
-                Timesheet.status.in_(BILLED),
-            )
+            .where(*conditions)
             .order_by(Timesheet.week_start.desc(), Timesheet.id.desc())
         )
     )

@@ -210,31 +210,23 @@ def receipt(timesheet_id: int):
     return render_template("timesheets/receipt.html", sheet=sheet, contract=sheet.contract)
 
 
-@bp.post("/contracts/<int:contract_id>/pause")
+# The owner pauses and resumes; either side ends. Each answers with what it means for time.
+CONTRACT_ACTIONS = {
+    "pause": (services.pause, "Paused. The assistant cannot log new time until you resume."),
+    "resume": (services.resume, "Resumed. Time can be logged again."),
+    "end": (
+        services.end,
+        "Contract ended. Time already logged still goes through review and payment.",
+    ),
+}
+
+
+@bp.post("/contracts/<int:contract_id>/<any(pause, resume, end):action>")
 @login_required
-def pause(contract_id: int):
+def contract_action(contract_id: int, action: str):
+    change, done = CONTRACT_ACTIONS[action]
     session = get_session()
-    services.pause(session, current_user, contract_id)
+    change(session, current_user, contract_id)
     session.commit()
-    flash("Paused. The assistant cannot log new time until you resume.", "info")
-    return redirect(url_for("contracts.show", contract_id=contract_id))
-
-
-@bp.post("/contracts/<int:contract_id>/resume")
-@login_required
-def resume(contract_id: int):
-    session = get_session()
-    services.resume(session, current_user, contract_id)
-    session.commit()
-    flash("Resumed. Time can be logged again.", "success")
-    return redirect(url_for("contracts.show", contract_id=contract_id))
-
-
-@bp.post("/contracts/<int:contract_id>/end")
-@login_required
-def end(contract_id: int):
-    session = get_session()
-    services.end(session, current_user, contract_id)
-    session.commit()
-    flash("Contract ended. Time already logged still goes through review and payment.", "info")
+    flash(done, "info")
     return redirect(url_for("contracts.show", contract_id=contract_id))

@@ -10,12 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from marketplace.db import get_session
-from marketplace.hiring.services import apply_to_task
-from marketplace.tasks.models import BudgetType, Engagement
 from marketplace.timesheets.runner import run_due
 from tests.browser.conftest import stripe_settings
 from tests.browser.steps import log_in
-from tests.factories import make_assistant, make_owner, make_task
+from tests.timesheets.helpers import hourly_scene
 
 pytestmark = pytest.mark.browser
 
@@ -57,38 +55,15 @@ def test_three_weeks_of_an_hourly_inbox_contract(
     time_machine.move_to(MONDAY, tick=True)
     with live_server.app.app_context():
         session = get_session()
-        owner = make_owner(
-            session, email="owner-hourly@example.com", timezone="America/Los_Angeles"
-        )
-        assistant = make_assistant(
-            session, email="va-hourly@example.com", display_name="Maria Reyes"
-        )
-        assistant.timezone = "Asia/Manila"
-        task = make_task(
-            session,
-            owner,
-            title="Inbox and calendar, ten hours a week",
-            engagement=Engagement.RECURRING,
-            estimated_hours=None,
-            hours_per_week=10,
-            budget_type=BudgetType.HOURLY,
-            budget_cents=None,
-            max_hourly_rate_cents=4000,
-        )
-        apply_to_task(
-            session,
-            assistant,
-            task.id,
-            cover_note="I keep inboxes at zero.",
-            proposed_rate_cents=2500,
-        )
+        owner, assistant, proposal = hourly_scene(session)
         session.commit()
-        task_id = task.id
+        task_id, owner_email, va_email = proposal.task_id, owner.email, assistant.email
+        va_name = assistant.display_name
 
     owner_page = new_page()
-    log_in(owner_page, live_server, "owner-hourly@example.com")
+    log_in(owner_page, live_server, owner_email)
     owner_page.goto(f"{live_server}/tasks/{task_id}/proposals")
-    owner_page.click("text=Hire Maria Reyes")
+    owner_page.click(f"text=Hire {va_name}")
     expect(owner_page.locator("input[name=kind][value=hourly]")).to_be_checked()
     expect(owner_page.locator("label[for=hours]")).to_have_text("Weekly limit (hours)")
     expect(owner_page.locator("[data-testid=total]")).to_have_text("$250")
@@ -108,7 +83,7 @@ def test_three_weeks_of_an_hourly_inbox_contract(
     )
 
     va_page = new_page()
-    log_in(va_page, live_server, "va-hourly@example.com")
+    log_in(va_page, live_server, va_email)
     va_page.goto(f"{live_server}/payouts")
     va_page.click("button:has-text('Connect Stripe to get paid')")
     va_page.click("text=Complete onboarding")
