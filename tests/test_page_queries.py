@@ -70,7 +70,8 @@ def market(session, n: int):
 # and the nav's unread-message and notification counts two more (each kept per person for a
 # few seconds when the cache is on, as it is outside this test). A task page reads the
 # owner's record (hires, rating from assistants) in one more; a profile its latest reviews;
-# the owner's own task page who is working on it (its contracts, with their assistants).
+# the owner's own task page who is working on it (its contracts, with their assistants); the
+# owner's dashboard the hours handed off (fixed contracts, hourly weeks, the plan's worth).
 PAGES = {
     "home (visitor)": (None, lambda t, v: "/", 6),
     "job search with a query": ("assistant", lambda t, v: "/jobs?q=bookkeeping", 5),
@@ -80,7 +81,7 @@ PAGES = {
     "jobs for you": ("assistant", lambda t, v: "/jobs/for-you", 6),
     "proposals on a task": ("owner", lambda t, v: f"/tasks/{t.id}/proposals", 6),
     "my proposals": ("assistant", lambda t, v: "/proposals", 4),
-    "owner dashboard": ("owner", lambda t, v: "/dashboard", 4),
+    "owner dashboard": ("owner", lambda t, v: "/dashboard", 7),
     "assistants (visitor)": (None, lambda t, v: "/assistants", 3),
     "a profile (owner)": ("owner", lambda t, v: f"/assistants/{v.id}", 8),
 }

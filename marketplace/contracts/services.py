@@ -246,13 +246,22 @@ def contracts_of(session: Session, user: User) -> list[Contract]:
 
 def working_on(session: Session, task_id: int) -> list[Contract]:
     """The task's contracts that did not end unpaid: who is (or was) doing the work."""
-    return list(
-        session.scalars(
-            select(Contract)
-            .where(Contract.task_id == task_id, Contract.status.not_in(ENDED_UNPAID))
-            .order_by(Contract.created_at, Contract.id)
-        )
-    )
+    return working_on_each(session, [task_id]).get(task_id, [])
+
+
+def working_on_each(session: Session, task_ids: Iterable[int]) -> dict[int, list[Contract]]:
+    """``working_on`` for several tasks in one query (the planner's posted items)."""
+    ids = list(task_ids)
+    found: dict[int, list[Contract]] = {}
+    if not ids:
+        return found
+    for contract in session.scalars(
+        select(Contract)
+        .where(Contract.task_id.in_(ids), Contract.status.not_in(ENDED_UNPAID))
+        .order_by(Contract.created_at, Contract.id)
+    ):
+        found.setdefault(contract.task_id, []).append(contract)
+    return found
 
 
 def lock(session: Session, contract_id: int) -> Contract:

@@ -7,6 +7,7 @@ from flask import session as browser_session
 from flask_login import current_user, user_logged_in
 
 from ..accounts.views import AFTER_SIGNUP
+from ..contracts import services as contracts
 from ..db import get_session
 from ..errors import Invalid, RateLimited
 from ..filters import format_money
@@ -173,6 +174,9 @@ def _page(session, plan, form):
         form=form,
         plan=plan,
         rows=rows,
+        delegated=contracts.working_on_each(
+            session, [r.item.task_id for r in rows if r.item.task_id]
+        ),
         totals=totals(rows),
         bars=bars,
         chart_height=height,

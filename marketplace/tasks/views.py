@@ -15,6 +15,7 @@ from ..hiring import services as hiring
 from ..jobs import enqueue_after_commit
 from ..matches.services import recommended_for_task
 from ..microcache import Microcache
+from ..planner.recaptured import recaptured
 from ..reviews.services import owner_record
 from ..skills.services import popular_skills
 from . import post_limits, services
@@ -34,8 +35,11 @@ bp.record_once(lambda state: post_limits.parse_limits(state.app.config["TASK_POS
 @bp.get("/dashboard")
 @owner_required
 def dashboard():
-    rows = services.owner_dashboard(get_session(), current_user)
-    return render_template("tasks/dashboard.html", rows=rows)
+    session = get_session()
+    rows = services.owner_dashboard(session, current_user)
+    return render_template(
+        "tasks/dashboard.html", rows=rows, recaptured=recaptured(session, current_user)
+    )
 
 
 @bp.route("/tasks/new", methods=["GET", "POST"])

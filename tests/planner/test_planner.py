@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.contracts.pricing import share_of
+from marketplace.hiring.services import apply_to_task
 from marketplace.jobs import run_job
 from marketplace.matches.models import Match
 from marketplace.planner.figures import per_month, weekly_hours
@@ -17,6 +18,7 @@ from marketplace.planner.models import MarketFit, Period, Plan
 from marketplace.tasks.models import Engagement, Task
 from tests.accounts.signup import sign_up_and_confirm
 from tests.factories import PASSWORD, make_assistant, make_owner
+from tests.timesheets.helpers import hire_hourly
 
 pytestmark = pytest.mark.usefixtures("fresh_matcher_index")
 
@@ -268,3 +270,14 @@ def test_two_items_become_one_bundled_recurring_task_that_gets_matched(app, clie
     assert task.title in client.get("/dashboard").get_data(as_text=True)
     plan_page = client.get("/plan").get_data(as_text=True)
     assert f'href="/tasks/{task.id}"' in plan_page and "Posted:" in plan_page
+    # Hired: the plan says to whom its items went.
+    proposal = apply_to_task(
+        db_session, joy, task.id, cover_note="I run inboxes and books.", proposed_rate_cents=2500
+    )
+    contract_id = hire_hourly(client, proposal, weekly_hours=13)
+    plan_page = client.get("/plan").get_data(as_text=True)
+    assert (
+        plan_page.count(f'href="/contracts/{contract_id}" data-testid="delegated-to">Joy Santos')
+        == 2
+    )
+    assert "Delegated to" in plan_page and "(active: time is billed weekly)" in plan_page

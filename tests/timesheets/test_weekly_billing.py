@@ -389,3 +389,24 @@ def test_reconcile_holds_a_refunded_week_whose_webhook_never_came(
     result = app.test_cli_runner().invoke(args=["payments", "reconcile"])
     assert "hourly weeks: charged 0, failed 0, paid out 0, payout held 1" in result.output
     assert "refunded in Stripe" in sheet_of(db_session, contract_id, WEEK).payout_hold
+
+
+def test_the_dashboard_counts_the_hours_handed_off_and_what_they_are_worth(
+    app, client, other_client, db_session, stripe_relay, time_machine
+):
+    from marketplace.planner.models import Plan
+
+    owner, _, contract_id = week_worked(
+        client, other_client, db_session, stripe_relay, time_machine
+    )
+    assert 'data-testid="recaptured"' not in client.get("/dashboard").get_data(as_text=True)
+    time_machine.move_to(CLOSED + timedelta(days=5), tick=False)
+    run(app, db_session)
+    db_session.add(Plan(owner_id=owner.id, hourly_worth_cents=12000, currency="USD"))
+    db_session.flush()
+    line = client.get("/dashboard").get_data(as_text=True)
+    assert (
+        "Handed off so far: <strong>6 h 30 min</strong> of work done for you by 1 assistant" in line
+    )
+    # 6.5 h at the $120/h the plan puts on the owner's time.
+    assert "worth $780 of your own time at the $120/h" in line
