@@ -127,9 +127,7 @@ def export_for(session: Session, user: User) -> dict[str, Any]:
             )
         ],
         "reviews_written": [_row(r) for r in reviews.written_by(session, uid)],
-        "reviews_received": [
-            _row(r) for r in reviews.received_by(session, uid, visible_only=True)
-        ],
+        "reviews_received": [_row(r) for r in reviews.received_by(session, uid, visible_only=True)],
         "plans": [
             {
                 **_row(p),

@@ -52,18 +52,14 @@ def parse_limit(text: str) -> RateLimitItem:
 def record_attempt(session: Session, key: str, limit: RateLimitItem) -> LoginAttempt:
     """Write the attempt (commit before calling ``check``) and forget attempts out of any window."""
     now = db.utcnow()
-    session.execute(
-        delete(LoginAttempt).where(LoginAttempt.created_at <= now - _window(limit))
-    )
+    session.execute(delete(LoginAttempt).where(LoginAttempt.created_at <= now - _window(limit)))
     attempt = LoginAttempt(account_key=key, created_at=now)
     session.add(attempt)
     session.flush()
     return attempt
 
 
-def check(
-    session: Session, attempt: LoginAttempt, limit: RateLimitItem
-) -> Lockout | None:
+def check(session: Session, attempt: LoginAttempt, limit: RateLimitItem) -> Lockout | None:
     """Count the committed attempts in the window; over the limit, drop ``attempt`` and refuse."""
     since = db.utcnow() - _window(limit)
     times = session.scalars(

@@ -119,9 +119,7 @@ def _address_limited(message: str) -> str:
 
 @bp.post("/settings/address")
 @login_required
-@limited(
-    LOG_IN_PER_IP, EMAIL_CHANGE_PER_ACCOUNT, ACCOUNT_EMAIL_PER_ADDRESS, page=_address_limited
-)
+@limited(LOG_IN_PER_IP, EMAIL_CHANGE_PER_ACCOUNT, ACCOUNT_EMAIL_PER_ADDRESS, page=_address_limited)
 def change_email():
     form = EmailChangeForm()
     if not form.validate_on_submit():

@@ -90,8 +90,9 @@ def _rate_line(explanation: dict, task: Task, profile: AssistantProfile, *, owne
     return f"Budget: up to {limit}; your rate is {rate}"
 
 
-def _availability_line(explanation: dict, task: Task, profile: AssistantProfile, *,
-                       owner: bool) -> str:
+def _availability_line(
+    explanation: dict, task: Task, profile: AssistantProfile, *, owner: bool
+) -> str:
     offered = explanation.get("hours_per_week")
     if offered is None:
         offered = profile.hours_per_week
@@ -128,9 +129,11 @@ def _skills_lines(explanation: dict, *, owner: bool) -> list[str]:
         lines.append(f"{lead} {', '.join(exact)}")
     if near:
         verb = "uses" if owner else "you list"
-        said = [f"{verb} {_listing(e['has'])}, "
-                f"{'similar' if e['kind'] == 'similar' else 'related'} to {e['asked']}"
-                for e in near]
+        said = [
+            f"{verb} {_listing(e['has'])}, "
+            f"{'similar' if e['kind'] == 'similar' else 'related'} to {e['asked']}"
+            for e in near
+        ]
         lines.append(f"Related skills: {'; '.join(said)}")
     if not lines:
         lines.append("Skills: none of the listed skills in common")
@@ -139,8 +142,7 @@ def _skills_lines(explanation: dict, *, owner: bool) -> list[str]:
 
 def _legacy_skills_lines(explanation: dict) -> list[str]:
     # matcher 1.x stored vocabulary concepts ("bookkeeping" for FreshBooks): areas, not skills
-    areas = [*(explanation.get("matched_skills") or []),
-             *(explanation.get("related_skills") or [])]
+    areas = [*(explanation.get("matched_skills") or []), *(explanation.get("related_skills") or [])]
     if not areas:
         return ["Skills: none of the listed skills in common"]
     return [f"Skill areas in common: {', '.join(areas)}"]

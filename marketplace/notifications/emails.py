@@ -399,9 +399,7 @@ CONTEXTS = {
     Kind.CHARGE_FAILED: _timesheet(),
     Kind.TIMESHEET_PAID: _timesheet(),
     Kind.TIMESHEET_CHARGED: _timesheet(),
-    Kind.CONTRACT_PAUSED: _contract(
-        "Contract paused: {title}", while_status=ContractStatus.PAUSED
-    ),
+    Kind.CONTRACT_PAUSED: _contract("Contract paused: {title}", while_status=ContractStatus.PAUSED),
     Kind.CONTRACT_ENDED: _contract("Contract ended: {title}"),
     Kind.REVIEW_REQUESTED: _review_requested,
     Kind.REVIEW_RECEIVED: _review_received,

@@ -59,14 +59,18 @@ def _paid_a_week(contract: Contract) -> bool:
     from ..timesheets.models import Timesheet, TimesheetStatus  # timesheets import reviews
 
     session = object_session(contract)
-    return session is not None and session.scalar(
-        select(Timesheet.id)
-        .where(
-            Timesheet.contract_id == contract.id,
-            Timesheet.status.in_((TimesheetStatus.CHARGED, TimesheetStatus.PAID)),
+    return (
+        session is not None
+        and session.scalar(
+            select(Timesheet.id)
+            .where(
+                Timesheet.contract_id == contract.id,
+                Timesheet.status.in_((TimesheetStatus.CHARGED, TimesheetStatus.PAID)),
+            )
+            .limit(1)
         )
-        .limit(1)
-    ) is not None
+        is not None
+    )
 
 
 def configured_window() -> timedelta:

@@ -49,4 +49,3 @@ def _message(limit: RateLimitItem, wait: timedelta) -> str:
 def _period(limit: RateLimitItem) -> str:
     name = limit.GRANULARITY.name
     return name if limit.multiples == 1 else f"{limit.multiples} {name}s"
-

@@ -15,7 +15,7 @@ from ..hiring import services as hiring
 from ..jobs import enqueue_after_commit
 from ..matches.services import recommended_for_task
 from ..microcache import Microcache
-from ..planner.recaptured import recaptured
+from ..planner.roi import recaptured, task_roi, worth_of
 from ..reviews.services import owner_record
 from ..skills.services import popular_skills
 from . import post_limits, services
@@ -122,7 +122,18 @@ def show(task_id: int):
         invitation=invitation,
         owner_record=owner_record(session, task.owner_id),
         working=contracts.working_on(session, task.id) if is_owner else [],
+        roi=_roi(session, task, recommendations) if is_owner else None,
     )
+
+
+def _roi(session, task, recommendations):
+    worth, currency = worth_of(session, current_user)
+    rates = [
+        r.profile.hourly_rate_cents
+        for r in recommendations or []
+        if r.profile.currency == task.currency
+    ]
+    return task_roi(task, rates, worth if currency == task.currency else None)
 
 
 @bp.get("/jobs")
