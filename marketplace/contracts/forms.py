@@ -1,4 +1,4 @@
-from wtforms import IntegerField, RadioField
+from wtforms import DateField, IntegerField, RadioField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..forms import Form, choices
@@ -25,4 +25,9 @@ class HireForm(Form):
             InputRequired("Enter the hours you agree on."),
             NumberRange(1, MAX_HOURS, f"Between 1 and {MAX_HOURS} hours."),
         ],
+    )
+    ends_on = DateField(
+        "Ends on (optional, hourly)",
+        validators=[Optional()],
+        description="The last day time may be logged. Leave empty for ongoing work.",
     )

@@ -6,13 +6,14 @@ the loser gets a Conflict and nothing changes.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..db import utcnow
+from ..db import today_in, utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..filters import format_money
 from ..hiring import services as proposals
@@ -54,6 +55,7 @@ def hire(
     fee_bps: int,
     quoted_total_cents: int | None,
     kind: ContractKind = ContractKind.FIXED,
+    ends_on: date | None = None,
 ) -> Contract:
     """The owner accepts a proposal at the price they were shown: a fixed contract awaiting
     funding, or an hourly one whose weekly limit is ``hours`` (and whose quoted total is the
@@ -68,11 +70,18 @@ def hire(
     price = quote(proposal, hours, fee_bps)
     if quoted_total_cents != price.total_cents:
         raise PriceChanged(price, hours)
+    hourly_end = ends_on if kind == ContractKind.HOURLY else None
+    if hourly_end is not None and hourly_end < today_in(owner.timezone or "UTC"):
+        raise Invalid("The end date has passed; choose today or a later day.", "ends_on")
     task = _lock_open_task(session, proposal.task_id)
     # The rate is part of the compare-and-set: a proposal re-sent at another rate since the
     # page was shown is not hired at a price nobody saw.
     _claim(session, proposal, [ProposalStatus.SUBMITTED], rate_cents=proposal.proposed_rate_cents)
-    return _contract_from(session, task, proposal, hours, fee_bps, kind)
+    contract = _contract_from(session, task, proposal, hours, fee_bps, kind)
+    if kind == ContractKind.HOURLY:
+        contract.ends_on = ends_on
+        session.flush()
+    return contract
 
 
 def accept_invitation(session: Session, assistant: User, task_id: int, fee_bps: int) -> Contract:

@@ -53,12 +53,20 @@ def hire(proposal_id: int):
         kind = ContractKind(form.kind.data)
         try:
             contract = services.hire(
-                session, current_user, proposal_id, form.hours.data, _fee_bps(), quoted, kind
+                session,
+                current_user,
+                proposal_id,
+                form.hours.data,
+                _fee_bps(),
+                quoted,
+                kind,
+                form.ends_on.data,
             )
         except services.PriceChanged as exc:
             changed = exc.message
         except Invalid as exc:  # e.g. more hours a week than an hourly contract allows
-            form.hours.errors = [*form.hours.errors, exc.message]
+            field = form.ends_on if exc.field == "ends_on" else form.hours
+            field.errors = [*field.errors, exc.message]
         else:
             session.commit()
             flash(

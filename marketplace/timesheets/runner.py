@@ -20,6 +20,7 @@ from .models import Timesheet, TimesheetStatus
 
 @dataclass
 class Report:
+    ended: int = 0
     closed: int = 0
     auto_approved: int = 0
     charged: int = 0
@@ -30,6 +31,8 @@ class Report:
 
 def run_due(session: Session) -> Report:
     report = Report()
+    report.ended = services.end_finished(session)
+    session.commit()
     report.closed = services.close_due_weeks(session, current_app.config["TIMESHEET_REVIEW_DAYS"])
     session.commit()
     services.remind_before_auto_approval(session)

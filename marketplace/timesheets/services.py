@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..contracts import services as contracts
-from ..contracts.models import Contract, ContractStatus
+from ..contracts.models import Contract, ContractKind, ContractStatus
 from ..contracts.pricing import share_of
 from ..db import today_in, utcnow
 from ..errors import Conflict, Invalid, NotFound
@@ -413,6 +413,40 @@ def end(session: Session, user: User, contract_id: int) -> Contract:
     reviews.contract_ended(session, contract)  # asks for reviews if a week was paid for
     session.flush()
     return contract
+
+
+def end_finished(session: Session) -> int:
+    """Hourly contracts whose last day has passed where the owner is end by themselves; both
+    sides are told, and the weeks worked still go through review and payment."""
+    ended = 0
+    candidates = session.scalars(
+        select(Contract).where(
+            Contract.kind == ContractKind.HOURLY,
+            Contract.status.in_((ContractStatus.ACTIVE, ContractStatus.PAUSED)),
+            Contract.ends_on < utcnow().date() + timedelta(days=1),
+        )
+    ).all()
+    for contract in candidates:
+        if contract.ends_on >= today_in(zone_of(contract.owner)):
+            continue
+        try:
+            contracts.transition(
+                session,
+                contract,
+                [ContractStatus.ACTIVE, ContractStatus.PAUSED],
+                ContractStatus.ENDED,
+                ended_at=utcnow(),
+            )
+        except Conflict:  # ended by a party, or by another worker, meanwhile
+            continue
+        if contract.task.status == TaskStatus.HIRED:
+            contract.task.status = TaskStatus.COMPLETED
+        for user_id in (contract.owner_id, contract.assistant_id):
+            _tell_contract(session, contract, Kind.CONTRACT_ENDED, user_id)
+        reviews.contract_ended(session, contract)
+        ended += 1
+    session.flush()
+    return ended
 
 
 def _tell_contract(session: Session, contract: Contract, kind: Kind, user_id: int) -> None:

@@ -191,3 +191,45 @@ def test_only_the_contracts_assistant_logs_time_and_others_see_nothing(
     other_client.login_as(stranger)
     assert log(other_client, contract_id, "2026-12-08", 1).status_code == 404
     assert other_client.get(f"/contracts/{contract_id}/time").status_code == 404
+
+
+def test_a_contract_with_an_end_date_takes_no_time_after_it_and_ends_by_itself(
+    app, client, other_client, db_session, time_machine
+):
+    from marketplace.notifications.models import Kind, Notification
+    from marketplace.timesheets.runner import run_due
+
+    time_machine.move_to(datetime(2026, 12, 7, 1, 0, tzinfo=UTC), tick=False)
+    owner, assistant, proposal = hourly_scene(db_session)
+    client.login_as(owner)
+    form = {"kind": "hourly", "hours": "10", "action": "hire"}
+    past = client.post(
+        f"/proposals/{proposal.id}/hire",
+        {**form, "ends_on": "2026-12-01", "quoted_total_cents": "25000"},
+    )
+    assert past.status_code == 422
+    assert "The end date has passed" in past.get_data(as_text=True)
+    response = client.post(
+        f"/proposals/{proposal.id}/hire",
+        {**form, "ends_on": "2026-12-09", "quoted_total_cents": "25000"},
+    )
+    contract_id = int(response.location.rsplit("/", 1)[1])
+    with_card(db_session, owner)
+    other_client.login_as(assistant)
+    time_machine.move_to(datetime(2026, 12, 10, 4, 0, tzinfo=UTC), tick=False)  # Thu in Manila
+    late = log(other_client, contract_id, "2026-12-10", 1)
+    assert "The contract ended on Wed 09 Dec 2026" in late.get_data(as_text=True)
+    assert log(other_client, contract_id, "2026-12-09", 2).status_code == 302
+    # Thursday 10 Dec has begun in Los Angeles (08:00 UTC): the weekly clock ends it.
+    time_machine.move_to(datetime(2026, 12, 10, 8, 30, tzinfo=UTC), tick=False)
+    with app.app_context():
+        assert run_due(db_session).ended == 1
+    assert contract(db_session, contract_id).status == ContractStatus.ENDED
+    db_session.expire_all()
+    told = db_session.scalars(
+        db_session.query(Notification.user_id)
+        .filter(Notification.kind == Kind.CONTRACT_ENDED)
+        .statement
+    ).all()
+    assert sorted(told) == sorted([owner.id, assistant.id])
+    assert sheet_of(db_session, contract_id, WEEK).logged_minutes == 120
