@@ -16,8 +16,8 @@ def run_cmd() -> None:
     """Close ended weeks, remind, auto-approve, charge approved weeks and pay them out."""
     report = run_due(get_session())
     click.echo(
-        f"closed {report.closed}, auto-approved {report.auto_approved}, charged {report.charged}, "
-        f"failed {report.failed}, paid out {report.paid_out}"
+        f"ended {report.ended}, closed {report.closed}, auto-approved {report.auto_approved}, "
+        f"charged {report.charged}, failed {report.failed}, paid out {report.paid_out}"
     )
     for note in report.notes:
         click.echo(note)
