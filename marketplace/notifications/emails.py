@@ -197,7 +197,7 @@ def _submission(summary: str, *, while_waiting: bool = False):
             "submission": submission,
             "is_owner": contract.owner_id == n.user_id,
             "release_at": format_in_zone(submission.release_due_at, zone, "%a %d %b %Y, %H:%M"),
-            "release_day": format_in_zone(submission.release_due_at, zone, "%a %d %b"),
+            "release_day": _day_in(submission.release_due_at, zone),
             "submitted_on": format_in_zone(submission.submitted_at, zone, "%a %d %b %Y, %H:%M"),
             "days": _days(current_app.config["AUTO_RELEASE_DAYS"]),
             "payout_ready": bool(account and account.payouts_enabled),
@@ -207,12 +207,21 @@ def _submission(summary: str, *, while_waiting: bool = False):
                 title=contract.task.title,
                 assistant=contract.assistant.display_name,
                 owner=contract.owner.display_name,
-                release_day=format_in_zone(submission.release_due_at, zone, "%a %d %b"),
+                release_day=_day_in(submission.release_due_at, zone),
             ),
             "lines": [],
         }
 
     return context
+
+
+def _day_in(moment, zone: str) -> str:
+    """ "Wed 16 Dec": the day a moment falls on where the reader is (the time is in the body)."""
+    try:
+        info = ZoneInfo(zone)
+    except (KeyError, ValueError):
+        info = ZoneInfo("UTC")
+    return moment.astimezone(info).strftime("%a %d %b")
 
 
 def _days(value: float) -> str:
