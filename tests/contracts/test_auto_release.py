@@ -22,7 +22,13 @@ from tests.contracts.helpers import (
     submitted_scene,
 )
 from tests.notifications.mailbox import body_html, body_text
-from tests.payments.helpers import contract, ledger
+from tests.payments.helpers import (
+    connect_payouts,
+    contract,
+    funded_contract,
+    ledger,
+    proposal_scene,
+)
 
 WINDOW = timedelta(days=14)
 
@@ -151,6 +157,27 @@ def test_an_answer_stops_the_clock_and_a_new_submission_starts_its_own(
     assert run(app, db_session).released == 0
     assert [s.auto_released for s in submissions_of(db_session, contract_id)] == [False, False]
     assert contract(db_session, contract_id).status == ContractStatus.PAID
+
+
+def test_a_release_before_the_assistant_can_be_paid_waits_for_their_stripe_account(
+    app, client, other_client, db_session, stripe_relay, time_machine
+):
+    time_machine.move_to(START, tick=False)
+    owner, assistant, proposal = proposal_scene(db_session)
+    client.login_as(owner)
+    contract_id = funded_contract(client, stripe_relay, db_session, proposal)
+    other_client.login_as(assistant)
+    assert submit(other_client, contract_id).status_code == 302
+    time_machine.move_to(START + WINDOW, tick=False)
+    report = run(app, db_session)
+    assert (report.released, report.paid_out) == (1, 0)
+    assert contract(db_session, contract_id).status == ContractStatus.APPROVED
+    told = email_text(app, db_session, assistant.id, Kind.WORK_RELEASED)
+    assert "connect your Stripe account on Delegate to receive it" in told
+    assert run(app, db_session).released == 0
+    connect_payouts(other_client, stripe_relay, db_session, assistant)
+    assert contract(db_session, contract_id).status == ContractStatus.PAID
+    assert len(stripe_relay.transfers(contract_id)) == 1
 
 
 def test_a_frozen_contract_is_not_released(

@@ -19,6 +19,10 @@ from tests.notifications.mailbox import body_html, body_text
 from tests.payments.helpers import contract, ledger
 
 
+def proposal_title(session, contract_id: int) -> str:
+    return contract(session, contract_id).task.title
+
+
 def test_submitting_without_a_note_is_refused_with_a_message(
     client, other_client, db_session, stripe_relay, time_machine
 ):
@@ -79,6 +83,11 @@ def test_changes_requested_then_resubmitted_then_approved_and_paid(
     assert "Please split it by supplier." in body_text(email)
     assert "Please split it by supplier." in body_html(email)
 
+    # In the app too, with the same words as the email.
+    bell = other_client.get("/notifications").get_data(as_text=True)
+    assert f"{owner.display_name} asked for changes: {proposal_title(db_session, contract_id)}" in (
+        bell
+    )
     va_page = other_client.get(f"/contracts/{contract_id}").get_data(as_text=True)
     assert "asked for changes to submission 1" in va_page
     assert "Please split it by supplier." in va_page
