@@ -136,7 +136,7 @@ def _page(contract, status: int = 200, submit_form=None, answer_form=None):
         review_form=ReviewForm(formdata=None),
         submissions=history,
         waiting=next((s for s in history if s.waiting), None),
-        release_days=submissions.release_window().days,
+        release_days=f"{current_app.config['AUTO_RELEASE_DAYS']:g}",
         submit_form=submit_form or SubmitWorkForm(formdata=None),
         answer_form=answer_form or AnswerForm(formdata=None),
         returned=returned,

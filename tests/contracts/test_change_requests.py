@@ -92,6 +92,7 @@ def test_changes_requested_then_resubmitted_then_approved_and_paid(
     assert "asked for changes to submission 1" in va_page
     assert "Please split it by supplier." in va_page
     assert "Mark work as submitted" in va_page
+    assert "with no answer within 14 days it is approved and you are paid automatically" in va_page
     assert "Approve and release payment" not in client.get(f"/contracts/{contract_id}").get_data(
         as_text=True
     )
