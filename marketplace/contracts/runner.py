@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from ..errors import DomainError
 from ..payments import services as payments
 from ..payments.gateway import PaymentsNotConfigured, get_gateway
 from . import submissions
@@ -30,7 +31,12 @@ def release_due(session: Session) -> ReleaseReport:
     session.commit()
     released = []
     for submission_id in submissions.due_for_release(session):
-        contract = submissions.release(session, submission_id)
+        try:
+            contract = submissions.release(session, submission_id)
+        except DomainError as exc:  # moved by another worker in a way the checks missed
+            session.rollback()
+            report.notes.append(f"submission {submission_id}: {exc.message}")
+            continue
         session.commit()  # the approval stands even if the transfer has to wait
         if contract is not None:
             released.append(contract.id)

@@ -267,10 +267,7 @@ def release(session: Session, submission_id: int) -> Contract | None:
         or contract.frozen_reason
     ):
         return None
-    try:
-        _approve(session, contract, submission, automatic=True)
-    except Conflict:
-        return None
+    _approve(session, contract, submission, automatic=True)
     for user_id in (contract.owner_id, contract.assistant_id):
         _tell(session, submission, Kind.WORK_RELEASED, user_id)
     session.flush()
