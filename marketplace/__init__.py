@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts import auth
     from .accounts.settings_views import bp as settings_bp
     from .accounts.views import bp as accounts_bp
+    from .contracts.cli import contracts_cli
     from .contracts.views import bp as contracts_bp
     from .demo.cli import demo_cli
     from .hiring.views import bp as hiring_bp
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tasks_bp)
     app.register_blueprint(hiring_bp)
     app.register_blueprint(contracts_bp)
+    app.cli.add_command(contracts_cli)
     app.register_blueprint(payments_bp)
     app.cli.add_command(payments_cli)
     app.cli.add_command(demo_cli)

@@ -149,6 +149,9 @@ def settings_from_env(instance_path: Path) -> dict:
         # Hourly contracts: after a week closes, the owner has this many days to approve or
         # dispute its timesheet before it is approved as logged.
         "TIMESHEET_REVIEW_DAYS": int(os.environ.get("TIMESHEET_REVIEW_DAYS", "5")),
+        # Fixed work: with no answer from the owner this many days after a submission, the
+        # work is approved and paid out automatically (reminders go 3 days and 1 day before).
+        "AUTO_RELEASE_DAYS": float(os.environ.get("AUTO_RELEASE_DAYS", "14")),
         # Invitations one owner may send in any 24 hours (each emails an assistant).
         "INVITATIONS_PER_OWNER_PER_DAY": int(os.environ.get("INVITATIONS_PER_OWNER_PER_DAY", "30")),
         # Messages: the email about unread ones waits this long for more to join it, and comes

@@ -1,7 +1,7 @@
 """Import every model so the metadata is complete for Alembic and the app."""
 
 from .accounts.models import LoginAttempt, LoginSession, Role, User
-from .contracts.models import Contract, ContractStatus
+from .contracts.models import Contract, ContractStatus, Submission
 from .db import Base
 from .hiring.models import Proposal, ProposalStatus
 from .matches.models import Invitation, Match
@@ -49,6 +49,7 @@ __all__ = [
     "Review",
     "Role",
     "Skill",
+    "Submission",
     "Task",
     "TaskStatus",
     "TimeEntry",

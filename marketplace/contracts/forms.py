@@ -1,8 +1,8 @@
-from wtforms import DateField, IntegerField, RadioField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import DateField, IntegerField, RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..forms import Form, choices
-from .models import ContractKind
+from .models import NOTE_MAX, ContractKind
 from .services import MAX_HOURS
 
 
@@ -30,4 +30,27 @@ class HireForm(Form):
         "Ends on (optional, hourly)",
         validators=[Optional()],
         description="The last day time may be logged. Leave empty for ongoing work.",
+    )
+
+
+class SubmitWorkForm(Form):
+    """The assistant's delivery: what was delivered (submissions.submit checks it too)."""
+
+    note = TextAreaField(
+        "What you delivered",
+        description="Where to find it and what to check: links are made clickable.",
+        validators=[
+            InputRequired("Say what you delivered, so the owner knows what to check."),
+            Length(max=NOTE_MAX, message=f"Keep it under {NOTE_MAX:,} characters."),
+        ],
+    )
+
+
+class AnswerForm(Form):
+    """The owner's answer to the submission their page showed (``submission``: its number)."""
+
+    submission = IntegerField(validators=[Optional()])
+    changes = TextAreaField(
+        "What should change",
+        validators=[Length(max=NOTE_MAX, message=f"Keep it under {NOTE_MAX:,} characters.")],
     )

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -172,3 +183,66 @@ class Contract(Base):
         if user.id == self.assistant_id:
             return "assistant"
         return None
+
+
+class SubmissionAnswer(StrEnum):
+    APPROVED = "approved"  # by the owner, or automatically once the release window ran out
+    CHANGES_REQUESTED = "changes_requested"  # back to the assistant, with the owner's note
+
+
+NOTE_MAX = 2000  # a submission's note and an owner's change request, in characters
+_UNANSWERED = text("answer IS NULL")
+
+
+class Submission(Base):
+    """One delivery of the work for the owner's answer: what the assistant says was delivered,
+    and the owner's answer (approved, or changes requested with a note). A fixed contract is
+    one milestone today; its submissions are numbered 1, 2, ... per contract, and only the
+    newest can be waiting for an answer. (When a contract has several milestones, a submission
+    belongs to a milestone row instead: ``contract_id`` becomes ``milestone_id``.)"""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "number", name="uq_submissions_contract_number"),
+        # At most one submission of a contract waits for the owner: a second submit racing the
+        # first is refused by the database as well as by the contract's compare-and-set.
+        Index(
+            "uq_submissions_one_waiting",
+            "contract_id",
+            unique=True,
+            sqlite_where=_UNANSWERED,
+            postgresql_where=_UNANSWERED,
+        ),
+        # The release job's query: unanswered submissions whose window has run out.
+        Index("ix_submissions_release_due", "answer", "release_due_at"),
+        CheckConstraint(
+            "(answer IS NULL AND answered_at IS NULL AND NOT auto_released)"
+            " OR (answer = 'approved' AND answered_at IS NOT NULL)"
+            " OR (answer = 'changes_requested' AND answered_at IS NOT NULL"
+            " AND answer_note IS NOT NULL AND NOT auto_released)",
+            name="consistent_answer",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="RESTRICT"))
+    number: Mapped[int] = mapped_column(Integer)
+    # Plain text as written (escaped, links made clickable, when shown). Empty only for work
+    # submitted before Delegate asked for a note.
+    note: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # With no answer by then, the work is approved and paid out automatically. Fixed when
+    # submitted (what the emails promised), whatever AUTO_RELEASE_DAYS says later.
+    release_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer: Mapped[SubmissionAnswer | None] = mapped_column(
+        str_enum(SubmissionAnswer, "submission_answer")
+    )
+    answer_note: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    auto_released: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    contract: Mapped[Contract] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def waiting(self) -> bool:
+        return self.answer is None and self.contract.status == ContractStatus.SUBMITTED

@@ -321,35 +321,18 @@ def require_party(contract: Contract, user: User, party: str, action: str) -> No
         raise Conflict(contract.frozen_reason)
 
 
-def submit_work(session: Session, assistant: User, contract_id: int) -> Contract:
-    contract = lock(session, contract_id)
-    if contract.party(assistant) is None:
-        raise NotFound("This contract does not exist.")
-    require_party(contract, assistant, "assistant", "submit the work")
-    contract = transition(
-        session, contract, [ContractStatus.FUNDED], ContractStatus.SUBMITTED, submitted_at=utcnow()
-    )
-    notify(
-        session,
-        contract.owner_id,
-        Kind.WORK_SUBMITTED,
-        f"contract:{contract.id}",
-        {"contract_id": contract.id},
-    )
-    return contract
+def submit_work(session: Session, assistant: User, contract_id: int, note: str) -> Contract:
+    """The assistant delivers the work, saying what was delivered (``submissions.submit``)."""
+    from . import submissions  # it builds on this module
+
+    return submissions.submit(session, assistant, contract_id, note).contract
 
 
 def approve_work(session: Session, owner: User, contract_id: int) -> Contract:
-    contract = lock(session, contract_id)
-    if contract.party(owner) is None:
-        raise NotFound("This contract does not exist.")
-    require_party(contract, owner, "owner", "approve the work")
-    contract = transition(
-        session, contract, [ContractStatus.SUBMITTED], ContractStatus.APPROVED, approved_at=utcnow()
-    )
-    contract.task.status = TaskStatus.COMPLETED
-    session.flush()
-    return contract
+    """The owner approves the submission waiting for them (``submissions.approve``)."""
+    from . import submissions
+
+    return submissions.approve(session, owner, contract_id)
 
 
 def cancel(session: Session, owner: User, contract_id: int) -> tuple[Contract, bool]:

@@ -18,8 +18,8 @@ from ..payments.models import PayoutAccount
 from ..reviews import services as reviews
 from ..reviews.forms import ReviewForm
 from ..tasks.models import Engagement
-from . import services
-from .forms import HireForm
+from . import services, submissions
+from .forms import AnswerForm, HireForm, SubmitWorkForm
 from .models import ContractKind, ContractStatus
 
 bp = Blueprint("contracts", __name__)
@@ -116,7 +116,12 @@ def index():
 @login_required
 def show(contract_id: int):
     session = get_session()
-    contract = services.contract_for(session, current_user, contract_id)
+    return _page(services.contract_for(session, current_user, contract_id))
+
+
+def _page(contract, status: int = 200, submit_form=None, answer_form=None):
+    """The contract page; with a form sent back with a mistake in it, that form's words."""
+    session = get_session()
     payout_account = session.get(PayoutAccount, contract.assistant_id)
     returned = request.args.get("checkout")
     # Back from a paid Checkout Session that is still this contract's: Stripe's webhook is
@@ -128,6 +133,7 @@ def show(contract_id: int):
         and request.args.get("session_id") == contract.checkout_session_id
     )
     poll = request.args.get("poll", 0, type=int)
+    history = [] if contract.is_hourly else submissions.history(session, contract)
     return render_template(
         "contracts/show.html",
         contract=contract,
@@ -136,6 +142,11 @@ def show(contract_id: int):
         payout_ready=bool(payout_account and payout_account.payouts_enabled),
         review=reviews.state_for(session, current_user, contract, reviews.configured_window()),
         review_form=ReviewForm(formdata=None),
+        submissions=history,
+        waiting=next((s for s in history if s.waiting), None),
+        release_days=f"{current_app.config['AUTO_RELEASE_DAYS']:g}",
+        submit_form=submit_form or SubmitWorkForm(formdata=None),
+        answer_form=answer_form or AnswerForm(formdata=None),
         returned=returned,
         confirming=confirming,
         next_poll=(
@@ -149,26 +160,46 @@ def show(contract_id: int):
             if confirming and poll < CONFIRM_POLLS
             else None
         ),
-    )
+    ), status
 
 
 @bp.post("/contracts/<int:contract_id>/submit")
 @login_required
 def submit(contract_id: int):
     session = get_session()
-    services.submit_work(session, current_user, contract_id)
-    session.commit()
-    flash("Marked as submitted. The owner has been asked to approve.", "success")
-    return redirect(url_for("contracts.show", contract_id=contract_id))
+    contract = services.contract_for(session, current_user, contract_id)  # a stranger's 404
+    form = SubmitWorkForm()
+    if form.validate():
+        try:
+            submissions.submit(session, current_user, contract_id, form.note.data)
+        except Invalid as exc:
+            session.rollback()
+            form.note.errors.append(exc.message)
+        else:
+            session.commit()
+            flash(
+                "Submitted. The owner has been asked to approve it or to ask for changes.",
+                "success",
+            )
+            return redirect(url_for("contracts.show", contract_id=contract_id))
+    else:
+        # Already submitted, frozen or not the assistant: that says more than the form.
+        submissions.check_can_submit(contract, current_user)
+    return _page(contract, 422, submit_form=form)
+
+
+def _shown_submission() -> int | None:
+    """The submission the owner's page showed (a stale page's answer is a Conflict)."""
+    return request.form.get("submission", type=int)
 
 
 @bp.post("/contracts/<int:contract_id>/approve")
 @login_required
 def approve(contract_id: int):
     session = get_session()
-    contract = services.approve_work(session, current_user, contract_id)
+    contract = submissions.approve(session, current_user, contract_id, _shown_submission())
     session.commit()  # the approval stands even if the transfer has to wait
-    if payments.pay_out(session, get_gateway(), services.lock(session, contract.id)):
+    if payments.pay_out_approved(session, get_gateway(), contract.id):
         flash("Approved. The assistant's payment is on its way.", "success")
     elif contract.payout_hold:
         flash(f"Approved. The payout is on hold: {contract.payout_hold}", "info")
@@ -179,6 +210,34 @@ def approve(contract_id: int):
         )
     session.commit()
     return redirect(url_for("contracts.show", contract_id=contract_id))
+
+
+@bp.post("/contracts/<int:contract_id>/request-changes")
+@login_required
+def request_changes(contract_id: int):
+    session = get_session()
+    contract = services.contract_for(session, current_user, contract_id)  # a stranger's 404
+    form = AnswerForm()
+    number = _shown_submission()
+    if form.validate():
+        try:
+            submissions.request_changes(
+                session, current_user, contract_id, number, form.changes.data
+            )
+        except Invalid as exc:
+            session.rollback()
+            form.changes.errors.append(exc.message)
+        else:
+            session.commit()
+            flash(
+                f"Sent back to {contract.assistant.display_name} with your note. "
+                "They can submit again when the changes are made.",
+                "success",
+            )
+            return redirect(url_for("contracts.show", contract_id=contract_id))
+    else:
+        submissions.check_can_answer(session, contract, current_user, number)
+    return _page(contract, 422, answer_form=form)
 
 
 @bp.post("/contracts/<int:contract_id>/cancel")

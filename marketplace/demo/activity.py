@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import Role, User
 from ..contracts import services as contracts
+from ..contracts import submissions
 from ..contracts.models import Contract, ContractKind, ContractStatus
 from ..errors import Conflict
 from ..hiring.models import Proposal
@@ -45,6 +46,21 @@ from .data import DEMO_DOMAIN, _fill, _task
 GOOD_CARD = "4242 4242 4242 4242"
 # The demo sends a handful of invitations; the daily cap is for real owners.
 DEMO_INVITES_PER_DAY = 1000
+
+# What assistants say they delivered, and the change owner 1 asks for on her submitted contract.
+DELIVERY_NOTES = [
+    "Done: everything is in the shared folder, with a short summary of what changed "
+    "at the top: https://drive.example.com/delegate-demo/handover",
+    'First pass done. The cleaned-up list is in the sheet (tab "Done"), and the 14 items I '
+    'could not match are in the tab "Questions": https://sheets.example.com/demo-1',
+    "Changes made: the 14 open items are answered or merged, supplier names are spelled the "
+    "way your invoices have them, and totals now tie out to the bank statement.\n"
+    "Same sheet: https://sheets.example.com/demo-1",
+]
+CHANGE_REQUEST = (
+    "Thanks! Two things before I approve: please match the 14 open items against last "
+    "month's invoices, and use the supplier names exactly as they appear on them."
+)
 
 # Owner 1's contracts, one per state, and who is on the other side. Assistant 1 has connected
 # Stripe (so approving pays out at once); assistant 3 has not (so its approval waits).
@@ -173,14 +189,18 @@ class Money:
         self.emulator.pay(url)
         self.deliver_events()
 
-    def submit(self, assistant: User, contract: Contract) -> None:
-        contracts.submit_work(self.session, assistant, contract.id)
+    def submit(self, assistant: User, contract: Contract, note: str = DELIVERY_NOTES[0]) -> None:
+        submissions.submit(self.session, assistant, contract.id, note)
+        self.session.commit()
+
+    def request_changes(self, owner: User, contract: Contract, note: str) -> None:
+        submissions.request_changes(self.session, owner, contract.id, None, note)
         self.session.commit()
 
     def approve(self, owner: User, contract: Contract) -> None:
-        contracts.approve_work(self.session, owner, contract.id)
+        submissions.approve(self.session, owner, contract.id)
         self.session.commit()
-        payments.pay_out(self.session, self.gateway, contracts.lock(self.session, contract.id))
+        payments.pay_out_approved(self.session, self.gateway, contract.id)
         self.session.commit()
         self.deliver_events()
 
@@ -208,9 +228,14 @@ class Money:
             self.cancel(owner, contract)
         if status in (ContractStatus.FUNDED, ContractStatus.REFUNDED):
             return
+        if status == ContractStatus.SUBMITTED:
+            # Sent back once with a note, then delivered again: the page shows both rounds.
+            self.submit(assistant, contract, DELIVERY_NOTES[1])
+            self.request_changes(owner, contract, CHANGE_REQUEST)
+            self.submit(assistant, contract, DELIVERY_NOTES[2])
+            return
         self.submit(assistant, contract)
-        if status != ContractStatus.SUBMITTED:
-            self.approve(owner, contract)
+        self.approve(owner, contract)
 
 
 def _rate_for(task: Task, profile: AssistantProfile, hours: int) -> int:

@@ -44,6 +44,7 @@ JOB_MODULES = {
     "planner": "marketplace.planner.jobs",
     "timesheets": "marketplace.timesheets.jobs",
     "reviews": "marketplace.reviews.jobs",
+    "contracts": "marketplace.contracts.jobs",
 }
 _PENDING = "delegate_pending_jobs"
 _COMMITTED = "delegate_committed_jobs"

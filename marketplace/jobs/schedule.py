@@ -12,12 +12,14 @@ log = logging.getLogger(__name__)
 # The outbox sender (retries, and anything a lost job left behind), the daily digest, which
 # sends each person's digest once their local morning has come, hourly contracts' weekly
 # clock (weeks close at a local midnight; a few minutes late is fine), and the reveal of
-# reviews whose window closed unanswered: (job, every seconds).
+# reviews whose window closed unanswered, and fixed work's reminders and automatic release
+# (due days ahead; a few minutes late is fine): (job, every seconds).
 PERIODIC = (
     ("notifications.send", 30),
     ("notifications.digest", 600),
     ("timesheets.run_due", 300),
     ("reviews.reveal_due", 300),
+    ("contracts.release_due", 300),
 )
 
 

@@ -18,14 +18,15 @@ from sqlalchemy.orm import Session
 
 from ..accounts import tokens
 from ..accounts.addresses import wire_address
-from ..contracts.models import Contract, ContractStatus
+from ..contracts.models import Contract, ContractStatus, Submission, SubmissionAnswer
 from ..db import utcnow
-from ..filters import zone_label
+from ..filters import format_in_zone, zone_label
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches.explain import explain, percent
 from ..matches.models import Match
 from ..messages.models import Conversation
 from ..messages.services import unread_for
+from ..payments.models import PayoutAccount
 from ..profiles.models import AssistantProfile
 from ..reviews import services as reviews
 from ..reviews.models import Review
@@ -159,6 +160,81 @@ def _contract(subject: str, *, while_status: ContractStatus | None = None):
             "lines": [],
         }
 
+    return context
+
+
+def _latest_submission(session: Session, contract_id: int) -> Submission | None:
+    return session.scalar(
+        select(Submission)
+        .where(Submission.contract_id == contract_id)
+        .order_by(Submission.number.desc())
+        .limit(1)
+    )
+
+
+def _submission(summary: str, *, while_waiting: bool = False):
+    """Context for fixed work's emails about one submission (submitted, changes requested,
+    the reminders, released automatically); with ``while_waiting``, only while it still waits
+    for the owner's answer. Times are the recipient's, in their own zone."""
+
+    def context(session: Session, n: Notification) -> dict | None:
+        contract = session.get(Contract, n.payload["contract_id"])
+        if contract is None:
+            return None
+        submission_id = n.payload.get("submission_id")
+        submission = (
+            session.get(Submission, submission_id)
+            if submission_id
+            else _latest_submission(session, contract.id)  # queued before submissions existed
+        )
+        if submission is None or (while_waiting and not submission.waiting):
+            return None
+        zone = zone_of(n.user)
+        account = session.get(PayoutAccount, contract.assistant_id)
+        return {
+            "contract": contract,
+            "task": contract.task,
+            "submission": submission,
+            "is_owner": contract.owner_id == n.user_id,
+            "release_at": format_in_zone(submission.release_due_at, zone, "%a %d %b %Y, %H:%M"),
+            "release_day": _day_in(submission.release_due_at, zone),
+            "submitted_on": format_in_zone(submission.submitted_at, zone, "%a %d %b %Y, %H:%M"),
+            "days": _days(current_app.config["AUTO_RELEASE_DAYS"]),
+            "payout_ready": bool(account and account.payouts_enabled),
+            "url": absolute_url("contracts.show", contract_id=contract.id),
+            "ledger_url": absolute_url("payments.ledger_page"),
+            "summary": summary.format(
+                title=contract.task.title,
+                assistant=contract.assistant.display_name,
+                owner=contract.owner.display_name,
+                release_day=_day_in(submission.release_due_at, zone),
+            ),
+            "lines": [],
+        }
+
+    return context
+
+
+def _day_in(moment, zone: str) -> str:
+    """ "Wed 16 Dec": the day a moment falls on where the reader is (the time is in the body)."""
+    try:
+        info = ZoneInfo(zone)
+    except (KeyError, ValueError):
+        info = ZoneInfo("UTC")
+    return moment.astimezone(info).strftime("%a %d %b")
+
+
+def _days(value: float) -> str:
+    return f"{value:g}"
+
+
+def _payment_sent(session: Session, n: Notification) -> dict | None:
+    context = _contract("You have been paid for {title}")(session, n)
+    if context is not None:
+        last = _latest_submission(session, context["contract"].id)
+        context["auto_released"] = bool(
+            last and last.answer == SubmissionAnswer.APPROVED and last.auto_released
+        )
     return context
 
 
@@ -374,13 +450,16 @@ CONTEXTS = {
     Kind.NEW_PROPOSAL: _new_proposal,
     Kind.DAILY_DIGEST: _digest,
     Kind.CONTRACT_FUNDED: _contract("Contract funded: {title}"),
-    Kind.PAYMENT_SENT: _contract("You have been paid for {title}"),
+    Kind.PAYMENT_SENT: _payment_sent,
     Kind.REFUND_ISSUED: _contract("Your refund for {title}"),
     Kind.INVITATION_ACCEPTED: _contract("Invitation accepted: {title}"),
-    # Stale once the owner has approved (or the contract ended) before the email went out.
-    Kind.WORK_SUBMITTED: _contract(
-        "Work submitted for approval: {title}", while_status=ContractStatus.SUBMITTED
+    # Stale once the owner has answered (or the contract ended) before the email went out.
+    Kind.WORK_SUBMITTED: _submission("Work submitted for approval: {title}", while_waiting=True),
+    Kind.CHANGES_REQUESTED: _submission("{owner} asked for changes: {title}"),
+    Kind.RELEASE_REMINDER: _submission(
+        "Approved automatically on {release_day} unless you answer: {title}", while_waiting=True
     ),
+    Kind.WORK_RELEASED: _submission("Approved automatically: {title}"),
     Kind.CONTRACT_CANCELLED: _contract("Contract cancelled: {title}"),
     Kind.SIGNUP_CONFIRMATION: _signup_confirmation,
     Kind.ACCOUNT_EXISTS: _account_exists,

@@ -49,6 +49,9 @@ class Kind(StrEnum):
     CONTRACT_ENDED = "contract_ended"  # to the other party: an hourly contract ended
     REVIEW_REQUESTED = "review_requested"  # to both parties: the contract ended, review it
     REVIEW_RECEIVED = "review_received"  # to the reviewed party: a review of you is visible
+    CHANGES_REQUESTED = "changes_requested"  # to the assistant: the owner asks for changes
+    RELEASE_REMINDER = "release_reminder"  # to the owner: unanswered work is released soon
+    WORK_RELEASED = "work_released"  # to both: no answer in time, so approved automatically
 
 
 # Account emails that anybody who types an address can cause (or, for a new address, anybody

@@ -6,6 +6,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..accounts.models import User
+from ..contracts import submissions
 from ..contracts.models import Contract
 from ..notifications.models import Notification
 from ..paging import Page
@@ -110,7 +111,11 @@ def contract_history(session: Session, contract: Contract) -> dict:
             select(Resolution).where(Resolution.contract_id == contract.id).order_by(Resolution.id)
         )
     )
-    keys = [f"contract:{contract.id}", *(f"resolution:{r.id}" for r in resolutions)]
+    keys = [
+        f"contract:{contract.id}",
+        *(f"resolution:{r.id}" for r in resolutions),
+        *submissions.object_keys(session, contract),
+    ]
     return {
         "ledger": list(
             session.scalars(
@@ -134,5 +139,6 @@ def contract_history(session: Session, contract: Contract) -> dict:
             )
         ),
         "resolutions": resolutions,
+        "submissions": submissions.history(session, contract),
         "audit": audit_log(session, 1, ("contract", contract.id)).items,
     }

@@ -318,6 +318,24 @@ def pay_out(session: Session, gateway: StripeGateway, contract: Contract) -> boo
     return True
 
 
+def pay_out_approved(session: Session, gateway: StripeGateway, contract_id: int) -> bool:
+    """Pay out a contract whose approval (the owner's, or the automatic release) has been
+    committed: read it afresh with no row lock, so Stripe is never waited on under one. The
+    transfer's idempotency key and the APPROVED -> PAID compare-and-set make a second caller
+    (another worker, the reconcile command) find the same transfer and change nothing."""
+    contract = session.scalar(
+        select(Contract).where(Contract.id == contract_id).execution_options(populate_existing=True)
+    )
+    if contract is None:
+        return False
+    try:
+        return pay_out(session, gateway, contract)
+    except Conflict:
+        log.info("Contract %s was paid out by another worker", contract_id)
+        session.expire_all()
+        return False
+
+
 def charge_of(gateway: StripeGateway, payment_intent_id: str) -> str:
     intent = gateway.retrieve_payment_intent(payment_intent_id)
     latest = intent.latest_charge

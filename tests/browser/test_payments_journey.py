@@ -76,6 +76,7 @@ def test_fund_onboard_approve_and_see_the_payout(live_server, new_page, stripe_f
     va_page.click("text=Complete onboarding")
     expect(va_page.locator("[data-testid=payout-status]")).to_contain_text("connected")
     va_page.goto(contract_url)
+    va_page.fill("#note", "The books are closed for the quarter; the report is in your inbox.")
     va_page.click("button:has-text('Mark work as submitted')")
     expect(va_page.locator("[data-testid=status]")).to_have_text("Work submitted for approval")
 

@@ -215,9 +215,14 @@ def test_walkthrough_pages_open_for_the_demo_users(app, demo, client):
         contracts_page = client.get("/contracts").get_data(as_text=True)
         for status, _ in OWNER1_CONTRACTS:
             assert status.label in contracts_page
-        assert "Approve and release payment" in client.get(
-            f"/contracts/{_contract(session, owner1, S.SUBMITTED)}"
-        ).get_data(as_text=True)
+        submitted = client.get(f"/contracts/{_contract(session, owner1, S.SUBMITTED)}")
+        submitted = submitted.get_data(as_text=True)
+        assert "Approve and release payment" in submitted and "Ask for changes" in submitted
+        # Sent back once with a note, then delivered again: both rounds on the page.
+        assert 'data-testid="submission-1" data-answer="changes_requested"' in submitted
+        assert 'data-testid="submission-2" data-answer="none"' in submitted
+        assert "match the 14 open items against last month" in submitted
+        assert '<a href="https://sheets.example.com/demo-1"' in submitted
 
         client.logout()
         _log_in(client, "assistant1@demo.delegate.test")

@@ -41,7 +41,12 @@ def test_concurrent_approvals_produce_one_transfer(committed_stripe_app, stripe_
         account = get_session().get(PayoutAccount, assistant_id)
         relay.onboard(account.stripe_account_id)
     relay.deliver(owner_client)
-    assert va_client.post(f"/contracts/{contract_id}/submit").status_code == 302
+    assert (
+        va_client.post(
+            f"/contracts/{contract_id}/submit", {"note": "Delivered: see the shared folder."}
+        ).status_code
+        == 302
+    )
 
     clients = [Client(committed_stripe_app.test_client()) for _ in range(2)]
     token_pages = []

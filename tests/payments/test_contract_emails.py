@@ -17,8 +17,18 @@ def test_submitting_work_emails_the_owner_once(
     client.login_as(owner)
     contract_id = funded_contract(client, stripe_relay, db_session, proposal)
     connect_payouts(other_client, stripe_relay, db_session, assistant)
-    assert other_client.post(f"/contracts/{contract_id}/submit").status_code == 302
-    assert other_client.post(f"/contracts/{contract_id}/submit").status_code == 409
+    assert (
+        other_client.post(
+            f"/contracts/{contract_id}/submit", {"note": "Delivered: see the shared folder."}
+        ).status_code
+        == 302
+    )
+    assert (
+        other_client.post(
+            f"/contracts/{contract_id}/submit", {"note": "Delivered: see the shared folder."}
+        ).status_code
+        == 409
+    )
     title = proposal.task.title
     expected = f'{assistant.display_name} submitted the work for "{title}"'
     assert subjects(mailbox, owner.email).count(expected) == 1

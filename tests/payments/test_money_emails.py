@@ -24,7 +24,9 @@ def test_funded_paid_and_refund_emails(
 
     stripe_relay.deliver(client)  # nothing new: no second email
     connect_payouts(other_client, stripe_relay, db_session, assistant)
-    other_client.post(f"/contracts/{contract_id}/submit")
+    other_client.post(
+        f"/contracts/{contract_id}/submit", {"note": "Delivered: see the shared folder."}
+    )
     client.post(f"/contracts/{contract_id}/approve")
     paid = f'You have been paid $225 for "{title}"'
     assert subjects(mailbox, assistant.email)[-2:] == [

@@ -53,7 +53,12 @@ def test_happy_path_fund_submit_approve_pay(client, other_client, db_session, st
 
     account_id = connect_payouts(other_client, stripe_relay, db_session, assistant)
     assert db_session.get(PayoutAccount, assistant.id).payouts_enabled
-    assert other_client.post(f"/contracts/{contract_id}/submit").status_code == 302
+    assert (
+        other_client.post(
+            f"/contracts/{contract_id}/submit", {"note": "Delivered: see the shared folder."}
+        ).status_code
+        == 302
+    )
     assert contract(db_session, contract_id).status == ContractStatus.SUBMITTED
 
     assert client.post(f"/contracts/{contract_id}/approve").status_code == 302
@@ -114,7 +119,9 @@ def test_reordered_and_late_events_only_move_state_forward(
     assert c.status == ContractStatus.FUNDED and c.charge_id
 
     connect_payouts(other_client, stripe_relay, db_session, assistant)
-    other_client.post(f"/contracts/{contract_id}/submit")
+    other_client.post(
+        f"/contracts/{contract_id}/submit", {"note": "Delivered: see the shared folder."}
+    )
     client.post(f"/contracts/{contract_id}/approve")
     assert contract(db_session, contract_id).status == ContractStatus.PAID
 
@@ -149,7 +156,9 @@ def test_approving_twice_pays_once(client, other_client, db_session, stripe_rela
     client.login_as(owner)
     contract_id = funded_contract(client, stripe_relay, db_session, proposal)
     connect_payouts(other_client, stripe_relay, db_session, assistant)
-    other_client.post(f"/contracts/{contract_id}/submit")
+    other_client.post(
+        f"/contracts/{contract_id}/submit", {"note": "Delivered: see the shared folder."}
+    )
     assert client.post(f"/contracts/{contract_id}/approve").status_code == 302
     again = client.post(f"/contracts/{contract_id}/approve")
     assert again.status_code == 409
@@ -165,7 +174,9 @@ def test_payout_waits_for_onboarding_then_happens(client, other_client, db_sessi
     other_client.login_as(assistant)
     page = other_client.get(f"/contracts/{contract_id}").get_data(as_text=True)
     assert "Connect your Stripe account to be paid" in page
-    other_client.post(f"/contracts/{contract_id}/submit")
+    other_client.post(
+        f"/contracts/{contract_id}/submit", {"note": "Delivered: see the shared folder."}
+    )
     client.post(f"/contracts/{contract_id}/approve")
     assert contract(db_session, contract_id).status == ContractStatus.APPROVED
     assert stripe_relay.transfers(contract_id) == []
@@ -257,7 +268,12 @@ def test_illegal_transitions_are_409(client, other_client, db_session, stripe_re
     client.login_as(owner)
     contract_id = hire(client, proposal)
     other_client.login_as(assistant)
-    assert other_client.post(f"/contracts/{contract_id}/submit").status_code == 409  # not funded
+    assert (
+        other_client.post(
+            f"/contracts/{contract_id}/submit", {"note": "Delivered: see the shared folder."}
+        ).status_code
+        == 409
+    )  # not funded
     assert client.post(f"/contracts/{contract_id}/approve").status_code == 409  # not submitted
     response = client.post(
         f"/proposals/{proposal.id}/hire",
@@ -283,7 +299,12 @@ def test_strangers_cannot_touch_a_contract(client, other_client, db_session, str
     ]:
         assert getattr(other_client, method)(url).status_code == 404, url
     other_client.login_as(make_assistant(db_session))
-    assert other_client.post(f"/contracts/{contract_id}/submit").status_code == 404
+    assert (
+        other_client.post(
+            f"/contracts/{contract_id}/submit", {"note": "Delivered: see the shared folder."}
+        ).status_code
+        == 404
+    )
     other_client.login_as(assistant)  # a party, but not the owner
     assert other_client.post(f"/contracts/{contract_id}/cancel").status_code == 403
     assert other_client.post(f"/contracts/{contract_id}/checkout").status_code == 403

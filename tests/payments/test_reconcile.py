@@ -31,7 +31,9 @@ def test_reconcile_funds_refunds_and_pays_out_what_webhooks_missed(
     other_client.post("/payouts/connect")
     db_session.expire_all()
     stripe_relay.onboard(db_session.get(PayoutAccount, assistant.id).stripe_account_id)
-    other_client.post(f"/contracts/{contract_id}/submit")
+    other_client.post(
+        f"/contracts/{contract_id}/submit", {"note": "Delivered: see the shared folder."}
+    )
     client.post(f"/contracts/{contract_id}/approve")
     assert (
         contract(db_session, contract_id).status == ContractStatus.APPROVED
@@ -102,7 +104,9 @@ def test_reconcile_holds_the_payout_of_a_submitted_contract_whose_charge_is_disp
     client.login_as(owner)
     contract_id = funded_contract(client, stripe_relay, db_session, proposal)
     connect_payouts(other_client, stripe_relay, db_session, assistant)
-    other_client.post(f"/contracts/{contract_id}/submit")
+    other_client.post(
+        f"/contracts/{contract_id}/submit", {"note": "Delivered: see the shared folder."}
+    )
     charge_id = contract(db_session, contract_id).charge_id
     http("POST", f"{stripe_relay.base_url}/_emulator/charges/{charge_id}/dispute")
     # charge.dispute.created is lost: reconcile finds the dispute.
@@ -128,6 +132,8 @@ def test_a_dispute_webhook_holds_the_payout(client, other_client, db_session, st
     http("POST", f"{stripe_relay.base_url}/_emulator/charges/{charge_id}/dispute")
     stripe_relay.deliver(client, types={"charge.dispute.created"})
     assert "dispute" in contract(db_session, contract_id).payout_hold
-    other_client.post(f"/contracts/{contract_id}/submit")
+    other_client.post(
+        f"/contracts/{contract_id}/submit", {"note": "Delivered: see the shared folder."}
+    )
     client.post(f"/contracts/{contract_id}/approve")
     assert stripe_relay.transfers(contract_id) == []

@@ -21,7 +21,9 @@ def test_a_payout_asks_both_parties_and_each_hears_of_the_review_once_visible(
     client.login_as(owner)
     contract_id = funded_contract(client, stripe_relay, db_session, proposal)
     connect_payouts(other_client, stripe_relay, db_session, assistant)
-    other_client.post(f"/contracts/{contract_id}/submit")
+    other_client.post(
+        f"/contracts/{contract_id}/submit", {"note": "Delivered: see the shared folder."}
+    )
     assert not any("How did it go" in s for s in subjects(mailbox, owner.email))
 
     client.post(f"/contracts/{contract_id}/approve")  # paid out through the emulator
