@@ -12,6 +12,7 @@ from ..errors import DomainError, Invalid, RateLimited
 from ..forms import has_errors, timezone_choices
 from ..hiring import services as hiring
 from ..jobs import enqueue_after_commit
+from ..matches.events import record_impressions
 from ..matches.services import recommended_for_task
 from ..microcache import Microcache
 from ..reviews.services import owner_record
@@ -108,7 +109,7 @@ def show(task_id: int):
         my_proposal, invitation = hiring.standing_on(session, task.id, viewer.id)
     # Only the owner's page carries recommendations: scores are not for other assistants.
     recommendations = recommended_for_task(session, current_user, task.id) if is_owner else None
-    return render_template(
+    body = render_template(
         "tasks/show.html",
         task=task,
         is_owner=is_owner,
@@ -117,6 +118,13 @@ def show(task_id: int):
         invitation=invitation,
         owner_record=owner_record(session, task.owner_id),
     )
+    if recommendations:
+        # What the owner was shown, for the matcher to learn from: one statement, after the
+        # page is rendered (a GET's one write, as a log-in session's last_seen_at is).
+        shown = [(r.profile.user_id, r.match) for r in recommendations]
+        record_impressions(session, task.id, shown)
+        session.commit()
+    return body
 
 
 @bp.get("/jobs")
