@@ -242,6 +242,9 @@ def matcher_index(app: Flask) -> MatcherIndex:
         # A dense weight above 0 blends sentence embeddings into text similarity (needs the
         # `embeddings` extra): better rankings, slower index builds (see benchmarks/README.md).
         config = matching.MatcherConfig(dense_weight=app.config["MATCHER_DENSE_WEIGHT"])
-        learner = LearnerConfig(min_events=app.config["MATCHER_LEARN_MIN_EVENTS"])
+        learner = LearnerConfig(
+            min_events=app.config["MATCHER_LEARN_MIN_EVENTS"],
+            min_positives=app.config["MATCHER_LEARN_MIN_POSITIVES"],
+        )
         index = app.extensions.setdefault("matcher_index", MatcherIndex(config, learner))
     return index

@@ -12,7 +12,7 @@ from ..errors import DomainError, Invalid, RateLimited
 from ..forms import has_errors, timezone_choices
 from ..hiring import services as hiring
 from ..jobs import enqueue_after_commit
-from ..matches.events import record_impressions
+from ..matches import events as match_events
 from ..matches.services import recommended_for_task
 from ..microcache import Microcache
 from ..reviews.services import owner_record
@@ -120,9 +120,10 @@ def show(task_id: int):
     )
     if recommendations:
         # What the owner was shown, for the matcher to learn from: one statement, after the
-        # page is rendered (a GET's one write, as a log-in session's last_seen_at is).
+        # page is rendered (a GET's one write, as a log-in session's last_seen_at is); a
+        # reload the same day adds no rows (one impression per task, assistant and day).
         shown = [(r.profile.user_id, r.match) for r in recommendations]
-        record_impressions(session, task.id, shown)
+        match_events.record_impressions(session, task.id, shown)
         session.commit()
     return body
 
