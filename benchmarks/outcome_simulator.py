@@ -3,13 +3,16 @@ fixed ones? (issue 13, part 5)
 
     .venv/bin/python benchmarks/outcome_simulator.py                 # 5 seeds, under 2 minutes
     .venv/bin/python benchmarks/outcome_simulator.py --seeds 3 --rounds 4
+    .venv/bin/python benchmarks/outcome_simulator.py --no-position  # learn without it
+    .venv/bin/python benchmarks/outcome_simulator.py --null-world   # tastes = fixed weights
 
 The world, per seed: synthetic assistants and tasks (`matching_synthetic`, a sixth of both in
 EUR so the currency constraint bites), each assistant with a hidden quality that their rating
 only partly shows, each task's owner with hidden tastes - how much they care about each of
 the matcher's factors (around a common mean that is not the fixed weights: owners here care
 most about shared hours and skills, less about the text) and about the hidden quality - and a
-threshold. The learner never sees any of these.
+threshold (owners as a whole would invite about the best fifth of what the fixed weights
+show them). The learner never sees any of these.
 
 Each round, new tasks are ranked by the real `Matcher` (top 10 shown). An owner looks at
 position p with probability 0.95 p^-0.7 (people read the top of a list), invites whom they
@@ -59,8 +62,10 @@ QUALITY = 0.04  # weight of the hidden quality (standard normal) in an owner's l
 TASTE_SPREAD = 0.35  # log-normal spread of one owner's tastes around the mean
 NOISE = 0.04  # an owner's liking of one particular assistant, beyond everything above
 SHARPNESS = 30.0  # how sharply liking turns into an invite
-THRESHOLD = 0.85  # mean liking needed to invite
-THRESHOLD_SPREAD = 0.04  # between owners
+# the liking needed to invite: this quantile of the liking of what the fixed weights show in
+# round 0 (so about a fifth of a shown list would do), spread between owners
+THRESHOLD_QUANTILE = 0.8
+THRESHOLD_SPREAD = 0.04
 HIRE_MARGIN = 0.02  # liking above the owner's threshold needed to hire a proposal
 
 
@@ -79,10 +84,15 @@ class World:
     rounds: list[list]  # tasks per round
     heldout: list
     taste: dict[str, np.ndarray]  # per task id -> (factors,) tastes
-    threshold: dict
+    threshold: dict  # per task: the owner's offset from `base`
     noise: np.random.Generator
     seed: int
     pair_draws: dict = dataclasses.field(default_factory=dict)
+    base: float = 0.0  # the mean threshold, set from round 0's shown lists (`calibrate`)
+
+    def calibrate(self, tasks, ranked) -> None:
+        liked = [liking(self, t, m) for t, ms in zip(tasks, ranked, strict=True) for m in ms[:K]]
+        self.base = float(np.quantile(liked, THRESHOLD_QUANTILE))
 
     def draws(self, task_id, assistant_id) -> np.ndarray:
         """(liking noise, examine, invite, propose, review noise) for the pair: the same in
@@ -116,10 +126,10 @@ def make_world(seed: int, n_assistants: int, per_round: int, rounds: int, heldou
     n_tasks = per_round * rounds + heldout
     tasks = _currency(synthetic.tasks(n_tasks, seed=seed * 7 + 2), rng)
     taste, threshold = {}, {}
-    mean = np.array([TASTE[f] for f in FACTORS])
+    mean = np.array([TASTE[f] for f in FACTORS])  # TASTE as main() set it
     for t in tasks:
         taste[t.id] = mean * np.exp(rng.normal(0, TASTE_SPREAD, len(FACTORS)))
-        threshold[t.id] = THRESHOLD + rng.normal(0, THRESHOLD_SPREAD)
+        threshold[t.id] = rng.normal(0, THRESHOLD_SPREAD)
     per = [tasks[i * per_round : (i + 1) * per_round] for i in range(rounds)]
     return World(rated, quality, per, tasks[per_round * rounds :], taste, threshold, rng, seed)
 
@@ -148,7 +158,7 @@ def play(world: World, tasks, ranked, events: list | None):
     """Expected hire per task (exact), and, when `events` is a list, the sampled events."""
     expected = np.zeros(len(tasks))
     for i, (task, matches) in enumerate(zip(tasks, ranked, strict=True)):
-        thr = world.threshold[task.id]
+        thr = world.base + world.threshold[task.id]
         miss = 1.0
         proposals = []
         for pos, m in enumerate(matches[:K], start=1):
@@ -204,11 +214,12 @@ def run_seed(seed: int, args) -> dict:
     base = MatcherConfig(reference_date=REFERENCE)
     fixed = Matcher(base).fit(assistants=world.assistants)
     learned = Matcher(base).fit(assistants=world.assistants)
-    lcfg = LearnerConfig(min_events=args.min_events)
+    lcfg = LearnerConfig(min_events=args.min_events, position_control=not args.no_position)
     events: list = []
     per_round = []
     checked = {"fixed": [0, 0], "learned": [0, 0]}
     models = []
+    world.calibrate(world.rounds[0], fixed.rank_assistants_batch(world.rounds[0], k=K))
     for r, tasks in enumerate(world.rounds):
         if r:
             models.append(learned.learn(events, lcfg))
@@ -265,15 +276,25 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--heldout", type=int, default=300)
     p.add_argument("--min-events", type=int, default=LearnerConfig().min_events)
+    p.add_argument("--no-position", action="store_true", help="learn without the position control")
+    p.add_argument(
+        "--null-world",
+        action="store_true",
+        help="owners' mean tastes are the fixed weights: learning has nothing to find",
+    )
     args = p.parse_args(argv)
+    if args.null_world:
+        TASTE.update(MatcherConfig().weights)
     started = time.perf_counter()
     results = [run_seed(s, args) for s in range(args.seeds)]
     rng = np.random.default_rng(12345)
     print(
         f"{args.seeds} seeds x {args.assistants} assistants, {args.rounds} rounds x "
         f"{args.tasks} tasks, {args.heldout} held-out tasks; top {K} shown; learner "
-        f"min_events={args.min_events}"
+        f"min_events={args.min_events}" + (", no position control" if args.no_position else "")
     )
+    if args.null_world:
+        print("null world: the owners' mean tastes are the fixed weights")
     print("round  fixed   learned  lift")
     for r in range(args.rounds):
         f = np.concatenate([x["per_round"][r]["fixed"] for x in results])
