@@ -116,6 +116,11 @@ def settings_from_env(instance_path: Path) -> dict:
         "JOB_TIMEOUT": int(os.environ.get("JOB_TIMEOUT", "600")),  # a cold matcher fit is slow
         "MATCHES_PER_TASK": 10,
         "MATCHER_DENSE_WEIGHT": float(os.environ.get("MATCHER_DENSE_WEIGHT", "0")),
+        # The worker's matcher learns its factor weights from match events (impressions,
+        # invites, proposals, hires, reviews) once this many shown pairs are recorded.
+        "MATCHER_LEARN_MIN_EVENTS": int(os.environ.get("MATCHER_LEARN_MIN_EVENTS", "500")),
+        # ... of which this many were acted on (an invite, a proposal or a hire)
+        "MATCHER_LEARN_MIN_POSITIVES": int(os.environ.get("MATCHER_LEARN_MIN_POSITIVES", "20")),
         "MATCHES_PER_ASSISTANT": 20,
         # "New job for you" / "Assistants recommended" only about tasks posted this recently.
         "MATCH_EMAIL_MAX_AGE_DAYS": float(os.environ.get("MATCH_EMAIL_MAX_AGE_DAYS", "3")),

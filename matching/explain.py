@@ -65,7 +65,7 @@ class _Pairs:
 
     __slots__ = ("cfg", "reference", "terms", "text", "items", "queries", "q", "q2", "qrows",
                  "rows", "contrib", "values", "active", "ov", "bayes", "bonus", "parts", "window",
-                 "shown")
+                 "shown", "model")
 
     def build(self, m: int) -> dict:
         qrow, row = self.qrows[m], self.rows[m]
@@ -82,6 +82,11 @@ class _Pairs:
         window = {"start": _iso(start), "end": _iso(end)} if end > start else None
         rate_i = FACTORS.index("rate")
         extra = {}
+        if self.model is not None:
+            # the contributions above are the learned weights' (the score is their sum)
+            extra["weights"] = {"source": "learned", "model": self.model.version,
+                                "n_events": self.model.n_events,
+                                "factors": {f: self.cfg.weights.get(f, 0.0) for f in FACTORS}}
         if self.parts is not None:
             lex, cos = self.parts[m]
             extra["text_similarity"] = {"lexical": lex, "dense": cos,
@@ -124,6 +129,7 @@ def explained_matches(
     p.cfg, p.reference, p.terms = ranking.cfg, ranking.reference, ranking.m.text.terms
     p.text, p.items, p.queries, p.q, p.q2 = side.text, side.items, queries, q, q2
     p.shown = ranking.m.text.shown
+    p.model = ranking.m.outcome_model
     p.qrows, p.rows = qrows.tolist(), rows.tolist()
 
     def pick(arrays: dict) -> np.ndarray:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .index import Side, text_fields
+from .learning import LearnerConfig, OutcomeEvent, OutcomeModel, train
 from .models import Assistant, Match, Task
 from .ranking import Ranking, rank
 from .scoring import MatcherConfig
@@ -27,6 +28,8 @@ class Matcher:
         self.skill_space = SkillSpace()
         self.prior = 4.0
         self.fitted = False
+        self.outcome_model: OutcomeModel | None = None  # learned factor weights, if any
+        self._scoring: tuple | None = None
         self.dense = None
         if self.config.dense_weight > 0:
             from .dense import DenseEncoder  # numpy only here; torch loads on first encode
@@ -105,6 +108,33 @@ class Matcher:
         for side in (self.assistants, self.tasks):
             Ranking(self, side, self.config.reference(reference_date)).prepare()
         return self
+
+    # -- weights learned from outcomes ------------------------------------------------------
+    @property
+    def scoring_config(self) -> MatcherConfig:
+        """The configuration rankings score with: `config`, with the outcome model's factor
+        weights when one is in use."""
+        if self.outcome_model is None:
+            return self.config
+        key = (self.config, self.outcome_model.version)
+        if self._scoring is None or self._scoring[0] != key:
+            self._scoring = (key, self.outcome_model.config(self.config))
+        return self._scoring[1]
+
+    def use_outcome_model(self, model: OutcomeModel | None) -> None:
+        """Rank with `model`'s weights from now on (None: the configured, fixed weights)."""
+        if model is not None and not isinstance(model, OutcomeModel):
+            raise TypeError(f"expected OutcomeModel, got {type(model).__name__}")
+        self.outcome_model = model
+
+    def learn(self, events: Iterable[OutcomeEvent],
+              config: LearnerConfig | None = None) -> OutcomeModel | None:
+        """Train factor weights on recorded events and rank with them; with too few events
+        the fixed weights stay (and the model in use, if any, is dropped). The model is
+        saved with the index."""
+        model = train(events, self.config, config)
+        self.use_outcome_model(model)
+        return model
 
     # -- ranking: a single query is a batch of one --------------------------------------------
     def rank_assistants(self, task: Task, k: int = 10, *,

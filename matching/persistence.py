@@ -16,18 +16,24 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .learning import OutcomeModel
 from .models import Assistant, Task
 from .scoring import MatcherConfig
 from .text import TextModel
 
-FORMAT_VERSION = 1
+# 2: the header may carry the outcome model (learned factor weights) the index ranks with.
+# A file without one is still written as format 1, which older matchers read as before.
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
 # 2.0.0: explanations name skills as the people wrote them ("skills": exact / similar /
 # related) instead of canonical concepts, and carry the overlap window and rate currency.
 # 2.1.0: matched words leave out contraction pieces ("ll", "don"), numbers with a unit
 # ("10am", "20h"), words every profile says ("assistant"), pairs of words the task did not
 # write as a phrase and words already said (a skill the assistant has); rows stored by 2.0.0
 # keep theirs until re-ranked (`flask matches rebuild`)
-MATCHER_VERSION = "2.1.0"
+# 2.2.0: factor weights may be learned from outcomes (`learning.OutcomeModel`, saved with the
+# index); explanations ranked with them say so ("weights": source, model, factor weights)
+MATCHER_VERSION = "2.2.0"
 
 
 class IncompatibleIndexError(Exception):
@@ -68,11 +74,14 @@ def save(matcher: Any, path: str | os.PathLike) -> None:
         arrays[f"{name}_indptr"] = m.indptr.astype(np.int64)
         if matcher.dense is not None and len(side.items):
             arrays[f"{name}_dense"] = side.dense[rows].astype(np.float32)
+    model = matcher.outcome_model
     header = {
-        "format": FORMAT_VERSION, "matcher_version": MATCHER_VERSION,
+        "format": 1 if model is None else FORMAT_VERSION, "matcher_version": MATCHER_VERSION,
         "config": _config_json(matcher.config), "prior": matcher.prior,
         "text": text_meta, "items": items,
     }
+    if model is not None:
+        header["outcome_model"] = model.to_json()
     arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     tmp = f"{os.fspath(path)}.tmp"
     with open(tmp, "wb") as fh:  # a file object stops numpy from appending ".npz"
@@ -89,7 +98,7 @@ def load(cls: type, path: str | os.PathLike) -> Any:
     if "header" not in arrays:
         raise IncompatibleIndexError(f"{path}: not a matcher index file (no header)")
     header = json.loads(arrays["header"].tobytes().decode("utf-8"))
-    if header.get("format") != FORMAT_VERSION:
+    if header.get("format") not in READABLE_FORMATS:
         raise IncompatibleIndexError(
             f"{path}: index format {header.get('format')!r} (matcher "
             f"{header.get('matcher_version')!r}) cannot be read by matcher {MATCHER_VERSION} "
@@ -100,6 +109,11 @@ def load(cls: type, path: str | os.PathLike) -> Any:
         header["text"], {"terms": arrays["text_terms"], "idf": arrays["text_idf"]}
     )
     matcher.prior = float(header["prior"])
+    if header.get("outcome_model") is not None:
+        try:
+            matcher.use_outcome_model(OutcomeModel.from_json(header["outcome_model"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IncompatibleIndexError(f"{path}: unreadable outcome model ({exc})") from None
     matcher.fitted = True
     n_feat = matcher.text.n_features
     for name, kind in (("assistants", Assistant), ("tasks", Task)):

@@ -154,7 +154,7 @@ class Ranking:
 
     def __init__(self, matcher, side: Side, reference: dt.date):
         self.m, self.side, self.reference = matcher, side, reference
-        self.cfg = matcher.config
+        self.cfg = matcher.scoring_config  # learned factor weights when the matcher has them
         self.query_kind = "assistant" if side.kind == "task" else "task"
 
     # -- the side's derived columns, kept until it changes ----------------------------------

@@ -70,15 +70,17 @@ def market(session, n: int):
 # and the nav's unread-message and notification counts two more (each kept per person for a
 # few seconds when the cache is on, as it is outside this test). A task page reads the
 # owner's record (hires, rating from assistants) in one more; a profile its latest reviews;
-# the owner's own task page who is working on it (its contracts, with their assistants) and
-# the plan's hourly worth for its line of what delegating it frees; the
-# owner's dashboard the hours handed off (fixed contracts, hourly weeks, the plan's worth).
+# the owner's own task page who is working on it (its contracts, with their assistants),
+# the plan's hourly worth for its line of what delegating it frees, and what it showed
+# (match events: one INSERT for the whole list, whose rows a reload the same day leaves as
+# they are); the owner's dashboard the hours handed off (fixed contracts, hourly weeks, the
+# plan's worth).
 PAGES = {
     "home (visitor)": (None, lambda t, v: "/", 6),
     "job search with a query": ("assistant", lambda t, v: "/jobs?q=bookkeeping", 5),
     "job list (visitor)": (None, lambda t, v: "/jobs", 4),
     "job page (assistant)": ("assistant", lambda t, v: f"/tasks/{t.id}", 6),
-    "owner's task page with recommendations": ("owner", lambda t, v: f"/tasks/{t.id}", 8),
+    "owner's task page with recommendations": ("owner", lambda t, v: f"/tasks/{t.id}", 9),
     "jobs for you": ("assistant", lambda t, v: "/jobs/for-you", 6),
     "proposals on a task": ("owner", lambda t, v: f"/tasks/{t.id}/proposals", 6),
     "my proposals": ("assistant", lambda t, v: "/proposals", 4),

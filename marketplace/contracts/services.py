@@ -18,7 +18,8 @@ from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..filters import format_money
 from ..hiring import services as proposals
 from ..hiring.models import Proposal, ProposalStatus
-from ..matches.models import Invitation
+from ..matches import events as match_events
+from ..matches.models import EventKind, Invitation
 from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..tasks.models import Engagement, Task, TaskStatus
@@ -212,6 +213,10 @@ def _contract_from(
         raise Conflict("This proposal has already been accepted.") from exc
     task.status = TaskStatus.HIRED  # out of every job feed from this commit on
     session.flush()
+    # both ways of hiring (a proposal, an accepted invitation) come through here
+    match_events.record(
+        session, EventKind.HIRE, task.id, proposal.assistant_id, str(contract.id)
+    )
     return contract
 
 

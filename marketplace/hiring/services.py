@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, lazyload, selectinload
 from ..accounts.models import User
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
-from ..matches.models import Invitation
+from ..matches import events as match_events
+from ..matches.models import EventKind, Invitation
 from ..messages.services import open_conversation
 from ..notifications.models import Kind
 from ..notifications.services import notify
@@ -57,6 +58,9 @@ def apply_to_task(
                 session.add(proposal)
         except IntegrityError as exc:
             raise AlreadyApplied() from exc
+    match_events.record(
+        session, EventKind.PROPOSAL, task.id, assistant.id, f"{proposal.id}:{proposal.revision}"
+    )
     # Owner and assistant can talk about it from now on (the same conversation if the owner
     # wrote first or invited).
     open_conversation(session, task, assistant.id)

@@ -37,3 +37,11 @@ def upsert(
         index_elements=keys, set_={name: stmt.excluded[name] for name in update}
     )
     session.execute(stmt)
+
+
+def insert_many_ignoring_duplicates(
+    session: Session, model: type, rows: list[dict[str, Any]]
+) -> None:
+    """Insert rows in one statement, leaving out those a unique constraint already holds."""
+    if rows:
+        session.execute(_insert(session, model).values(rows).on_conflict_do_nothing())

@@ -21,7 +21,9 @@ def rebuild_cmd() -> None:
     from .index import load_assistants, matcher_index, to_matching_task  # numpy, scikit-learn
 
     session = get_session()
-    matcher = matcher_index(current_app).current(session)
+    index = matcher_index(current_app)
+    matcher = index.current(session)
+    model = index.learn(session)  # the latest events, whenever the index was fitted
     config = current_app.config
     week = utcnow().date()  # the first day of the week whose shared hours are scored
     tasks = list(session.scalars(select(Task).where(Task.status == TaskStatus.OPEN)))
@@ -38,3 +40,11 @@ def rebuild_cmd() -> None:
         store_assistant_matches(session, assistant.id, matches, config["MATCHES_PER_ASSISTANT"])
     session.commit()
     click.echo(f"Ranked {len(tasks)} open tasks and {len(assistants)} assistants.")
+    if model is None:
+        click.echo("Factor weights: fixed (too few match events to learn from yet).")
+    else:
+        weights = ", ".join(f"{f} {w:.2f}" for f, w in model.weights.items())
+        click.echo(
+            f"Factor weights learned from {model.n_events} match events ({model.version}): "
+            f"{weights}."
+        )

@@ -155,6 +155,34 @@ def _terms_line(explanation: dict) -> str | None:
     return f"Also in common: {', '.join(terms[:5])}" if terms else None
 
 
+FACTOR_LABELS = {
+    "text": "words of the post",
+    "skills": "skills",
+    "rate": "rate",
+    "overlap": "shared hours",
+    "availability": "hours a week",
+    "reputation": "reputation",
+}
+
+
+def _weights_line(explanation: dict) -> str | None:
+    """When the score was ranked with weights learned from outcomes: what each factor added
+    to it (the matcher's own contributions, which sum to the score)."""
+    weights = explanation.get("weights") or {}
+    contributions = explanation.get("contributions") or {}
+    if weights.get("source") != "learned" or not contributions:
+        return None
+    parts = sorted(
+        ((FACTOR_LABELS.get(f, f), v) for f, v in contributions.items() if v * 100 >= 0.5),
+        key=lambda p: -p[1],
+    )
+    added = " + ".join(f"{label} {v * 100:.0f}" for label, v in parts) or "nothing"
+    return (
+        f"Score {percent(sum(contributions.values()))}% = {added}, "
+        "weighed as owners' choices on Delegate suggest"
+    )
+
+
 def explain(explanation: dict, task: Task, profile: AssistantProfile, *, owner: bool) -> list[str]:
     """Plain lines: skills, rate against budget, shared hours in both zones, hours, reputation."""
     lines = _skills_lines(explanation, owner=owner)
@@ -166,4 +194,7 @@ def explain(explanation: dict, task: Task, profile: AssistantProfile, *, owner: 
     terms = _terms_line(explanation)
     if terms:
         lines.append(terms)
+    weights = _weights_line(explanation)
+    if weights:
+        lines.append(weights)
     return lines

@@ -3,6 +3,11 @@
 Fitting on 100,000 assistants takes seconds, so the worker fits once and afterwards upserts
 only the profiles and tasks whose ``updated_at`` moved past a watermark. Web processes never
 build this: they read stored Match rows.
+
+Each fit also trains the matcher's outcome model on the recorded match events
+(`marketplace.matches.events`): with at least ``MATCHER_LEARN_MIN_EVENTS`` shown pairs (and a
+few acted on) the matcher ranks with factor weights learned from what owners and assistants
+did; with fewer, with the fixed weights, exactly as before.
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import matching
+from matching.learning import LearnerConfig, OutcomeModel
 
 from ..db import utcnow
 from ..profiles.models import AssistantProfile
 from ..skills.models import Skill, assistant_skills, task_skills
 from ..tasks.models import Task, TaskStatus
+from . import events
 from .explain import task_max_rate_cents
 
 # Transactions commit some time after they stamp updated_at; re-reading a margin behind the
@@ -131,8 +138,13 @@ def _changed(session: Session, id_column, stamp_column, since: datetime, seen: d
 
 
 class MatcherIndex:
-    def __init__(self, config: matching.MatcherConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: matching.MatcherConfig | None = None,
+        learner: LearnerConfig | None = None,
+    ) -> None:
         self.config = config or matching.MatcherConfig()
+        self.learner = learner or LearnerConfig()
         self.matcher: matching.Matcher | None = None
         self.watermark: datetime | None = None
         self.seen_assistants: dict[int, datetime] = {}
@@ -162,10 +174,24 @@ class MatcherIndex:
         assistants, self.seen_assistants = load_assistants(session)
         tasks, _, self.seen_tasks = load_tasks(session)
         self.matcher = matching.Matcher(self.config).fit(assistants=assistants, tasks=tasks)
+        self._learn(session)
         self.fitted_size = len(assistants) + len(tasks)
         self.changed_since_fit = 0
         self.watermark = started
         self.reconciled_at = time.monotonic()
+
+    def learn(self, session: Session) -> OutcomeModel | None:
+        """Retrain the outcome model on every recorded event now (`flask matches rebuild`);
+        None: too few events, the fixed weights rank."""
+        with self.lock:
+            if self.matcher is None:
+                self._fit(session)
+            else:
+                self._learn(session)
+            return self.matcher.outcome_model
+
+    def _learn(self, session: Session) -> None:
+        self.matcher.learn(events.training_events(session), self.learner)
 
     def _catch_up(self, session: Session) -> bool:
         """Upsert what changed since the watermark; False when so much changed that a refit
@@ -216,5 +242,9 @@ def matcher_index(app: Flask) -> MatcherIndex:
         # A dense weight above 0 blends sentence embeddings into text similarity (needs the
         # `embeddings` extra): better rankings, slower index builds (see benchmarks/README.md).
         config = matching.MatcherConfig(dense_weight=app.config["MATCHER_DENSE_WEIGHT"])
-        index = app.extensions.setdefault("matcher_index", MatcherIndex(config))
+        learner = LearnerConfig(
+            min_events=app.config["MATCHER_LEARN_MIN_EVENTS"],
+            min_positives=app.config["MATCHER_LEARN_MIN_POSITIVES"],
+        )
+        index = app.extensions.setdefault("matcher_index", MatcherIndex(config, learner))
     return index

@@ -6,6 +6,7 @@ Pages read these rows; only job workers hold the matcher, so web processes stay 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db import Base, UTCDateTime, utcnow
+from ..enums import str_enum
 from ..tasks.models import Task
 
 
@@ -73,3 +75,38 @@ class Invitation(Base):
 
     assistant: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     task: Mapped[Task] = relationship(lazy="joined", innerjoin=True)
+
+
+class EventKind(StrEnum):
+    IMPRESSION = "impression"  # the pair was on the owner's recommendations
+    INVITE = "invite"
+    PROPOSAL = "proposal"
+    HIRE = "hire"  # a contract from a proposal or an accepted invitation
+    REVIEW = "review"  # the owner reviewed the hired assistant; value is the rating
+
+
+class MatchEvent(Base):
+    """What happened to a (task, assistant) pair, for the matcher to learn from
+    (`marketplace.matches.events`). Append-only; numbers and ids only, no personal text."""
+
+    __tablename__ = "match_events"
+    __table_args__ = (
+        # One row per action (and per task, assistant and day for impressions), so a reload,
+        # a double click or a retried job records nothing twice.
+        UniqueConstraint("dedup_key", name="uq_match_events_dedup_key"),
+        # The index build reads every event in order; a pair's history is read by task.
+        Index("ix_match_events_task_assistant", "task_id", "assistant_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    assistant_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, "match_event_kind"))
+    value: Mapped[float | None] = mapped_column(Float)
+    # the matcher's score and per-factor values for the pair when it happened (the stored
+    # match's); None when the pair had no stored match then
+    score: Mapped[float | None] = mapped_column(Float)
+    factors: Mapped[dict | None] = mapped_column(JSON)
+    position: Mapped[int | None] = mapped_column(Integer)  # 1-based place on the page
+    dedup_key: Mapped[str] = mapped_column(String(96))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -27,8 +27,9 @@ from ..notifications.services import notify, preferences_for, preferences_of
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task, TaskStatus
 from ..tasks.services import get_owned_task
+from . import events
 from .explain import explain, percent
-from .models import Invitation, Match
+from .models import EventKind, Invitation, Match
 
 if TYPE_CHECKING:  # the web app reads rows; only jobs load the matcher (numpy, scikit-learn)
     import matching
@@ -316,6 +317,7 @@ def invite_assistant(
             session.add(invitation)
     except IntegrityError as exc:
         raise AlreadyInvited() from exc
+    events.record(session, EventKind.INVITE, task.id, assistant_id, str(invitation.id))
     open_conversation(session, task, assistant_id)  # the invitation's questions go here
     notify(
         session,

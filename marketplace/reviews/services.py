@@ -31,6 +31,8 @@ from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..filters import format_localtime
 from ..jobs import enqueue_after_commit
+from ..matches import events as match_events
+from ..matches.models import EventKind
 from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..profiles.models import AssistantProfile
@@ -186,6 +188,13 @@ def _reveal(session: Session, review: Review, now: datetime) -> bool:
     notify(session, review.subject_id, Kind.REVIEW_RECEIVED, f"review:{review.id}", payload)
     if review.author_side == Side.OWNER:
         refresh_reputation(session, review.subject_id)
+        # The rating of a hire teaches the matcher from when it counts for the assistant's
+        # reputation too, so double-blind holds for the model as well.
+        contract = review.contract
+        match_events.record(
+            session, EventKind.REVIEW, contract.task_id, contract.assistant_id, str(review.id),
+            value=float(review.rating),
+        )  # fmt: skip
     return True
 
 

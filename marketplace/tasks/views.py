@@ -13,6 +13,7 @@ from ..errors import DomainError, Invalid, RateLimited
 from ..forms import has_errors, timezone_choices
 from ..hiring import services as hiring
 from ..jobs import enqueue_after_commit
+from ..matches import events as match_events
 from ..matches.services import recommended_for_task
 from ..microcache import Microcache
 from ..planner.roi import recaptured, task_roi, worth_of
@@ -113,7 +114,7 @@ def show(task_id: int):
         my_proposal, invitation = hiring.standing_on(session, task.id, viewer.id)
     # Only the owner's page carries recommendations: scores are not for other assistants.
     recommendations = recommended_for_task(session, current_user, task.id) if is_owner else None
-    return render_template(
+    body = render_template(
         "tasks/show.html",
         task=task,
         is_owner=is_owner,
@@ -124,6 +125,14 @@ def show(task_id: int):
         working=contracts.working_on(session, task.id) if is_owner else [],
         roi=_roi(session, task, recommendations) if is_owner else None,
     )
+    if recommendations:
+        # What the owner was shown, for the matcher to learn from: one statement, after the
+        # page is rendered (a GET's one write, as a log-in session's last_seen_at is); a
+        # reload the same day adds no rows (one impression per task, assistant and day).
+        shown = [(r.profile.user_id, r.match) for r in recommendations]
+        match_events.record_impressions(session, task.id, shown)
+        session.commit()
+    return body
 
 
 def _roi(session, task, recommendations):

@@ -1,0 +1,118 @@
+"""Match events: what owners and assistants did with the matches they were shown.
+
+Recorded where each action happens, in the action's own transaction, one row per action
+(`MatchEvent.dedup_key`): an impression when the owner's task page shows its recommendations
+(one statement for the whole list, at most one per task, assistant and day), an invitation,
+a proposal, a hire (a contract from a proposal or from an accepted invitation) and the
+owner's review of the assistant they hired. Each row keeps the matcher's score and factor
+values for the pair at the time, read from its stored match; numbers and ids only, never
+anything a person wrote.
+
+The worker's index trains the matcher's outcome model on these rows
+(`marketplace.matches.index`), once there are enough of them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, lazyload
+
+from ..db import utcnow
+from ..jobs.upserts import insert_ignoring_duplicates, insert_many_ignoring_duplicates
+from .models import EventKind, Match, MatchEvent
+
+
+def factor_values(explanation: dict | None) -> dict[str, float] | None:
+    """The factor values of a stored explanation, numbers only (None when it has none)."""
+    values = (explanation or {}).get("factor_values")
+    if not isinstance(values, dict):
+        return None
+    out = {}
+    for name, v in values.items():
+        number = isinstance(v, int | float) and not isinstance(v, bool)
+        if isinstance(name, str) and number and math.isfinite(v):
+            out[name[:32]] = float(v)
+    return out
+
+
+def _row(
+    kind: EventKind,
+    task_id: int,
+    assistant_id: int,
+    key: str,
+    match: Match | None,
+    value: float | None = None,
+    position: int | None = None,
+) -> dict:
+    return {
+        "task_id": task_id,
+        "assistant_id": assistant_id,
+        "kind": kind,
+        "value": value,
+        "score": None if match is None else float(match.score),
+        "factors": None if match is None else factor_values(match.explanation),
+        "position": position,
+        "dedup_key": key,
+        "created_at": utcnow(),
+    }
+
+
+def record_impressions(session: Session, task_id: int, shown: Iterable[tuple[int, Match]]):
+    """The owner's page showed these (assistant id, match) pairs, in this order: one
+    statement, and a pair already recorded today is left as it is."""
+    day = utcnow().date().isoformat()
+    rows = [
+        _row(EventKind.IMPRESSION, task_id, assistant_id,
+             f"impression:{task_id}:{assistant_id}:{day}", match, position=position)
+        for position, (assistant_id, match) in enumerate(shown, start=1)
+    ]  # fmt: skip
+    insert_many_ignoring_duplicates(session, MatchEvent, rows)
+
+
+def record(
+    session: Session,
+    kind: EventKind,
+    task_id: int,
+    assistant_id: int,
+    key: str,
+    value: float | None = None,
+) -> bool:
+    """One action on a pair, with the pair's stored match as it is now; True when new."""
+    match = session.scalar(
+        select(Match)
+        .where(Match.task_id == task_id, Match.assistant_id == assistant_id)
+        .options(lazyload(Match.task))
+    )
+    row = _row(kind, task_id, assistant_id, f"{kind.value}:{key}", match, value=value)
+    return insert_ignoring_duplicates(session, MatchEvent, row)
+
+
+def training_events(session: Session) -> list:
+    """Every recorded event as the matcher's learner reads them, oldest first."""
+    from matching.learning import OutcomeEvent  # the worker's side: numpy, scikit-learn
+
+    rows = session.execute(
+        select(
+            MatchEvent.task_id, MatchEvent.assistant_id, MatchEvent.kind, MatchEvent.factors,
+            MatchEvent.score, MatchEvent.value, MatchEvent.position,
+        ).order_by(MatchEvent.id)
+    )  # fmt: skip
+    return [
+        OutcomeEvent(t, a, kind.value, factors_or_none(f), s, v, p)
+        for t, a, kind, f, s, v, p in rows
+    ]
+
+
+def factors_or_none(stored) -> dict | None:
+    if not isinstance(stored, dict):
+        return None
+    return {k: float(v) for k, v in stored.items() if isinstance(v, int | float)}
+
+
+def count(session: Session) -> int:
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count()).select_from(MatchEvent)) or 0
