@@ -31,8 +31,6 @@ from .models import TimeEntry, Timesheet, TimesheetStatus
 from .weeks import closes_at, format_minutes, week_start
 
 MEMO_MAX = 300
-# Timesheets whose time can no longer change, and whose charge is decided or done.
-CLOSED = tuple(s for s in TimesheetStatus if s != TimesheetStatus.OPEN)
 
 
 def zone_of(user: User) -> str:
@@ -399,19 +397,8 @@ def end(session: Session, user: User, contract_id: int) -> Contract:
     if party is None or not contract.is_hourly:
         raise NotFound("This contract does not exist.")
     contracts.require_party(contract, user, party, "end the contract")
-    contracts.transition(
-        session,
-        contract,
-        [ContractStatus.ACTIVE, ContractStatus.PAUSED],
-        ContractStatus.ENDED,
-        ended_at=utcnow(),
-    )
-    if contract.task.status == TaskStatus.HIRED:
-        contract.task.status = TaskStatus.COMPLETED
     other = contract.assistant_id if party == "owner" else contract.owner_id
-    _tell_contract(session, contract, Kind.CONTRACT_ENDED, other)
-    reviews.contract_ended(session, contract)  # asks for reviews if a week was paid for
-    session.flush()
+    _end(session, contract, [other])
     return contract
 
 
@@ -430,23 +417,29 @@ def end_finished(session: Session) -> int:
         if contract.ends_on >= today_in(zone_of(contract.owner)):
             continue
         try:
-            contracts.transition(
-                session,
-                contract,
-                [ContractStatus.ACTIVE, ContractStatus.PAUSED],
-                ContractStatus.ENDED,
-                ended_at=utcnow(),
-            )
+            _end(session, contract, [contract.owner_id, contract.assistant_id])
         except Conflict:  # ended by a party, or by another worker, meanwhile
             continue
-        if contract.task.status == TaskStatus.HIRED:
-            contract.task.status = TaskStatus.COMPLETED
-        for user_id in (contract.owner_id, contract.assistant_id):
-            _tell_contract(session, contract, Kind.CONTRACT_ENDED, user_id)
-        reviews.contract_ended(session, contract)
         ended += 1
-    session.flush()
     return ended
+
+
+def _end(session: Session, contract: Contract, tell: list[int]) -> None:
+    """The one way an hourly contract ends: compare-and-set, the task done, those in `tell`
+    told, and reviews asked for if a week was paid for."""
+    contracts.transition(
+        session,
+        contract,
+        [ContractStatus.ACTIVE, ContractStatus.PAUSED],
+        ContractStatus.ENDED,
+        ended_at=utcnow(),
+    )
+    if contract.task.status == TaskStatus.HIRED:
+        contract.task.status = TaskStatus.COMPLETED
+    for user_id in tell:
+        _tell_contract(session, contract, Kind.CONTRACT_ENDED, user_id)
+    reviews.contract_ended(session, contract)
+    session.flush()
 
 
 def _tell_contract(session: Session, contract: Contract, kind: Kind, user_id: int) -> None:
