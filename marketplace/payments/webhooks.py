@@ -82,7 +82,7 @@ def routed_handler(event: dict) -> PaymentHandler | None:
 def _intent_of(obj: dict) -> str | None:
     if obj.get("object") == "payment_intent":
         return obj.get("id")
-    return _id(obj.get("payment_intent"))
+    return object_id(obj.get("payment_intent"))
 
 
 # Events whose handler needs Stripe's current word on the payment (captured? refunded?
@@ -117,7 +117,7 @@ def ask_stripe(
         return gateway.payment_facts(routed_intent) if routed_intent else None
     if event["type"] not in ASKS_ABOUT_PAYMENT:
         return None
-    intent = _id(obj.get("payment_intent"))
+    intent = object_id(obj.get("payment_intent"))
     if not intent:
         return None
     if event["type"] == "checkout.session.completed":
@@ -182,7 +182,7 @@ def _about_contract(session: Session, obj: dict) -> int | None:
     """Which of our contracts an event's object is about (by our id, else its payment)."""
     contract_id = _contract_id(obj)
     intent = obj.get("id") if obj.get("object") == "payment_intent" else None
-    intent = intent or _id(obj.get("payment_intent"))
+    intent = intent or object_id(obj.get("payment_intent"))
     if contract_id is None and intent:
         contract_id = session.scalar(
             select(Contract.id).where(Contract.payment_intent_id == intent)
@@ -200,13 +200,14 @@ def _contract_from(session: Session, obj: dict) -> Contract | None:
     contract_id = _contract_id(obj)
     if contract_id is not None:
         return contracts.lock_where(session, Contract.id == contract_id)
-    intent = _id(obj.get("payment_intent"))
+    intent = object_id(obj.get("payment_intent"))
     if intent:
         return contracts.lock_where(session, Contract.payment_intent_id == intent)
     return None
 
 
-def _id(value) -> str | None:
+def object_id(value) -> str | None:
+    """The id of an event field that is an id, or an expanded object holding one."""
     return value.get("id") if isinstance(value, dict) else value
 
 
@@ -223,7 +224,7 @@ def payment_intent_succeeded(session, gateway, obj: dict, facts) -> None:
         return
     if contract.payment_intent_id is None and ledger.has(session, EntryKind.CHARGE, obj["id"]):
         return  # a payment already refused (refunded, disputed, another amount)
-    contract.charge_id = contract.charge_id or _id(obj.get("latest_charge"))
+    contract.charge_id = contract.charge_id or object_id(obj.get("latest_charge"))
     session.flush()
 
 
@@ -254,7 +255,7 @@ def charge_refunded(session, gateway, obj: dict, facts) -> None:
 
 
 def charge_dispute_created(session, gateway, obj: dict, facts) -> None:
-    intent = _id(obj.get("payment_intent"))
+    intent = object_id(obj.get("payment_intent"))
     contract = (
         contracts.lock_where(session, Contract.payment_intent_id == intent) if intent else None
     )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..jobs import enqueue_after_commit
 from ..payments.gateway import PaymentFacts, StripeGateway
-from ..payments.webhooks import on_payment_intent
+from ..payments.webhooks import object_id, on_payment_intent
 from . import billing
 from .models import Timesheet, TimesheetStatus
 
@@ -58,12 +58,10 @@ def _payment_of(
 ) -> tuple[str, str | None, int] | None:
     """(PaymentIntent, charge, amount received) of a succeeded payment, else None."""
     if event_type == "payment_intent.succeeded" and obj.get("status") == "succeeded":
-        charge = obj.get("latest_charge")
-        charge_id = charge.get("id") if isinstance(charge, dict) else charge
-        return obj["id"], charge_id, int(obj.get("amount_received") or obj["amount"])
+        received = int(obj.get("amount_received") or obj["amount"])
+        return obj["id"], object_id(obj.get("latest_charge")), received
     if event_type == "checkout.session.completed" and obj.get("payment_status") == "paid":
-        intent = obj.get("payment_intent")
-        intent_id = intent.get("id") if isinstance(intent, dict) else intent
+        intent_id = object_id(obj.get("payment_intent"))
         if not intent_id:
             return None
         if facts is not None and not facts.intact:
