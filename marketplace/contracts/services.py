@@ -214,9 +214,7 @@ def _contract_from(
     task.status = TaskStatus.HIRED  # out of every job feed from this commit on
     session.flush()
     # both ways of hiring (a proposal, an accepted invitation) come through here
-    match_events.record(
-        session, EventKind.HIRE, task.id, proposal.assistant_id, str(contract.id)
-    )
+    match_events.record(session, EventKind.HIRE, task.id, proposal.assistant_id, str(contract.id))
     return contract
 
 
