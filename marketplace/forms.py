@@ -146,6 +146,15 @@ class SkillListField(StringField):
             raise StopValidation(self._problem)
 
 
+def show_error(form, exc) -> None:
+    """A service's refusal (a DomainError) shown on the field it names, or above the form."""
+    field = form._fields.get(exc.field or "")
+    if field is None:
+        form.form_errors.append(exc.message)
+    else:
+        field.errors = [*field.errors, exc.message]
+
+
 def has_errors(form) -> bool:
     """True when any field has an error, including ones a service added after validation."""
     return any(field.errors for field in form)

@@ -11,7 +11,7 @@ from ..contracts import services as contracts
 from ..db import get_session
 from ..errors import Invalid, RateLimited
 from ..filters import format_money
-from ..forms import has_errors, timezone_choices
+from ..forms import has_errors, show_error, timezone_choices
 from ..jobs import enqueue_after_commit
 from ..tasks import post_limits
 from ..tasks import services as task_services
@@ -145,7 +145,7 @@ def plan_page():
             services.save_plan(session, plan, data)
         except Invalid as exc:
             session.rollback()
-            _form_error(form, exc)
+            show_error(form, exc)
         else:
             enqueue_after_commit(session, "planner.price_plan", plan.id)
             session.commit()
@@ -155,14 +155,6 @@ def plan_page():
             return redirect(url_for("planner.plan_page") + "#plan")
     status = 422 if has_errors(form) or getattr(form, "form_errors", None) else 200
     return _page(session, plan, form), status
-
-
-def _form_error(form, exc: Invalid) -> None:
-    field = form._fields.get(exc.field or "")
-    if field is None:
-        form.form_errors.append(exc.message)
-    else:
-        field.errors = [*field.errors, exc.message]
 
 
 def _page(session, plan, form):
@@ -237,7 +229,7 @@ def intake():
             if form.cadence.data == "one_off" and not form.one_off_hours.data:
                 raise Invalid("Estimate how many hours this one-off takes.", "one_off_hours")
         except Invalid as exc:
-            _form_error(form, exc)
+            show_error(form, exc)
         else:
             data = services.draft_task(
                 plan,

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from ..contracts import services as contracts
 from ..db import get_session, today_in
 from ..errors import DomainError, NotFound
-from ..forms import has_errors
+from ..forms import has_errors, show_error
 from ..payments import cards
 from ..payments.gateway import get_gateway
 from . import billing, payment_events, services  # noqa: F401 (payment_events: its webhooks)
@@ -78,7 +78,7 @@ def log_time(contract_id: int):
             session.rollback()
             if exc.status_code in (403, 404):
                 raise
-            _attach(form, exc)
+            show_error(form, exc)
         else:
             session.commit()
             flash(f"Logged {format_minutes(form.entry().minutes)}.", "success")
@@ -99,7 +99,7 @@ def edit_entry(entry_id: int):
             session.rollback()
             if exc.status_code in (403, 404):
                 raise
-            _attach(form, exc)
+            show_error(form, exc)
         else:
             session.commit()
             flash("Entry updated.", "success")
@@ -115,15 +115,6 @@ def delete_entry(entry_id: int):
     session.commit()
     flash("Entry deleted.", "info")
     return redirect(url_for("timesheets.contract_time", contract_id=contract.id))
-
-
-def _attach(form: TimeForm, exc: DomainError) -> None:
-    """A service's refusal shown on the field it is about (or above the form)."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is None:
-        form.form_errors.append(exc.message)
-    else:
-        field.errors = [*field.errors, exc.message]
 
 
 @bp.get("/timesheets/<int:timesheet_id>")
