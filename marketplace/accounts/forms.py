@@ -131,3 +131,15 @@ class EmailChangeForm(Form):
 
 class ButtonForm(Form):
     """A form that is only a button: its CSRF token is what it checks."""
+
+
+class DeleteAccountForm(Form):
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)],
+    )
+    confirm = StringField(
+        "Type DELETE to confirm",
+        filters=[_strip],
+        validators=[DataRequired("Type DELETE to confirm."), Length(max=20)],
+    )

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, String, false, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, false, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..db import Base, UTCDateTime, utcnow
@@ -45,6 +45,9 @@ class User(UserMixin, Base):
     # Set by an operator: the account cannot log in, its sessions stop, its open tasks leave
     # every feed and its contracts freeze until an operator settles them.
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the person deleted their account (accounts.deletion): the row stays, anonymised,
+    # for the contracts and money records that refer to it.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @validates("email")
     def _keep_key_in_step(self, _key: str, address: str) -> str:
@@ -62,8 +65,8 @@ class User(UserMixin, Base):
 
     @property
     def is_active(self) -> bool:
-        """Flask-Login's word for "may be logged in": false while suspended."""
-        return self.suspended_at is None
+        """Flask-Login's word for "may be logged in": false while suspended or deleted."""
+        return self.suspended_at is None and self.deleted_at is None
 
     @property
     def is_suspended(self) -> bool:
@@ -82,9 +85,10 @@ class User(UserMixin, Base):
 
 
 def in_good_standing(user_id_column):
-    """SQL: the user in ``user_id_column`` is not suspended (their tasks and profile are
-    listed, their contracts move)."""
-    return user_id_column.not_in(select(User.id).where(User.suspended_at.is_not(None)))
+    """SQL: the user in ``user_id_column`` is neither suspended nor deleted (their tasks and
+    profile are listed, their contracts move)."""
+    gone = or_(User.suspended_at.is_not(None), User.deleted_at.is_not(None))
+    return user_id_column.not_in(select(User.id).where(gone))
 
 
 class LoginSession(Base):

@@ -7,18 +7,25 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import get_session, today_in
-from ..errors import Invalid
+from ..errors import Conflict, Invalid
+from ..forms import show_error
 from ..rate_limits import (
     ACCOUNT_EMAIL_PER_ADDRESS,
     EMAIL_CHANGE_PER_ACCOUNT,
     LOG_IN_PER_IP,
     limited,
 )
-from . import account_settings, export, tokens
-from .forms import ButtonForm, EmailChangeForm, NameForm, PasswordChangeForm
+from . import account_settings, deletion, export, tokens
+from .forms import (
+    ButtonForm,
+    DeleteAccountForm,
+    EmailChangeForm,
+    NameForm,
+    PasswordChangeForm,
+)
 
 bp = Blueprint("settings", __name__)
 
@@ -187,3 +194,52 @@ def confirm_email(token: str):
         flash(f"Your email address is now {new}. Log in with it from now on.", "success")
         return redirect(url_for("settings.page" if viewer else "accounts.login"))
     return render_template("accounts/confirm_email.html", form=form, user=user, token=token)
+
+
+def _deletion_page(form: DeleteAccountForm, status: int = 200):
+    blockers = deletion.blockers(get_session(), current_user)
+    page = render_template(
+        "accounts/delete_account.html",
+        form=form,
+        blockers=blockers,
+        confirm_word=deletion.CONFIRM_WORD,
+    )
+    return page, status
+
+
+def _deletion_limited(message: str) -> str:
+    form = DeleteAccountForm()
+    form.password.errors = [message]
+    return _deletion_page(form, 429)[0]
+
+
+@bp.get("/settings/delete")
+@login_required
+def delete_account_page():
+    return _deletion_page(DeleteAccountForm(formdata=None))
+
+
+@bp.post("/settings/delete")
+@login_required
+@limited(LOG_IN_PER_IP, page=_deletion_limited)
+def delete_account():
+    form = DeleteAccountForm()
+    if not form.validate_on_submit():
+        return _deletion_page(form, 422)
+    session = get_session()
+    try:
+        deletion.delete_account(
+            session, current_user._get_current_object(), form.password.data, form.confirm.data
+        )
+    except Invalid as exc:
+        session.rollback()
+        show_error(form, exc)
+        return _deletion_page(form, 422)
+    except Conflict as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return _deletion_page(form, 409)
+    session.commit()
+    logout_user()
+    flash("Your account is deleted. Thank you for having worked with Delegate.", "info")
+    return redirect(url_for("accounts.index"))

@@ -63,7 +63,7 @@ def show(user_id: int):
     """Public: the profile only (no email, nothing from proposals or contracts)."""
     session = get_session()
     profile = services.get_profile(session, user_id)
-    if profile is None or (profile.user.is_suspended and current_user.get_id() != str(user_id)):
+    if profile is None or (not profile.user.is_active and current_user.get_id() != str(user_id)):
         abort(404, description="No assistant profile here.")
     # An owner may invite from here to one of their open tasks; a visitor is asked to log in.
     invitable = (
