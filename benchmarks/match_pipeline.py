@@ -50,8 +50,9 @@ def reset(url: str) -> None:
     target = make_url(url)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                             {"n": target.database})
+        exists = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
+        )
         if not exists:
             conn.execute(text(f'CREATE DATABASE "{target.database}"'))
     admin.dispose()
@@ -74,24 +75,52 @@ def load_assistants(url: str, n: int) -> None:
         skill_ids = {k: i for i, k in conn.execute(select(Skill.id, Skill.key))}
         for start in range(0, n, BATCH):
             chunk = people[start : start + BATCH]
-            users = conn.execute(
-                insert(User.__table__).returning(User.id, sort_by_parameter_order=True),
-                [{"email": f"va{start + i}@bench.example", "password_hash": "x",
-                  "role": Role.ASSISTANT.value, "display_name": f"VA {start + i}",
-                  "timezone": a.timezone, "created_at": stamp} for i, a in enumerate(chunk)],
-            ).scalars().all()
-            conn.execute(insert(AssistantProfile.__table__), [
-                {"user_id": uid, "headline": a.headline, "bio": a.bio,
-                 "hourly_rate_cents": a.hourly_rate_cents, "currency": a.currency,
-                 "timezone": a.timezone, "work_start": _time(a.work_start),
-                 "work_end": _time(a.work_end), "hours_per_week": int(a.hours_per_week),
-                 "rating": a.rating, "review_count": a.review_count, "updated_at": stamp}
-                for uid, a in zip(users, chunk, strict=True)
-            ])
-            conn.execute(insert(assistant_skills), [
-                {"profile_id": uid, "skill_id": skill_ids[skill_key(s)]}
-                for uid, a in zip(users, chunk, strict=True) for s in set(a.skills)
-            ])
+            users = (
+                conn.execute(
+                    insert(User.__table__).returning(User.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "email": f"va{start + i}@bench.example",
+                            "password_hash": "x",
+                            "role": Role.ASSISTANT.value,
+                            "display_name": f"VA {start + i}",
+                            "timezone": a.timezone,
+                            "created_at": stamp,
+                        }
+                        for i, a in enumerate(chunk)
+                    ],
+                )
+                .scalars()
+                .all()
+            )
+            conn.execute(
+                insert(AssistantProfile.__table__),
+                [
+                    {
+                        "user_id": uid,
+                        "headline": a.headline,
+                        "bio": a.bio,
+                        "hourly_rate_cents": a.hourly_rate_cents,
+                        "currency": a.currency,
+                        "timezone": a.timezone,
+                        "work_start": _time(a.work_start),
+                        "work_end": _time(a.work_end),
+                        "hours_per_week": int(a.hours_per_week),
+                        "rating": a.rating,
+                        "review_count": a.review_count,
+                        "updated_at": stamp,
+                    }
+                    for uid, a in zip(users, chunk, strict=True)
+                ],
+            )
+            conn.execute(
+                insert(assistant_skills),
+                [
+                    {"profile_id": uid, "skill_id": skill_ids[skill_key(s)]}
+                    for uid, a in zip(users, chunk, strict=True)
+                    for s in set(a.skills)
+                ],
+            )
     engine.dispose()
 
 
@@ -103,15 +132,24 @@ def task_inputs(n: int) -> list[TaskInput]:
     out = []
     for t in synthetic.tasks(n, seed=11):
         hourly = t.max_hourly_rate_cents is not None
-        out.append(TaskInput(
-            title=t.title[:120], description=t.description, skills=list(t.skills) or ["email"],
-            category=Category.OTHER, engagement=Engagement.ONE_OFF,
-            estimated_hours=int(t.hours_per_week or 10), hours_per_week=None,
-            budget_type=BudgetType.HOURLY if hourly else BudgetType.FIXED,
-            budget_cents=None if hourly else 40000, max_hourly_rate_cents=t.max_hourly_rate_cents,
-            currency="USD", timezone=t.timezone, overlap_hours=int(t.overlap_hours or 0),
-            deadline=None,
-        ))
+        out.append(
+            TaskInput(
+                title=t.title[:120],
+                description=t.description,
+                skills=list(t.skills) or ["email"],
+                category=Category.OTHER,
+                engagement=Engagement.ONE_OFF,
+                estimated_hours=int(t.hours_per_week or 10),
+                hours_per_week=None,
+                budget_type=BudgetType.HOURLY if hourly else BudgetType.FIXED,
+                budget_cents=None if hourly else 40000,
+                max_hourly_rate_cents=t.max_hourly_rate_cents,
+                currency="USD",
+                timezone=t.timezone,
+                overlap_hours=int(t.overlap_hours or 0),
+                deadline=None,
+            )
+        )
     return out
 
 
@@ -131,16 +169,23 @@ def main() -> None:
     started = time.perf_counter()
     reset(url)
     load_assistants(url, args.assistants)
-    print(f"loaded {args.assistants:,} assistants into PostgreSQL in "
-          f"{time.perf_counter() - started:.1f} s")
+    print(
+        f"loaded {args.assistants:,} assistants into PostgreSQL in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "JOBS_BACKEND": "inline"})
     lookup("matches.match_task")
     JOBS["notifications.send"] = lambda session: None  # delivery is not part of the figure
     with app.app_context():
         session = app.extensions["db"].sessionmaker()
-        owner = User(email="owner@bench.example", password_hash="x", role=Role.OWNER,
-                     display_name="Bench Owner", timezone="America/New_York")
+        owner = User(
+            email="owner@bench.example",
+            password_hash="x",
+            role=Role.OWNER,
+            display_name="Bench Owner",
+            timezone="America/New_York",
+        )
         session.add(owner)
         session.commit()
         t0 = time.perf_counter()
@@ -162,8 +207,10 @@ def main() -> None:
     ms = [t * 1000 for t in timings]
     print(f"{args.tasks} tasks posted: {stored} matches stored, {queued} notifications queued")
     print(f"post task -> matches stored + notifications queued, {args.assistants:,} assistants:")
-    print(f"  p50 {statistics.median(ms):.0f} ms   p95 {percentile(ms, 0.95):.0f} ms   "
-          f"max {max(ms):.0f} ms   (first {ms[0]:.0f} ms)")
+    print(
+        f"  p50 {statistics.median(ms):.0f} ms   p95 {percentile(ms, 0.95):.0f} ms   "
+        f"max {max(ms):.0f} ms   (first {ms[0]:.0f} ms)"
+    )
     print(f"  target p95 < 1000 ms: {'met' if percentile(ms, 0.95) < 1000 else 'NOT met'}")
 
 

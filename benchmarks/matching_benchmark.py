@@ -94,9 +94,16 @@ def naive_pair(q: dict, d: dict, task, a, ref) -> float | None:
 
 
 def as_dicts(m) -> list[dict]:
-    return [dict(zip(m.indices[m.indptr[i]:m.indptr[i + 1]].tolist(),
-                     m.data[m.indptr[i]:m.indptr[i + 1]].tolist(), strict=True))
-            for i in range(m.shape[0])]
+    return [
+        dict(
+            zip(
+                m.indices[m.indptr[i] : m.indptr[i + 1]].tolist(),
+                m.data[m.indptr[i] : m.indptr[i + 1]].tolist(),
+                strict=True,
+            )
+        )
+        for i in range(m.shape[0])
+    ]
 
 
 def run_size(n: int, args, out: list) -> None:
@@ -106,48 +113,65 @@ def run_size(n: int, args, out: list) -> None:
     assistants = synth.assistants(n, seed=args.seed)
     tasks = synth.tasks(nq, seed=args.seed + 1)
     fresh = synth.tasks(args.single, seed=args.seed + 2)
-    print(f"\n== {n:,} assistants, {nq:,} batch queries "
-          f"(generated in {time.perf_counter() - t0:.0f} s)", flush=True)
+    print(
+        f"\n== {n:,} assistants, {nq:,} batch queries "
+        f"(generated in {time.perf_counter() - t0:.0f} s)",
+        flush=True,
+    )
     m = Matcher(MatcherConfig(reference_date=ref))
     with Peak() as p:
         # the vocabulary is fitted on up to 100k profiles; the rest arrive through upsert
         m.fit(assistants=assistants[:100_000])
         for i in range(100_000, n, 100_000):
-            m.upsert_assistants(assistants[i:i + 100_000])
+            m.upsert_assistants(assistants[i : i + 100_000])
         m.prepare(ref)
     side = m.assistants
-    nbytes = sum(x.data.nbytes + x.indices.nbytes + x.indptr.nbytes
-                 for x in (side.text, side.text_t))
-    print(f"index build {p.seconds:6.1f} s   index memory {p.mb:7.0f} MB RSS "
-          f"(text matrices {nbytes / 2**20:.0f} MB, {side.text.nnz:,} nnz, "
-          f"{m.text.n_features:,} terms)", flush=True)
+    nbytes = sum(
+        x.data.nbytes + x.indices.nbytes + x.indptr.nbytes for x in (side.text, side.text_t)
+    )
+    print(
+        f"index build {p.seconds:6.1f} s   index memory {p.mb:7.0f} MB RSS "
+        f"(text matrices {nbytes / 2**20:.0f} MB, {side.text.nnz:,} nnz, "
+        f"{m.text.n_features:,} terms)",
+        flush=True,
+    )
     row = {"n": n, "build_s": p.seconds, "index_mb": p.mb}
     if n <= 100_000:
         texts = [" ".join(text_fields(a)) for a in assistants]
-        for label, vec in (("words 1-2", baseline_vectorizer()),
-                           ("words", TfidfVectorizer(sublinear_tf=True, dtype=np.float32))):
+        for label, vec in (
+            ("words 1-2", baseline_vectorizer()),
+            ("words", TfidfVectorizer(sublinear_tf=True, dtype=np.float32)),
+        ):
             t0 = time.perf_counter()
             vec.fit_transform(texts)
             secs = time.perf_counter() - t0
             row.setdefault("tfidf_build_s", secs)  # the first (words 1-2) is the target's
-            print(f"    TfidfVectorizer.fit_transform ({label}) {secs:6.1f} s   "
-                  f"matcher build / this = {p.seconds / secs:.2f}", flush=True)
+            print(
+                f"    TfidfVectorizer.fit_transform ({label}) {secs:6.1f} s   "
+                f"matcher build / this = {p.seconds / secs:.2f}",
+                flush=True,
+            )
         del texts
 
     with Peak() as p:
         ranked = m.rank_assistants_batch(tasks, k=10)
     row["batch_qps"], row["batch_mb"] = nq / p.seconds, p.mb
-    print(f"(a) matcher batch, all factors   {nq / p.seconds:9.0f} q/s   peak +{p.mb:6.0f} MB"
-          f"   explanations built when read", flush=True)
+    print(
+        f"(a) matcher batch, all factors   {nq / p.seconds:9.0f} q/s   peak +{p.mb:6.0f} MB"
+        f"   explanations built when read",
+        flush=True,
+    )
     with Peak() as p:
         for matches in ranked:
             for x in matches:
                 _ = x.explanation
     both = 1 / (1 / row["batch_qps"] + p.seconds / nq)
     row["batch_explained_qps"] = both
-    print(f"    ... and every explanation read {both:9.0f} q/s   "
-          f"({p.seconds / max(1, sum(map(len, ranked))) * 1e6:.0f} us per explanation)",
-          flush=True)
+    print(
+        f"    ... and every explanation read {both:9.0f} q/s   "
+        f"({p.seconds / max(1, sum(map(len, ranked))) * 1e6:.0f} us per explanation)",
+        flush=True,
+    )
     del ranked
 
     lat, cpu = [], []
@@ -158,29 +182,39 @@ def run_size(n: int, args, out: list) -> None:
             lat.append(time.perf_counter() - s)
             cpu.append(time.thread_time() - c)
     p50, p99 = np.percentile(lat, 50) * 1e3, np.percentile(lat, 99) * 1e3
-    row.update(single_qps=len(fresh) / p.seconds, p50=p50, p99=p99,
-               cpu_p50=np.percentile(cpu, 50) * 1e3)
+    row.update(
+        single_qps=len(fresh) / p.seconds, p50=p50, p99=p99, cpu_p50=np.percentile(cpu, 50) * 1e3
+    )
     qps = len(fresh) / p.seconds
-    print(f"(b) matcher one query at a time  {qps:9.0f} q/s   peak +{p.mb:6.0f} MB"
-          f"   p50 {p50:.1f} ms  p99 {p99:.1f} ms  (CPU p50 {row['cpu_p50']:.1f} ms; "
-          f"{len(fresh)} new tasks)", flush=True)
+    print(
+        f"(b) matcher one query at a time  {qps:9.0f} q/s   peak +{p.mb:6.0f} MB"
+        f"   p50 {p50:.1f} ms  p99 {p99:.1f} ms  (CPU p50 {row['cpu_p50']:.1f} ms; "
+        f"{len(fresh)} new tasks)",
+        flush=True,
+    )
 
     q = m.text.transform([text_fields(t) for t in tasks])
     dt_ = side.text_t
     sq = min(nq, args.scipy_queries)
     with Peak() as p:
         for i in range(0, sq, 50):
-            s = (q[i:i + 50] @ dt_).toarray()
+            s = (q[i : i + 50] @ dt_).toarray()
             np.argpartition(-s, 9, axis=1)[:, :10]
     row["scipy_qps"] = sq / p.seconds
-    print(f"(c) scipy product + argpartition {sq / p.seconds:9.0f} q/s   peak +{p.mb:6.0f} MB"
-          f"   text only, {sq} queries", flush=True)
+    print(
+        f"(c) scipy product + argpartition {sq / p.seconds:9.0f} q/s   peak +{p.mb:6.0f} MB"
+        f"   text only, {sq} queries",
+        flush=True,
+    )
 
     with Peak() as p:
         sp_matmul_topn(q, dt_, top_n=10, sort=True, n_threads=2)
     row["sdt_qps"] = nq / p.seconds
-    print(f"(d) sparse_dot_topn (2 threads)   {nq / p.seconds:9.0f} q/s   peak +{p.mb:6.0f} MB"
-          f"   text only", flush=True)
+    print(
+        f"(d) sparse_dot_topn (2 threads)   {nq / p.seconds:9.0f} q/s   peak +{p.mb:6.0f} MB"
+        f"   text only",
+        flush=True,
+    )
 
     qd, dd = as_dicts(q[:1]), as_dicts(side.text[: args.naive_pairs])
     with Peak() as p:
@@ -188,13 +222,18 @@ def run_size(n: int, args, out: list) -> None:
             naive_pair(qd[0], dd[j], tasks[0], assistants[j], ref)
     pairs_s = min(args.naive_pairs, n) / p.seconds
     row["naive_qps"] = pairs_s / n
-    print(f"(e) naive Python loop over pairs {pairs_s / n:9.3f} q/s   peak +{p.mb:6.0f} MB"
-          f"   {pairs_s:,.0f} pairs/s on {min(args.naive_pairs, n):,} pairs, extrapolated",
-          flush=True)
-    print(f"    batch / sparse_dot_topn = {row['batch_qps'] / row['sdt_qps']:.2f} "
-          f"(explanations read: {row['batch_explained_qps'] / row['sdt_qps']:.2f})   "
-          f"batch / naive = {row['batch_qps'] / row['naive_qps']:,.0f}x   "
-          f"single / naive = {row['single_qps'] / row['naive_qps']:,.0f}x", flush=True)
+    print(
+        f"(e) naive Python loop over pairs {pairs_s / n:9.3f} q/s   peak +{p.mb:6.0f} MB"
+        f"   {pairs_s:,.0f} pairs/s on {min(args.naive_pairs, n):,} pairs, extrapolated",
+        flush=True,
+    )
+    print(
+        f"    batch / sparse_dot_topn = {row['batch_qps'] / row['sdt_qps']:.2f} "
+        f"(explanations read: {row['batch_explained_qps'] / row['sdt_qps']:.2f})   "
+        f"batch / naive = {row['batch_qps'] / row['naive_qps']:,.0f}x   "
+        f"single / naive = {row['single_qps'] / row['naive_qps']:,.0f}x",
+        flush=True,
+    )
     out.append(row)
 
 
@@ -231,31 +270,56 @@ def end_to_end(n: int, nq: int, seed: int, repeat: int) -> dict:
     """`python -m matching rank FILE` against TF-IDF + sparse_dot_topn on the same file,
     alternated `repeat` times; the best run of each counts (the least disturbed by the other
     work on a shared machine)."""
-    print(f"\n== end to end: {n:,} assistants x {nq:,} tasks, one JSON file, own processes, "
-          f"best of {repeat}", flush=True)
+    print(
+        f"\n== end to end: {n:,} assistants x {nq:,} tasks, one JSON file, own processes, "
+        f"best of {repeat}",
+        flush=True,
+    )
     runs: dict[str, list] = {"base": [], "matcher": []}
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "market.json")
         with open(path, "w", encoding="utf-8") as fh:
-            json.dump({"assistants": [dataclasses.asdict(a) for a in synth.assistants(n, seed)],
-                       "tasks": [dataclasses.asdict(t) for t in synth.tasks(nq, seed + 1)]}, fh)
+            json.dump(
+                {
+                    "assistants": [dataclasses.asdict(a) for a in synth.assistants(n, seed)],
+                    "tasks": [dataclasses.asdict(t) for t in synth.tasks(nq, seed + 1)],
+                },
+                fh,
+            )
         mb = os.path.getsize(path) / 2**20
         for _ in range(repeat):
-            runs["base"].append(_timed_process(
-                [sys.executable, os.path.join(ROOT, "benchmarks", "tfidf_topn_rank.py"), path]))
-            runs["matcher"].append(_timed_process(
-                [sys.executable, "-m", "matching", "rank", path,
-                 "--reference-date", REFERENCE.isoformat()]))
+            runs["base"].append(
+                _timed_process(
+                    [sys.executable, os.path.join(ROOT, "benchmarks", "tfidf_topn_rank.py"), path]
+                )
+            )
+            runs["matcher"].append(
+                _timed_process(
+                    [
+                        sys.executable,
+                        "-m",
+                        "matching",
+                        "rank",
+                        path,
+                        "--reference-date",
+                        REFERENCE.isoformat(),
+                    ]
+                )
+            )
     best = {k: min(v) for k, v in runs.items()}
     cpu = {k: min(r[1] for r in v) for k, v in runs.items()}
     labels = (("base", "TF-IDF + sparse_dot_topn"), ("matcher", "python -m matching rank"))
     for key, label in labels:
         wall, _, peak = best[key]
-        print(f"{label:29} {wall:6.1f} s wall  {cpu[key]:6.1f} s CPU   peak RSS {peak:6.0f} MB"
-              + (f"   ({mb:.0f} MB file)" if key == "base" else ""), flush=True)
+        print(
+            f"{label:29} {wall:6.1f} s wall  {cpu[key]:6.1f} s CPU   peak RSS {peak:6.0f} MB"
+            + (f"   ({mb:.0f} MB file)" if key == "base" else ""),
+            flush=True,
+        )
     ratio = best["matcher"][0] / best["base"][0]
-    print(f"matcher / baseline = {ratio:.2f} wall, {cpu['matcher'] / cpu['base']:.2f} CPU",
-          flush=True)
+    print(
+        f"matcher / baseline = {ratio:.2f} wall, {cpu['matcher'] / cpu['base']:.2f} CPU", flush=True
+    )
     return {"e2e_ratio": ratio, "e2e_cpu_ratio": cpu["matcher"] / cpu["base"]}
 
 
@@ -264,23 +328,37 @@ def targets(rows: list[dict], e2e: dict | None) -> None:
     by_n = {r["n"]: r for r in rows}
     lines = []
     if e2e:
-        lines.append(("end-to-end rank 100k x 1k <= 2.0x TF-IDF + sparse_dot_topn",
-                      f"{e2e['e2e_ratio']:.2f}x wall ({e2e['e2e_cpu_ratio']:.2f}x CPU)",
-                      e2e["e2e_ratio"] <= 2.0))
+        lines.append(
+            (
+                "end-to-end rank 100k x 1k <= 2.0x TF-IDF + sparse_dot_topn",
+                f"{e2e['e2e_ratio']:.2f}x wall ({e2e['e2e_cpu_ratio']:.2f}x CPU)",
+                e2e["e2e_ratio"] <= 2.0,
+            )
+        )
     r = by_n.get(100_000)
     if r and "tfidf_build_s" in r:
         ratio = r["build_s"] / r["tfidf_build_s"]
-        lines.append(("index build 100k <= 2x TfidfVectorizer.fit_transform",
-                      f"{ratio:.2f}x", ratio <= 2.0))
+        lines.append(
+            ("index build 100k <= 2x TfidfVectorizer.fit_transform", f"{ratio:.2f}x", ratio <= 2.0)
+        )
     if r:
-        lines.append(("single query p50 < 20 ms at 100k",
-                      f"{r['p50']:.1f} ms wall ({r['cpu_p50']:.1f} ms CPU)", r["p50"] < 20))
+        lines.append(
+            (
+                "single query p50 < 20 ms at 100k",
+                f"{r['p50']:.1f} ms wall ({r['cpu_p50']:.1f} ms CPU)",
+                r["p50"] < 20,
+            )
+        )
     r = by_n.get(1_000_000)
     if r:
-        lines.append(("single query p50 < 100 ms at 1M",
-                      f"{r['p50']:.1f} ms wall ({r['cpu_p50']:.1f} ms CPU)", r["p50"] < 100))
-        lines.append(("index memory at 1M < 2 GB", f"{r['index_mb']:.0f} MB",
-                      r["index_mb"] < 2048))
+        lines.append(
+            (
+                "single query p50 < 100 ms at 1M",
+                f"{r['p50']:.1f} ms wall ({r['cpu_p50']:.1f} ms CPU)",
+                r["p50"] < 100,
+            )
+        )
+        lines.append(("index memory at 1M < 2 GB", f"{r['index_mb']:.0f} MB", r["index_mb"] < 2048))
     if lines:
         print("\n== targets (issue 13, part 4)")
         for name, fig, ok in lines:
@@ -295,14 +373,23 @@ def main(argv=None) -> int:
     ap.add_argument("--scipy-queries", type=int, default=2000)
     ap.add_argument("--naive-pairs", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--repeat", type=int, default=2,
-                    help="end-to-end runs of each program, alternated; the best counts")
-    ap.add_argument("--e2e", default="100000x1000",
-                    help="ASSISTANTSxTASKS for the end-to-end command-line run ('' to skip)")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=2,
+        help="end-to-end runs of each program, alternated; the best counts",
+    )
+    ap.add_argument(
+        "--e2e",
+        default="100000x1000",
+        help="ASSISTANTSxTASKS for the end-to-end command-line run ('' to skip)",
+    )
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    print(f"cpus: {os.cpu_count()}   python {sys.version.split()[0]}   "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"cpus: {os.cpu_count()}   python {sys.version.split()[0]}   "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     e2e = None
     if args.e2e:  # first, while this process is small
         n, nq = (int(x) for x in args.e2e.lower().split("x"))
@@ -316,11 +403,13 @@ def main(argv=None) -> int:
         for r in rows:
             ratio = r["n"] / base["n"]
             growth = base["batch_qps"] / r["batch_qps"]
-            print(f"{r['n']:>9,}  size x{ratio:5.0f}   batch x{growth:6.1f}"
-                  f"   single x{base['single_qps'] / r['single_qps']:6.1f}"
-                  f"   sdt x{base['sdt_qps'] / r['sdt_qps']:6.1f}"
-                  f"   build x{r['build_s'] / base['build_s']:6.1f}"
-                  f"   index MB {r['index_mb']:7.0f}")
+            print(
+                f"{r['n']:>9,}  size x{ratio:5.0f}   batch x{growth:6.1f}"
+                f"   single x{base['single_qps'] / r['single_qps']:6.1f}"
+                f"   sdt x{base['sdt_qps'] / r['sdt_qps']:6.1f}"
+                f"   build x{r['build_s'] / base['build_s']:6.1f}"
+                f"   index MB {r['index_mb']:7.0f}"
+            )
     targets(rows, e2e)
     return 0 if all(math.isfinite(r["batch_qps"]) for r in rows) else 1
 

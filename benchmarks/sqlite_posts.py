@@ -260,8 +260,15 @@ def main() -> None:
             print(f"{label} ...", flush=True)
             rows.append(
                 run_config(
-                    template, workdir, label, begin, jobs, args.port + offset,
-                    args.posts, args.rounds, args.threads,
+                    template,
+                    workdir,
+                    label,
+                    begin,
+                    jobs,
+                    args.port + offset,
+                    args.posts,
+                    args.rounds,
+                    args.threads,
                 )  # fmt: skip
             )
     finally:

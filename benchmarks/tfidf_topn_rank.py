@@ -45,9 +45,10 @@ def main(argv=None) -> int:
     out = sys.stdout
     for i, t in enumerate(tasks):
         lo, hi = top.indptr[i], top.indptr[i + 1]
-        matches = [{"id": ids[j], "score": float(s)}
-                   for j, s in zip(top.indices[lo:hi].tolist(), top.data[lo:hi].tolist(),
-                                   strict=True)]
+        matches = [
+            {"id": ids[j], "score": float(s)}
+            for j, s in zip(top.indices[lo:hi].tolist(), top.data[lo:hi].tolist(), strict=True)
+        ]
         out.write(json.dumps({"query_id": t["id"], "matches": matches}) + "\n")
     return 0
 

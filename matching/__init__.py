@@ -11,6 +11,15 @@ from .scoring import FACTORS, MatcherConfig
 from .vocabulary import normalise_skill
 
 __all__ = [
-    "FACTORS", "FORMAT_VERSION", "MATCHER_VERSION", "Assistant", "IncompatibleIndexError",
-    "InputError", "Match", "Matcher", "MatcherConfig", "Task", "normalise_skill",
+    "FACTORS",
+    "FORMAT_VERSION",
+    "MATCHER_VERSION",
+    "Assistant",
+    "IncompatibleIndexError",
+    "InputError",
+    "Match",
+    "Matcher",
+    "MatcherConfig",
+    "Task",
+    "normalise_skill",
 ]

@@ -70,11 +70,13 @@ def cmd_rank(args: argparse.Namespace) -> int:
     matcher = Matcher(MatcherConfig(reference_date=args.reference_date))
     matcher.fit(assistants=assistants, tasks=tasks)
     if args.direction == "assistants":
-        queries, results = tasks, matcher.rank_assistants_batch(tasks, k=args.k)
+        ids = [t.id for t in tasks]
+        results = matcher.rank_assistants_batch(tasks, k=args.k)
     else:
-        queries, results = assistants, matcher.rank_tasks_batch(assistants, k=args.k)
-    for q, matches in zip(queries, results, strict=True):
-        line = {"query_id": q.id, "matches": [m.to_dict() for m in matches]}
+        ids = [a.id for a in assistants]
+        results = matcher.rank_tasks_batch(assistants, k=args.k)
+    for query_id, matches in zip(ids, results, strict=True):
+        line = {"query_id": query_id, "matches": [m.to_dict() for m in matches]}
         sys.stdout.write(json.dumps(line, sort_keys=False) + "\n")
     return 0
 
@@ -94,22 +96,42 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("rank", help="rank from a JSON file; prints one JSON line per query")
     r.add_argument("input", help='JSON file: {"assistants": [...], "tasks": [...]}')
     r.add_argument("--k", type=_positive, default=10, help="matches per query (default 10)")
-    r.add_argument("--direction", choices=("assistants", "tasks"), default="assistants",
-                   help="assistants: top assistants for each task (default); tasks: the reverse")
-    r.add_argument("--reference-date", type=_date, default=None,
-                   help="first day of the week used for time-zone overlap (default: today, UTC)")
+    r.add_argument(
+        "--direction",
+        choices=("assistants", "tasks"),
+        default="assistants",
+        help="assistants: top assistants for each task (default); tasks: the reverse",
+    )
+    r.add_argument(
+        "--reference-date",
+        type=_date,
+        default=None,
+        help="first day of the week used for time-zone overlap (default: today, UTC)",
+    )
     r.set_defaults(func=cmd_rank)
     e = sub.add_parser("evaluate", help="NDCG@10 / MRR@10 / recall@10 on O*NET beside baselines")
-    e.add_argument("--data", default=None,
-                   help="O*NET 29.3 directory (default: $ONET_DIR, else the set shipped in "
-                        "matching/data/onet-29.3)")
-    e.add_argument("--pool", choices=("va", "all", "both"), default="both",
-                   help="candidate set: the 45 VA occupations, all 1,016, or both (default)")
-    e.add_argument("--dense-weight", type=float, default=0.0,
-                   help="blend this much sentence-embedding similarity into the text factor "
-                        "(needs the embeddings extra; default 0: lexical only)")
-    e.add_argument("--tune-only", action="store_true",
-                   help="score the tune split only (for choosing settings)")
+    e.add_argument(
+        "--data",
+        default=None,
+        help="O*NET 29.3 directory (default: $ONET_DIR, else the set shipped in "
+        "matching/data/onet-29.3)",
+    )
+    e.add_argument(
+        "--pool",
+        choices=("va", "all", "both"),
+        default="both",
+        help="candidate set: the 45 VA occupations, all 1,016, or both (default)",
+    )
+    e.add_argument(
+        "--dense-weight",
+        type=float,
+        default=0.0,
+        help="blend this much sentence-embedding similarity into the text factor "
+        "(needs the embeddings extra; default 0: lexical only)",
+    )
+    e.add_argument(
+        "--tune-only", action="store_true", help="score the tune split only (for choosing settings)"
+    )
     e.set_defaults(func=cmd_evaluate)
     return p
 

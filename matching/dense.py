@@ -77,8 +77,11 @@ class DenseEncoder:
             return np.zeros((0, DIM), dtype=np.float32)
         uniq = list(dict.fromkeys(texts))
         emb = self.model.encode(
-            uniq, batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            uniq,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         ).astype(np.float32)
         at = {t: i for i, t in enumerate(uniq)}
         return emb[[at[t] for t in texts]]

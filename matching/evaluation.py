@@ -36,8 +36,12 @@ def metrics(ranked: Sequence[Sequence[str]], tasks: Sequence[Task], grades, k: i
         pos = list(ids[:k]).index(own) if own in ids[:k] else -1
         rr.append(1.0 / (pos + 1) if pos >= 0 else 0.0)
         rec.append(1.0 if pos >= 0 else 0.0)
-    return {"ndcg@10": float(np.mean(nd)), "mrr@10": float(np.mean(rr)),
-            "recall@10": float(np.mean(rec)), "n": len(nd)}
+    return {
+        "ndcg@10": float(np.mean(nd)),
+        "mrr@10": float(np.mean(rr)),
+        "recall@10": float(np.mean(rec)),
+        "n": len(nd),
+    }
 
 
 def profile_text(p: Assistant) -> str:
@@ -110,8 +114,10 @@ def format_table(title: str, res: dict) -> str:
             continue
         for name in ("tfidf", "bm25", "matcher"):
             r = res[(split, name)]
-            lines.append(f"{split:9} {name:8} {r['n']:5d} {r['ndcg@10']:8.3f} "
-                         f"{r['mrr@10']:7.3f} {r['recall@10']:6.3f}")
+            lines.append(
+                f"{split:9} {name:8} {r['n']:5d} {r['ndcg@10']:8.3f} "
+                f"{r['mrr@10']:7.3f} {r['recall@10']:6.3f}"
+            )
         best = max(res[(split, b)]["ndcg@10"] for b in ("tfidf", "bm25"))
         gain = res[(split, "matcher")]["ndcg@10"] - best
         lines.append(f"{split:9} margin over the best baseline: {gain:+.3f} NDCG@10")
@@ -120,8 +126,10 @@ def format_table(title: str, res: dict) -> str:
 
 def main(args) -> int:
     print(f"Data: {onet.CITATION}; read from {onet.data_dir(args.data)}")
-    pools = {"va": [("VA pool (45 occupations)", onet.VA_POOL)],
-             "all": [("All occupations (1,016)", None)]}
+    pools: dict[str, list[tuple[str, tuple[str, ...] | None]]] = {
+        "va": [("VA pool (45 occupations)", onet.VA_POOL)],
+        "all": [("All occupations (1,016)", None)],
+    }
     chosen = pools["va"] + pools["all"] if args.pool == "both" else pools[args.pool]
     dense_weight = getattr(args, "dense_weight", 0.0) or 0.0
     config = MatcherConfig(dense_weight=dense_weight) if dense_weight else None
@@ -135,7 +143,10 @@ def main(args) -> int:
         except FileNotFoundError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        print(format_table(f"{title}, {res['n_profiles']} profiles "
-                           f"({time.perf_counter() - t0:.0f} s)", res))
+        print(
+            format_table(
+                f"{title}, {res['n_profiles']} profiles ({time.perf_counter() - t0:.0f} s)", res
+            )
+        )
         print()
     return 0

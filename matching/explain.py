@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -47,8 +48,7 @@ def _iso(minutes: int) -> str:
 def _not_yet_said(terms: list[str], skills: list[dict]) -> list[str]:
     """The words in common less those that only repeat a skill the explanation already says
     the assistant has: after "has QuickBooks", "quickbooks" is nothing more in common."""
-    said = {stem(w) for e in skills if e["kind"] == EXACT for name in e["has"]
-            for w in words(name)}
+    said = {stem(w) for e in skills if e["kind"] == EXACT for name in e["has"] for w in words(name)}
     kept = []
     for term in terms:
         stems = set(map(stem, term.split()))
@@ -63,9 +63,50 @@ def _not_yet_said(terms: list[str], skills: list[dict]) -> list[str]:
 class _Pairs:
     """The selected pairs of one ranking call and what their explanations need."""
 
-    __slots__ = ("cfg", "reference", "terms", "text", "items", "queries", "q", "q2", "qrows",
-                 "rows", "contrib", "values", "active", "ov", "bayes", "bonus", "parts", "window",
-                 "shown", "model")
+    __slots__ = (
+        "cfg",
+        "reference",
+        "terms",
+        "text",
+        "items",
+        "queries",
+        "q",
+        "q2",
+        "qrows",
+        "rows",
+        "contrib",
+        "values",
+        "active",
+        "ov",
+        "bayes",
+        "bonus",
+        "parts",
+        "window",
+        "shown",
+        "model",
+    )
+    # Filled field by field by explained_matches: numpy arrays, their .tolist()s, the
+    # ranking's config and texts. Declared for the type checker; slots keep them cheap.
+    cfg: Any
+    reference: dt.date
+    terms: Any
+    text: Any
+    items: Sequence[Any]
+    queries: Sequence[Any]
+    q: Any
+    q2: Any
+    qrows: list[int]
+    rows: list[int]
+    contrib: np.ndarray
+    values: np.ndarray
+    active: np.ndarray
+    ov: np.ndarray
+    bayes: np.ndarray
+    bonus: np.ndarray
+    parts: list[tuple[float, float]] | None
+    window: list[tuple[int, int]]
+    shown: Any
+    model: Any
 
     def build(self, m: int) -> dict:
         qrow, row = self.qrows[m], self.rows[m]
@@ -74,9 +115,14 @@ class _Pairs:
         vals, act = self.values[m].tolist(), self.active[m].tolist()
         skills = explain_skills(task.skills, asst.skills)
         # words both texts contain, shown as the task wrote them
-        terms = matched_terms(_row(self.q, qrow), _row(self.text, row), self.terms,
-                              written(text_fields(task)), weight=_row(self.q2, qrow),
-                              shown=self.shown)
+        terms = matched_terms(
+            _row(self.q, qrow),
+            _row(self.text, row),
+            self.terms,
+            written(text_fields(task)),
+            weight=_row(self.q2, qrow),
+            shown=self.shown,
+        )
         o = float(self.ov[m])
         start, end = self.window[m]
         window = {"start": _iso(start), "end": _iso(end)} if end > start else None
@@ -84,13 +130,19 @@ class _Pairs:
         extra = {}
         if self.model is not None:
             # the contributions above are the learned weights' (the score is their sum)
-            extra["weights"] = {"source": "learned", "model": self.model.version,
-                                "n_events": self.model.n_events,
-                                "factors": {f: self.cfg.weights.get(f, 0.0) for f in FACTORS}}
+            extra["weights"] = {
+                "source": "learned",
+                "model": self.model.version,
+                "n_events": self.model.n_events,
+                "factors": {f: self.cfg.weights.get(f, 0.0) for f in FACTORS},
+            }
         if self.parts is not None:
             lex, cos = self.parts[m]
-            extra["text_similarity"] = {"lexical": lex, "dense": cos,
-                                        "dense_weight": self.cfg.dense_weight}
+            extra["text_similarity"] = {
+                "lexical": lex,
+                "dense": cos,
+                "dense_weight": self.cfg.dense_weight,
+            }
         return {
             "contributions": dict(zip(FACTORS, self.contrib[m].tolist(), strict=True)),
             "factor_values": {f: v for f, v, a in zip(FACTORS, vals, act, strict=True) if a},
@@ -104,16 +156,26 @@ class _Pairs:
             "currency": asst.currency,
             "hours_per_week": asst.hours_per_week,
             "reputation": {
-                "rating": asst.rating, "review_count": asst.review_count,
-                "bayesian": float(self.bayes[m]), "cold_start_bonus": float(self.bonus[m]),
+                "rating": asst.rating,
+                "review_count": asst.review_count,
+                "bayesian": float(self.bayes[m]),
+                "cold_start_bonus": float(self.bonus[m]),
             },
             **extra,
         }
 
 
 def explained_matches(
-    ranking, queries: Sequence, q, q2, qrows: np.ndarray, rows: np.ndarray, scored: Scored,
-    sel, parts: tuple[np.ndarray, np.ndarray] | None, windows: tuple[np.ndarray, np.ndarray],
+    ranking,
+    queries: Sequence,
+    q,
+    q2,
+    qrows: np.ndarray,
+    rows: np.ndarray,
+    scored: Scored,
+    sel,
+    parts: tuple[np.ndarray, np.ndarray] | None,
+    windows: tuple[np.ndarray, np.ndarray],
 ) -> list[Match]:
     """Matches for the pairs `sel` picks out of the scored arrays, in order.
 

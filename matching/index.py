@@ -66,8 +66,7 @@ def _floats(values: list) -> np.ndarray:
 
 def attributes(kind: str, items: Sequence[Assistant | Task]) -> dict[str, np.ndarray]:
     """The scorer's per-item columns (NaN where a figure is not given)."""
-    cur = np.fromiter((currency_code(x.currency) for x in items), dtype=np.int64,
-                      count=len(items))
+    cur = np.fromiter((currency_code(x.currency) for x in items), dtype=np.int64, count=len(items))
     if kind == "assistant":
         return {
             "rate": _floats([x.hourly_rate_cents for x in items]),  # type: ignore[union-attr]
@@ -113,7 +112,9 @@ class Side:
 
     # -- mutation ---------------------------------------------------------------------------
     def add(
-        self, items: Sequence[Assistant | Task], text: sp.csr_matrix,
+        self,
+        items: Sequence[Assistant | Task],
+        text: sp.csr_matrix,
         dense: np.ndarray | None = None,
     ) -> None:
         if not items:
@@ -142,8 +143,12 @@ class Side:
         self.skills.extend(map(skill_set, items))
         groups = self.groups
         gids = np.fromiter(
-            (-1 if (key := tz_key(it)) is None else groups.setdefault(key, len(groups))
-             for it in items), dtype=np.int64, count=len(items),
+            (
+                -1 if (key := tz_key(it)) is None else groups.setdefault(key, len(groups))
+                for it in items
+            ),
+            dtype=np.int64,
+            count=len(items),
         )
         self.group = np.concatenate([self.group, gids])
         self._blocks.append(text)

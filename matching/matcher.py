@@ -41,8 +41,9 @@ class Matcher:
         assistants, tasks = list(assistants), list(tasks)
         self._check_types(assistants, Assistant)
         self._check_types(tasks, Task)
+        documents: list[Assistant | Task] = [*assistants, *tasks]
         # every document analysed once: the vocabulary, IDF and rows come from one pass
-        rows = self.text.fit_transform([text_fields(x) for x in [*assistants, *tasks]])
+        rows = self.text.fit_transform([text_fields(x) for x in documents])
         rated = [(a.rating, a.review_count or 1) for a in assistants if a.rating is not None]
         if self.config.prior_mean is not None:
             self.prior = float(self.config.prior_mean)
@@ -127,8 +128,9 @@ class Matcher:
             raise TypeError(f"expected OutcomeModel, got {type(model).__name__}")
         self.outcome_model = model
 
-    def learn(self, events: Iterable[OutcomeEvent],
-              config: LearnerConfig | None = None) -> OutcomeModel | None:
+    def learn(
+        self, events: Iterable[OutcomeEvent], config: LearnerConfig | None = None
+    ) -> OutcomeModel | None:
         """Train factor weights on recorded events and rank with them; with too few events
         the fixed weights stay (and the model in use, if any, is dropped). The model is
         saved with the index."""
@@ -137,25 +139,29 @@ class Matcher:
         return model
 
     # -- ranking: a single query is a batch of one --------------------------------------------
-    def rank_assistants(self, task: Task, k: int = 10, *,
-                        reference_date: dt.date | None = None) -> list[Match]:
+    def rank_assistants(
+        self, task: Task, k: int = 10, *, reference_date: dt.date | None = None
+    ) -> list[Match]:
         """Best k assistants for `task`; `reference_date` is the first day of the week used
         for time-zone overlap (default: the config's, else today in UTC)."""
         return self.rank_assistants_batch([task], k, reference_date=reference_date)[0]
 
-    def rank_tasks(self, assistant: Assistant, k: int = 10, *,
-                   reference_date: dt.date | None = None) -> list[Match]:
+    def rank_tasks(
+        self, assistant: Assistant, k: int = 10, *, reference_date: dt.date | None = None
+    ) -> list[Match]:
         return self.rank_tasks_batch([assistant], k, reference_date=reference_date)[0]
 
-    def rank_assistants_batch(self, tasks: Sequence[Task], k: int = 10, *,
-                              reference_date: dt.date | None = None) -> list[list[Match]]:
+    def rank_assistants_batch(
+        self, tasks: Sequence[Task], k: int = 10, *, reference_date: dt.date | None = None
+    ) -> list[list[Match]]:
         self._check()
         tasks = list(tasks)
         self._check_types(tasks, Task)
         return rank(self, tasks, self.assistants, k, reference_date)
 
-    def rank_tasks_batch(self, assistants: Sequence[Assistant], k: int = 10, *,
-                         reference_date: dt.date | None = None) -> list[list[Match]]:
+    def rank_tasks_batch(
+        self, assistants: Sequence[Assistant], k: int = 10, *, reference_date: dt.date | None = None
+    ) -> list[list[Match]]:
         self._check()
         assistants = list(assistants)
         self._check_types(assistants, Assistant)

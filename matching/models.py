@@ -149,10 +149,18 @@ def _known_zone(name: str) -> bool:
 
 # per record type: (text fields, count fields, (bounded number, upper bound)...)
 _CHECKS = {
-    "assistant": (("headline", "bio"), ("hourly_rate_cents", "review_count"),
-                  (("hours_per_week", 168.0), ("rating", 5.0)), ("work_start", "work_end")),
-    "task": (("title", "description"), ("max_hourly_rate_cents",),
-             (("hours_per_week", 168.0), ("overlap_hours", 24.0)), ()),
+    "assistant": (
+        ("headline", "bio"),
+        ("hourly_rate_cents", "review_count"),
+        (("hours_per_week", 168.0), ("rating", 5.0)),
+        ("work_start", "work_end"),
+    ),
+    "task": (
+        ("title", "description"),
+        ("max_hourly_rate_cents",),
+        (("hours_per_week", 168.0), ("overlap_hours", 24.0)),
+        (),
+    ),
 }
 _NUMBER = (int, float)
 
@@ -198,16 +206,20 @@ def _validate(obj: Any, kind: str) -> None:
             _fail(obj, kind, "skills", "must be a list of strings")
     for name in counts:
         v = d[name]
-        if v is not None and (type(v) is not int or v < 0) and (
-            isinstance(v, bool) or not isinstance(v, int) or v < 0
+        if (
+            v is not None
+            and (type(v) is not int or v < 0)
+            and (isinstance(v, bool) or not isinstance(v, int) or v < 0)
         ):
             _fail(obj, kind, name, "must be a non-negative integer or null")
     for name, hi in bounded:
         v = d[name]
         if v is None:
             continue
-        if type(v) is not float and type(v) is not int and (
-            isinstance(v, bool) or not isinstance(v, _NUMBER)
+        if (
+            type(v) is not float
+            and type(v) is not int
+            and (isinstance(v, bool) or not isinstance(v, _NUMBER))
         ):
             _fail(obj, kind, name, "must be a number or null")
         if not math.isfinite(v):

@@ -152,11 +152,14 @@ def load(directory: str | os.PathLike | None = None, pool: tuple[str, ...] | Non
         )
         for c in codes
     ]
-    tune, held, grades = [], [], {}
+    tune: list[Task] = []
+    held: list[Task] = []
+    grades: dict[str, dict[str, int]] = {}
     for code, task_id, statement in rows(d, "Task Statements.txt"):
         if code not in keep:
             continue
-        task = Task(id=f"task-{task_id}", title=statement)
-        grades[task.id] = {**{c: 1 for c in related[code]}, code: 2}
+        key = f"task-{task_id}"
+        task = Task(id=key, title=statement)
+        grades[key] = {**{c: 1 for c in related[code]}, code: 2}
         (tune if int(task_id) % 2 == 0 else held).append(task)
     return LabelledSet(profiles, tune, held, grades)

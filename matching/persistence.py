@@ -76,16 +76,19 @@ def save(matcher: Any, path: str | os.PathLike) -> None:
             arrays[f"{name}_dense"] = side.dense[rows].astype(np.float32)
     model = matcher.outcome_model
     header = {
-        "format": 1 if model is None else FORMAT_VERSION, "matcher_version": MATCHER_VERSION,
-        "config": _config_json(matcher.config), "prior": matcher.prior,
-        "text": text_meta, "items": items,
+        "format": 1 if model is None else FORMAT_VERSION,
+        "matcher_version": MATCHER_VERSION,
+        "config": _config_json(matcher.config),
+        "prior": matcher.prior,
+        "text": text_meta,
+        "items": items,
     }
     if model is not None:
         header["outcome_model"] = model.to_json()
     arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     tmp = f"{os.fspath(path)}.tmp"
     with open(tmp, "wb") as fh:  # a file object stops numpy from appending ".npz"
-        np.savez_compressed(fh, **arrays)
+        np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]  # numpy's stub: allow_pickle
     os.replace(tmp, path)
 
 

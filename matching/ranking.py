@@ -97,8 +97,9 @@ def text_candidates(q: sp.csr_matrix, docs_t: sp.csr_matrix, top_n: int) -> sp.c
     if touched > docs_t.nnz // 4:
         return sp_matmul_topn(q, docs_t, top_n=top_n, sort=False, n_threads=threads)
     sub = docs_t[used]
-    local = sp.csr_matrix((q.data, np.searchsorted(used, q.indices), q.indptr),
-                          shape=(q.shape[0], len(used)))
+    local = sp.csr_matrix(
+        (q.data, np.searchsorted(used, q.indices), q.indptr), shape=(q.shape[0], len(used))
+    )
     return sp_matmul_topn(local, sub, top_n=top_n, sort=False, n_threads=threads)
 
 
@@ -173,8 +174,10 @@ class Ranking:
 
     def n_skills(self) -> np.ndarray:
         side = self.side
-        return side.derived("n_skills", lambda: np.fromiter(
-            map(len, side.skills), dtype=np.float64, count=len(side.skills)))
+        return side.derived(
+            "n_skills",
+            lambda: np.fromiter(map(len, side.skills), dtype=np.float64, count=len(side.skills)),
+        )
 
     def overlap_by_group(self, key: tuple[str, int, int]) -> np.ndarray:
         """Worst-day shared hours of one query time zone with each of the side's groups."""
@@ -218,8 +221,9 @@ class Ranking:
         else:
             qvec = space.credit(qskills, cfg.related_credit, width=width)
             cnt = self.n_skills()[cand]
-            sval = np.where(cnt > 0, self._dots(qvec, rows_m, rows_t, cand, every)
-                            / np.maximum(cnt, 1), 0.0)
+            sval = np.where(
+                cnt > 0, self._dots(qvec, rows_m, rows_t, cand, every) / np.maximum(cnt, 1), 0.0
+            )
             sact = cnt > 0
         ov = self.overlap(queries, cand)
         return score_pairs(t, a, text, np.clip(sval, 0.0, 1.0), sact, ov, self.m.prior, cfg)
@@ -303,8 +307,9 @@ class Ranking:
         group = max(1, EXHAUSTIVE_CELLS // max(len(side.items), 1))
         for lo in range(0, len(rest), group):
             idx = rest[lo : lo + group]
-            got = self._exhaustive([queries[i] for i in idx], q[idx],
-                                   None if qd is None else qd[idx], k)
+            got = self._exhaustive(
+                [queries[i] for i in idx], q[idx], None if qd is None else qd[idx], k
+            )
             for i, ms in zip(idx, got, strict=True):
                 out[i] = ms
         return out  # type: ignore[return-value]
@@ -384,8 +389,9 @@ class Ranking:
         qi = np.concatenate([np.full(len(c), i, dtype=np.int64) for i, c in per])
         cj = np.concatenate([c for _i, c in per]).astype(np.int64)
         rows = cand[qi, cj]
-        ms = explained_matches(self, queries, q, q2, qi, rows, scored, (qi, cj), parts,
-                               self.windows(queries, qi, rows))
+        ms = explained_matches(
+            self, queries, q, q2, qi, rows, scored, (qi, cj), parts, self.windows(queries, qi, rows)
+        )
         out, at = [], 0
         for _i, c in per:
             out.append(ms[at : at + len(c)])
@@ -393,8 +399,9 @@ class Ranking:
         return out
 
 
-def rank(matcher, queries: Sequence, side: Side, k: int,
-         reference: dt.date | None = None) -> list[list[Match]]:
+def rank(
+    matcher, queries: Sequence, side: Side, k: int, reference: dt.date | None = None
+) -> list[list[Match]]:
     """Best k of `side` for each query, explained; see the module docstring."""
     queries = list(queries)
     if not queries or k <= 0 or not len(side):
@@ -413,5 +420,3 @@ def rank(matcher, queries: Sequence, side: Side, k: int,
     finally:
         if was_enabled:
             gc.enable()
-
-

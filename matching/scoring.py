@@ -23,8 +23,12 @@ FACTORS = ("text", "skills", "rate", "overlap", "availability", "reputation")
 class MatcherConfig:
     weights: dict[str, float] = field(
         default_factory=lambda: {
-            "text": 0.50, "skills": 0.20, "rate": 0.08,
-            "overlap": 0.08, "availability": 0.06, "reputation": 0.08,
+            "text": 0.50,
+            "skills": 0.20,
+            "rate": 0.08,
+            "overlap": 0.08,
+            "availability": 0.06,
+            "reputation": 0.08,
         }
     )
     # headline/title, bio/description, skills; with prf_weight, tuned on the even (tune) O*NET
@@ -134,12 +138,17 @@ def score_pairs(t: dict, a: dict, text, skill_val, skill_active, overlap, prior,
         "reputation": rep_val * ones,
     }
     active = {
-        "text": ones, "skills": skill_active & ones, "rate": rate_active,
-        "overlap": ov_active, "availability": avail_active, "reputation": ones,
+        "text": ones,
+        "skills": skill_active & ones,
+        "rate": rate_active,
+        "overlap": ov_active,
+        "availability": avail_active,
+        "reputation": ones,
     }
     total_w = sum(np.where(active[f], w.get(f, 0.0), 0.0) for f in FACTORS)
     total_w = np.where(total_w > 0, total_w, 1.0)
     contrib = {f: np.where(active[f], w.get(f, 0.0) * values[f], 0.0) / total_w for f in FACTORS}
     score = np.clip(sum(contrib[f] for f in FACTORS), 0.0, 1.0)
-    return Scored(score, feasible, values, active, contrib, bayes * ones, bonus * ones,
-                  overlap * ones)
+    return Scored(
+        score, feasible, values, active, contrib, bayes * ones, bonus * ones, overlap * ones
+    )

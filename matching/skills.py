@@ -61,8 +61,9 @@ class SkillSpace:
         n = rel.shape[0]
         if width <= n:
             return rel[:width, :width]
-        return sp.block_diag([rel, sp.csr_matrix((width - n, width - n), dtype=np.float32)],
-                             format="csr")
+        return sp.block_diag(
+            [rel, sp.csr_matrix((width - n, width - n), dtype=np.float32)], format="csr"
+        )
 
     def credit(
         self, rows: Sequence[Sequence[str]], related_credit: float, width: int | None = None

@@ -34,19 +34,34 @@ from .vocabulary import ALIASES
 TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*")
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {"etc", "e", "g", "using", "use", "various", "related"}
 _SUFFIXES = (
-    ("ational", "ate"), ("ization", "ize"), ("isation", "ize"), ("fulness", "ful"),
-    ("iveness", "ive"), ("ations", "ate"), ("ation", "ate"), ("ments", ""), ("ment", ""),
-    ("ings", ""), ("ing", ""), ("ities", "ity"), ("ies", "y"), ("ied", "y"), ("ers", ""),
-    ("er", ""), ("ed", ""), ("ly", ""), ("sses", "ss"), ("es", "e"), ("s", ""),
+    ("ational", "ate"),
+    ("ization", "ize"),
+    ("isation", "ize"),
+    ("fulness", "ful"),
+    ("iveness", "ive"),
+    ("ations", "ate"),
+    ("ation", "ate"),
+    ("ments", ""),
+    ("ment", ""),
+    ("ings", ""),
+    ("ing", ""),
+    ("ities", "ity"),
+    ("ies", "y"),
+    ("ied", "y"),
+    ("ers", ""),
+    ("er", ""),
+    ("ed", ""),
+    ("ly", ""),
+    ("sses", "ss"),
+    ("es", "e"),
+    ("s", ""),
 )
 
 
 # bytes.translate table: letters to lower case, digits, "+" and "#" kept, NUL kept (it
 # separates texts in bulk), anything else a space
 _KEEP = b"abcdefghijklmnopqrstuvwxyz0123456789+#\x00"
-_TABLE = bytes(
-    c + 32 if 65 <= c <= 90 else (c if c in _KEEP else 32) for c in range(256)
-)
+_TABLE = bytes(c + 32 if 65 <= c <= 90 else (c if c in _KEEP else 32) for c in range(256))
 _SEP = "\x00"
 
 
@@ -66,8 +81,8 @@ def words(text: str) -> list[str]:
     anything but letters, digits, "+" and "#" (so "C++" and "C#" stay whole), a token
     starting at a letter or digit. The tokens of `TOKEN.findall(fold(text))` but for the
     stop word "and" fold writes for "&"."""
-    out = _ascii(text).replace(_SEP, " ").encode("ascii").translate(_TABLE).decode("ascii")
-    out = out.split()
+    folded = _ascii(text).replace(_SEP, " ").encode("ascii").translate(_TABLE).decode("ascii")
+    out = folded.split()
     if "+" in text or "#" in text:  # rare: "+" and "#" may not start a token
         out = [t for t in map(_strip_lead, out) if t]
     return out
@@ -122,10 +137,15 @@ _PHRASE_CODES: list[tuple[np.ndarray, np.ndarray]] = []  # per length n: sorted 
 for _n in range(1, _MAX_PHRASE + 1):
     _pairs = sorted(
         (sum(_PHRASE_DIGIT[w] * _BASE**j for j, w in enumerate(k)), _CANONS.index(c))
-        for k, c in PHRASES.items() if len(k) == _n
+        for k, c in PHRASES.items()
+        if len(k) == _n
     )
-    _PHRASE_CODES.append((np.array([p[0] for p in _pairs], dtype=np.int64),
-                          np.array([p[1] for p in _pairs], dtype=np.int64)))
+    _PHRASE_CODES.append(
+        (
+            np.array([p[0] for p in _pairs], dtype=np.int64),
+            np.array([p[1] for p in _pairs], dtype=np.int64),
+        )
+    )
 
 
 def concept_token(canon: str, rel: bool = False) -> str:
@@ -214,9 +234,12 @@ def analyse_many(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarra
     same = text_of[1:] == text_of[:-1]
     code = sid[:-1][same] * s + sid[1:][same]
     pair_codes, pair_id = np.unique(code, return_inverse=True)
-    pair_names = [f"{names[a]}_{names[b]}"
-                  for a, b in zip((pair_codes // max(s, 1)).tolist(),
-                                  (pair_codes % max(s, 1)).tolist(), strict=True)]
+    pair_names = [
+        f"{names[a]}_{names[b]}"
+        for a, b in zip(
+            (pair_codes // max(s, 1)).tolist(), (pair_codes % max(s, 1)).tolist(), strict=True
+        )
+    ]
     digit = np.fromiter((_PHRASE_DIGIT.get(w, 0) for w in names), dtype=np.int64, count=s)
     cpos, cid = _concepts(sid, text_of, digit)
     terms = [*names, *pair_names, *_CONCEPT_TOKENS]
@@ -300,8 +323,9 @@ class TextModel:
         rank = np.empty(len(names), dtype=np.int64)
         rank[order] = np.arange(len(names))
         cols = rank[cols]
-        df = np.bincount(distinct(rows // nf * len(names) + cols) % max(len(names), 1),
-                         minlength=len(names))
+        df = np.bincount(
+            distinct(rows // nf * len(names) + cols) % max(len(names), 1), minlength=len(names)
+        )
         keep = np.flatnonzero(df >= self.min_df)
         vocab_names = [names[j] for j in order.tolist()]
         if len(keep) < len(vocab_names):
@@ -333,9 +357,12 @@ class TextModel:
 
     def transform(self, documents: Sequence[Sequence[str]]) -> sp.csr_matrix:
         assert self.vocabulary is not None, "TextModel is not fitted"
-        blocks = [self._weigh(rows - lo * len(self.field_weights), cols,
-                              min(BLOCK_DOCUMENTS, len(documents) - lo))
-                  for lo, rows, cols in self._blocks(documents, self.vocabulary, grow=False)]
+        blocks = [
+            self._weigh(
+                rows - lo * len(self.field_weights), cols, min(BLOCK_DOCUMENTS, len(documents) - lo)
+            )
+            for lo, rows, cols in self._blocks(documents, self.vocabulary, grow=False)
+        ]
         return _stack(blocks, self.n_features)
 
     def _weigh(self, rows: np.ndarray, cols: np.ndarray, n: int) -> sp.csr_matrix:
@@ -343,6 +370,7 @@ class TextModel:
 
         Plain array arithmetic on CSR arrays: for one query, scipy's and scikit-learn's
         constructors and input checks would cost more than the arithmetic itself."""
+        assert self.idf is not None, "TextModel is not fitted"
         nf = len(self.field_weights)
         width = self.n_features
         field_of, term, count = _sum_entries(rows, cols, np.ones(len(rows)), width)
@@ -362,6 +390,7 @@ class TextModel:
     def shown(self, cols: np.ndarray) -> np.ndarray:
         """Whether an explanation may show each of the terms `cols` (`meaningful`), decided
         once per term as explanations first meet it."""
+        assert self.terms is not None, "TextModel is not fitted"
         mask = getattr(self, "_shown", None)
         if mask is None or len(mask) != self.n_features:
             mask = self._shown = np.full(self.n_features, -1, dtype=np.int8)
@@ -371,7 +400,7 @@ class TextModel:
         return mask[cols] > 0
 
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        assert self.idf is not None
+        assert self.idf is not None and self.terms is not None
         meta = {"field_weights": list(self.field_weights), "min_df": self.min_df}
         return meta, {"terms": self.terms.astype(str), "idf": self.idf}
 
@@ -401,8 +430,11 @@ def _sum_entries(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, width: in
     if len(rows) > 50_000:  # scipy's counting sort by row beats one big argsort here
         m = sp.csr_matrix((vals, (rows, cols)), shape=(int(rows.max()) + 1, width))
         m.sum_duplicates()
-        return (np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr)),
-                m.indices.astype(np.int64), m.data)
+        return (
+            np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr)),
+            m.indices.astype(np.int64),
+            m.data,
+        )
     code = rows.astype(np.int64) * width + cols
     order = np.argsort(code, kind="stable")
     code = code[order]
@@ -427,7 +459,8 @@ def l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:
     row_of = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
     out = m.copy()
     out.data = out.data / _row_norms(out.data.astype(np.float64), row_of, m.shape[0])[
-        row_of].astype(out.data.dtype)
+        row_of
+    ].astype(out.data.dtype)
     return out
 
 
@@ -580,8 +613,13 @@ def _values_at(row: Row, cols: np.ndarray) -> np.ndarray:
 
 
 def matched_terms(
-    q: Row, d: Row, terms: np.ndarray, written: Written, n: int = 8,
-    weight: Row | None = None, shown=None,
+    q: Row,
+    d: Row,
+    terms: np.ndarray,
+    written: Written,
+    n: int = 8,
+    weight: Row | None = None,
+    shown=None,
 ) -> list[str]:
     """Meaningful terms both the query and the document contain, strongest first, as the
     task wrote them (`written`: the task's own text, whichever side it is).
@@ -605,8 +643,11 @@ def matched_terms(
         return []
     w = _values_at(weight if weight is not None else q, common).astype(np.float64) * dv[hit]
     order = np.lexsort((common, -w))
-    found = [(t, _label(t, written)) for t in map(str, terms[common[order]])
-             if shown is not None or meaningful(t)]
+    found = [
+        (t, _label(t, written))
+        for t in map(str, terms[common[order]])
+        if shown is not None or meaningful(t)
+    ]
     return _each_word_once([(t, label) for t, label in found if label is not None])[:n]
 
 

@@ -92,10 +92,12 @@ def shared_windows(owner_s, owner_e, va_s, va_e) -> tuple[np.ndarray, np.ndarray
     per_day = daily_overlap(owner_s, owner_e, va_s, va_e)
     d = np.argmin(per_day, axis=1)
     pick = d[:, None] + np.arange(3)
-    lo = np.maximum(np.take_along_axis(va_s, pick, axis=1),
-                    np.take_along_axis(owner_s, d[:, None], axis=1))
-    hi = np.minimum(np.take_along_axis(va_e, pick, axis=1),
-                    np.take_along_axis(owner_e, d[:, None], axis=1))
+    lo = np.maximum(
+        np.take_along_axis(va_s, pick, axis=1), np.take_along_axis(owner_s, d[:, None], axis=1)
+    )
+    hi = np.minimum(
+        np.take_along_axis(va_e, pick, axis=1), np.take_along_axis(owner_e, d[:, None], axis=1)
+    )
     j = np.argmax(hi - lo, axis=1)[:, None]
     start = np.take_along_axis(lo, j, axis=1)[:, 0]
     end = np.take_along_axis(hi, j, axis=1)[:, 0]
@@ -104,8 +106,12 @@ def shared_windows(owner_s, owner_e, va_s, va_e) -> tuple[np.ndarray, np.ndarray
 
 
 def overlap_hours(
-    tz_a: str, start_a: str | None, end_a: str | None,
-    tz_b: str, start_b: str | None, end_b: str | None,
+    tz_a: str,
+    start_a: str | None,
+    end_a: str | None,
+    tz_b: str,
+    start_b: str | None,
+    end_b: str | None,
     reference: dt.date,
 ) -> float:
     """Minimum daily shared hours over the 7 days from `reference` between assistant a and

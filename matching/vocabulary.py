@@ -238,13 +238,13 @@ def _build_alias_map() -> dict[str, str]:
 
 
 ALIASES = _build_alias_map()
-RELATED: dict[str, frozenset[str]] = {}
+_related: dict[str, set[str]] = {}
 for _c, (_s, _rel) in CONCEPTS.items():
     for _r in _rel:
         assert _r in CONCEPTS, f"related concept {_r!r} of {_c!r} is not defined"
-        RELATED.setdefault(_c, set()).add(_r)  # type: ignore[union-attr]
-        RELATED.setdefault(_r, set()).add(_c)  # type: ignore[union-attr]
-RELATED = {k: frozenset(v) for k, v in RELATED.items()}
+        _related.setdefault(_c, set()).add(_r)
+        _related.setdefault(_r, set()).add(_c)
+RELATED: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in _related.items()}
 
 
 def normalise_skill(skill: str) -> str:
