@@ -57,7 +57,7 @@ CLOCK_TESTS := tests/test_clock.py tests/notifications tests/matches tests/accou
 # as if it were 23:59 UTC in Manila; then the clock's tests again at 00:30 UTC in Los Angeles
 # and 08:59 UTC in London. No test may depend on the hour, the day or the machine's zone
 # (tests/clock.py travels the whole session and lets it tick).
-test: venv
+test: venv lint
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL, at 23:59 UTC in Asia/Manila: $$TEST_DATABASE_URL"; \
@@ -69,8 +69,11 @@ test: venv
 	env -u TEST_DATABASE_URL DELEGATE_TEST_UTC=00:30 TZ=America/Los_Angeles $(BIN)/pytest -q $(CLOCK_TESTS)
 	env -u TEST_DATABASE_URL DELEGATE_TEST_UTC=08:59 TZ=Europe/London $(BIN)/pytest -q $(CLOCK_TESTS)
 
+# Lint, format and types: the same checks .pre-commit-config.yaml runs on each commit.
 lint: venv
 	$(BIN)/ruff check marketplace matching tests benchmarks devtools
+	$(BIN)/ruff format --check marketplace matching benchmarks devtools
+	$(BIN)/mypy
 
 # Background jobs from Redis (needs REDIS_URL); without it jobs run inline after commit.
 worker: venv

@@ -12,10 +12,20 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, exc
+from sqlalchemy import (
+    CursorResult,
+    DateTime,
+    Engine,
+    Executable,
+    MetaData,
+    create_engine,
+    event,
+    exc,
+)
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -61,6 +71,12 @@ def utcnow() -> datetime:
 def today_in(zone: str) -> date:
     """Today's date where `zone` is, by the one clock."""
     return utcnow().astimezone(ZoneInfo(zone)).date()
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and say how many rows it changed: a compare-and-set's answer
+    (0: another request moved the row first)."""
+    return cast(CursorResult, session.execute(statement)).rowcount
 
 
 def make_engine(url: str, *, sqlite_begin: str = "deferred") -> Engine:

@@ -29,6 +29,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app, g, render_template, request
 from flask_limiter import RateLimitExceeded
@@ -129,7 +130,7 @@ def _limit(rule: Rule, page: FormPage | None) -> Callable:
     def breached(request_limit) -> None:
         g.rate_limit_breach = (request_limit, page)
 
-    options = dict(
+    options: dict[str, Any] = dict(
         key_func=rule.key,
         methods=["POST"],
         error_message=rule.reason,
@@ -178,7 +179,9 @@ def too_many(exc: RateLimitExceeded):
             return page(f"{message} What you typed is kept here."), 429, headers
         except DomainError as refused:  # the page itself is not theirs to see (404, 403)
             return error_response(refused.status_code, TITLE, refused.message)
-    back = request.full_path.rstrip("?") if "GET" in (request.url_rule.methods or ()) else None
+    url_rule = request.url_rule
+    methods = (url_rule.methods if url_rule else None) or ()
+    back = request.full_path.rstrip("?") if "GET" in methods else None
     page_html = render_template(
         "rate_limited.html", title=TITLE, reason=reason, wait=wait_words(seconds), back=back
     )

@@ -170,7 +170,7 @@ class Side:
         items = [self.items[i] for i in keep]
         fresh = Side(self.kind)
         if items:
-            fresh.add(items, text, dense)  # type: ignore[arg-type]
+            fresh.add(items, text, dense)
         self.__dict__.update(fresh.__dict__)
 
     # -- derived, rebuilt lazily after mutation ------------------------------------------------

@@ -30,7 +30,7 @@ from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..contracts.models import Contract, ContractStatus
-from ..db import utcnow
+from ..db import rows_changed, utcnow
 from ..errors import Conflict, Invalid
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches.models import Match
@@ -128,10 +128,8 @@ def delete_account(session: Session, user: User, password: str, confirm: str) ->
     if blockers(session, user):
         raise Conflict("Settle the contracts listed above first: they still move money.")
     uid = user.id
-    deleted = session.execute(
-        update(User).where(User.id == uid, User.deleted_at.is_(None)).values(deleted_at=utcnow())
-    ).rowcount
-    if not deleted:
+    claim = update(User).where(User.id == uid, User.deleted_at.is_(None))
+    if not rows_changed(session, claim.values(deleted_at=utcnow())):
         raise Conflict("This account is already deleted.")
     session.refresh(user)
     user.email = f"deleted-{uid}@deleted.delegate.invalid"

@@ -61,7 +61,7 @@ def to_matching_assistant(row, skills: list[str]) -> matching.Assistant:
         id=row.user_id,
         headline=row.headline,
         bio=row.bio,
-        skills=skills,
+        skills=tuple(skills),
         hourly_rate_cents=row.hourly_rate_cents,
         currency=row.currency,
         timezone=row.timezone,
@@ -78,7 +78,7 @@ def to_matching_task(task: Task, skills: list[str] | None = None) -> matching.Ta
         id=task.id,
         title=task.title,
         description=task.description,
-        skills=skills if skills is not None else [s.name for s in task.skills],
+        skills=tuple(skills if skills is not None else (s.name for s in task.skills)),
         max_hourly_rate_cents=task_max_rate_cents(task),
         currency=task.currency,
         timezone=task.timezone,
@@ -160,14 +160,19 @@ class MatcherIndex:
             if self.matcher is None or not self._catch_up(session):
                 self._fit(session)
             self._date_the_week()
-            return self.matcher
+            return self._fitted()
+
+    def _fitted(self) -> matching.Matcher:
+        assert self.matcher is not None, "fitted first (current, learn)"
+        return self.matcher
 
     def _date_the_week(self) -> None:
         """Time-zone overlap is measured over the week from the matcher's reference date (DST
         moves it); give it the app's clock instead of letting the library read the wall's."""
         today = utcnow().date()
-        if self.matcher.config.reference_date != today:
-            self.matcher.config = dataclasses.replace(self.matcher.config, reference_date=today)
+        matcher = self._fitted()
+        if matcher.config.reference_date != today:
+            matcher.config = dataclasses.replace(matcher.config, reference_date=today)
 
     def _fit(self, session: Session) -> None:
         started = utcnow()
@@ -188,15 +193,17 @@ class MatcherIndex:
                 self._fit(session)
             else:
                 self._learn(session)
-            return self.matcher.outcome_model
+            return self._fitted().outcome_model
 
     def _learn(self, session: Session) -> None:
-        self.matcher.learn(events.training_events(session), self.learner)
+        self._fitted().learn(events.training_events(session), self.learner)
 
     def _catch_up(self, session: Session) -> bool:
         """Upsert what changed since the watermark; False when so much changed that a refit
         (new vocabulary) is the better answer."""
         started = utcnow()
+        matcher = self._fitted()
+        assert self.watermark is not None, "set by the fit"
         since = self.watermark - WATERMARK_MARGIN
         assistant_ids = _changed(
             session,
@@ -211,14 +218,14 @@ class MatcherIndex:
             return False
         if assistant_ids:
             assistants, stamps = load_assistants(session, assistant_ids)
-            self.matcher.upsert_assistants(assistants)
+            matcher.upsert_assistants(assistants)
             self.seen_assistants.update(stamps)
         if task_ids:
             tasks, closed, stamps = load_tasks(session, task_ids)
             if tasks:
-                self.matcher.upsert_tasks(tasks)
+                matcher.upsert_tasks(tasks)
             if closed:
-                self.matcher.remove_tasks(closed)
+                matcher.remove_tasks(closed)
             self.seen_tasks.update(stamps)
         self.changed_since_fit = changed
         self.watermark = started
@@ -230,7 +237,7 @@ class MatcherIndex:
         present = set(session.scalars(select(AssistantProfile.user_id)))
         gone = set(self.seen_assistants) - present
         if gone:
-            self.matcher.remove_assistants(gone)
+            self._fitted().remove_assistants(gone)
             for assistant_id in gone:
                 self.seen_assistants.pop(assistant_id, None)
         self.reconciled_at = time.monotonic()
