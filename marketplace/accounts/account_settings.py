@@ -45,6 +45,22 @@ def change_name(session: Session, user: User, name: str) -> None:
     session.flush()
 
 
+def change_timezone(session: Session, user: User, zone: str) -> bool:
+    """The person's one zone: times are shown in it and, for an assistant, their working
+    hours are in it (so the matcher must re-rank them). True when it changed."""
+    from ..profiles.models import AssistantProfile  # profiles build on accounts, not back
+
+    if user.timezone == zone:
+        return False
+    profile = session.get(AssistantProfile, user.id)
+    if profile is not None:
+        profile.timezone = zone  # the account's, and the stamp the matcher's index reads
+    else:
+        user.timezone = zone
+    session.flush()
+    return True
+
+
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """Signs out every session of the account, this one too: the view logs this browser in
     again with a new session id."""

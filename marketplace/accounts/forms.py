@@ -143,3 +143,11 @@ class DeleteAccountForm(Form):
         filters=[_strip],
         validators=[DataRequired("Type DELETE to confirm."), Length(max=20)],
     )
+
+
+class TimezoneForm(Form):
+    timezone = StringField(
+        "Your time zone",
+        filters=[_strip],
+        validators=[DataRequired("Choose your time zone."), validate_timezone],
+    )

@@ -11,7 +11,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import get_session, today_in
 from ..errors import Conflict, Invalid
-from ..forms import show_error
+from ..forms import show_error, timezone_choices
+from ..jobs import enqueue_after_commit
 from ..rate_limits import (
     ACCOUNT_EMAIL_PER_ADDRESS,
     EMAIL_CHANGE_PER_ACCOUNT,
@@ -25,6 +26,7 @@ from .forms import (
     EmailChangeForm,
     NameForm,
     PasswordChangeForm,
+    TimezoneForm,
 )
 
 bp = Blueprint("settings", __name__)
@@ -37,9 +39,10 @@ def _page(status: int = 200, **forms):
         "password_form": PasswordChangeForm(formdata=None),
         "email_form": EmailChangeForm(formdata=None),
         "button_form": ButtonForm(formdata=None),
+        "timezone_form": TimezoneForm(formdata=None, timezone=user.timezone),
         **forms,
     }
-    return render_template("accounts/settings.html", **forms), status
+    return render_template("accounts/settings.html", zones=timezone_choices(), **forms), status
 
 
 def _refused(form, exc: Invalid, fields: dict[str, str], key: str):
@@ -86,6 +89,23 @@ def change_name():
         return _refused(form, exc, {"display_name": "display_name"}, "name_form")
     session.commit()
     flash("Your name is saved.", "success")
+    return redirect(url_for("settings.page"))
+
+
+@bp.post("/settings/timezone")
+@login_required
+def change_timezone():
+    form = TimezoneForm()
+    if not form.validate_on_submit():
+        return _page(422, timezone_form=form)
+    session = get_session()
+    user = current_user._get_current_object()
+    if account_settings.change_timezone(session, user, form.timezone.data):
+        if user.is_assistant:
+            # Working hours moved with the zone: overlap with every task changes.
+            enqueue_after_commit(session, "matches.match_assistant", user.id)
+        session.commit()
+    flash(f"Times are now shown in {form.timezone.data}.", "success")
     return redirect(url_for("settings.page"))
 
 

@@ -46,7 +46,7 @@ _PROFILE_COLUMNS = (
     AssistantProfile.bio,
     AssistantProfile.hourly_rate_cents,
     AssistantProfile.currency,
-    AssistantProfile.timezone,
+    AssistantProfile.timezone.label("timezone"),
     AssistantProfile.work_start,
     AssistantProfile.work_end,
     AssistantProfile.hours_per_week,

@@ -26,7 +26,12 @@ class ProfileForm(Form):
         validators=[InputRequired("Enter your hourly rate.")],
     )
     currency = SelectField("Currency", choices=CURRENCIES, default="USD")
-    timezone = StringField("Time zone", validators=[DataRequired(), validate_timezone])
+    timezone = StringField(
+        "Time zone",
+        description="Your one time zone: your working hours are in it, and Delegate shows you "
+        "every time in it (the same setting as on your settings page).",
+        validators=[DataRequired(), validate_timezone],
+    )
     work_start = TimeField("Working hours from", validators=[InputRequired("Enter a start time.")])
     work_end = TimeField("to", validators=[InputRequired("Enter an end time.")])
     hours_per_week = IntegerField(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, Time
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, Time, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -27,7 +28,6 @@ class AssistantProfile(Base):
     bio: Mapped[str] = mapped_column(Text, default="")
     hourly_rate_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3), default="USD")
-    timezone: Mapped[str] = mapped_column(String(64))
     # Local wall-clock hours in ``timezone``; end before start means the shift crosses midnight.
     work_start: Mapped[time] = mapped_column(Time)
     work_end: Mapped[time] = mapped_column(Time)
@@ -37,4 +37,22 @@ class AssistantProfile(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    # One time zone per person: the account's. The working hours are in it, times are shown
+    # in it, and the matcher's overlap is measured from it (migration 0027 merged the two).
+    @hybrid_property
+    def timezone(self) -> str:
+        return self.user.timezone
+
+    @timezone.inplace.setter
+    def _set_timezone(self, zone: str) -> None:
+        if self.user.timezone != zone:
+            self.user.timezone = zone
+            self.updated_at = utcnow()  # the matcher's index re-reads profiles by this stamp
+
+    @timezone.inplace.expression
+    @classmethod
+    def _timezone_sql(cls):
+        return select(User.timezone).where(User.id == cls.user_id).scalar_subquery()
+
     skills: Mapped[list[Skill]] = relationship(secondary=assistant_skills, order_by=Skill.name)

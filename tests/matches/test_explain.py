@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import select
 
 import matching
+from marketplace.accounts.models import User
 from marketplace.matches.explain import explain
 from marketplace.matches.models import Match
 from marketplace.profiles.models import AssistantProfile
@@ -126,9 +127,10 @@ def _task(**kw):
 
 def _profile(**kw):
     values = dict(hourly_rate_cents=9900, currency="USD", hours_per_week=1,
-                  timezone="Asia/Manila", rating=None, review_count=0)
+                  rating=None, review_count=0)
+    zone = kw.pop("timezone", "Asia/Manila")  # the account's: one zone per person
     values.update(kw)
-    return AssistantProfile(**values)
+    return AssistantProfile(user=User(timezone=zone), **values)
 
 
 EXPLANATION = {

@@ -14,6 +14,7 @@ def test_assistant_saves_profile_and_sees_it(client, db_session):
     client.login_as(va)
     response = client.post("/profile", profile_form())
     assert response.status_code == 302
+    db_session.expire_all()  # the request saved the account's zone too, in its own session
     profile = db_session.get(AssistantProfile, va.id)
     assert profile.hourly_rate_cents == 2250
     assert (profile.work_start, profile.work_end) == (time(9), time(17))
