@@ -47,6 +47,13 @@ def amount_for(minutes: int, rate_cents: int) -> int:
     return share_of(rate_cents, minutes, 60)
 
 
+def price(contract: Contract, minutes: int) -> tuple[int, int]:
+    """(what the owner pays, of which Delegate's fee) for ``minutes`` of the contract's work,
+    at its rate and the fee fixed at hire."""
+    amount = amount_for(minutes, contract.rate_cents)
+    return amount, share_of(amount, contract.fee_bps or 0, 10_000)
+
+
 # Logging time ---------------------------------------------------------------------------
 
 
@@ -337,8 +344,7 @@ def _approve(
     for entry in sheet.entries:
         entry.dispute_reason = disputes.get(entry.id)
     minutes = sum(e.minutes for e in sheet.entries if e.id not in disputes)
-    amount = amount_for(minutes, contract.rate_cents)
-    fee = share_of(amount, contract.fee_bps or 0, 10_000)
+    amount, fee = price(contract, minutes)
     to = TimesheetStatus.APPROVED if amount > 0 else TimesheetStatus.NOTHING_DUE
     won = transition(
         session,
