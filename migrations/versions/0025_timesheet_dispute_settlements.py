@@ -13,6 +13,9 @@ Create Date: 2026-12-01
   once by the compare-and-set that claims it, so two operators cannot both decide it.
 - ``notifications.kind`` accepts ``time_dispute_settled`` and
   ``settlement_charge_failed``.
+- ``alembic_version.version_num`` widened to 64 characters on PostgreSQL: this revision's
+  id is longer than Alembic's default 32 (SQLite does not enforce the length). Left wide on
+  downgrade, where a later long id may still need it.
 """
 
 import sqlalchemy as sa
@@ -52,6 +55,14 @@ def _kinds(kinds: list[str]) -> None:
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column(
+            "alembic_version",
+            "version_num",
+            type_=sa.String(64),
+            existing_type=sa.String(32),
+            existing_nullable=False,
+        )
     op.create_table(
         "timesheet_dispute_settlements",
         sa.Column("id", sa.Integer(), nullable=False),
