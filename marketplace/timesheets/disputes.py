@@ -37,7 +37,7 @@ from .models import (
     TimeEntry,
     Timesheet,
 )
-from .services import price
+from .services import price, transition
 from .weeks import format_minutes
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ def retry(session: Session, operator: User, settlement_id: int, reason: str) -> 
     if settlement is None:
         raise NotFound("No such settlement.")
     attempt = settlement.charge_attempt
-    renewed = _transition(
+    renewed = transition(
         session,
         settlement,
         [SettlementStatus.CHARGE_FAILED],
@@ -301,7 +301,7 @@ def charge(session: Session, gateway: StripeGateway, settlement_id: int) -> Sett
         )
         return _error(session, plan.settlement_id, "Stripe took a different amount; see the log.")
     settlement = session.get(DisputeSettlement, plan.settlement_id)
-    if _transition(
+    if transition(
         session,
         settlement,
         [SettlementStatus.CHARGING],
@@ -325,7 +325,7 @@ def charge(session: Session, gateway: StripeGateway, settlement_id: int) -> Sett
 
 def _declined(session: Session, plan: _Charge, message: str) -> SettlementStatus:
     settlement = session.get(DisputeSettlement, plan.settlement_id)
-    if _transition(
+    if transition(
         session,
         settlement,
         [SettlementStatus.CHARGING],
@@ -390,7 +390,7 @@ def pay_out(session: Session, gateway: StripeGateway, settlement_id: int) -> Set
         log.exception("Payout of dispute settlement %s failed; it can be retried", settlement_id)
         return _error(session, settlement_id, f"Stripe: {exc.user_message or exc}")
     settlement = session.get(DisputeSettlement, settlement_id)
-    if _transition(
+    if transition(
         session,
         settlement,
         [SettlementStatus.CHARGED],
@@ -431,30 +431,6 @@ def unfinished_ids(session: Session, status: SettlementStatus) -> list[int]:
             .order_by(DisputeSettlement.id)
         )
     )
-
-
-def _transition(
-    session: Session,
-    settlement: DisputeSettlement,
-    allowed_from: list[SettlementStatus],
-    to: SettlementStatus,
-    *conditions,
-    **values,
-) -> bool:
-    """Compare-and-set a settlement's status; False (the row re-read) when another request
-    or worker moved it first."""
-    result = session.execute(
-        update(DisputeSettlement)
-        .where(
-            DisputeSettlement.id == settlement.id,
-            DisputeSettlement.status.in_(tuple(allowed_from)),
-            *conditions,
-        )
-        .values(status=to, **values)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(settlement)
-    return result.rowcount == 1
 
 
 def _tell_both(session: Session, settlement: DisputeSettlement) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -27,7 +28,7 @@ from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..reviews import services as reviews
 from ..tasks.models import TaskStatus
-from .models import TimeEntry, Timesheet, TimesheetStatus
+from .models import DisputeSettlement, TimeEntry, Timesheet, TimesheetStatus
 from .weeks import closes_at, format_minutes, week_start
 
 MEMO_MAX = 300
@@ -231,21 +232,23 @@ def _check_limit(session: Session, contract: Contract, sheet: Timesheet, more: i
 
 def transition(
     session: Session,
-    sheet: Timesheet,
-    allowed_from: Iterable[TimesheetStatus],
-    to: TimesheetStatus,
+    row: Timesheet | DisputeSettlement,
+    allowed_from: Iterable[StrEnum],
+    to: StrEnum,
     *conditions,
     **values,
 ) -> bool:
-    """Compare-and-set a timesheet's status; False (and the row re-read) when another
-    request or worker moved it first."""
+    """Compare-and-set the status of a timesheet (or of an operator's settlement of its
+    disputed time); False (and the row re-read) when another request or worker moved it
+    first."""
+    model = type(row)
     result = session.execute(
-        update(Timesheet)
-        .where(Timesheet.id == sheet.id, Timesheet.status.in_(tuple(allowed_from)), *conditions)
+        update(model)
+        .where(model.id == row.id, model.status.in_(tuple(allowed_from)), *conditions)
         .values(status=to, **values)
         .execution_options(synchronize_session=False)
     )
-    session.refresh(sheet)
+    session.refresh(row)
     return result.rowcount == 1
 
 

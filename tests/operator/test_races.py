@@ -26,6 +26,25 @@ def _logged_in(app, user_id) -> Client:
     return client
 
 
+def at_once(clients: list[Client], url: str, data: dict) -> list[int]:
+    """Each client posts the form at the same moment (each with its CSRF token); the
+    status codes they got."""
+    tokens = [c.csrf_token() for c in clients]
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def post(c: Client, token: str) -> None:
+        barrier.wait()
+        statuses.append(c.raw.post(url, data={"csrf_token": token, **data}).status_code)
+
+    threads = [threading.Thread(target=post, args=pair) for pair in zip(clients, tokens)]  # noqa: B905
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return statuses
+
+
 def test_two_operators_refunding_at_once_make_one_refund(committed_stripe_app, stripe_emulator):
     relay = StripeRelay(stripe_emulator)
     with committed_stripe_app.app_context():
@@ -50,31 +69,16 @@ def test_two_operators_refunding_at_once_make_one_refund(committed_stripe_app, s
         relay.onboard(get_session().get(PayoutAccount, assistant_id).stripe_account_id)
     relay.deliver(owner_client)
 
-    clients = [_logged_in(committed_stripe_app, op_id) for op_id in op_ids]
-    tokens = [c.csrf_token() for c in clients]
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def refund(c: Client, token: str) -> None:
-        barrier.wait()
-        response = c.raw.post(
-            f"/operator/contracts/{contract_id}/resolve",
-            data={
-                "csrf_token": token,
-                "outcome": "refund",
-                "refund": "40",
-                "note": "Refunding the first two hours.",
-                "reason": "Ticket 7, both operators on it",
-            },
-        )
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=refund, args=pair) for pair in zip(clients, tokens)]  # noqa: B905
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-
+    statuses = at_once(
+        [_logged_in(committed_stripe_app, op_id) for op_id in op_ids],
+        f"/operator/contracts/{contract_id}/resolve",
+        {
+            "outcome": "refund",
+            "refund": "40",
+            "note": "Refunding the first two hours.",
+            "reason": "Ticket 7, both operators on it",
+        },
+    )
     assert sorted(statuses) == [303, 409]
     with committed_stripe_app.app_context():
         session = get_session()
@@ -138,33 +142,18 @@ def test_two_operators_settling_a_disputed_week_at_once_charge_once(
     )
     assert reviewed.status_code == 302
 
-    clients = [_logged_in(app, op_id) for op_id in op_ids]
-    tokens = [c.csrf_token() for c in clients]
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def pay(c: Client, token: str) -> None:
-        barrier.wait()
-        response = c.raw.post(
-            f"/operator/timesheets/{sheet_id}/settle",
-            data={
-                "csrf_token": token,
-                "entry": "all",
-                "outcome": "pay",
-                "hours": "1",
-                "minutes": "0",
-                "note": "One of the two hours was asked for.",
-                "reason": "Ticket 9, both operators on it",
-            },
-        )
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=pay, args=pair) for pair in zip(clients, tokens)]  # noqa: B905
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-
+    statuses = at_once(
+        [_logged_in(app, op_id) for op_id in op_ids],
+        f"/operator/timesheets/{sheet_id}/settle",
+        {
+            "entry": "all",
+            "outcome": "pay",
+            "hours": "1",
+            "minutes": "0",
+            "note": "One of the two hours was asked for.",
+            "reason": "Ticket 9, both operators on it",
+        },
+    )
     assert sorted(statuses) == [303, 409]
     intents = relay.client.v1.payment_intents.list(params={"limit": 100}).data
     paid = [i.amount for i in intents if "timesheet_dispute_id" in (i.metadata or {}).to_dict()]
