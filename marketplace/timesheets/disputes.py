@@ -176,6 +176,8 @@ def decide(
     if outcome == SettlementOutcome.UPHOLD:
         settlement.settled_at = settlement.created_at
     session.flush()
+    for entry in entries:  # the bulk update above left their settlement_id unread
+        session.expire(entry)
     session.expire(settlement, ["entries"])
     audit(
         session,
