@@ -32,7 +32,7 @@ from ..reviews import services as reviews
 from ..reviews.models import Review
 from ..tasks.models import Task
 from ..text import single_line
-from ..timesheets.models import Timesheet, TimesheetStatus
+from ..timesheets.models import DisputeSettlement, Timesheet, TimesheetStatus
 from ..timesheets.services import amount_for, zone_of
 from .models import ACCOUNT_KINDS, Kind, Notification
 from .services import unsubscribe_token
@@ -397,6 +397,37 @@ def _timesheet(*, while_status: TimesheetStatus | None = None):
     return context
 
 
+def _dispute_settlement(*, while_failed: bool = False):
+    """Context for an operator's decision on a week's disputed time; with ``while_failed``,
+    only while its charge is still the one that failed (a retry paid it: stale)."""
+
+    def context(session: Session, n: Notification) -> dict | None:
+        settlement = session.get(DisputeSettlement, n.payload["settlement_id"])
+        if settlement is None or (while_failed and settlement.status != "charge_failed"):
+            return None
+        sheet = settlement.timesheet
+        contract = sheet.contract
+        is_owner = contract.owner_id == n.user_id
+        week = f"{sheet.week_start:%a %d %b} to {sheet.week_end:%a %d %b %Y}"
+        return {
+            "settlement": settlement,
+            "sheet": sheet,
+            "contract": contract,
+            "task": contract.task,
+            "is_owner": is_owner,
+            "week": week,
+            "disputed": settlement.entries,
+            "note": settlement.note,
+            "url": absolute_url("timesheets.show", timesheet_id=sheet.id),
+            "settings_url": absolute_url("settings.page"),
+            "ledger_url": absolute_url("payments.ledger_page"),
+            "summary": f"{contract.task.title}: disputed time of the week of {week}",
+            "lines": [],
+        }
+
+    return context
+
+
 def _review_requested(session: Session, n: Notification) -> dict | None:
     """Stale once the recipient has written their review or the window has closed."""
     contract = session.get(Contract, n.payload["contract_id"])
@@ -481,6 +512,8 @@ CONTEXTS = {
     Kind.CONTRACT_PAUSED: _contract("Contract paused: {title}", while_status=ContractStatus.PAUSED),
     Kind.CONTRACT_ENDED: _contract("Contract ended: {title}"),
     Kind.REVIEW_REQUESTED: _review_requested,
+    Kind.TIMESHEET_DISPUTE_SETTLED: _dispute_settlement(),
+    Kind.SETTLEMENT_CHARGE_FAILED: _dispute_settlement(while_failed=True),
     Kind.REVIEW_RECEIVED: _review_received,
 }
 

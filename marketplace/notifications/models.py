@@ -52,6 +52,10 @@ class Kind(StrEnum):
     CHANGES_REQUESTED = "changes_requested"  # to the assistant: the owner asks for changes
     RELEASE_REMINDER = "release_reminder"  # to the owner: unanswered work is released soon
     WORK_RELEASED = "work_released"  # to both: no answer in time, so approved automatically
+    # To both: an operator settled a week's disputed time (paid for, or the dispute upheld).
+    TIMESHEET_DISPUTE_SETTLED = "time_dispute_settled"
+    # To the owner: their card could not pay for disputed time an operator decided to pay.
+    SETTLEMENT_CHARGE_FAILED = "settlement_charge_failed"
 
 
 # Account emails that anybody who types an address can cause (or, for a new address, anybody
@@ -67,6 +71,7 @@ ACCOUNT_NOTICE_KINDS = frozenset(
     # Where a party's money went, in an operator's words, and a card that could not pay for
     # work already done: not news one can opt out of.
     | {Kind.DISPUTE_RESOLVED, Kind.CHARGE_FAILED}
+    | {Kind.TIMESHEET_DISPUTE_SETTLED, Kind.SETTLEMENT_CHARGE_FAILED}
 )
 # About the account itself, not news: sent whatever the email preferences say, right away,
 # and without an unsubscribe link (turning them off would lock people out).
@@ -75,7 +80,13 @@ ACCOUNT_KINDS = ACCOUNT_LINK_KINDS | ACCOUNT_NOTICE_KINDS
 # belong in a mailbox, notices about the account's own address, nor the digest (its rows are
 # listed themselves).
 IN_APP_KINDS = frozenset(Kind) - ACCOUNT_LINK_KINDS - ACCOUNT_NOTICE_KINDS - {Kind.DAILY_DIGEST}
-IN_APP_KINDS |= {Kind.DISPUTE_RESOLVED, Kind.CHARGE_FAILED}  # money news is news in the app too
+# Money news is news in the app too.
+IN_APP_KINDS |= {
+    Kind.DISPUTE_RESOLVED,
+    Kind.CHARGE_FAILED,
+    Kind.TIMESHEET_DISPUTE_SETTLED,
+    Kind.SETTLEMENT_CHARGE_FAILED,
+}
 
 
 class Channel(StrEnum):

@@ -20,6 +20,8 @@ from ..payments.gateway import get_gateway
 from ..payments.models import PayoutAccount
 from ..reviews import services as reviews
 from ..tasks.models import Task
+from ..timesheets import disputes, runner
+from ..timesheets.models import DisputeSettlement, SettlementOutcome, SettlementStatus, Timesheet
 from ..timesheets.services import timesheets_of
 from . import search, services
 from .models import Outcome, Resolution, ResolutionStatus
@@ -68,6 +70,7 @@ def home():
         "operator/home.html",
         reports=reported_queue(session),
         settling=settling,
+        disputed_weeks=disputes.weeks_to_settle(session),
         audit=search.audit_log(session, 1).items[:10],
     )
 
@@ -153,8 +156,28 @@ def contract(contract_id: int):
         and found.resolution_started_at is None,
         payout_ready=bool(account and account.payouts_enabled),
         weeks=timesheets_of(session, found) if found.is_hourly else [],
+        disputed_weeks=disputes.weeks_to_settle(session, found.id) if found.is_hourly else [],
         form=request.form,
     )
+
+
+@bp.get("/timesheets/<int:timesheet_id>")
+def timesheet(timesheet_id: int, status: int = 200):
+    """One week of an hourly contract: its disputed entries to settle, and the decisions."""
+    session = get_session()
+    sheet = session.get(Timesheet, timesheet_id)
+    if sheet is None:
+        raise NotFound("No such timesheet.")
+    undecided = disputes.undecided(sheet)
+    return render_template(
+        "operator/timesheet.html",
+        sheet=sheet,
+        contract=sheet.contract,
+        undecided=undecided,
+        undecided_minutes=sum(e.minutes for e in undecided),
+        settlements=disputes.settlements_of(session, sheet.id),
+        audit=search.audit_log(session, 1, ("timesheet", sheet.id)).items,
+    ), status
 
 
 @bp.get("/payments")
@@ -229,6 +252,72 @@ def retry(resolution_id: int):
     contract_id = session.get(Resolution, rid).contract_id
     session.commit()
     return _settle(session, rid, contract_id, gateway)
+
+
+@bp.post("/timesheets/<int:timesheet_id>/settle")
+def settle_timesheet(timesheet_id: int):
+    session = get_session()
+    form = request.form
+    try:
+        outcome = SettlementOutcome(form.get("outcome", ""))
+    except ValueError:
+        outcome = None
+    try:
+        if outcome is None:
+            raise Invalid("Choose: pay the assistant, or uphold the dispute.", "outcome")
+        entry = form.get("entry", "all")
+        if entry != "all" and not entry.isdigit():
+            raise Invalid("Choose a disputed entry, or the week's disputed time.", "entry")
+        pay = outcome == SettlementOutcome.PAY
+        settlement = disputes.decide(
+            session,
+            current_user,
+            timesheet_id,
+            None if entry == "all" else int(entry),
+            outcome,
+            disputes.parse_minutes(form.get("hours"), form.get("minutes")) if pay else 0,
+            form.get("note"),
+            form.get("reason"),
+        )
+    except Invalid as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return timesheet(timesheet_id, exc.status_code)
+    session.commit()  # decided and claimed, with its audit row, before Stripe is called
+    return _settle_dispute(session, settlement.id, timesheet_id)
+
+
+@bp.post("/timesheet-settlements/<int:settlement_id>/retry")
+def retry_timesheet_settlement(settlement_id: int):
+    session = get_session()
+    settlement = disputes.retry(session, current_user, settlement_id, request.form.get("reason"))
+    timesheet_id = settlement.timesheet_id
+    session.commit()
+    return _settle_dispute(session, settlement_id, timesheet_id)
+
+
+SETTLEMENT_FLASHES = {
+    SettlementStatus.SETTLED: ("Settled. Both parties have been emailed your note.", "success"),
+    SettlementStatus.CHARGED: (
+        "The owner has paid and both parties have been emailed your note; the assistant's "
+        "share waits: {error}",
+        "info",
+    ),
+    SettlementStatus.CHARGE_FAILED: (
+        "Decided, but the owner's card was declined: {error} They have been emailed to update "
+        "their card; retry below once they have.",
+        "error",
+    ),
+    SettlementStatus.CHARGING: ("Decided, but not charged yet: {error} Retry below.", "error"),
+}
+
+
+def _settle_dispute(session, settlement_id: int, timesheet_id: int):
+    status = runner.settle_dispute(session, get_gateway(), settlement_id)
+    settlement = session.get(DisputeSettlement, settlement_id)
+    message, category = SETTLEMENT_FLASHES[status]
+    flash(message.format(error=settlement.last_error or ""), category)
+    return redirect(url_for("operator.timesheet", timesheet_id=timesheet_id), code=303)
 
 
 def _settle(session, resolution_id: int, contract_id: int, gateway=None):

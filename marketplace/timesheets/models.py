@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..accounts.models import User
 from ..contracts.models import Contract
 from ..db import Base, UTCDateTime, utcnow
 from ..enums import str_enum
@@ -130,9 +131,94 @@ class TimeEntry(Base):
     work_date: Mapped[date] = mapped_column(Date)
     minutes: Mapped[int] = mapped_column(Integer)
     memo: Mapped[str] = mapped_column(String(300))
-    # The owner's reason when they disputed this entry: it is not charged.
+    # The owner's reason when they disputed this entry: it is not charged with the week.
     dispute_reason: Mapped[str | None] = mapped_column(Text)
+    # The operator's decision on it (alone, or with the week's other disputed entries); set
+    # once, by the compare-and-set that claims the entry for that decision.
+    settlement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("timesheet_dispute_settlements.id", ondelete="RESTRICT"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     timesheet: Mapped[Timesheet] = relationship(back_populates="entries")
+    settlement: Mapped[DisputeSettlement | None] = relationship(
+        back_populates="entries", lazy="joined"
+    )
+
+
+class SettlementOutcome(StrEnum):
+    PAY = "pay"  # the owner pays for all or part of the disputed minutes
+    UPHOLD = "uphold"  # the dispute stands: nothing is charged
+
+
+class SettlementStatus(StrEnum):
+    CHARGING = "charging"  # decided and committed: the owner's card is to be charged
+    CHARGE_FAILED = "charge_failed"  # declined: waits for a new card and an operator's retry
+    CHARGED = "charged"  # the owner paid: the assistant's share is to be transferred
+    SETTLED = "settled"  # done (an upheld dispute is settled when decided)
+
+    @property
+    def label(self) -> str:
+        return SETTLEMENT_LABELS[self]
+
+
+SETTLEMENT_LABELS = {
+    SettlementStatus.CHARGING: "Decided: charging the owner's card",
+    SettlementStatus.CHARGE_FAILED: "Decided: the owner's card was declined",
+    SettlementStatus.CHARGED: "Paid by the owner: payout pending",
+    SettlementStatus.SETTLED: "Settled",
+}
+
+
+class DisputeSettlement(Base):
+    """An operator's decision on disputed time of one week (one entry, or all of the week's
+    disputed entries not yet decided), and how far its money has moved."""
+
+    __tablename__ = "timesheet_dispute_settlements"
+    __table_args__ = (
+        CheckConstraint(
+            "minutes >= 0 AND amount_cents >= 0 AND fee_cents >= 0 AND fee_cents <= amount_cents"
+            " AND (outcome = 'pay' OR (minutes = 0 AND amount_cents = 0))",
+            name="consistent_amounts",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    timesheet_id: Mapped[int] = mapped_column(
+        ForeignKey("timesheets.id", ondelete="RESTRICT"), index=True
+    )
+    operator_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    outcome: Mapped[SettlementOutcome] = mapped_column(
+        str_enum(SettlementOutcome, "settlement_outcome")
+    )
+    minutes: Mapped[int] = mapped_column(Integer)  # of the disputed time, paid for
+    amount_cents: Mapped[int] = mapped_column(Integer)  # charged to the owner
+    fee_cents: Mapped[int] = mapped_column(Integer)  # of which Delegate's fee
+    note: Mapped[str] = mapped_column(Text)  # what both parties are told
+    status: Mapped[SettlementStatus] = mapped_column(
+        str_enum(SettlementStatus, "settlement_status"), index=True
+    )
+    # As a week's: a new card gets a new attempt, and so a new idempotency key.
+    charge_attempt: Mapped[int] = mapped_column(Integer, default=0)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    charge_id: Mapped[str | None] = mapped_column(String(255))
+    transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    charged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    timesheet: Mapped[Timesheet] = relationship(lazy="joined", innerjoin=True)
+    operator: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    entries: Mapped[list[TimeEntry]] = relationship(
+        back_populates="settlement", order_by="(TimeEntry.work_date, TimeEntry.id)"
+    )
+
+    @property
+    def net_cents(self) -> int:
+        return self.amount_cents - self.fee_cents
+
+    @property
+    def disputed_minutes(self) -> int:
+        return sum(e.minutes for e in self.entries)

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..payments.gateway import PaymentsNotConfigured, get_gateway
-from . import billing, services
-from .models import Timesheet, TimesheetStatus
+from . import billing, disputes, services
+from .models import SettlementStatus, Timesheet, TimesheetStatus
 
 
 @dataclass
@@ -51,6 +51,11 @@ def run_due(session: Session) -> Report:
     for sheet_id in _ids(session, TimesheetStatus.CHARGED):
         report.paid_out += billing.pay_out(session, gateway, sheet_id)
         session.commit()
+    # Disputed time an operator decided to pay whose payout waits (for the assistant's Stripe
+    # account, or after Stripe failed): paid out as the weeks are.
+    for settlement_id in disputes.unfinished_ids(session, SettlementStatus.CHARGED):
+        disputes.pay_out(session, gateway, settlement_id)
+        session.commit()
     return report
 
 
@@ -66,6 +71,17 @@ def settle(session: Session, gateway, sheet_id: int, report: Report | None = Non
         session.commit()
         if report is not None:
             report.paid_out += paid
+
+
+def settle_dispute(session: Session, gateway, settlement_id: int) -> SettlementStatus:
+    """Charge the owner for disputed time an operator decided to pay and, when that
+    succeeds, pay the assistant; each step commits before the next calls Stripe."""
+    status = disputes.charge(session, gateway, settlement_id)
+    session.commit()
+    if status == SettlementStatus.CHARGED:
+        status = disputes.pay_out(session, gateway, settlement_id)
+        session.commit()
+    return status
 
 
 def _ids(session: Session, status: TimesheetStatus) -> list[int]:

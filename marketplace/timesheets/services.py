@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -27,7 +28,7 @@ from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..reviews import services as reviews
 from ..tasks.models import TaskStatus
-from .models import TimeEntry, Timesheet, TimesheetStatus
+from .models import DisputeSettlement, TimeEntry, Timesheet, TimesheetStatus
 from .weeks import closes_at, format_minutes, week_start
 
 MEMO_MAX = 300
@@ -45,6 +46,13 @@ def week_closes_at(contract: Contract, start: date) -> datetime:
 def amount_for(minutes: int, rate_cents: int) -> int:
     """What ``minutes`` of work at an hourly rate cost, rounded half up to a whole cent."""
     return share_of(rate_cents, minutes, 60)
+
+
+def price(contract: Contract, minutes: int) -> tuple[int, int]:
+    """(what the owner pays, of which Delegate's fee) for ``minutes`` of the contract's work,
+    at its rate and the fee fixed at hire."""
+    amount = amount_for(minutes, contract.rate_cents)
+    return amount, share_of(amount, contract.fee_bps or 0, 10_000)
 
 
 # Logging time ---------------------------------------------------------------------------
@@ -224,21 +232,23 @@ def _check_limit(session: Session, contract: Contract, sheet: Timesheet, more: i
 
 def transition(
     session: Session,
-    sheet: Timesheet,
-    allowed_from: Iterable[TimesheetStatus],
-    to: TimesheetStatus,
+    row: Timesheet | DisputeSettlement,
+    allowed_from: Iterable[StrEnum],
+    to: StrEnum,
     *conditions,
     **values,
 ) -> bool:
-    """Compare-and-set a timesheet's status; False (and the row re-read) when another
-    request or worker moved it first."""
+    """Compare-and-set the status of a timesheet (or of an operator's settlement of its
+    disputed time); False (and the row re-read) when another request or worker moved it
+    first."""
+    model = type(row)
     result = session.execute(
-        update(Timesheet)
-        .where(Timesheet.id == sheet.id, Timesheet.status.in_(tuple(allowed_from)), *conditions)
+        update(model)
+        .where(model.id == row.id, model.status.in_(tuple(allowed_from)), *conditions)
         .values(status=to, **values)
         .execution_options(synchronize_session=False)
     )
-    session.refresh(sheet)
+    session.refresh(row)
     return result.rowcount == 1
 
 
@@ -337,8 +347,7 @@ def _approve(
     for entry in sheet.entries:
         entry.dispute_reason = disputes.get(entry.id)
     minutes = sum(e.minutes for e in sheet.entries if e.id not in disputes)
-    amount = amount_for(minutes, contract.rate_cents)
-    fee = share_of(amount, contract.fee_bps or 0, 10_000)
+    amount, fee = price(contract, minutes)
     to = TimesheetStatus.APPROVED if amount > 0 else TimesheetStatus.NOTHING_DUE
     won = transition(
         session,

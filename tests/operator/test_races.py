@@ -26,6 +26,25 @@ def _logged_in(app, user_id) -> Client:
     return client
 
 
+def at_once(clients: list[Client], url: str, data: dict) -> list[int]:
+    """Each client posts the form at the same moment (each with its CSRF token); the
+    status codes they got."""
+    tokens = [c.csrf_token() for c in clients]
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def post(c: Client, token: str) -> None:
+        barrier.wait()
+        statuses.append(c.raw.post(url, data={"csrf_token": token, **data}).status_code)
+
+    threads = [threading.Thread(target=post, args=pair) for pair in zip(clients, tokens)]  # noqa: B905
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return statuses
+
+
 def test_two_operators_refunding_at_once_make_one_refund(committed_stripe_app, stripe_emulator):
     relay = StripeRelay(stripe_emulator)
     with committed_stripe_app.app_context():
@@ -50,31 +69,16 @@ def test_two_operators_refunding_at_once_make_one_refund(committed_stripe_app, s
         relay.onboard(get_session().get(PayoutAccount, assistant_id).stripe_account_id)
     relay.deliver(owner_client)
 
-    clients = [_logged_in(committed_stripe_app, op_id) for op_id in op_ids]
-    tokens = [c.csrf_token() for c in clients]
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def refund(c: Client, token: str) -> None:
-        barrier.wait()
-        response = c.raw.post(
-            f"/operator/contracts/{contract_id}/resolve",
-            data={
-                "csrf_token": token,
-                "outcome": "refund",
-                "refund": "40",
-                "note": "Refunding the first two hours.",
-                "reason": "Ticket 7, both operators on it",
-            },
-        )
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=refund, args=pair) for pair in zip(clients, tokens)]  # noqa: B905
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-
+    statuses = at_once(
+        [_logged_in(committed_stripe_app, op_id) for op_id in op_ids],
+        f"/operator/contracts/{contract_id}/resolve",
+        {
+            "outcome": "refund",
+            "refund": "40",
+            "note": "Refunding the first two hours.",
+            "reason": "Ticket 7, both operators on it",
+        },
+    )
     assert sorted(statuses) == [303, 409]
     with committed_stripe_app.app_context():
         session = get_session()
@@ -95,3 +99,77 @@ def test_two_operators_refunding_at_once_make_one_refund(committed_stripe_app, s
         assert len(decided) == 1
     # $100 paid, $40 back, fee $10 of which $4 is given up: $60 - $6 = $54 to the assistant.
     assert [t.amount for t in relay.transfers(contract_id)] == [5400]
+
+
+def test_two_operators_settling_a_disputed_week_at_once_charge_once(
+    committed_stripe_app, stripe_emulator, time_machine
+):
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from marketplace.timesheets.models import DisputeSettlement, Timesheet
+    from marketplace.timesheets.runner import run_due
+    from tests.timesheets.helpers import hire_hourly, hourly_scene, log
+    from tests.timesheets.test_weekly_billing import CLOSED, save_card
+
+    app, relay = committed_stripe_app, StripeRelay(stripe_emulator)
+    time_machine.move_to(datetime(2026, 12, 7, 1, 0, tzinfo=UTC), tick=False)
+    with app.app_context():
+        session = get_session()
+        owner, assistant, proposal = hourly_scene(session)
+        ops = [make_owner(session, is_operator=True) for _ in range(2)]
+        session.commit()
+        owner_id, assistant_id, proposal_id = owner.id, assistant.id, proposal.id
+        op_ids = [o.id for o in ops]
+    owner_client = _logged_in(app, owner_id)
+    va_client = _logged_in(app, assistant_id)
+    contract_id = hire_hourly(owner_client, SimpleNamespace(id=proposal_id))
+    save_card(owner_client, relay)
+    va_client.post("/payouts/connect")
+    with app.app_context():
+        relay.onboard(get_session().get(PayoutAccount, assistant_id).stripe_account_id)
+    relay.deliver(owner_client)
+    time_machine.move_to(datetime(2026, 12, 9, 12, 0, tzinfo=UTC), tick=False)
+    for day in ("2026-12-07", "2026-12-08"):
+        assert log(va_client, contract_id, day, 2).status_code == 302
+    time_machine.move_to(CLOSED, tick=False)
+    with app.app_context():
+        run_due(get_session())
+        sheet = get_session().scalars(select(Timesheet)).one()
+        sheet_id, (first, second) = sheet.id, [e.id for e in sheet.entries]
+    reviewed = owner_client.post(
+        f"/timesheets/{sheet_id}/review", {"approve": [str(first)], f"reason-{second}": "No"}
+    )
+    assert reviewed.status_code == 302
+
+    statuses = at_once(
+        [_logged_in(app, op_id) for op_id in op_ids],
+        f"/operator/timesheets/{sheet_id}/settle",
+        {
+            "entry": "all",
+            "outcome": "pay",
+            "hours": "1",
+            "minutes": "0",
+            "note": "One of the two hours was asked for.",
+            "reason": "Ticket 9, both operators on it",
+        },
+    )
+    assert sorted(statuses) == [303, 409]
+    intents = relay.client.v1.payment_intents.list(params={"limit": 100}).data
+    paid = [i.amount for i in intents if "timesheet_dispute_id" in (i.metadata or {}).to_dict()]
+    assert paid == [2500]  # Stripe: one charge of one hour at $25
+    with app.app_context():
+        session = get_session()
+        assert len(session.scalars(select(DisputeSettlement)).all()) == 1
+        charges = session.scalars(
+            select(LedgerEntry.amount_cents).where(
+                LedgerEntry.contract_id == contract_id, LedgerEntry.kind == EntryKind.CHARGE
+            )
+        ).all()
+        assert sorted(charges) == [2500, 5000]  # the week's 2 h and the settlement's 1 h
+        decided = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "timesheet_dispute.pay")
+        ).all()
+        assert len(decided) == 1
+    # 10% fee: the week's $45 and the settlement's $22.50.
+    assert sorted(t.amount for t in relay.transfers(contract_id)) == [2250, 4500]
