@@ -52,17 +52,20 @@
 
   var form = document.getElementById("latest");
   var box = form && form.querySelector("textarea");
+  var picker = form && form.querySelector("input[type=file]");
   var NOT_SENT = "Your message was not sent. Reload the page and try again; what you wrote is kept.";
   var OFFLINE =
     "Your message was not sent: Delegate could not be reached. Check your connection and " +
     "send it again; what you wrote is kept.";
 
-  function showError(text) {
-    var field = box.parentNode;
-    var shown = field.querySelectorAll("small.error");
+  function showError(text, fieldName) {
+    var shown = form.querySelectorAll("small.error");
     for (var i = 0; i < shown.length; i++) {
+      shown[i].parentNode.classList.remove("has-error");
       shown[i].remove();
     }
+    // Under the file picker when a file was refused, else under the text.
+    var field = (fieldName === "files" && picker ? picker : box).parentNode;
     field.classList.toggle("has-error", Boolean(text));
     if (text) {
       var note = document.createElement("small");
@@ -94,9 +97,15 @@
             if (response.ok && data && data.message && data.message.id) {
               append(data.message);
               box.value = "";
+              if (picker) {
+                picker.value = "";
+              }
               showError("");
             } else {
-              showError((data && typeof data.message === "string" && data.message) || NOT_SENT);
+              showError(
+                (data && typeof data.message === "string" && data.message) || NOT_SENT,
+                data && data.field
+              );
             }
           });
       })
