@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.steps import log_in
+from tests.browser.steps import log_in, message_from_profile
 from tests.factories import make_assistant, make_owner, make_task
 from tests.messages import files
 
@@ -36,10 +36,7 @@ def test_the_assistant_sees_the_owners_message_without_a_reload(live_server, new
 
     owner = new_page()
     log_in(owner, live_server, "dana@bakery.example")
-    owner.goto(f"{live_server}/assistants/{va_id}")
-    owner.click("button:has-text('Message about this task')")
-    expect(owner).to_have_url(re.compile(r"/messages/\d+$"))
-    conversation_url = owner.url
+    conversation_url = message_from_profile(owner, live_server, va_id)
 
     va = new_page()
     log_in(va, live_server, "joy@va.example")
@@ -83,10 +80,7 @@ def test_the_assistant_replies_with_a_file_the_owner_downloads_it_a_stranger_can
 
     owner = new_page()
     log_in(owner, live_server, "dana@bakery.example")
-    owner.goto(f"{live_server}/assistants/{va_id}")
-    owner.click("button:has-text('Message about this task')")
-    expect(owner).to_have_url(re.compile(r"/messages/\d+$"))
-    conversation_url = owner.url
+    conversation_url = message_from_profile(owner, live_server, va_id)
     owner.fill("#body", "Could you send me November's invoice?")
     owner.click("button:has-text('Send')")
     expect(owner.locator(".message-body")).to_have_count(1)
