@@ -18,7 +18,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..errors import Invalid, NotFound
+from ..errors import Invalid, NotFound, Unavailable
 from ..storage import delete_after_commit, put_in_transaction
 from . import file_types
 from .models import Conversation, Message, MessageAttachment
@@ -102,15 +102,27 @@ def _check(upload: Upload, max_bytes: int) -> CheckedFile:
 def store(session: Session, files: list[CheckedFile]) -> list[MessageAttachment]:
     """Put the files in storage (removed again on rollback); the rows are not added yet,
     as they need the message's id. Done before the post takes any row lock."""
-    return [
-        MessageAttachment(
-            storage_key=put_in_transaction(session, f.stream),
-            filename=f.name,
-            content_type=f.kind.content_type,
-            size_bytes=f.size,
+    stored = []
+    for f in files:
+        try:
+            key = put_in_transaction(session, f.stream)
+        except Exception as exc:
+            # A full disk or an unreachable bucket: say so; the rollback removes any part.
+            current_app.logger.exception("Could not store an attachment")
+            raise Unavailable(
+                "Your files could not be stored just now, so nothing was sent. Try again in a "
+                "few minutes; what you wrote is kept.",
+                FIELD,
+            ) from exc
+        stored.append(
+            MessageAttachment(
+                storage_key=key,
+                filename=f.name,
+                content_type=f.kind.content_type,
+                size_bytes=f.size,
+            )
         )
-        for f in files
-    ]
+    return stored
 
 
 def attach(session: Session, message: Message, attachments: list[MessageAttachment]) -> None:

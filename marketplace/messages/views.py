@@ -21,7 +21,14 @@ from flask_login import current_user, login_required
 
 from .. import nav_counts
 from ..db import get_session
-from ..errors import Invalid, NotFound, RateLimited, error_response, wants_json
+from ..errors import (
+    Invalid,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    error_response,
+    wants_json,
+)
 from ..forms import has_errors, show_error
 from ..rate_limits import MESSAGE_PER_IP, limited
 from ..storage import get_storage
@@ -131,11 +138,13 @@ def post(conversation_id: int):
             form.body.errors = [*form.body.errors, exc.message]
             page, status = _page(conversation, form, 429)
             return page, status, exc.headers
-        except Invalid as exc:
+        except (Invalid, Unavailable) as exc:
             session.rollback()
             if wants_json():
-                return error_response(422, "Not sent", exc.message, exc.field)
+                return error_response(exc.status_code, "Not sent", exc.message, exc.field)
             show_error(form, exc)
+            if isinstance(exc, Unavailable):
+                return _page(conversation, form, exc.status_code)
         else:
             session.commit()
             if wants_json():

@@ -12,10 +12,11 @@ from marketplace.db import utcnow
 from marketplace.messages.attachments import delete_conversation_files, delete_user_files
 from marketplace.notifications.sender import send_due
 from marketplace.storage import get_storage
+from marketplace.storage.local import LocalStorage
 from marketplace.storage.s3 import S3Storage
 from tests.factories import make_assistant, make_task
 from tests.messages import files
-from tests.messages.attachment_helpers import attachments_of, send_files, stored_files
+from tests.messages.attachment_helpers import attachments_of, counts, send_files, stored_files
 from tests.messages.helpers import conversation_id, open_as_owner, scene, start
 from tests.notifications.mailbox import body_html, body_text
 
@@ -128,3 +129,41 @@ def test_the_email_says_a_file_was_sent_and_carries_none(
     assert line in body_text(message) and line in body_html(message)
     assert body in body_text(message)
     assert list(message.iter_attachments()) == []
+
+
+class DiskFillsUp(LocalStorage):
+    """A disk that fills up half-way through the second file of a message (the one failure
+    that cannot be made for real here)."""
+
+    def __init__(self, root):
+        super().__init__(root)
+        self.puts = 0
+
+    def put(self, key, stream):
+        self.puts += 1
+        if self.puts == 2:
+            path = self._path(key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(stream.read(10))
+            raise OSError(28, "No space left on device")
+        super().put(key, stream)
+
+
+def test_a_storage_failure_says_so_and_leaves_nothing(app, client, db_session, tmp_path):
+    full = DiskFillsUp(tmp_path / "files")
+    app.extensions["storage"], local = full, app.extensions.get("storage")
+    try:
+        owner, task, va = scene(db_session)
+        cid = open_as_owner(client, owner, task, va)
+        before = counts(db_session)
+        response = send_files(client, cid, "Both scans", (INVOICE, "1.pdf"), (INVOICE, "2.pdf"))
+        assert response.status_code == 503
+        page = response.get_data(as_text=True)
+        assert "Your files could not be stored just now, so nothing was sent." in page
+        assert "Both scans</textarea>" in page
+        assert counts(db_session) == before
+        assert [p for p in (tmp_path / "files").rglob("*") if p.is_file()] == []
+    finally:
+        app.extensions["storage"] = local
+        if local is None:
+            app.extensions.pop("storage")
