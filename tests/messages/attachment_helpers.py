@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -58,3 +59,17 @@ def attachments_of(session, cid: int) -> list[MessageAttachment]:
             .order_by(MessageAttachment.id)
         )
     )
+
+
+@contextmanager
+def storage_in_use(app, storage):
+    """The app keeps its files in `storage` for the block, then in its own again."""
+    previous = app.extensions.get("storage")
+    app.extensions["storage"] = storage
+    try:
+        yield storage
+    finally:
+        if previous is None:
+            app.extensions.pop("storage", None)
+        else:
+            app.extensions["storage"] = previous

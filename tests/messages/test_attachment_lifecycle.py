@@ -16,7 +16,13 @@ from marketplace.storage.local import LocalStorage
 from marketplace.storage.s3 import S3Storage
 from tests.factories import make_assistant, make_task
 from tests.messages import files
-from tests.messages.attachment_helpers import attachments_of, counts, send_files, stored_files
+from tests.messages.attachment_helpers import (
+    attachments_of,
+    counts,
+    send_files,
+    storage_in_use,
+    stored_files,
+)
 from tests.messages.helpers import conversation_id, open_as_owner, scene, start
 from tests.notifications.mailbox import body_html, body_text
 
@@ -78,8 +84,7 @@ def test_a_persons_files_are_every_file_in_their_conversations(app, client, db_s
 
 def test_files_go_to_s3_when_configured(app, client, other_client, db_session, s3_settings):
     s3 = S3Storage.from_config(s3_settings)
-    app.extensions["storage"], local = s3, app.extensions.get("storage")
-    try:
+    with storage_in_use(app, s3):
         owner, task, va = scene(db_session)
         cid = open_as_owner(client, owner, task, va)
         assert send_files(client, cid, "Via S3", (INVOICE, "s3.pdf")).status_code == 302
@@ -94,10 +99,6 @@ def test_files_go_to_s3_when_configured(app, client, other_client, db_session, s
             db_session.commit()
         listed = s3.client.list_objects_v2(Bucket=s3_settings["STORAGE_S3_BUCKET"])
         assert listed.get("Contents", []) == []
-    finally:
-        app.extensions["storage"] = local
-        if local is None:
-            app.extensions.pop("storage")
 
 
 @pytest.mark.parametrize(
@@ -150,9 +151,7 @@ class DiskFillsUp(LocalStorage):
 
 
 def test_a_storage_failure_says_so_and_leaves_nothing(app, client, db_session, tmp_path):
-    full = DiskFillsUp(tmp_path / "files")
-    app.extensions["storage"], local = full, app.extensions.get("storage")
-    try:
+    with storage_in_use(app, DiskFillsUp(tmp_path / "files")):
         owner, task, va = scene(db_session)
         cid = open_as_owner(client, owner, task, va)
         before = counts(db_session)
@@ -163,7 +162,3 @@ def test_a_storage_failure_says_so_and_leaves_nothing(app, client, db_session, t
         assert "Both scans</textarea>" in page
         assert counts(db_session) == before
         assert [p for p in (tmp_path / "files").rglob("*") if p.is_file()] == []
-    finally:
-        app.extensions["storage"] = local
-        if local is None:
-            app.extensions.pop("storage")
