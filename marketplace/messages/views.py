@@ -78,6 +78,7 @@ def _page(conversation, form: MessageForm, status: int = 200):
         accepted_files=file_types.ACCEPTED,
         max_files=max_files,
         max_file_size=attachments.human_size(max_bytes),
+        max_file_bytes=max_bytes,
     ), status
 
 

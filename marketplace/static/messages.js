@@ -77,8 +77,34 @@
     }
   }
 
+  // Said before sending, not after: a body over the server's limit is refused unread, and
+  // a browser still uploading it may see the connection close instead of the answer. The
+  // server checks every file all the same.
+  function tooLarge() {
+    if (!picker || !picker.files) {
+      return "";
+    }
+    var maxBytes = parseInt(picker.getAttribute("data-max-bytes"), 10);
+    var maxFiles = parseInt(picker.getAttribute("data-max-files"), 10);
+    var limits = picker.getAttribute("data-limits") || "";
+    if (maxFiles && picker.files.length > maxFiles) {
+      return "You chose " + picker.files.length + " files. " + limits;
+    }
+    for (var i = 0; i < picker.files.length; i++) {
+      if (maxBytes && picker.files[i].size > maxBytes) {
+        return "\u201c" + picker.files[i].name + "\u201d is too large to send. " + limits;
+      }
+    }
+    return "";
+  }
+
   function send(event) {
     event.preventDefault();
+    var problem = tooLarge();
+    if (problem) {
+      showError(problem, "files");
+      return;
+    }
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     fetch(form.action, {

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def live_server_config():
-    return {"MESSAGE_POLL_SECONDS": 1}
+    return {"MESSAGE_POLL_SECONDS": 1, "ATTACHMENT_MAX_BYTES": 64 * 1024}
 
 
 def people(live_server):
@@ -98,6 +98,17 @@ def test_the_assistant_replies_with_a_file_the_owner_downloads_it_a_stranger_can
     )
     va.click("button:has-text('Send')")
     expect(va.locator("#message-error")).to_contain_text("“invoice.pdf” is not a PDF inside")
+    expect(va.locator("#body")).to_have_value("Here it is.")
+    expect(va.locator(".attachment")).to_have_count(0)
+    # Too large: said at once, before anything is uploaded.
+    big = files.pdf() + b"0" * (65 * 1024)
+    va.set_input_files(
+        "#files", files=[{"name": "scan.pdf", "mimeType": "application/pdf", "buffer": big}]
+    )
+    va.click("button:has-text('Send')")
+    expect(va.locator("#message-error")).to_contain_text(
+        "“scan.pdf” is too large to send. Each file can be at most 64 kB"
+    )
     expect(va.locator("#body")).to_have_value("Here it is.")
     expect(va.locator(".attachment")).to_have_count(0)
 
