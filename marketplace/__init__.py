@@ -9,7 +9,18 @@ from typing import Any
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db, errors, filters, input_guard, jobs, microcache, migrate, rate_limits, security
+from . import (
+    db,
+    errors,
+    filters,
+    input_guard,
+    jobs,
+    microcache,
+    migrate,
+    rate_limits,
+    security,
+    uploads,
+)
 from .config import settings_from_env
 from .extensions import csrf, limiter, login_manager
 from .tasks import display as task_display
@@ -31,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    uploads.init_app(app)
     rate_limits.init_app(app)
     input_guard.init_app(app)
     jobs.init_app(app)

@@ -169,6 +169,10 @@ def settings_from_env(instance_path: Path) -> dict:
         "MESSAGE_POST_LIMITS": os.environ.get("MESSAGE_POST_LIMITS", "20 per minute; 500 per day"),
         # How often an open conversation asks for new messages.
         "MESSAGE_POLL_SECONDS": float(os.environ.get("MESSAGE_POLL_SECONDS", "3")),
+        # Files sent with messages: each at most this many bytes, this many per message.
+        "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
+        "ATTACHMENTS_PER_MESSAGE": int(os.environ.get("ATTACHMENTS_PER_MESSAGE", "5")),
+        **_storage_settings(),
         # Days after a contract ends during which each party may review the other; a review
         # stays hidden from the other party until both have written or this has passed.
         "REVIEW_WINDOW_DAYS": float(os.environ.get("REVIEW_WINDOW_DAYS", "14")),
@@ -225,6 +229,21 @@ def _rate_limit_settings() -> dict:
         # trust no such header, or any client could pick the IP its rate limit is counted by).
         "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
         "PROXY_FIX_X_PROTO": int(os.environ.get("PROXY_FIX_X_PROTO", "0")),
+    }
+
+
+def _storage_settings() -> dict:
+    """Where uploaded files are kept (marketplace/storage): a folder, by default
+    instance/attachments, or an S3-compatible bucket once STORAGE_S3_BUCKET is set (the
+    credentials may also come from boto3's own chain: AWS_* variables, an instance role)."""
+    return {
+        "STORAGE_LOCAL_PATH": os.environ.get("STORAGE_LOCAL_PATH") or None,
+        "STORAGE_S3_BUCKET": os.environ.get("STORAGE_S3_BUCKET") or None,
+        "STORAGE_S3_ENDPOINT_URL": os.environ.get("STORAGE_S3_ENDPOINT_URL") or None,
+        "STORAGE_S3_REGION": os.environ.get("STORAGE_S3_REGION") or None,
+        "STORAGE_S3_PREFIX": os.environ.get("STORAGE_S3_PREFIX", ""),
+        "STORAGE_S3_ACCESS_KEY_ID": os.environ.get("STORAGE_S3_ACCESS_KEY_ID") or None,
+        "STORAGE_S3_SECRET_ACCESS_KEY": os.environ.get("STORAGE_S3_SECRET_ACCESS_KEY") or None,
     }
 
 

@@ -15,10 +15,10 @@ transfer) need them; they name nobody once the account row is anonymised.
 What goes: the email address (the address is freed to sign up again), the name (shown as
 "Deleted account"), the password, every log-in session, a pending email change, the
 profile's headline, bio and skills (the profile row stays for the times and zones old
-timesheets are shown in), the text of every message the person wrote, their planner, their
-saved card's details (the Stripe Customer stays, for refunds of past charges), and their own
-notifications (their payloads hold their address). Open tasks are closed and open proposals
-withdrawn, so nobody waits on them. Reviews the person wrote
+timesheets are shown in), the text of every message the person wrote and the files they
+sent, their planner, their saved card's details (the Stripe Customer stays, for refunds of
+past charges), and their own notifications (their payloads hold their address). Open tasks
+are closed and open proposals withdrawn, so nobody waits on them. Reviews the person wrote
 stay (the rating belongs to the reviewed party's record) under "Deleted account".
 """
 
@@ -34,6 +34,7 @@ from ..db import rows_changed, utcnow
 from ..errors import Conflict, Invalid
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches.models import Match
+from ..messages.attachments import delete_user_files
 from ..messages.models import Message
 from ..notifications.models import Notification
 from ..operator.models import Resolution, ResolutionStatus
@@ -159,6 +160,7 @@ def delete_account(session: Session, user: User, password: str, confirm: str) ->
     if blockers(session, user):
         raise Conflict("A contract was just created with you: settle it first.")
     session.execute(update(Message).where(Message.sender_id == uid).values(body=DELETED_MESSAGE))
+    delete_user_files(session, uid)
     session.execute(delete(Plan).where(Plan.owner_id == uid))
     session.execute(delete(Notification).where(Notification.user_id == uid))
     session.execute(

@@ -15,13 +15,14 @@ locks: so "is a notice waiting?" cannot race with another post.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from limits import RateLimitItem, parse_many
 from sqlalchemy import case, func, or_, select, update
-from sqlalchemy.orm import Session, aliased, lazyload
+from sqlalchemy.orm import Session, aliased, lazyload, selectinload
 
 from .. import allowances
 from ..accounts.models import User
@@ -35,6 +36,7 @@ from ..notifications.models import Kind, Notification, Status
 from ..notifications.services import notify
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task
+from . import attachments
 from .models import Conversation, Message, MessageReport
 
 MAX_LENGTH = 5000
@@ -116,6 +118,7 @@ def recent_messages(session: Session, conversation: Conversation) -> list[Messag
     newest = list(
         session.scalars(
             select(Message)
+            .options(selectinload(Message.attachments))
             .where(Message.conversation_id == conversation.id)
             .order_by(Message.id.desc())
             .limit(PAGE_MESSAGES)
@@ -128,6 +131,7 @@ def messages_after(session: Session, conversation: Conversation, after_id: int) 
     return list(
         session.scalars(
             select(Message)
+            .options(selectinload(Message.attachments))
             .where(Message.conversation_id == conversation.id, Message.id > after_id)
             .order_by(Message.id)
             .limit(POLL_BATCH)
@@ -239,9 +243,14 @@ def _check_allowance(session: Session, user: User, limits: list[RateLimitItem]) 
             )
 
 
-def validate_body(body: str) -> str:
-    if not body or not body.strip():
-        raise Invalid("Write a message before sending it.", "body")
+EMPTY = "Write a message or attach a file before sending it."
+
+
+def validate_body(body: str, *, with_files: bool = False) -> str:
+    """The text as written; it may be empty only when files go with it."""
+    body = body or ""
+    if not body.strip() and not with_files:
+        raise Invalid(EMPTY, "body")
     if len(body) > MAX_LENGTH:
         raise Invalid(
             f"A message can be at most {MAX_LENGTH:,} characters; this one has "
@@ -257,14 +266,20 @@ def post_message(
     conversation: Conversation,
     body: str,
     limits: list[RateLimitItem],
+    uploads: Iterable[attachments.Upload] = (),
 ) -> Message:
+    """Post the text and files. Files are checked first (a refused one stores nothing) and
+    stored before the sender's row is locked, so no lock waits on a slow upload."""
     if not conversation.is_party(user.id):
         raise NotFound(NOT_FOUND)
-    validate_body(body)
+    files = attachments.check_uploads(uploads)
+    body = validate_body(body, with_files=bool(files))
+    stored = attachments.store(session, files)
     _check_allowance(session, user, limits)
     message = Message(conversation_id=conversation.id, sender_id=user.id, body=body)
     session.add(message)
     session.flush()
+    attachments.attach(session, message, stored)
     column = _read_column(conversation, user.id)
     session.execute(
         update(Conversation)

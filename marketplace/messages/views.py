@@ -14,16 +14,26 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
 
 from .. import nav_counts
 from ..db import get_session
-from ..errors import Invalid, RateLimited, error_response, wants_json
-from ..forms import has_errors
+from ..errors import (
+    Invalid,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    error_response,
+    wants_json,
+)
+from ..forms import has_errors, show_error
 from ..rate_limits import MESSAGE_PER_IP, limited
-from . import services
+from ..storage import get_storage
+from ..uploads import accepts_files
+from . import attachments, file_types, services
 from .forms import MessageForm, ReportForm
 from .models import Message
 from .text import linkify
@@ -32,6 +42,7 @@ bp = Blueprint("messages", __name__)
 # A typo in the setting fails at start-up, not at somebody's first message.
 bp.record_once(lambda state: services.parse_limits(state.app.config["MESSAGE_POST_LIMITS"]))
 bp.add_app_template_filter(linkify, "linkify")
+bp.add_app_template_filter(attachments.human_size, "filesize")
 
 
 # An open conversation polls, so the nav's count may lag a few seconds behind another worker.
@@ -50,6 +61,7 @@ def inbox():
 
 def _page(conversation, form: MessageForm, status: int = 200):
     session = get_session()
+    max_bytes, max_files = attachments.limits()
     messages = services.recent_messages(session, conversation)
     if messages:
         # One UPDATE: fine on a GET, where PostgreSQL runs without a transaction.
@@ -63,6 +75,10 @@ def _page(conversation, form: MessageForm, status: int = 200):
         form=form,
         report_form=ReportForm(formdata=None),
         poll_ms=int(current_app.config["MESSAGE_POLL_SECONDS"] * 1000),
+        accepted_files=file_types.ACCEPTED,
+        max_files=max_files,
+        max_file_size=attachments.human_size(max_bytes),
+        max_file_bytes=max_bytes,
     ), status
 
 
@@ -82,9 +98,28 @@ def _post_limited(message: str) -> str:
     return _page(conversation, form, 429)[0]
 
 
+def _body_limit(config) -> int:
+    # Every file at its largest, plus room for the text and the form's own bytes.
+    return int(config["ATTACHMENT_MAX_BYTES"]) * int(config["ATTACHMENTS_PER_MESSAGE"]) + 2**20
+
+
+def _too_large(config) -> str:
+    return (
+        f"The files are too large to send: each can be at most "
+        f"{attachments.human_size(int(config['ATTACHMENT_MAX_BYTES']))}, and at most "
+        f"{config['ATTACHMENTS_PER_MESSAGE']} go with one message. Nothing was sent; go back "
+        "and choose smaller files (what you wrote is still in the box)."
+    )
+
+
+def _uploads(form: MessageForm) -> list[attachments.Upload]:
+    return [attachments.Upload(f.filename, f.stream) for f in form.chosen_files()]
+
+
 @bp.post("/messages/<int:conversation_id>")
 @login_required
 @limited(MESSAGE_PER_IP, page=_post_limited)
+@accepts_files(_body_limit, _too_large)
 def post(conversation_id: int):
     """The form's post, or the page's script (Accept: application/json), which gets the new
     message rendered, or the reason it was not sent, as JSON."""
@@ -95,7 +130,7 @@ def post(conversation_id: int):
         limits = services.parse_limits(current_app.config["MESSAGE_POST_LIMITS"])
         try:
             message = services.post_message(
-                session, current_user, conversation, form.body.data, limits
+                session, current_user, conversation, form.body.data, limits, _uploads(form)
             )
         except RateLimited as exc:
             if wants_json():
@@ -104,9 +139,13 @@ def post(conversation_id: int):
             form.body.errors = [*form.body.errors, exc.message]
             page, status = _page(conversation, form, 429)
             return page, status, exc.headers
-        except Invalid as exc:
+        except (Invalid, Unavailable) as exc:
             session.rollback()
-            form.body.errors = [*form.body.errors, exc.message]
+            if wants_json():
+                return error_response(exc.status_code, "Not sent", exc.message, exc.field)
+            show_error(form, exc)
+            if isinstance(exc, Unavailable):
+                return _page(conversation, form, exc.status_code)
         else:
             session.commit()
             if wants_json():
@@ -114,9 +153,7 @@ def post(conversation_id: int):
             return redirect(url_for("messages.show", conversation_id=conversation.id) + "#latest")
     if wants_json():
         errors = [e for field in form for e in field.errors]
-        return error_response(
-            422, "Not sent", " ".join(errors) or "Write a message before sending it.", "body"
-        )
+        return error_response(422, "Not sent", " ".join(errors) or services.EMPTY, "body")
     return _page(conversation, form, 422 if has_errors(form) else 200)
 
 
@@ -146,6 +183,32 @@ def poll(conversation_id: int):
         session.commit()
     report_form = ReportForm(formdata=None)
     return jsonify(messages=[_rendered(m, conversation, report_form) for m in messages])
+
+
+@bp.get("/messages/files/<int:attachment_id>")
+@login_required
+def download(attachment_id: int):
+    """A file, to the two parties only; always as a download, as the type it was checked to
+    be, never sniffed: no file sent by a user is ever rendered as a page of this site."""
+    attachment = attachments.file_for(get_session(), current_user, attachment_id)
+    try:
+        stream = get_storage().open(attachment.storage_key)
+    except FileNotFoundError:
+        raise NotFound("This file is no longer stored.") from None
+    response = send_file(
+        stream,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
+    response.headers["Content-Length"] = str(attachment.size_bytes)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/messages/start")

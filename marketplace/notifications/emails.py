@@ -24,6 +24,7 @@ from ..filters import format_in_zone, zone_label
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches.explain import explain, percent
 from ..matches.models import Match
+from ..messages.attachments import names_by_message, what_was_sent, with_file_note
 from ..messages.models import Conversation
 from ..messages.services import unread_for
 from ..payments.models import PayoutAccount
@@ -325,19 +326,20 @@ def _new_messages(session: Session, n: Notification) -> dict | None:
     other = conversation.other_party(n.user_id).display_name
     count = len(new)
     shown = new[-3:]
+    files = names_by_message(session, [m.id for m in new])
+    what = what_was_sent(new, files)
+    texts = [with_file_note(m.body, files.get(m.id)) for m in shown]
     return {
         "task": conversation.task,
         "other_name": other,
         "count": count,
+        "what": what,
         "unread": len(unread),
-        "messages": [_preview(m.body) for m in shown],
+        "messages": [_preview(text) for text in texts],
         "more": count - len(shown),
         "url": absolute_url("messages.show", conversation_id=conversation.id),
-        "summary": (
-            f"{other} sent you {count} message{'s' if count > 1 else ''} about "
-            f"{conversation.task.title}"
-        ),
-        "lines": [_preview(m.body, 120) for m in shown],
+        "summary": f"{other} sent you {what} about {conversation.task.title}",
+        "lines": [_preview(text, 120) for text in texts],
     }
 
 

@@ -52,17 +52,20 @@
 
   var form = document.getElementById("latest");
   var box = form && form.querySelector("textarea");
+  var picker = form && form.querySelector("input[type=file]");
   var NOT_SENT = "Your message was not sent. Reload the page and try again; what you wrote is kept.";
   var OFFLINE =
     "Your message was not sent: Delegate could not be reached. Check your connection and " +
     "send it again; what you wrote is kept.";
 
-  function showError(text) {
-    var field = box.parentNode;
-    var shown = field.querySelectorAll("small.error");
+  function showError(text, fieldName) {
+    var shown = form.querySelectorAll("small.error");
     for (var i = 0; i < shown.length; i++) {
+      shown[i].parentNode.classList.remove("has-error");
       shown[i].remove();
     }
+    // Under the file picker when a file was refused, else under the text.
+    var field = (fieldName === "files" && picker ? picker : box).parentNode;
     field.classList.toggle("has-error", Boolean(text));
     if (text) {
       var note = document.createElement("small");
@@ -74,8 +77,34 @@
     }
   }
 
+  // Said before sending, not after: a body over the server's limit is refused unread, and
+  // a browser still uploading it may see the connection close instead of the answer. The
+  // server checks every file all the same.
+  function tooLarge() {
+    if (!picker || !picker.files) {
+      return "";
+    }
+    var maxBytes = parseInt(picker.getAttribute("data-max-bytes"), 10);
+    var maxFiles = parseInt(picker.getAttribute("data-max-files"), 10);
+    var limits = picker.getAttribute("data-limits") || "";
+    if (maxFiles && picker.files.length > maxFiles) {
+      return "You chose " + picker.files.length + " files. " + limits;
+    }
+    for (var i = 0; i < picker.files.length; i++) {
+      if (maxBytes && picker.files[i].size > maxBytes) {
+        return "\u201c" + picker.files[i].name + "\u201d is too large to send. " + limits;
+      }
+    }
+    return "";
+  }
+
   function send(event) {
     event.preventDefault();
+    var problem = tooLarge();
+    if (problem) {
+      showError(problem, "files");
+      return;
+    }
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     fetch(form.action, {
@@ -94,9 +123,15 @@
             if (response.ok && data && data.message && data.message.id) {
               append(data.message);
               box.value = "";
+              if (picker) {
+                picker.value = "";
+              }
               showError("");
             } else {
-              showError((data && typeof data.message === "string" && data.message) || NOT_SENT);
+              showError(
+                (data && typeof data.message === "string" && data.message) || NOT_SENT,
+                data && data.field
+              );
             }
           });
       })

@@ -19,6 +19,8 @@ from marketplace.payments.models import LedgerEntry
 from marketplace.tasks.models import Task, TaskStatus
 from marketplace.timesheets.models import TimeEntry, Timesheet, TimesheetStatus
 from tests.factories import PASSWORD, make_assistant, make_owner, make_task
+from tests.messages import files
+from tests.messages.attachment_helpers import attachments_of, send_files
 from tests.messages.helpers import open_as_owner, send
 from tests.reviews.helpers import FEE_BPS, funded, hired, paid_scene
 
@@ -42,6 +44,8 @@ def test_an_owner_with_nothing_open_deletes_the_account_and_the_money_records_st
     db_session.commit()
     cid = open_as_owner(client, owner, scene.contract.task, va)
     assert send(client, cid, "My office door code is 4521").status_code == 302
+    send_files(client, cid, "The lease", (files.pdf(), "lease.pdf"))
+    lease_id = attachments_of(db_session, cid)[0].id
 
     page = client.get("/settings/delete").get_data(as_text=True)
     assert "cannot be deleted yet" not in page
@@ -71,6 +75,10 @@ def test_an_owner_with_nothing_open_deletes_the_account_and_the_money_records_st
     contract_page = other_client.get(f"/contracts/{kept.id}").get_data(as_text=True)
     assert "Deleted account" in contract_page and "Maria" not in contract_page
     assert "Chase unpaid invoices" not in other_client.get("/jobs").get_data(as_text=True)
+    # The conversation stays for the assistant, without her words or her file.
+    assert attachments_of(db_session, cid) == []
+    assert other_client.get(f"/messages/files/{lease_id}").status_code == 404
+    assert "door code" not in other_client.get(f"/messages/{cid}").get_data(as_text=True)
 
 
 def test_open_contracts_block_deletion_and_the_page_says_which_and_why(client, db_session):

@@ -104,3 +104,12 @@ def post_bakery_task(page, overlap_hours: str = "0"):
     page.fill("#overlap_hours", overlap_hours)
     page.click("button:has-text('Post task')")
     expect(page.get_by_text("Your task is posted.")).to_be_visible()
+
+
+def message_from_profile(page, base, assistant_id: int) -> str:
+    """The owner (logged in on `page`) presses "Message about this task" on the assistant's
+    profile; returns the conversation's address."""
+    page.goto(f"{base}/assistants/{assistant_id}")
+    page.click("button:has-text('Message about this task')")
+    expect(page).to_have_url(re.compile(r"/messages/\d+$"))
+    return page.url

@@ -1,12 +1,10 @@
 """A message the page's script sends past a limit says why, under the box, and keeps what was
 typed; the page does not reload and nothing fails silently."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.steps import log_in
+from tests.browser.steps import log_in, message_from_profile
 from tests.factories import make_assistant, make_owner, make_task
 
 pytestmark = pytest.mark.browser
@@ -40,10 +38,7 @@ def test_a_message_past_a_limit_says_why_and_keeps_the_text(live_server, new_pag
     va_id = people(live_server)
     owner = new_page()
     log_in(owner, live_server, "dana@bakery.example")
-    owner.goto(f"{live_server}/assistants/{va_id}")
-    owner.click("button:has-text('Message about this task')")
-    expect(owner).to_have_url(re.compile(r"/messages/\d+$"))
-    conversation_url = owner.url
+    conversation_url = message_from_profile(owner, live_server, va_id)
     owner.evaluate("window.stillTheSamePage = true")  # gone if the page reloads
 
     for text in ["First question", "Second question"]:

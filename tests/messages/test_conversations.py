@@ -111,7 +111,7 @@ def test_message_form_errors_are_clear_and_store_nothing(client, db_session):
     cid = open_as_owner(client, owner, task, va)
     empty = send(client, cid, "   \n ")
     assert empty.status_code == 422
-    assert "Write a message before sending it." in empty.get_data(as_text=True)
+    assert "Write a message or attach a file before sending it." in empty.get_data(as_text=True)
     long = send(client, cid, "x" * 5001)
     assert long.status_code == 422
     assert "at most 5,000 characters" in long.get_data(as_text=True)
