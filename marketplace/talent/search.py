@@ -24,8 +24,9 @@ from enum import StrEnum
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
-from ..accounts.models import in_good_standing
+from ..accounts.models import User, in_good_standing
 from ..db import utcnow
+from ..errors import NotFound
 from ..fulltext import Document, text_filter, words
 from ..matches.explain import explain, percent
 from ..matches.models import Invitation, Match
@@ -33,7 +34,7 @@ from ..paging import Page
 from ..profiles.models import AssistantProfile
 from ..skills.models import Skill, assistant_skills
 from ..skills.services import skill_key
-from ..tasks.models import Task
+from ..tasks.models import Task, TaskStatus
 
 PAGE_SIZE = 20
 
@@ -98,6 +99,20 @@ def listed():
         AssistantProfile.headline != "",
         AssistantProfile.skill_names != "",
     )
+
+
+def task_for_fit(session: Session, owner: User, task_id: int) -> Task:
+    """One of the owner's open tasks, for ``TalentQuery.task`` (the JSON API's check; the page
+    offers only these tasks). Any other id gets the same NotFound: it says nothing of a
+    stranger's task."""
+    task = session.scalar(
+        select(Task).where(
+            Task.id == task_id, Task.owner_id == owner.id, Task.status == TaskStatus.OPEN
+        )
+    )
+    if task is None:
+        raise NotFound("Choose one of your open tasks.", "task")
+    return task
 
 
 def search_talent(session: Session, q: TalentQuery) -> Page[TalentResult]:

@@ -11,10 +11,17 @@ import pytest
 import time_machine
 
 from marketplace.db import utcnow
+from marketplace.errors import NotFound
 from marketplace.matches.models import Match
 from marketplace.payments.models import PayoutAccount
 from marketplace.profiles.models import AssistantProfile
-from marketplace.talent.search import Sort, TalentQuery, WorkingDay, search_talent
+from marketplace.talent.search import (
+    Sort,
+    TalentQuery,
+    WorkingDay,
+    search_talent,
+    task_for_fit,
+)
 from tests.factories import make_assistant, make_owner, make_task
 
 
@@ -328,3 +335,16 @@ def test_another_owners_task_is_not_a_choice_and_says_nothing_about_it(client, d
     assert response.status_code == 400
     assert "Choose one of your open tasks." in html
     assert "Secret launch plan" not in html and "% match" not in html
+
+
+def test_the_service_takes_only_the_owners_open_task_for_a_fit(db_session, talent):
+    owner, stranger = make_owner(db_session), make_owner(db_session)
+    mine = make_task(db_session, owner)
+    theirs = make_task(db_session, stranger)
+    assert task_for_fit(db_session, owner, mine.id) is mine
+    for task_id in (theirs.id, 999_999):
+        with pytest.raises(NotFound, match="Choose one of your open tasks."):
+            task_for_fit(db_session, owner, task_id)
+    store_match(db_session, mine, talent[2], 0.8)
+    page = search(db_session, task=task_for_fit(db_session, owner, mine.id))
+    assert names(page)[0] == "Cleo Xero" and page.items[0].fit.percent == 80
