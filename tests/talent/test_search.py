@@ -315,6 +315,8 @@ def test_a_chosen_task_shows_the_stored_fit_first_and_invite_and_message(
     html = client.get(f"/talent?task={task.id}&q=inbox").get_data(as_text=True)
     assert shown(html) == ["Ben Inbox"] and "Invited" in html
     assert f'action="/tasks/{task.id}/invite/{ben.id}"' not in html
+    nothing = client.get(f"/talent?task={task.id}&q=astrology&page=2").get_data(as_text=True)
+    assert "No assistant matches. Try fewer words or filters." in nothing
 
 
 def test_without_a_task_there_is_no_fit_nor_invite(client, db_session, talent):
