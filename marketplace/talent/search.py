@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import time
 from enum import StrEnum
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from ..accounts.models import User, in_good_standing
@@ -30,7 +30,7 @@ from ..errors import NotFound
 from ..fulltext import Document, text_filter, words
 from ..matches.explain import explain, percent
 from ..matches.models import Invitation, Match
-from ..paging import Page
+from ..paging import Page, page_rows
 from ..profiles.models import AssistantProfile
 from ..skills.models import Skill, assistant_skills
 from ..skills.services import skill_key
@@ -131,18 +131,10 @@ def search_talent(session: Session, q: TalentQuery) -> Page[TalentResult]:
             met = [shift for shift, hours in overlaps.items() if hours >= q.min_overlap_hours]
             stmt = stmt.where(_shift_in(met))
     page, size = max(1, q.page), q.page_size
-    rows = session.execute(
-        stmt.add_columns(func.count().over().label("total"))
-        .order_by(*_ordering(q.sort), AssistantProfile.user_id.desc())
-        .limit(size)
-        .offset((page - 1) * size)
-    ).all()
+    ordered = stmt.order_by(*_ordering(q.sort), AssistantProfile.user_id.desc())
+    rows, total = page_rows(session, stmt, ordered, page, size)
     items = [_result(row, q.task, overlaps) for row in rows]
-    if rows:
-        total = rows[0].total
-    else:  # past the last page (or nothing found): count on its own
-        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    return Page(items=items, total=total or 0, page=page, size=size)
+    return Page(items=items, total=total, page=page, size=size)
 
 
 def _filters(q: TalentQuery) -> list:

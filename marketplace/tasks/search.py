@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from ..accounts.models import in_good_standing
 from ..fulltext import Document, text_filter, words
-from ..paging import Page
+from ..paging import Page, page_rows
 from ..skills.models import Skill, task_skills
 from ..skills.services import skill_key
 from .models import BudgetType, Category, Engagement, Task, TaskStatus
@@ -86,19 +86,15 @@ def search_jobs(session: Session, q: JobQuery) -> Page[Task]:
     page, size = max(1, q.page), q.page_size
     # Listed tasks show their skills from `skill_names` (no query per task, nor one for all of
     # them) and not their owner (no join). The total comes with the page, in the same query.
-    rows = session.execute(
-        stmt.add_columns(func.count().over().label("total"))
-        .options(lazyload(Task.owner))
-        .order_by(*_ordering(q.sort), Task.id.desc())
-        .limit(size)
-        .offset((page - 1) * size)
-    ).all()
-    items = [task for task, _ in rows]
-    if rows:
-        total = rows[0].total
-    else:  # past the last page (or nothing found): count on its own
-        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    return Page(items=items, total=total or 0, page=page, size=size)
+    rows, total = page_rows(
+        session,
+        stmt,
+        stmt.options(lazyload(Task.owner)).order_by(*_ordering(q.sort), Task.id.desc()),
+        page,
+        size,
+    )
+    items = [row[0] for row in rows]
+    return Page(items=items, total=total, page=page, size=size)
 
 
 def _ordering(sort: Sort) -> list:
