@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from .planner.cli import plan_cli
     from .profiles.views import bp as profiles_bp
     from .reviews.views import bp as reviews_bp
+    from .talent.views import bp as talent_bp
     from .tasks.views import bp as tasks_bp
     from .timesheets.cli import timesheets_cli
     from .timesheets.views import bp as timesheets_bp
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(settings_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(tasks_bp)
+    app.register_blueprint(talent_bp)
     app.register_blueprint(hiring_bp)
     app.register_blueprint(contracts_bp)
     app.cli.add_command(contracts_cli)

@@ -6,6 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
 T = TypeVar("T")
 
 
@@ -24,3 +27,18 @@ class Page(Generic[T]):
     def past_the_end(self) -> bool:
         """Results exist, but not on this page (a stale link, a hand-typed page number)."""
         return self.total > 0 and self.page > self.pages
+
+
+def page_rows(session: Session, stmt: Select, ordered: Select, page: int, size: int):
+    """(rows of page `page` of `ordered`, total rows of `stmt`), the total read with the page
+    in the same query (a ``total`` column); only a page with no rows (past the end, or
+    nothing found) counts on its own. `ordered` is `stmt` with its full ORDER BY."""
+    rows = session.execute(
+        ordered.add_columns(func.count().over().label("total"))
+        .limit(size)
+        .offset((page - 1) * size)
+    ).all()
+    if rows:
+        return rows, rows[0].total
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return rows, total or 0

@@ -10,13 +10,13 @@ from marketplace.models import Base
 # Search structures are created by hand in migrations (FTS5 on SQLite; a generated tsvector
 # column and its GIN index on PostgreSQL); they have no model, so the drift check must not ask
 # to drop them.
-SEARCH_OBJECTS_PREFIX = "tasks_fts"
-SEARCH_INDEXES = {"ix_tasks_fts", "ix_tasks_search_vector"}
-SEARCH_COLUMNS = {("tasks", "search_vector")}
+SEARCH_OBJECTS_PREFIXES = ("tasks_fts", "assistant_profiles_fts")
+SEARCH_INDEXES = {"ix_tasks_fts", "ix_tasks_search_vector", "ix_assistant_profiles_search_vector"}
+SEARCH_COLUMNS = {("tasks", "search_vector"), ("assistant_profiles", "search_vector")}
 
 
 def include_name(name, type_, parent_names):
-    if type_ == "table" and name and name.startswith(SEARCH_OBJECTS_PREFIX):
+    if type_ == "table" and name and name.startswith(SEARCH_OBJECTS_PREFIXES):
         return False
     if type_ == "index" and name in SEARCH_INDEXES:
         return False

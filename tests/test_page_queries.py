@@ -56,10 +56,15 @@ def market(session, n: int):
         for task in tasks:
             session.add(
                 Match(
-                    task_id=task.id, assistant_id=va.id, score=0.5 + i / 1000,
+                    task_id=task.id,
+                    assistant_id=va.id,
+                    score=0.5 + i / 1000,
                     explanation={"matched_skills": ["QuickBooks"], "overlap_hours": 2},
-                    matcher_version="test", ranked_for_task=True, ranked_for_assistant=True,
-                    created_at=now, updated_at=now,
+                    matcher_version="test",
+                    ranked_for_task=True,
+                    ranked_for_assistant=True,
+                    created_at=now,
+                    updated_at=now,
                 )  # fmt: skip
             )
     session.flush()
@@ -74,7 +79,7 @@ def market(session, n: int):
 # the plan's hourly worth for its line of what delegating it frees, and what it showed
 # (match events: one INSERT for the whole list, whose rows a reload the same day leaves as
 # they are); the owner's dashboard the hours handed off (fixed contracts, hourly weeks, the
-# plan's worth).
+# plan's worth). Talent search reads the owner's open tasks for its task selector.
 PAGES = {
     "home (visitor)": (None, lambda t, v: "/", 6),
     "job search with a query": ("assistant", lambda t, v: "/jobs?q=bookkeeping", 5),
@@ -87,6 +92,15 @@ PAGES = {
     "owner dashboard": ("owner", lambda t, v: "/dashboard", 7),
     "assistants (visitor)": (None, lambda t, v: "/assistants", 3),
     "a profile (owner)": ("owner", lambda t, v: f"/assistants/{v.id}", 8),
+    # The owner's open tasks (the fit selector) and one query for the page with its total.
+    "talent search (owner)": ("owner", lambda t, v: "/talent?q=quickbooks", 5),
+    # With a task: its stored matches and invitations in the same query; with an overlap
+    # filter one more for the candidates' distinct working shifts.
+    "talent search with a task's fit and overlap": (
+        "owner",
+        lambda t, v: f"/talent?task={t.id}&min_overlap=0&sort=best",
+        6,
+    ),
 }
 
 

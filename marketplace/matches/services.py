@@ -26,7 +26,7 @@ from ..notifications.models import Kind
 from ..notifications.services import notify, preferences_for, preferences_of
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task, TaskStatus
-from ..tasks.services import get_owned_task
+from ..tasks.services import get_owned_task, open_tasks_of
 from . import events
 from .explain import explain, percent
 from .models import EventKind, Invitation, Match
@@ -260,13 +260,7 @@ def jobs_for_assistant(session: Session, assistant: User, limit: int = 20):
 
 def invitable_tasks(session: Session, owner: User, assistant_id: int) -> list[tuple[Task, bool]]:
     """The owner's open tasks, each with whether this assistant is already invited to it."""
-    tasks = list(
-        session.scalars(
-            select(Task)
-            .where(Task.owner_id == owner.id, Task.status == TaskStatus.OPEN)
-            .order_by(Task.created_at.desc(), Task.id.desc())
-        )
-    )
+    tasks = open_tasks_of(session, owner)
     invited = _invited(session, [t.id for t in tasks], [assistant_id]) if tasks else set()
     return [(t, (t.id, assistant_id) in invited) for t in tasks]
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db import Base, UTCDateTime, utcnow
-from ..skills.models import Skill, assistant_skills
+from ..skills.models import Skill, assistant_skills, keep_skill_names
 
 
 class AssistantProfile(Base):
@@ -35,6 +35,9 @@ class AssistantProfile(Base):
     rating: Mapped[float | None] = mapped_column(Float, nullable=True)
     review_count: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # The skills' names, for talent search (one document per profile; see talent/search.py).
+    # Kept by keep_skill_names below: never set it by hand.
+    skill_names: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
@@ -56,3 +59,11 @@ class AssistantProfile(Base):
         return select(User.timezone).where(User.id == cls.user_id).scalar_subquery()
 
     skills: Mapped[list[Skill]] = relationship(secondary=assistant_skills, order_by=Skill.name)
+
+    @property
+    def skill_list(self) -> list[str]:
+        """The skills' names from the search document: lists show them without loading skills."""
+        return [name for name in self.skill_names.split(", ") if name]
+
+
+keep_skill_names(AssistantProfile)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -37,3 +37,17 @@ task_skills = Table(
     Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
     Column("skill_id", ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+def keep_skill_names(model) -> None:
+    """Whoever changes a row's ``skills``, its search document's ``skill_names`` follows in the
+    same flush (tasks and profiles: one document per row, no join at search time)."""
+
+    @event.listens_for(model, "before_insert")
+    @event.listens_for(model, "before_update")
+    def _keep(_mapper, _connection, row) -> None:
+        state = inspect(row)
+        if "skills" in state.unloaded:  # not loaded, so not changed: nothing to do (and no SQL)
+            return
+        if state.pending or state.attrs.skills.history.has_changes():
+            row.skill_names = ", ".join(sorted((s.name for s in row.skills), key=str.casefold))

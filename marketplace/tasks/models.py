@@ -13,15 +13,13 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    event,
-    inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db import Base, UTCDateTime, utcnow
 from ..enums import str_enum
-from ..skills.models import Skill, task_skills
+from ..skills.models import Skill, keep_skill_names, task_skills
 
 
 class Category(StrEnum):
@@ -112,7 +110,7 @@ class Task(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The skills' names, for full-text search (one document per task; see tasks/search.py).
-    # Kept by _keep_skill_names below: never set it by hand.
+    # Kept by keep_skill_names below: never set it by hand.
     skill_names: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     owner: Mapped[User] = relationship(lazy="joined", innerjoin=True)
@@ -135,12 +133,4 @@ class Task(Base):
         return self.estimated_hours
 
 
-@event.listens_for(Task, "before_insert")
-@event.listens_for(Task, "before_update")
-def _keep_skill_names(_mapper, _connection, task: Task) -> None:
-    """Whoever changes a task's skills, the search document follows in the same flush."""
-    state = inspect(task)
-    if "skills" in state.unloaded:  # not loaded, so not changed: nothing to do (and no SQL)
-        return
-    if state.pending or state.attrs.skills.history.has_changes():
-        task.skill_names = ", ".join(sorted((s.name for s in task.skills), key=str.casefold))
+keep_skill_names(Task)

@@ -135,6 +135,17 @@ def get_owned_task(session: Session, owner: User, task_id: int, *, for_update=Fa
     return task
 
 
+def open_tasks_of(session: Session, owner: User) -> list[Task]:
+    """The owner's open tasks, newest first: what they can invite to or message about."""
+    return list(
+        session.scalars(
+            select(Task)
+            .where(Task.owner_id == owner.id, Task.status == TaskStatus.OPEN)
+            .order_by(Task.created_at.desc(), Task.id.desc())
+        )
+    )
+
+
 def update_task(session: Session, owner: User, task_id: int, data: TaskInput) -> Task:
     task = get_owned_task(session, owner, task_id, for_update=True)
     if not task.is_open:
