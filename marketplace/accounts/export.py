@@ -3,7 +3,9 @@
 What they gave us and what they did: the account, the profile, tasks posted, proposals sent,
 invitations sent or received, the messages they wrote (other people's words stay theirs; a
 conversation lists who and what it was about), contracts they are party to and the money
-records of those, the saved card (brand, last four digits, expiry), reviews they wrote and
+records of those, the files they sent (names and sizes), what the matcher recorded of their
+matches (impressions, invitations, proposals, hires: numbers and ids), the saved card (brand,
+last four digits, expiry), reviews they wrote and
 the reviews of them they may read (one still hidden by the double-blind stays out until it is
 revealed), plans, the notifications sent to them, and their log-in sessions. Never a secret:
 no password hash, token digest, lease token or email payload (which may hold link
@@ -22,8 +24,8 @@ from sqlalchemy.orm import Session
 from ..contracts.models import Contract
 from ..db import utcnow
 from ..hiring.models import Proposal
-from ..matches.models import Invitation
-from ..messages.models import Conversation, Message
+from ..matches.models import Invitation, MatchEvent
+from ..messages.models import Conversation, Message, MessageAttachment
 from ..notifications.models import Notification
 from ..payments.models import BillingProfile, LedgerEntry
 from ..planner.models import Plan, PlanItem
@@ -37,6 +39,7 @@ FORMAT_VERSION = 1
 _NEVER = {
     "password_hash", "email_key", "token_hash", "claim_token", "locked_until", "payload",
     "last_error", "visitor_token", "search_document", "search_vector", "setup_attempt",
+    "storage_key", "dedup_key",
 }  # fmt: skip
 
 
@@ -113,6 +116,16 @@ def export_for(session: Session, user: User) -> dict[str, Any]:
                 select(Message).where(Message.sender_id == uid).order_by(Message.id)
             )
         ],
+        # Names and sizes of the files they sent (the bytes are downloadable on the page).
+        "files_sent": [
+            _row(a)
+            for a in session.scalars(
+                select(MessageAttachment)
+                .join(Message, Message.id == MessageAttachment.message_id)
+                .where(Message.sender_id == uid)
+                .order_by(MessageAttachment.id)
+            )
+        ],
         "contracts": [_row(c) for c in contracts],
         # The owner's Stripe Customer and saved card (brand, last four, expiry: no number).
         "payment_method": (
@@ -144,6 +157,21 @@ def export_for(session: Session, user: User) -> dict[str, Any]:
             _row(n)
             for n in session.scalars(
                 select(Notification).where(Notification.user_id == uid).order_by(Notification.id)
+            )
+        ],
+        # What the matcher recorded of the person's part in matches (numbers and ids only):
+        # as the assistant of the pair, or on the owner's own tasks.
+        "match_events": [
+            _row(e)
+            for e in session.scalars(
+                select(MatchEvent)
+                .where(
+                    or_(
+                        MatchEvent.assistant_id == uid,
+                        MatchEvent.task_id.in_(select(Task.id).where(Task.owner_id == uid)),
+                    )
+                )
+                .order_by(MatchEvent.id)
             )
         ],
         "log_in_sessions": [

@@ -6,6 +6,8 @@ import json
 
 from marketplace.hiring.services import apply_to_task
 from tests.factories import make_assistant, make_owner, make_task
+from tests.messages import files
+from tests.messages.attachment_helpers import send_files
 from tests.messages.helpers import open_as_owner, send
 
 
@@ -21,6 +23,7 @@ def test_the_export_holds_my_data_and_nobody_elses(client, other_client, db_sess
     db_session.commit()
     cid = open_as_owner(client, owner, task, va)
     assert send(client, cid, "Maria's question about the ledger").status_code == 302
+    send_files(client, cid, "The ledger", (files.csv(), "ledger.csv"))
     other_client.login_as(va)
     assert send(other_client, cid, "Joy's private answer").status_code == 302
 
@@ -33,14 +36,20 @@ def test_the_export_holds_my_data_and_nobody_elses(client, other_client, db_sess
     data = json.loads(response.get_data(as_text=True))
     assert data["account"]["email"] == "maria@example.com"
     assert [t["title"] for t in data["tasks"]] == ["Monthly bookkeeping for a bakery"]
-    assert [m["body"] for m in data["messages_written"]] == ["Maria's question about the ledger"]
+    assert [m["body"] for m in data["messages_written"]] == [
+        "Maria's question about the ledger",
+        "The ledger",
+    ]
     assert data["conversations"][0]["with"] == "Joy Nguyen"
+    assert [(f["filename"], f["content_type"]) for f in data["files_sent"]] == [
+        ("ledger.csv", "text/csv; charset=utf-8")
+    ]
     assert data["log_in_sessions"], "this browser's log-in is listed"
     text = response.get_data(as_text=True)
     for not_hers in ("stranger@example.com", "secret project", "Joy's private answer",
                      "Joy's own cover note", "joy@example.com"):  # fmt: skip
         assert not_hers not in text, not_hers
-    for secret in ("password_hash", "token_hash", "argon2", "email_key"):
+    for secret in ("password_hash", "token_hash", "argon2", "email_key", "storage_key"):
         assert secret not in text, secret
 
 
