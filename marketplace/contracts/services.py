@@ -163,6 +163,8 @@ def _claim(
             raise Conflict(
                 "The assistant has withdrawn this proposal; it can no longer be accepted."
             )
+        if proposal.status == ProposalStatus.DECLINED:
+            raise Conflict("You have declined this proposal; it can no longer be accepted.")
         if proposal.status == ProposalStatus.SUBMITTED:
             raise Conflict("The assistant changed this proposal; look at it again before hiring.")
         raise Conflict(f"This proposal is {proposal.status.value} and cannot be accepted.")

@@ -19,3 +19,11 @@ class ProposalForm(Form):
         max_cents=50_000,
         validators=[InputRequired("Enter the hourly rate you propose.")],
     )
+
+
+class DeclineForm(Form):
+    reason = TextAreaField(
+        "Reason (optional)",
+        description="The assistant sees this, on their proposals and in the email we send.",
+        validators=[Length(max=1000, message="Keep it under 1,000 characters.")],
+    )

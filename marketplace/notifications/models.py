@@ -52,6 +52,7 @@ class Kind(StrEnum):
     CHANGES_REQUESTED = "changes_requested"  # to the assistant: the owner asks for changes
     RELEASE_REMINDER = "release_reminder"  # to the owner: unanswered work is released soon
     WORK_RELEASED = "work_released"  # to both: no answer in time, so approved automatically
+    PROPOSAL_DECLINED = "proposal_declined"  # to the assistant: the owner declined, maybe why
 
 
 # Account emails that anybody who types an address can cause (or, for a new address, anybody
