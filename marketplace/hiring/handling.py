@@ -8,7 +8,7 @@ these cannot both win. The loser is told what happened instead.
 
 from __future__ import annotations
 
-from sqlalchemy import exists
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -31,6 +31,19 @@ def owned_proposal(session: Session, owner: User, proposal_id: int) -> Proposal:
     if proposal is None or proposal.task.owner_id != owner.id:
         raise NotFound("This proposal does not exist.")
     return proposal
+
+
+def _hold_task(session: Session, proposal: Proposal) -> None:
+    """Take the task's row before the proposal's, in the order a hire takes them (it locks
+    the task FOR UPDATE, then claims the proposal). Otherwise on PostgreSQL a decline holding
+    the proposal and recording its event (whose foreign key needs a share of the task row)
+    deadlocks with a hire holding the task and waiting for the proposal. KEY SHARE: owners
+    answering several proposals at once do not wait for each other."""
+    session.execute(
+        select(Task.id)
+        .where(Task.id == proposal.task_id)
+        .with_for_update(read=True, key_share=True)
+    )
 
 
 def authored_proposal(session: Session, assistant: User, proposal_id: int) -> Proposal:
@@ -71,6 +84,7 @@ def _task_open():
 def shortlist(session: Session, owner: User, proposal_id: int, on: bool) -> Proposal:
     """Put the proposal on the owner's short list (or take it off)."""
     proposal = owned_proposal(session, owner, proposal_id)
+    _hold_task(session, proposal)
     changed = change_status(
         session,
         proposal,
@@ -95,6 +109,7 @@ def decline(session: Session, owner: User, proposal_id: int, reason: str | None)
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > MAX_REASON:
         raise Invalid(f"Keep the reason under {MAX_REASON:,} characters.", "reason")
+    _hold_task(session, proposal)
     declined = change_status(
         session,
         proposal,
