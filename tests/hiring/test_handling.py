@@ -8,6 +8,7 @@ import re
 from sqlalchemy import select
 
 from marketplace.hiring.models import Proposal, ProposalStatus
+from marketplace.matches import events as match_events
 from marketplace.matches.explain import percent
 from marketplace.matches.models import EventKind, Match, MatchEvent
 from marketplace.notifications.models import Kind, Notification
@@ -125,6 +126,9 @@ def test_decline_with_a_reason_tells_the_assistant_by_email_and_on_their_proposa
     assert f"Their reason: “{REASON}”" in theirs
     assert "Edit" not in theirs and "Withdraw" not in theirs
     assert [e.assistant_id for e in events(db_session, EventKind.DECLINE)] == [assistant.id]
+    # ...which the matcher's learner reads like any other event
+    learned = [e.kind for e in match_events.training_events(db_session)]
+    assert learned == ["proposal", "decline"]
 
     # Declining twice: a clear refusal, no second email.
     again = client.post(f"/proposals/{proposal.id}/decline", {"reason": ""})
