@@ -13,24 +13,16 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..db import utcnow
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid
 from ..matches import events as match_events
 from ..matches.models import EventKind
 from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..tasks.models import Task, TaskStatus
 from .models import Proposal, ProposalStatus
-from .services import change_status
+from .services import authored_proposal, change_status, owned_proposal
 
 MAX_REASON = 1000
-
-
-def owned_proposal(session: Session, owner: User, proposal_id: int) -> Proposal:
-    """A proposal on one of the owner's tasks; to anyone else it does not exist."""
-    proposal = session.get(Proposal, proposal_id)
-    if proposal is None or proposal.task.owner_id != owner.id:
-        raise NotFound("This proposal does not exist.")
-    return proposal
 
 
 def _hold_task(session: Session, proposal: Proposal) -> None:
@@ -44,14 +36,6 @@ def _hold_task(session: Session, proposal: Proposal) -> None:
         .where(Task.id == proposal.task_id)
         .with_for_update(read=True, key_share=True)
     )
-
-
-def authored_proposal(session: Session, assistant: User, proposal_id: int) -> Proposal:
-    """The assistant's own proposal; anyone else's is reported as missing."""
-    proposal = session.get(Proposal, proposal_id)
-    if proposal is None or proposal.assistant_id != assistant.id:
-        raise NotFound("This proposal does not exist.")
-    return proposal
 
 
 def _answered(proposal: Proposal, *, owner: bool) -> Conflict:

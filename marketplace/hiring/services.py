@@ -222,11 +222,24 @@ def my_proposals(session: Session, assistant: User) -> list[Proposal]:
     )
 
 
-def withdraw_proposal(session: Session, assistant: User, proposal_id: int) -> Proposal:
+def owned_proposal(session: Session, owner: User, proposal_id: int) -> Proposal:
+    """A proposal on one of the owner's tasks; to anyone else it does not exist."""
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or proposal.task.owner_id != owner.id:
+        raise NotFound("This proposal does not exist.")
+    return proposal
+
+
+def authored_proposal(session: Session, assistant: User, proposal_id: int) -> Proposal:
+    """The assistant's own proposal; anyone else's is reported as missing."""
     proposal = session.get(Proposal, proposal_id)
     if proposal is None or proposal.assistant_id != assistant.id:
-        # Someone else's proposal is reported as missing: its existence is not ours to reveal.
         raise NotFound("This proposal does not exist.")
+    return proposal
+
+
+def withdraw_proposal(session: Session, assistant: User, proposal_id: int) -> Proposal:
+    proposal = authored_proposal(session, assistant, proposal_id)
     # An owner hiring at this moment and this withdrawal cannot both win.
     withdrawn = change_status(
         session,
