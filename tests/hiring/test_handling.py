@@ -125,6 +125,8 @@ def test_decline_with_a_reason_tells_the_assistant_by_email_and_on_their_proposa
     theirs = html.unescape(card(other_client.get("/proposals").get_data(as_text=True), proposal.id))
     assert f"Their reason: “{REASON}”" in theirs
     assert "Edit" not in theirs and "Withdraw" not in theirs
+    bell = other_client.get("/notifications").get_data(as_text=True)
+    assert f"Proposal declined: {proposal.task.title}" in html.unescape(bell)
     assert [e.assistant_id for e in events(db_session, EventKind.DECLINE)] == [assistant.id]
     # ...which the matcher's learner reads like any other event
     learned = [e.kind for e in match_events.training_events(db_session)]
