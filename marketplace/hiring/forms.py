@@ -2,6 +2,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..forms import Form, MoneyField
+from .handling import MAX_REASON, TOO_LONG
 
 
 class ProposalForm(Form):
@@ -25,5 +26,5 @@ class DeclineForm(Form):
     reason = TextAreaField(
         "Reason (optional)",
         description="The assistant sees this, on their proposals and in the email we send.",
-        validators=[Length(max=1000, message="Keep it under 1,000 characters.")],
+        validators=[Length(max=MAX_REASON, message=TOO_LONG)],
     )

@@ -23,6 +23,7 @@ from .models import Proposal, ProposalStatus
 from .services import authored_proposal, change_status, owned_proposal
 
 MAX_REASON = 1000
+TOO_LONG = f"Keep the reason under {MAX_REASON:,} characters."
 
 
 def _hold_task(session: Session, proposal: Proposal) -> None:
@@ -92,7 +93,7 @@ def decline(session: Session, owner: User, proposal_id: int, reason: str | None)
     proposal = owned_proposal(session, owner, proposal_id)
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > MAX_REASON:
-        raise Invalid(f"Keep the reason under {MAX_REASON:,} characters.", "reason")
+        raise Invalid(TOO_LONG, "reason")
     _hold_task(session, proposal)
     declined = change_status(
         session,
