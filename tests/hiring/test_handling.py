@@ -97,6 +97,11 @@ def test_owner_shortlists_and_takes_off_with_a_shortlisted_tab(client, db_sessio
     client.post(f"/proposals/{proposal.id}/shortlist", {"on": "1"})
     assert [e.assistant_id for e in events(db_session, EventKind.SHORTLIST)] == [assistant.id]
 
+    # The short list is the owner's: the assistant's own data export does not reveal it.
+    client.login_as(assistant)
+    (exported,) = client.get("/settings/export").get_json()["proposals"]
+    assert exported["id"] == proposal.id and "shortlisted_at" not in exported
+
 
 def test_decline_with_a_reason_tells_the_assistant_by_email_and_on_their_proposals(
     client, other_client, db_session, smtp_app, mailbox
