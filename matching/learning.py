@@ -2,11 +2,12 @@
 
 The app records events per (task, assistant) pair - an impression when a ranked match was
 shown (with its position and the factor values it was scored with), then perhaps an invite,
-a proposal, a hire and the owner's review of the hire. `train` turns them into one example per
-pair that was shown: positive when anything followed (weighted: a hire counts more than an
-invite, a hire reviewed badly less), negative when nothing did. A logistic regression over
-the factor values (a factor the task did not ask for counts as 0) plus a few pair features
-then says how much each factor moved owners.
+a proposal, the owner shortlisting or declining it, a hire and the owner's review of the
+hire. `train` turns them into one example per pair that was shown: positive when anything
+followed (weighted: a hire counts more than an invite, a hire reviewed badly less), negative
+when nothing did or the owner declined the proposal. A logistic regression over the factor
+values (a factor the task did not ask for counts as 0) plus a few pair features then says
+how much each factor moved owners.
 
 Those pair features are controls, not factors: the position the match was shown at (owners
 look at the top of a list first, so a factor the current weights favour would otherwise earn
@@ -37,9 +38,10 @@ import numpy as np
 
 from .scoring import FACTORS, MatcherConfig
 
-KINDS = ("impression", "invite", "proposal", "hire", "review")
-# how strongly each action says "this was a good match" (the pair takes its strongest)
-ACTION_WEIGHTS = {"invite": 1.0, "proposal": 2.0, "hire": 4.0}
+KINDS = ("impression", "invite", "proposal", "hire", "review", "shortlist", "decline")
+# how strongly each action says "this was a good match" (the pair takes its strongest); an
+# owner's short list says more than the assistant's proposal, less than a hire
+ACTION_WEIGHTS = {"invite": 1.0, "proposal": 2.0, "shortlist": 3.0, "hire": 4.0}
 # a reviewed hire: good reviews confirm it, bad ones take most of it back
 REVIEW_GOOD, REVIEW_GOOD_FACTOR = 4.0, 1.5
 REVIEW_BAD, REVIEW_BAD_FACTOR = 2.0, 0.25
@@ -137,6 +139,7 @@ class _Pair:
     position: int | None = None
     action: float = 0.0
     hired: bool = False
+    declined: bool = False
     rating: float | None = None
 
 
@@ -156,9 +159,16 @@ def pairs(events: Iterable[OutcomeEvent]) -> list[_Pair]:
         elif e.kind == "review":
             if e.value is not None:
                 p.rating = float(e.value)
+        elif e.kind == "decline":
+            p.declined = True
         else:
             p.action = max(p.action, ACTION_WEIGHTS[e.kind])
             p.hired |= e.kind == "hire"
+    for p in by.values():
+        if p.declined and not p.hired:
+            # the owner read the proposal and said no: whatever came before it (an invite, the
+            # proposal, a short list), the match was not taken
+            p.action = 0.0
     # only pairs that were shown say anything about what was shown and not taken
     return [p for p in by.values() if p.factors is not None]
 

@@ -40,6 +40,8 @@ _NEVER = {
     "password_hash", "email_key", "token_hash", "claim_token", "locked_until", "payload",
     "last_error", "visitor_token", "search_document", "search_vector", "setup_attempt",
     "storage_key", "dedup_key",
+    # the owner's short list is the owner's working note, never shown to the assistant
+    "shortlisted_at",
 }  # fmt: skip
 
 

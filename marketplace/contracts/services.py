@@ -61,9 +61,7 @@ def hire(
     """The owner accepts a proposal at the price they were shown: a fixed contract awaiting
     funding, or an hourly one whose weekly limit is ``hours`` (and whose quoted total is the
     most one week can cost)."""
-    proposal = session.get(Proposal, proposal_id)
-    if proposal is None or proposal.task.owner_id != owner.id:
-        raise NotFound("This proposal does not exist.")
+    proposal = proposals.owned_proposal(session, owner, proposal_id)
     most = MAX_WEEKLY_HOURS if kind == ContractKind.HOURLY else MAX_HOURS
     if not 1 <= hours <= most:
         what = "a week" if kind == ContractKind.HOURLY else ""
@@ -163,6 +161,8 @@ def _claim(
             raise Conflict(
                 "The assistant has withdrawn this proposal; it can no longer be accepted."
             )
+        if proposal.status == ProposalStatus.DECLINED:
+            raise Conflict("You have declined this proposal; it can no longer be accepted.")
         if proposal.status == ProposalStatus.SUBMITTED:
             raise Conflict("The assistant changed this proposal; look at it again before hiring.")
         raise Conflict(f"This proposal is {proposal.status.value} and cannot be accepted.")

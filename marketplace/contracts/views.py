@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 
 from ..accounts.access import assistant_required, owner_required
 from ..db import get_session
-from ..errors import Invalid, NotFound
+from ..errors import Invalid
 from ..filters import CURRENCY_SYMBOLS
 from ..forms import has_errors
-from ..hiring.models import Proposal
+from ..hiring.services import owned_proposal
 from ..payments import services as payments
 from ..payments.cards import saved_card
 from ..payments.gateway import get_gateway
@@ -34,9 +34,7 @@ def _fee_bps() -> int:
 @owner_required
 def hire(proposal_id: int):
     session = get_session()
-    proposal = session.get(Proposal, proposal_id)
-    if proposal is None or proposal.task.owner_id != current_user.id:
-        raise NotFound("This proposal does not exist.")
+    proposal = owned_proposal(session, current_user, proposal_id)
     form = HireForm()
     if not form.is_submitted():
         form.hours.data = request.args.get("hours", type=int) or proposal.task.weekly_hours or 1

@@ -2,6 +2,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..forms import Form, MoneyField
+from .handling import MAX_REASON, TOO_LONG
 
 
 class ProposalForm(Form):
@@ -18,4 +19,12 @@ class ProposalForm(Form):
         min_cents=300,
         max_cents=50_000,
         validators=[InputRequired("Enter the hourly rate you propose.")],
+    )
+
+
+class DeclineForm(Form):
+    reason = TextAreaField(
+        "Reason (optional)",
+        description="The assistant sees this, on their proposals and in the email we send.",
+        validators=[Length(max=MAX_REASON, message=TOO_LONG)],
     )

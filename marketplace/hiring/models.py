@@ -21,6 +21,10 @@ class ProposalStatus(StrEnum):
     ACCEPTED = "accepted"
 
 
+# A proposal is sent at most twice: once, and once more after a withdrawal.
+MAX_SUBMISSIONS = 2
+
+
 class Proposal(Base):
     __tablename__ = "proposals"
     __table_args__ = (
@@ -40,9 +44,25 @@ class Proposal(Base):
     status: Mapped[ProposalStatus] = mapped_column(
         str_enum(ProposalStatus, "proposal_status"), default=ProposalStatus.SUBMITTED
     )
-    # Counts submissions: a withdrawn proposal sent again is a new notice for the owner.
+    # Counts submissions: a withdrawn proposal sent again is a new notice for the owner, and
+    # it can be sent again only once (MAX_SUBMISSIONS).
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The owner's short list; cleared when they take it off, kept (as history) once answered.
+    shortlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The assistant's last change of note or rate, shown to the owner beside the proposal.
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decline_reason: Mapped[str | None] = mapped_column(Text)
 
     task: Mapped[Task] = relationship(lazy="joined", innerjoin=True)
     assistant: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def can_be_sent_again(self) -> bool:
+        return self.status == ProposalStatus.WITHDRAWN and self.revision < MAX_SUBMISSIONS
+
+    @property
+    def is_last_chance(self) -> bool:
+        """Sent again after a withdrawal: withdrawing it now is final."""
+        return self.revision >= MAX_SUBMISSIONS

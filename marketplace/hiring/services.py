@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload, selectinload
@@ -10,16 +12,20 @@ from ..accounts.models import User
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..matches import events as match_events
-from ..matches.models import EventKind, Invitation
+from ..matches.explain import explain, percent
+from ..matches.models import EventKind, Invitation, Match
 from ..messages.services import open_conversation
 from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task, TaskStatus
 from ..tasks.services import get_owned_task, visible_task
-from .models import Proposal, ProposalStatus
+from .models import MAX_SUBMISSIONS, Proposal, ProposalStatus
 
 ALREADY_APPLIED = "You have already applied to this task."
+WITHDRAWN_FOR_GOOD = (
+    "You withdrew this proposal after sending it again, so it cannot be sent a third time."
+)
 
 
 class AlreadyApplied(Conflict):
@@ -78,7 +84,7 @@ def apply_to_task(
 
 
 def can_apply_again(proposal: Proposal | None) -> bool:
-    return proposal is not None and proposal.status == ProposalStatus.WITHDRAWN
+    return proposal is not None and proposal.can_be_sent_again
 
 
 def change_status(
@@ -107,14 +113,17 @@ def _submit_again(
 ) -> Proposal:
     """A withdrawn proposal sent again: the same row, back to submitted with the new terms.
 
-    Compare-and-set on the status, so a double click (or any other proposal state) is
-    refused rather than sent twice.
+    Compare-and-set on the status and the count, so a double click (or any other proposal
+    state) is refused rather than sent twice, and a proposal is sent again only once.
     """
     sent = change_status(
         session,
         proposal,
         [ProposalStatus.WITHDRAWN],
         ProposalStatus.SUBMITTED,
+        Proposal.revision < MAX_SUBMISSIONS,
+        shortlisted_at=None,
+        edited_at=None,
         cover_note=cover_note.strip(),
         proposed_rate_cents=rate_cents,
         currency=currency,
@@ -122,6 +131,8 @@ def _submit_again(
         created_at=utcnow(),
     )
     if not sent:
+        if proposal.status == ProposalStatus.WITHDRAWN:
+            raise Conflict(WITHDRAWN_FOR_GOOD)
         raise AlreadyApplied()
     return proposal
 
@@ -157,17 +168,48 @@ def standing_on(
     return (row[0], row[1]) if row else (None, None)
 
 
+@dataclass(frozen=True)
+class ProposalRow:
+    """A proposal as its owner reads it: who sent it, and how the matcher scored the pair
+    (from the stored match, if the matcher ranked them; None otherwise)."""
+
+    proposal: Proposal
+    profile: AssistantProfile | None
+    match: Match | None
+    lines: list[str]
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.match is None else percent(self.match.score)
+
+
 def proposals_for_task(session: Session, owner: User, task_id: int) -> tuple[Task, list]:
-    """The task's proposals with each assistant's profile; only the task's owner may read them."""
+    """The task's proposals with each assistant's profile and stored match, in one query;
+    only the task's owner may read them."""
     task = get_owned_task(session, owner, task_id)
-    rows = session.execute(
-        select(Proposal, AssistantProfile)
+    query = (
+        select(Proposal, AssistantProfile, Match)
         .outerjoin(AssistantProfile, AssistantProfile.user_id == Proposal.assistant_id)
+        .outerjoin(
+            Match,
+            (Match.task_id == Proposal.task_id) & (Match.assistant_id == Proposal.assistant_id),
+        )
         .where(Proposal.task_id == task_id)
         .order_by(Proposal.created_at.asc(), Proposal.id.asc())
-        .options(selectinload(AssistantProfile.skills))  # one query for every profile's skills
+        .options(
+            selectinload(AssistantProfile.skills),  # one query for every profile's skills
+            lazyload(Match.task),  # the task is in hand
+        )
     )
-    return task, [(proposal, profile) for proposal, profile in rows]
+    return task, [
+        ProposalRow(
+            proposal,
+            profile,
+            match,
+            explain(match.explanation, task, profile, owner=True) if match and profile else [],
+        )
+        for proposal, profile, match in session.execute(query)
+    ]
 
 
 def my_proposals(session: Session, assistant: User) -> list[Proposal]:
@@ -180,11 +222,24 @@ def my_proposals(session: Session, assistant: User) -> list[Proposal]:
     )
 
 
-def withdraw_proposal(session: Session, assistant: User, proposal_id: int) -> Proposal:
+def owned_proposal(session: Session, owner: User, proposal_id: int) -> Proposal:
+    """A proposal on one of the owner's tasks; to anyone else it does not exist."""
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or proposal.task.owner_id != owner.id:
+        raise NotFound("This proposal does not exist.")
+    return proposal
+
+
+def authored_proposal(session: Session, assistant: User, proposal_id: int) -> Proposal:
+    """The assistant's own proposal; anyone else's is reported as missing."""
     proposal = session.get(Proposal, proposal_id)
     if proposal is None or proposal.assistant_id != assistant.id:
-        # Someone else's proposal is reported as missing: its existence is not ours to reveal.
         raise NotFound("This proposal does not exist.")
+    return proposal
+
+
+def withdraw_proposal(session: Session, assistant: User, proposal_id: int) -> Proposal:
+    proposal = authored_proposal(session, assistant, proposal_id)
     # An owner hiring at this moment and this withdrawal cannot both win.
     withdrawn = change_status(
         session,

@@ -83,6 +83,8 @@ class EventKind(StrEnum):
     PROPOSAL = "proposal"
     HIRE = "hire"  # a contract from a proposal or an accepted invitation
     REVIEW = "review"  # the owner reviewed the hired assistant; value is the rating
+    SHORTLIST = "shortlist"  # the owner put the assistant's proposal on their short list
+    DECLINE = "decline"  # the owner declined the assistant's proposal
 
 
 class MatchEvent(Base):

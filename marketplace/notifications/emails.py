@@ -131,6 +131,21 @@ def _new_proposal(session: Session, n: Notification) -> dict | None:
     }
 
 
+def _proposal_declined(session: Session, n: Notification) -> dict | None:
+    proposal = session.get(Proposal, n.payload["proposal_id"])
+    if proposal is None or proposal.status != ProposalStatus.DECLINED:
+        return None
+    return {
+        "task": proposal.task,
+        "proposal": proposal,
+        "owner_name": proposal.task.owner.display_name,
+        "url": absolute_url("hiring.mine"),
+        "jobs_url": absolute_url("tasks.browse"),
+        "summary": f"Proposal declined: {proposal.task.title}",
+        "lines": [_preview(proposal.decline_reason, 120)] if proposal.decline_reason else [],
+    }
+
+
 def _digest(session: Session, n: Notification) -> dict | None:
     items = []
     for item_id in n.payload.get("items", []):
@@ -481,6 +496,7 @@ CONTEXTS = {
     Kind.RECOMMENDATIONS: _recommendations,
     Kind.INVITATION: _invitation,
     Kind.NEW_PROPOSAL: _new_proposal,
+    Kind.PROPOSAL_DECLINED: _proposal_declined,
     Kind.DAILY_DIGEST: _digest,
     Kind.CONTRACT_FUNDED: _contract("Contract funded: {title}"),
     Kind.PAYMENT_SENT: _payment_sent,

@@ -56,6 +56,7 @@ class Kind(StrEnum):
     TIMESHEET_DISPUTE_SETTLED = "time_dispute_settled"
     # To the owner: their card could not pay for disputed time an operator decided to pay.
     SETTLEMENT_CHARGE_FAILED = "settlement_charge_failed"
+    PROPOSAL_DECLINED = "proposal_declined"  # to the assistant: the owner declined, maybe why
 
 
 # Account emails that anybody who types an address can cause (or, for a new address, anybody

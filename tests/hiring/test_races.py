@@ -17,6 +17,7 @@ from marketplace.db import get_session
 from marketplace.hiring.models import Proposal, ProposalStatus
 from marketplace.hiring.services import apply_to_task
 from marketplace.matches.models import Invitation
+from marketplace.notifications.models import Kind, Notification
 from marketplace.tasks.models import Task, TaskStatus
 from tests.conftest import Client
 from tests.db_utils import empty_all_tables
@@ -69,53 +70,84 @@ def _together(*calls) -> list:
     return results
 
 
+def _scene(app, n: int, prefix: str) -> tuple[int, int, int]:
+    with app.app_context():
+        session = get_session()
+        owner = make_owner(session, email=f"{prefix}-owner-{n}@example.com")
+        assistant = make_assistant(session, email=f"{prefix}-va-{n}@example.com")
+        task = make_task(session, owner)
+        proposal = apply_to_task(
+            session, assistant, task.id, cover_note="x" * 30, proposed_rate_cents=2500
+        )
+        session.commit()
+        return owner.id, assistant.id, proposal.id
+
+
+def _hire_against(app, n: int, prefix: str, other: tuple[str, str, dict]):
+    """One round: the owner hires at the price shown while `other` - (who: "owner" or
+    "assistant", path under the proposal, form) - posts at the same moment. The proposal's
+    id and both responses."""
+    owner_id, assistant_id, proposal_id = _scene(app, n, prefix)
+    hiring, hire_token = _client(app, owner_id)
+    who, path, form = other
+    acting, token = _client(app, owner_id if who == "owner" else assistant_id)
+    quoted = quoted_total(hiring, proposal_id, 8)
+    hired, answered = _together(
+        partial(
+            hiring.raw.post,
+            f"/proposals/{proposal_id}/hire",
+            data={
+                "csrf_token": hire_token,
+                "hours": "8",
+                "quoted_total_cents": quoted,
+                "action": "hire",
+            },
+        ),
+        partial(
+            acting.raw.post, f"/proposals/{proposal_id}/{path}", data={"csrf_token": token, **form}
+        ),
+    )
+    assert sorted([hired.status_code, answered.status_code]) == [302, 409]
+    return proposal_id, hired, answered
+
+
+def _outcome(app, proposal_id: int) -> tuple:
+    """The proposal's status and rate, the rates of its contracts, and how many times its
+    assistant was told it was declined."""
+    with app.app_context():
+        session = get_session()
+        proposal = session.get(Proposal, proposal_id)
+        rates = session.scalars(
+            select(Contract.rate_cents).where(Contract.proposal_id == proposal_id)
+        ).all()
+        told = session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.kind == Kind.PROPOSAL_DECLINED)
+            .where(Notification.user_id == proposal.assistant_id)
+        )
+        return proposal.status, proposal.proposed_rate_cents, rates, told
+
+
+HIRED = (ProposalStatus.ACCEPTED, 2500, [2500], 0)  # at the rate shown, nobody told "declined"
+
+
 def test_hire_racing_withdraw_exactly_one_wins(committed_app):
     wins = {"hire": 0, "withdraw": 0}
     for n in range(ROUNDS):
-        with committed_app.app_context():
-            session = get_session()
-            owner = make_owner(session, email=f"race-owner-{n}@example.com")
-            assistant = make_assistant(session, email=f"race-va-{n}@example.com")
-            task = make_task(session, owner)
-            proposal = apply_to_task(
-                session, assistant, task.id, cover_note="x" * 30, proposed_rate_cents=2500
-            )
-            session.commit()
-            ids = owner.id, assistant.id, proposal.id, task.id
-        owner_id, assistant_id, proposal_id, task_id = ids
-        owner_client, owner_token = _client(committed_app, owner_id)
-        va_client, va_token = _client(committed_app, assistant_id)
-        quoted = quoted_total(owner_client, proposal_id, 8)
-
-        hired, withdrawn = _together(
-            partial(
-                owner_client.raw.post,
-                f"/proposals/{proposal_id}/hire",
-                data={
-                    "csrf_token": owner_token,
-                    "hours": "8",
-                    "quoted_total_cents": quoted,
-                    "action": "hire",
-                },
-            ),
-            partial(
-                va_client.raw.post,
-                f"/proposals/{proposal_id}/withdraw",
-                data={"csrf_token": va_token},
-            ),
+        proposal_id, hired, withdrawn = _hire_against(
+            committed_app, n, "race", ("assistant", "withdraw", {})
         )
-        statuses = sorted([hired.status_code, withdrawn.status_code])
-        assert statuses == [302, 409], (hired.get_data(as_text=True), withdrawn.get_data())
-
         with committed_app.app_context():
             session = get_session()
-            status = session.get(Proposal, proposal_id).status
+            proposal = session.get(Proposal, proposal_id)
+            status = proposal.status
             contracts = session.scalar(
                 select(func.count())
                 .select_from(Contract)
                 .where(Contract.proposal_id == proposal_id)
             )
-            task_status = session.get(Task, task_id).status
+            task_status = session.get(Task, proposal.task_id).status
         if hired.status_code == 302:
             wins["hire"] += 1
             assert (status, contracts, task_status) == (
@@ -165,3 +197,44 @@ def test_the_daily_invitation_limit_holds_under_concurrent_invites(committed_app
     assert sum("the most Delegate allows" in t for t in texts) == 3
     with committed_app.app_context():
         assert get_session().scalar(select(func.count()).select_from(Invitation)) == 3
+
+
+def test_hire_racing_decline_exactly_one_wins(committed_app):
+    """The owner in two tabs: hiring in one, declining in the other."""
+    wins = {"hire": 0, "decline": 0}
+    decline = ("owner", "decline", {"reason": "Found someone else."})
+    for n in range(ROUNDS):
+        proposal_id, hired, declined = _hire_against(committed_app, n, "decline", decline)
+        if hired.status_code == 302:
+            wins["hire"] += 1
+            assert _outcome(committed_app, proposal_id) == HIRED
+            assert "You have hired" in declined.get_data(as_text=True)
+        else:
+            wins["decline"] += 1
+            assert _outcome(committed_app, proposal_id) == (ProposalStatus.DECLINED, 2500, [], 1)
+            assert "You have declined this proposal" in hired.get_data(as_text=True)
+    assert sum(wins.values()) == ROUNDS
+
+
+def test_edit_racing_hire_never_hires_at_a_rate_nobody_saw(committed_app):
+    """The assistant raises their rate while the owner hires at the rate they were shown:
+    either the hire wins at the old rate and the edit is refused, or the edit wins and the
+    hire is refused; never a contract at a rate the owner did not see."""
+    wins = {"hire": 0, "edit": 0}
+    edit = (
+        "assistant",
+        "edit",
+        {"cover_note": "Raised my rate, same work.", "proposed_rate": "40"},
+    )
+    for n in range(ROUNDS):
+        proposal_id, hired, edited = _hire_against(committed_app, n, "edit", edit)
+        if hired.status_code == 302:
+            wins["hire"] += 1
+            assert _outcome(committed_app, proposal_id) == HIRED
+            assert "just hired you" in edited.get_data(as_text=True)
+        else:
+            wins["edit"] += 1
+            assert _outcome(committed_app, proposal_id) == (ProposalStatus.SUBMITTED, 4000, [], 0)
+            page = hired.get_data(as_text=True)
+            assert "not the price you were shown" in page or "changed this proposal" in page
+    assert sum(wins.values()) == ROUNDS

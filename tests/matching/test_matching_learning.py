@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from matching import FACTORS, Assistant, Matcher, MatcherConfig, Task
-from matching.learning import LearnerConfig, OutcomeEvent, OutcomeModel, train
+from matching.learning import LearnerConfig, OutcomeEvent, OutcomeModel, design, pairs, train
 from tests.matching.matching_strategies import REFERENCE
 
 BASE = MatcherConfig().weights
@@ -73,6 +73,25 @@ def test_too_few_events_keep_the_fixed_weights():
 def test_actions_without_an_impression_do_not_count_as_shown():
     events = [OutcomeEvent(1, a, "proposal", {"text": 0.5}) for a in range(600)]
     assert train(events, cfg=LearnerConfig(min_events=1, min_positives=1)) is None
+
+
+def test_a_shortlist_counts_more_than_a_proposal_and_a_decline_counts_as_not_taken():
+    shown = {"text": 0.5}
+
+    def pair(*kinds):
+        events = [OutcomeEvent(1, 7, "impression", shown, 0.5, position=1)]
+        events += [OutcomeEvent(1, 7, kind) for kind in kinds]
+        return events
+
+    def label_and_weight(events):
+        _, y, w = design(pairs(events))
+        return int(y[0]), float(w[0])
+
+    assert label_and_weight(pair("proposal")) == (1, 2.0)
+    assert label_and_weight(pair("proposal", "shortlist")) == (1, 3.0)
+    # the owner read it and said no, short list or not: a shown match that was not taken
+    assert label_and_weight(pair("proposal", "shortlist", "decline")) == (0, 1.0)
+    assert label_and_weight(pair("impression")) == (0, 1.0)
 
 
 def test_unknown_event_kinds_are_refused():
