@@ -9,7 +9,18 @@ from typing import Any
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db, errors, filters, input_guard, jobs, microcache, migrate, rate_limits, security
+from . import (
+    db,
+    errors,
+    filters,
+    input_guard,
+    jobs,
+    microcache,
+    migrate,
+    ops,
+    rate_limits,
+    security,
+)
 from .config import settings_from_env
 from .extensions import csrf, limiter, login_manager
 from .tasks import display as task_display
@@ -23,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
 
     _trust_proxies(app)
+    ops.init_app(app)  # first: logging, and the request id every later hook logs with
     db.init_app(app)
     microcache.init_app(app)
     migrate.init_app(app)
