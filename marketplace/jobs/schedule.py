@@ -130,5 +130,5 @@ def run_claimed_periodically(
                 log.exception("Could not queue periodic job %s", name)
                 continue
             if period is not None:
-                log.info("Queued periodic job %s for period %d", name, period)
+                log.debug("Queued periodic job %s for period %d", name, period)
         stop.wait(tick)
