@@ -108,8 +108,6 @@ class StateCollector:
             return
         finally:
             session.close()
-        if oldest is not None and oldest.tzinfo is None:  # min() skips UTCDateTime's decoding
-            oldest = oldest.replace(tzinfo=utcnow().tzinfo)
         age = max(0.0, (utcnow() - oldest).total_seconds()) if oldest else 0.0
         yield GaugeMetricFamily(
             "delegate_outbox_backlog", "Emails waiting to be sent (incl. retries).", value=count

@@ -10,10 +10,10 @@ from tests.jobs.test_jobs import rq_app  # noqa: F401  (the fixture, and the tes
 
 
 def test_a_failed_rq_job_is_logged_once_per_attempt_with_the_request_id(
-    rq_app,
+    rq_app,  # noqa: F811  (the fixture imported above)
     db_session,
     monkeypatch,
-    capsys,  # noqa: F811
+    capsys,
 ):
     from marketplace.jobs.queue import Worker, connection, queue
 

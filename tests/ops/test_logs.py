@@ -4,6 +4,7 @@ request queued carry, in this process or in an RQ worker's."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 from tests.accounts.signup import SIGNUP
@@ -50,10 +51,11 @@ def test_an_unhandled_error_is_one_json_line_with_its_traceback_and_request_id(
     assert line["time"].endswith("+00:00")
 
 
-def test_a_job_run_after_the_request_logs_with_the_request_id(client, db_session, capsys):
+def test_a_job_run_after_the_request_logs_with_the_request_id(client, db_session, capsys, caplog):
     client.login_as(make_owner(db_session))
     capsys.readouterr()
-    response = client.post("/tasks/new", task_form(), headers={"X-Request-ID": "post-task-1"})
+    with caplog.at_level(logging.INFO):  # the suite runs at WARNING (tests/conftest.py)
+        response = client.post("/tasks/new", task_form(), headers={"X-Request-ID": "post-task-1"})
     assert response.status_code == 302
     lines = json_lines(capsys.readouterr().err)
     (done,) = [line for line in lines if line.get("job") == "matches.match_task"]
