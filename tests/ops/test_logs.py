@@ -7,6 +7,9 @@ import json
 import logging
 import time
 
+from marketplace.jobs import job, pool
+from marketplace.jobs import shutdown as shutdown_jobs
+from marketplace.ops.logs import current_request_id
 from tests.accounts.signup import SIGNUP
 from tests.db_utils import empty_all_tables
 from tests.factories import make_owner, task_form
@@ -96,3 +99,24 @@ def test_a_worker_process_logs_the_job_with_the_id_of_the_request_that_queued_it
             assert sent[0]["request_id"] == "signup-77"
         finally:
             empty_all_tables(app.extensions["db"].engine)
+
+
+SEEN_IDS: list[str | None] = []
+
+
+@job("tests.note_request_id")
+def note_request_id(session):
+    SEEN_IDS.append(current_request_id())
+
+
+def test_a_job_in_the_thread_pool_carries_the_id_of_the_request_that_queued_it(
+    make_app, database_url
+):
+    app = make_app(DATABASE_URL=database_url, JOBS_BACKEND="thread", JOBS_PERIODIC=False)
+    SEEN_IDS.clear()
+    with app.test_request_context(headers={"X-Request-ID": "pooled-9"}):
+        app.preprocess_request()
+        pool(app).submit("tests.note_request_id", ())
+    assert current_request_id() is None  # the request has ended; its id with it
+    shutdown_jobs(app)  # waits for the pool
+    assert SEEN_IDS == ["pooled-9"]
