@@ -56,15 +56,10 @@ def market(session, n: int):
         for task in tasks:
             session.add(
                 Match(
-                    task_id=task.id,
-                    assistant_id=va.id,
-                    score=0.5 + i / 1000,
+                    task_id=task.id, assistant_id=va.id, score=0.5 + i / 1000,
                     explanation={"matched_skills": ["QuickBooks"], "overlap_hours": 2},
-                    matcher_version="test",
-                    ranked_for_task=True,
-                    ranked_for_assistant=True,
-                    created_at=now,
-                    updated_at=now,
+                    matcher_version="test", ranked_for_task=True, ranked_for_assistant=True,
+                    created_at=now, updated_at=now,
                 )  # fmt: skip
             )
     session.flush()

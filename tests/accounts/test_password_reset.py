@@ -231,7 +231,9 @@ def test_reset_requests_are_rate_limited_with_a_friendly_page(app, client, db_se
     assert 'value="a3@example.com"' in responses[-1].text  # the form again, as typed
 
 
-def test_at_most_five_reset_emails_an_hour_for_one_address(client, db_session, smtp_app, mailbox):
+def test_at_most_five_reset_emails_an_hour_for_one_address(
+    client, db_session, smtp_app, mailbox
+):
     make_owner(db_session, email="dana@example.com")
     db_session.commit()
     for _ in range(7):
