@@ -56,8 +56,8 @@ def start_periodic(app: Flask, stop: threading.Event) -> threading.Thread:
     """This worker's share of the one schedule (see schedule.PeriodClaims)."""
     claims = PeriodClaims(connection(app), f"delegate:periodic:{app.config['JOBS_QUEUE']}")
 
-    def enqueue_period(name: str, period: int, pipe: Pipeline) -> None:
-        enqueue(app, name, (), pipeline=pipe, periodic=name, period=period)
+    def enqueue_period(name: str, first: int, period: int, pipe: Pipeline) -> None:
+        enqueue(app, name, (), pipeline=pipe, periodic=name, periods=[first, period])
 
     jobs = periodic_jobs(parse_intervals(app.config.get("JOBS_PERIODIC_INTERVALS")))
     thread = threading.Thread(

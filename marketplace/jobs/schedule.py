@@ -3,7 +3,8 @@
 With the thread backend (no Redis) each process runs its own timer, as there is nobody to
 share one with. With RQ every worker runs a timer, and a Redis lease elects who queues each
 period (``PeriodClaims``): however many workers run, each periodic job is queued once per
-period, and when a worker dies the others go on queueing without a gap. Chosen over RQ's
+period, and when a worker dies the others go on queueing without a gap (if every worker
+stalls through some periods, one job covers them: never two runs for one period). Chosen over RQ's
 ``CronScheduler``, which keeps no lock (two of them queue everything twice) and so would have
 to run as one extra process whose death stops every periodic job until someone notices.
 """
@@ -31,6 +32,10 @@ PERIODIC = (
     ("reviews.reveal_due", 300),
     ("contracts.release_due", 300),
 )
+
+
+# A job queued after a stall says it covers the periods missed, up to this many back.
+MAX_CATCH_UP = 1000
 
 
 def parse_intervals(text: str | None) -> dict[str, float]:
@@ -76,9 +81,12 @@ def run_periodically(
 
 class PeriodClaims:
     """Periods counted on Redis's clock (every host agrees on it, whatever its own says):
-    period n of a job every E seconds is [n*E, (n+1)*E). The first worker to see period n
-    sets its key and queues the job in one MULTI/EXEC, watched: both or neither happen, so
-    a worker killed in between neither loses the period nor holds it."""
+    period n of a job every E seconds is [n*E, (n+1)*E). Redis keeps, per job, the last
+    period queued; the first worker to see a later one moves it on and queues the job in one
+    watched MULTI/EXEC: both or neither happen, so a worker killed in between neither loses
+    the period nor holds it. When every worker was stalled through some periods (a host
+    under load), the next job covers them all: queued once, not once per period missed, as
+    each of these jobs does whatever is due whenever it runs."""
 
     def __init__(self, connection: Redis, prefix: str) -> None:
         self.connection = connection
@@ -91,20 +99,25 @@ class PeriodClaims:
 
     def claim(self, name: str, every: float, enqueue: Callable[..., None]) -> int | None:
         """Queue `name` for the current period unless somebody has; the period, if we did.
-        ``enqueue(name, period, pipeline)`` adds the job's commands to the transaction."""
+        ``enqueue(name, first, period, pipeline)`` adds the job's commands to the
+        transaction; the job covers periods first..period."""
         period = int(self.now() // every)
         if self.seen.get(name) == period:
             return None
-        key = f"{self.prefix}:{name}:{period}"
+        key = f"{self.prefix}:{name}"
         with self.connection.pipeline() as pipe:
             try:
                 pipe.watch(key)
-                if pipe.exists(key):
+                last = pipe.get(key)
+                if last is not None and int(last) == period:
                     self.seen[name] = period
                     return None
+                # After a gap (or Redis's clock moving back, a failover): this period alone.
+                caught_up = last is not None and 0 < period - int(last) <= MAX_CATCH_UP
+                first = int(last) + 1 if caught_up else period
                 pipe.multi()
-                pipe.set(key, 1, ex=max(60, int(every * 3)))
-                enqueue(name, period, pipe)
+                pipe.set(key, period, ex=int(max(3600, every * 10)))
+                enqueue(name, first, period, pipe)
                 pipe.execute()
             except WatchError:  # another worker claimed it between our look and our write
                 self.seen[name] = period
