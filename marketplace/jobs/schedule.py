@@ -36,6 +36,9 @@ PERIODIC = (
 
 # A job queued after a stall says it covers the periods missed, up to this many back.
 MAX_CATCH_UP = 1000
+# A last period queued more than this far ahead of Redis's clock means the clock moved back
+# (a restored or failed-over Redis): periods start again from now rather than after it.
+CLOCK_RESET_SECONDS = 3600
 
 
 def parse_intervals(text: str | None) -> dict[str, float]:
@@ -109,7 +112,9 @@ class PeriodClaims:
             try:
                 pipe.watch(key)
                 last = pipe.get(key)
-                if last is not None and int(last) == period:
+                # Somebody queued this period or a later one: our clock reading is stale (we
+                # were descheduled across a boundary). Far later: Redis's clock was reset.
+                if last is not None and 0 <= (int(last) - period) * every <= CLOCK_RESET_SECONDS:
                     self.seen[name] = period
                     return None
                 # After a gap (or Redis's clock moving back, a failover): this period alone.

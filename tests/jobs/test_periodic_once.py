@@ -129,10 +129,22 @@ def test_a_period_is_claimed_by_one_timer_and_an_enqueue_that_fails_claims_nothi
     first.at = second.at = 104 * every + 30
     assert second.claim("notifications.send", every, enqueue) == 104
     assert first.claim("notifications.send", every, enqueue) is None
+    # A timer that read the clock just before 105 began, and was descheduled while another
+    # queued 105: its stale reading (104) queues nothing.
+    second.at = 105 * every
+    assert second.claim("notifications.send", every, enqueue) == 105
+    first.at = 104 * every + 59
+    first.seen.clear()
+    assert first.claim("notifications.send", every, enqueue) is None
+    # Redis's clock set back by a day (a restored server): periods start again from there.
+    first.at = 105 * every - 86400
+    assert first.claim("notifications.send", every, enqueue) == 105 - 1440
     assert redis.lrange("delegate:test-claims:queued", 0, -1) == [
         b"notifications.send:100-100",
         b"notifications.send:101-101",
         b"notifications.send:102-104",
+        b"notifications.send:105-105",
+        b"notifications.send:-1335--1335",
     ]
 
 
