@@ -17,6 +17,7 @@ from . import (
     jobs,
     microcache,
     migrate,
+    ops,
     rate_limits,
     security,
     uploads,
@@ -34,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
 
     _trust_proxies(app)
+    ops.init_app(app)  # first: logging, and the request id every later hook logs with
     db.init_app(app)
     microcache.init_app(app)
     migrate.init_app(app)

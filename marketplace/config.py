@@ -111,6 +111,11 @@ def settings_from_env(instance_path: Path) -> dict:
         # The thread backend also queues the sender and the digest every few minutes; turn it
         # off to run `flask notifications send` / `digest` from cron instead.
         "JOBS_PERIODIC": _bool("JOBS_PERIODIC", True),
+        # Periods of the periodic jobs, overriding schedule.PERIODIC's ("notifications.send=5,
+        # timesheets.run_due=60"), and how often each timer looks whether one is due (shorter
+        # than the shortest period). With RQ, one worker queues each period (schedule.py).
+        "JOBS_PERIODIC_INTERVALS": os.environ.get("JOBS_PERIODIC_INTERVALS") or None,
+        "JOBS_PERIODIC_TICK": float(os.environ.get("JOBS_PERIODIC_TICK", "5")),
         "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "delegate"),
         "JOB_RETRY_INTERVALS": [10, 60, 300, 1800, 7200],  # seconds between RQ retries
         "JOB_TIMEOUT": int(os.environ.get("JOB_TIMEOUT", "600")),  # a cold matcher fit is slow
@@ -179,6 +184,11 @@ def settings_from_env(instance_path: Path) -> dict:
         # How long a worker keeps what every visitor of a page sees alike (job search
         # results); 0 turns it off. See marketplace/microcache.py.
         "MICROCACHE_SECONDS": float(os.environ.get("MICROCACHE_SECONDS", "10")),
+        # Logs: JSON lines on stderr from this level up (marketplace/ops/logs.py).
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        # /metrics answers only a request bearing this token (Authorization: Bearer ...);
+        # unset, /metrics is not served at all.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
     }
 
 

@@ -1,8 +1,5 @@
 """Flask extensions, created unbound here and bound in create_app."""
 
-import logging
-
-from flask.logging import default_handler
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,8 +15,3 @@ login_manager.login_message_category = "info"
 # Storage and its in-memory fallback (a Redis outage must not make log-in a 500) come from
 # the RATELIMIT_* settings.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-# flask-limiter says "falling back to in-memory storage" once per outage, to a logger that
-# only has a NullHandler: send it where the app's own errors go.
-_limiter_log = logging.getLogger("flask-limiter")
-if default_handler not in _limiter_log.handlers:
-    _limiter_log.addHandler(default_handler)

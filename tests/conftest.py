@@ -21,6 +21,9 @@ from tests.clock import SUITE_TIME_VARIABLE, suite_destination, travel_suite
 from tests.rate_limit_support import GENEROUS_LIMITS
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# The app logs INFO and up by default; threads that outlive a test (the SMTP server's) log
+# between tests, where pytest captures nothing. A test about logs raises it (caplog).
+os.environ.setdefault("LOG_LEVEL", "WARNING")
 SUITE_TIME = suite_destination()
 
 

@@ -65,7 +65,11 @@ def _on_logout(app: Flask, user, **_extra) -> None:
 def _load_and_touch() -> None:
     """Load the user before the view runs, while the request's transaction holds nothing
     else, so recording last_seen_at can commit on its own."""
-    if request.endpoint in (None, "static") or "_user_id" not in session:
+    # Probes and metrics (the ops blueprint) never load a session: a probe every second
+    # must not write last_seen_at, nor fail when the database is what is down.
+    if request.endpoint in (None, "static") or request.blueprint == "ops":
+        return
+    if "_user_id" not in session:
         return
     if current_user.is_authenticated and sessions.touch(get_session(), g.login_session):
         get_session().commit()

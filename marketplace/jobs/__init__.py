@@ -24,6 +24,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -31,6 +32,9 @@ from typing import Any
 from flask import Flask, current_app, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from ..ops.logs import current_request_id, job_context
+from ..ops.metrics import observe_job
 
 log = logging.getLogger(__name__)
 
@@ -156,26 +160,33 @@ class JobPool:
                 return
             self.waiting.add((name, args))
             try:
-                self.executor.submit(self._run, name, args)
+                self.executor.submit(self._run, name, args, current_request_id())
             except RuntimeError:  # the interpreter is exiting: the outbox keeps what is owed
                 self.waiting.discard((name, args))
                 log.info("Process exiting; job %s%r not started", name, args)
 
-    def _run(self, name: str, args: tuple) -> None:
+    def _run(self, name: str, args: tuple, request_id: str | None) -> None:
         with self.lock:
             self.waiting.discard((name, args))
-        run_inline(self.app, name, args)
+        with job_context(name, request_id):
+            run_inline(self.app, name, args)
 
     def start_periodic(self) -> None:
         """Send retries and leftovers, and write digests, from this process (no cron needed)."""
-        from .schedule import run_periodically
+        from .schedule import parse_intervals, periodic_jobs, run_periodically
 
+        jobs = periodic_jobs(parse_intervals(self.app.config.get("JOBS_PERIODIC_INTERVALS")))
         with self.lock:
             if self.ticker is not None or self.stop.is_set():
                 return
             self.ticker = threading.Thread(
                 target=run_periodically,
-                args=(lambda name: self.submit(name, ()), self.stop),
+                args=(
+                    lambda name: self.submit(name, ()),
+                    self.stop,
+                    jobs,
+                    float(self.app.config["JOBS_PERIODIC_TICK"]),
+                ),
                 name="delegate-periodic",
                 daemon=True,
             )
@@ -202,6 +213,10 @@ def pool(app: Flask) -> JobPool:
 
 
 def init_app(app: Flask) -> None:
+    from .schedule import parse_intervals
+
+    parse_intervals(app.config.get("JOBS_PERIODIC_INTERVALS"))  # a typo fails at start-up
+
     # Started by the first request, not by create_app: after gunicorn forks, and never in a
     # process that only runs CLI commands.
     @app.before_request
@@ -226,20 +241,26 @@ def run_inline(app: Flask, name: str, args: tuple) -> None:
         app.logger.exception("Job %s%r failed (inline; not retried automatically)", name, args)
 
 
-def run_job(app: Flask, name: str, args: tuple) -> Any:
-    """Run one job in an app context with its own session, committing when it returns."""
+def run_job(app: Flask, name: str, args: tuple, request_id: str | None = None) -> Any:
+    """Run one job in an app context with its own session, committing when it returns. Its
+    log lines carry `request_id` (else the id of the request running it inline, if any)."""
     func = lookup(name)
-    with app.app_context():
+    with app.app_context(), job_context(name, request_id):
         session = app.extensions["db"].sessionmaker()
+        started, failed = time.monotonic(), True
         try:
             result = func(session, *args)
             session.commit()
+            failed = False
             return result
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+            seconds = time.monotonic() - started
+            observe_job(name, seconds, failed=failed)
+            log.info("Job %s%r %s in %.3f s", name, args, "failed" if failed else "done", seconds)
 
 
 def lookup(name: str) -> Callable[..., Any]:
@@ -254,4 +275,8 @@ def lookup(name: str) -> Callable[..., Any]:
 
 def perform(name: str, *args: Any) -> Any:
     """What an RQ worker executes: the worker command has pushed the app context."""
-    return run_job(current_app._get_current_object(), name, args)
+    from rq import get_current_job
+
+    queued = get_current_job()
+    request_id = queued.meta.get("request_id") if queued is not None else None
+    return run_job(current_app._get_current_object(), name, args, request_id)

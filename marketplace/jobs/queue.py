@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from redis import Redis
+from redis.client import Pipeline
 from rq import Queue, Retry, SimpleWorker
+from rq.job import Job
+from rq.job_lifecycle import call_exception_handlers
 
-from .schedule import run_periodically
+from ..ops.logs import current_request_id, job_context
+from .schedule import PeriodClaims, parse_intervals, periodic_jobs, run_claimed_periodically
+
+log = logging.getLogger(__name__)
 
 
 def connection(app: Flask) -> Redis:
@@ -24,8 +31,13 @@ def queue(app: Flask) -> Queue:
     return Queue(app.config["JOBS_QUEUE"], connection=connection(app))
 
 
-def enqueue(app: Flask, name: str, args: tuple) -> None:
+def enqueue(
+    app: Flask, name: str, args: tuple, *, pipeline: Pipeline | None = None, **meta
+) -> None:
+    """Queue job `name(*args)`; its meta carries the request id that caused it (its log lines
+    say it too) and what else is given (a periodic job's period)."""
     intervals = list(app.config["JOB_RETRY_INTERVALS"])
+    request_id = current_request_id()
     queue(app).enqueue(
         "marketplace.jobs.perform",
         name,
@@ -35,30 +47,61 @@ def enqueue(app: Flask, name: str, args: tuple) -> None:
         description=f"{name}{args!r}",
         # Failed jobs stay in RQ's FailedJobRegistry for a week: never silently dropped.
         failure_ttl=7 * 24 * 3600,
+        meta={**meta, **({"request_id": request_id} if request_id else {})},
+        pipeline=pipeline,
     )
+
+
+def start_periodic(app: Flask, stop: threading.Event) -> threading.Thread:
+    """This worker's share of the one schedule (see schedule.PeriodClaims)."""
+    claims = PeriodClaims(connection(app), f"delegate:periodic:{app.config['JOBS_QUEUE']}")
+
+    def enqueue_period(name: str, first: int, period: int, pipe: Pipeline) -> None:
+        enqueue(app, name, (), pipeline=pipe, periodic=name, periods=[first, period])
+
+    jobs = periodic_jobs(parse_intervals(app.config.get("JOBS_PERIODIC_INTERVALS")))
+    thread = threading.Thread(
+        target=run_claimed_periodically,
+        args=(claims, enqueue_period, stop, jobs, float(app.config["JOBS_PERIODIC_TICK"])),
+        name="delegate-periodic",
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+class Worker(SimpleWorker):
+    """RQ's in-process worker, but a failed job is logged once, as one JSON line with its
+    traceback and the request id that queued it (RQ's own line has neither field)."""
+
+    def handle_exception(self, job: Job, *exc_info) -> None:
+        name = job.args[0] if job.args else job.func_name
+        with job_context(str(name), job.meta.get("request_id")):
+            log.error(
+                "Job %s failed (%s retries left)", job.description, job.retries_left,
+                exc_info=exc_info,
+            )  # fmt: skip
+        call_exception_handlers(self._exc_handlers, job, *exc_info)
 
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Run the jobs queued now, then exit.")
 @with_appcontext
 def worker_cmd(burst: bool) -> None:
-    """Run background jobs from Redis (matching, email), with retries and periodic sends."""
+    """Run background jobs from Redis (matching, email), with retries and periodic jobs."""
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
         raise click.ClickException(
             "Set REDIS_URL: without Redis, jobs run in a thread pool of each web process."
         )
     stop = threading.Event()
-    if not burst:
-        # The worker queues the periodic jobs itself (the web processes do not, with RQ).
-        threading.Thread(
-            target=run_periodically,
-            args=(lambda name: enqueue(app, name, ()), stop),
-            daemon=True,
-        ).start()
+    if not burst and app.config.get("JOBS_PERIODIC", True):
+        # Every worker runs the timer; a Redis lease lets one queue each period. The web
+        # processes queue none with RQ.
+        start_periodic(app, stop)
     # SimpleWorker runs jobs in this process: the matcher index stays warm between jobs
     # instead of being rebuilt in a fresh fork for every one.
-    worker = SimpleWorker([queue(app)], connection=connection(app))
+    worker = Worker([queue(app)], connection=connection(app))
     try:
         worker.work(burst=burst, with_scheduler=True)
     finally:

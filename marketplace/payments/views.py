@@ -22,6 +22,7 @@ from ..accounts.access import assistant_required, owner_required
 from ..db import get_session
 from ..errors import Invalid
 from ..extensions import csrf
+from ..ops import metrics
 from ..payments.models import PayoutAccount
 from ..timesheets.services import awaiting_payout, billed_weeks_of
 from . import cards, ledger, payouts, services, webhooks
@@ -80,6 +81,7 @@ def webhook():
         reason = str(exc) if "future" in str(exc) else "The Stripe signature did not verify."
         return jsonify(error="Bad signature", message=reason), 400
     event = json.loads(payload)  # verified above; plain dicts are easier to reason about
+    metrics.observe_webhook(event)
     session = get_session()
     try:
         outcome = webhooks.receive_event(session, gateway, event)

@@ -55,14 +55,14 @@ def gunicorn(
         for k, v in os.environ.items()
         if k not in {"REDIS_URL", "RATELIMIT_STORAGE_URI", "DATABASE_URL", "SMTP_HOST"}
     }
-    env.update(
-        PYTHONPATH=str(ROOT),
-        DATABASE_URL=database_url,
-        SECRET_KEY="served-test-key",
-        JOBS_BACKEND="inline",
-        BASE_URL="http://127.0.0.1",
-        **settings,
-    )
+    defaults = {
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "served-test-key",
+        "JOBS_BACKEND": "inline",
+        "BASE_URL": "http://127.0.0.1",
+    }
+    env.update({**defaults, **settings})  # a test may choose another job backend
     stderr_path, access_path = tmp_path / "gunicorn.err", tmp_path / "access.log"
     command = [
         sys.executable, "-m", "gunicorn", "wsgi:app",
