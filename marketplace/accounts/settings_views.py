@@ -9,6 +9,9 @@ import json
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user
 
+from ..api import tokens as api_tokens
+from ..api.forms import TokenForm
+from ..api.models import TokenScope
 from ..db import get_session, today_in
 from ..errors import Invalid
 from ..rate_limits import (
@@ -30,9 +33,12 @@ def _page(status: int = 200, **forms):
         "password_form": PasswordChangeForm(formdata=None),
         "email_form": EmailChangeForm(formdata=None),
         "button_form": ButtonForm(formdata=None),
+        "token_form": TokenForm(formdata=None),
+        "new_token": None,
         **forms,
     }
-    return render_template("accounts/settings.html", **forms), status
+    tokens = api_tokens.live_tokens(get_session(), user)
+    return render_template("accounts/settings.html", api_tokens=tokens, **forms), status
 
 
 def _refused(form, exc: Invalid, fields: dict[str, str], key: str):
@@ -187,3 +193,37 @@ def confirm_email(token: str):
         flash(f"Your email address is now {new}. Log in with it from now on.", "success")
         return redirect(url_for("settings.page" if viewer else "accounts.login"))
     return render_template("accounts/confirm_email.html", form=form, user=user, token=token)
+
+
+@bp.post("/settings/tokens")
+@login_required
+def create_token():
+    """The new token's secret is on this response's page and nowhere else, ever: it is not
+    stored (only its hash), and the page is not a redirect target a reload could show again."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(422, token_form=form)
+    session = get_session()
+    try:
+        expires_at = api_tokens.expiry_for(form.lifetime_days, form.expires_on.data)
+        new = api_tokens.create_token(
+            session, current_user, form.name.data, TokenScope(form.scope.data), expires_at
+        )
+    except Invalid as exc:
+        fields = {"name": "name", "expires_in": "expires_in", "expires_on": "expires_on"}
+        return _refused(form, exc, fields, "token_form")
+    session.commit()
+    page, status = _page(201, new_token=new)
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.post("/settings/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    form = ButtonForm()
+    if form.validate_on_submit():
+        session = get_session()
+        api_tokens.revoke_token(session, current_user, token_id)
+        session.commit()
+        flash("The token is revoked: it no longer works.", "info")
+    return redirect(url_for("settings.page"))

@@ -48,6 +48,11 @@ class JobQuery:
     sort: Sort = Sort.RELEVANCE
     page: int = 1
     page_size: int = PAGE_SIZE
+    skip: int | None = None  # rows to skip, instead of the pages before `page` (the API's cursor)
+
+    @property
+    def first_row(self) -> int:
+        return self.skip if self.skip is not None else (max(1, self.page) - 1) * self.page_size
 
 
 # What the task pays per hour: the hourly cap, or a fixed budget spread over its hours.
@@ -147,7 +152,7 @@ def search_jobs(session: Session, q: JobQuery) -> Page[Task]:
         .options(lazyload(Task.owner))
         .order_by(*_ordering(q.sort), Task.id.desc())
         .limit(size)
-        .offset((page - 1) * size)
+        .offset(q.first_row)
     ).all()
     items = [task for task, _ in rows]
     if rows:
