@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 from ..contracts.models import ContractKind, ContractStatus
 from ..forms import CURRENCIES
 from ..hiring.models import ProposalStatus
+from ..input_guard import MAX_ID
 from ..tasks.models import BudgetType, Category, Engagement, TaskStatus
 from ..tasks.search import Sort
 
@@ -206,7 +207,7 @@ class JobForYouPage(Paged):
 
 
 class ProposalIn(StrictSchema):
-    task_id = fields.Integer(strict=True, required=True)
+    task_id = fields.Integer(strict=True, required=True, validate=validate.Range(1, MAX_ID))
     cover_note = fields.String(required=True)
     proposed_rate_cents = _cents("Your rate per hour", required=True)
 

@@ -21,6 +21,7 @@ from flask import render_template, url_for
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
+from ..input_guard import MAX_ID, IdConverter
 from .schemas import ProblemSchema
 
 PROBLEM_JSON = "application/problem+json"
@@ -55,6 +56,12 @@ SETTINGS = {
 
 class DelegateApi(Api):
     ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register_converter(
+            IdConverter, lambda _converter: {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+        )
 
     def _register_error_handlers(self):
         """None: marketplace.errors answers every error, problem+json under /api/."""
