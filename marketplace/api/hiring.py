@@ -1,19 +1,23 @@
-"""/api/v1 recommendations, proposals and contracts, each side seeing only what is theirs
-(the hiring, matches and contracts services decide that, as on the site)."""
+"""/api/v1 recommendations, invitations, proposals and contracts, each side seeing only
+what is theirs (the hiring, matches and contracts services decide that, as on the site)."""
 
 from __future__ import annotations
+
+from flask import current_app
 
 from ..contracts import services as contracts
 from ..db import get_session
 from ..hiring import services as hiring
 from ..hiring.forms import ProposalForm
-from ..matches.services import recommended_for_task
+from ..matches.services import invite_assistant, recommended_for_task
 from . import inputs, paging
 from .auth import api_blueprint, api_user
 from .people import _ranked
 from .schemas import (
     ContractOut,
     ContractPage,
+    InvitationIn,
+    InvitationOut,
     PageArgs,
     ProposalIn,
     ProposalOut,
@@ -39,6 +43,25 @@ def recommendations(args: dict, task_id: int):
         )
     items = [_ranked(r) | {"assistant": r.profile} for r in found]
     return paging.page(items, start, args["limit"])
+
+
+@bp.post("/tasks/<int:task_id>/invitations")
+@bp.arguments(InvitationIn)
+@bp.response(201, InvitationOut)
+def invite(data: dict, task_id: int):
+    """Invite an assistant to one of your open tasks at the rate you were shown."""
+    session = get_session()
+    with inputs.hidden_from_strangers(NOT_YOURS):
+        invitation = invite_assistant(
+            session,
+            api_user(),
+            task_id,
+            data["assistant_id"],
+            data["rate_cents"],
+            current_app.config["INVITATIONS_PER_OWNER_PER_DAY"],
+        )
+    session.commit()
+    return invitation
 
 
 @bp.get("/tasks/<int:task_id>/proposals")

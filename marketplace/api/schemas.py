@@ -227,6 +227,25 @@ class ProposalPage(Paged):
     items = fields.List(fields.Nested(ProposalOut), required=True)
 
 
+class InvitationIn(StrictSchema):
+    assistant_id = fields.Integer(strict=True, required=True, validate=validate.Range(1, MAX_ID))
+    rate_cents = _cents(
+        "The assistant's hourly rate you were shown (a recommendation's assistant."
+        "hourly_rate_cents): a rate changed since is refused, 409",
+        required=True,
+    )
+
+
+class InvitationOut(StrictSchema):
+    id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    assistant_id = fields.Integer(required=True)
+    rate_cents = fields.Integer(allow_none=True, required=True)
+    currency = fields.String(allow_none=True, required=True)
+    hours = fields.Integer(allow_none=True, required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
 class ContractOut(StrictSchema):
     id = fields.Integer(required=True)
     task_id = fields.Integer(required=True)

@@ -84,3 +84,28 @@ def test_past_the_limit_a_token_gets_a_429_problem_while_another_token_goes_on(
         assert 1 <= body["retry_after"] <= 60
         assert limited.headers["Retry-After"] == str(body["retry_after"])
         assert client.get("/api/v1/me", headers=bearer(other)).status_code == 200
+
+
+def test_an_owner_invites_at_the_rate_shown_and_a_changed_rate_is_refused(client, db_session):
+    owner, assistant = make_owner(db_session), make_assistant(db_session, hourly_rate_cents=2500)
+    task = make_task(db_session, owner)
+    secret = token_for(db_session, owner)
+    url = f"/api/v1/tasks/{task.id}/invitations"
+    stale = client.raw.post(
+        url, json={"assistant_id": assistant.id, "rate_cents": 2000}, headers=bearer(secret)
+    )
+    assert stale.status_code == 409 and "rate is now" in stale.get_json()["detail"]
+    sent = client.raw.post(
+        url, json={"assistant_id": assistant.id, "rate_cents": 2500}, headers=bearer(secret)
+    )
+    assert sent.status_code == 201, sent.get_json()
+    assert sent.get_json()["rate_cents"] == 2500 and sent.get_json()["hours"] == 10
+    again = client.raw.post(
+        url, json={"assistant_id": assistant.id, "rate_cents": 2500}, headers=bearer(secret)
+    )
+    assert again.status_code == 409
+    stranger = token_for(db_session, make_owner(db_session))
+    theirs = client.raw.post(
+        url, json={"assistant_id": assistant.id, "rate_cents": 2500}, headers=bearer(stranger)
+    )
+    assert theirs.status_code == 404
