@@ -39,7 +39,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits import parse_many
 
-from .errors import DomainError, error_response, wants_json
+from .errors import DomainError, error_response, is_api_request, wants_json
 from .extensions import limiter
 
 TITLE = "Please wait"
@@ -50,7 +50,13 @@ def client_ip() -> str:
 
 
 def account() -> str:
-    """The logged-in person (the routes check log-in before the limit), else the IP."""
+    """The logged-in person (the routes check log-in before the limit), else the IP. On the
+    API, the person whose token the request carries: the same count as on the site."""
+    if is_api_request():
+        from .api.auth import request_token
+
+        token = request_token()
+        return f"user:{token.user_id}" if token is not None else client_ip()
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return client_ip()

@@ -46,12 +46,21 @@ def bearer_secret() -> str | None:
     return secret if scheme.lower() == "bearer" and secret else None
 
 
+def request_token() -> ApiToken | None:
+    """The live token the request carries, looked up once per request: the rate limits'
+    keys (``rate_limits.account``), counted before the view, ask for it too."""
+    if "api_token_found" not in g:
+        secret = bearer_secret()
+        found = tokens.token_for_secret(get_session(), secret) if secret else None
+        g.api_token_found = found
+    return g.api_token_found
+
+
 def _authenticate() -> None:
-    secret = bearer_secret()
-    if secret is None:
+    if bearer_secret() is None:
         raise Unauthorized(NO_TOKEN)
     session = get_session()
-    token = tokens.token_for_secret(session, secret)
+    token = request_token()
     if token is None:
         raise Unauthorized(BAD_TOKEN)
     writes = request.method not in SAFE_METHODS

@@ -10,6 +10,7 @@ from ..db import get_session
 from ..hiring import services as hiring
 from ..hiring.forms import ProposalForm
 from ..matches.services import invite_assistant, recommended_for_task
+from ..rate_limits import PROPOSAL_PER_ACCOUNT, PROPOSAL_PER_IP, limited
 from . import inputs, paging
 from .auth import api_blueprint, api_user
 from .people import _ranked
@@ -87,6 +88,7 @@ def my_proposals(args: dict):
 @bp.post("/proposals")
 @bp.arguments(ProposalIn)
 @bp.response(201, ProposalOut)
+@limited(PROPOSAL_PER_ACCOUNT, PROPOSAL_PER_IP)
 def apply(data: dict):
     """Apply to an open task (assistants with a profile); a withdrawn proposal is sent again."""
     task_id = data.pop("task_id")

@@ -109,3 +109,20 @@ def test_an_owner_invites_at_the_rate_shown_and_a_changed_rate_is_refused(client
         url, json={"assistant_id": assistant.id, "rate_cents": 2500}, headers=bearer(stranger)
     )
     assert theirs.status_code == 404
+
+
+def test_the_sites_proposal_limit_per_account_holds_on_the_api(client, app, db_session):
+    owner = make_owner(db_session)
+    tasks = [make_task(db_session, owner, title=f"Books for shop {n}") for n in range(3)]
+    assistant = make_assistant(db_session)
+    first, second = token_for(db_session, assistant), token_for(db_session, assistant)
+    with rate_limits(app, PROPOSAL_RATE_LIMIT="2 per hour"):
+        for task, secret in zip(tasks, (first, second, first), strict=True):
+            sent = client.raw.post(
+                "/api/v1/proposals",
+                json={"task_id": task.id, "cover_note": NOTE, "proposed_rate_cents": 2500},
+                headers=bearer(secret),
+            )
+        # Two tokens of one person share the person's count, as two browsers would.
+        assert sent.status_code == 429
+        assert sent.get_json()["reason"] == "You have sent too many proposals"
