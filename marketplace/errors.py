@@ -232,7 +232,11 @@ def init_app(app: Flask) -> None:
             detail = f"{first['field']}: {first['detail']}"
             extra = {"field": first["field"], "errors": found}
             return error_response(exc.code or 422, "Invalid input", detail, extra=extra)
-        return error_response(exc.code or 500, exc.name, exc.description or exc.name)
+        allowed = getattr(exc, "valid_methods", None)  # a 405 says what would be allowed
+        headers = {"Allow": ", ".join(allowed)} if allowed else None
+        return error_response(
+            exc.code or 500, exc.name, exc.description or exc.name, headers=headers
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -13,7 +13,7 @@ from ..matches.services import invite_assistant, recommended_for_task
 from ..rate_limits import PROPOSAL_PER_ACCOUNT, PROPOSAL_PER_IP, limited
 from . import inputs, paging
 from .auth import api_blueprint, api_user
-from .people import _ranked
+from .people import match_fields
 from .schemas import (
     ContractOut,
     ContractPage,
@@ -42,7 +42,7 @@ def recommendations(args: dict, task_id: int):
         found = recommended_for_task(
             get_session(), api_user(), task_id, limit=start + args["limit"] + 1
         )
-    items = [_ranked(r) | {"assistant": r.profile} for r in found]
+    items = [match_fields(r) | {"assistant": r.profile} for r in found]
     return paging.page(items, start, args["limit"])
 
 

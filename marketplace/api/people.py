@@ -63,11 +63,12 @@ def jobs_for_you(args: dict):
     found = jobs_for_assistant(get_session(), user, limit=start + args["limit"] + 1)
     if found is None:
         raise NotFound(NO_PROFILE)
-    items = [_ranked(r) | {"task": r.task} for r in found]
+    items = [match_fields(r) | {"task": r.task} for r in found]
     return paging.page(items, start, args["limit"])
 
 
-def _ranked(recommendation) -> dict:
+def match_fields(recommendation) -> dict:
+    """A recommendation's match as the API shows it (MatchOut)."""
     match = recommendation.match
     return {
         "task_id": match.task_id,

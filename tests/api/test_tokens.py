@@ -203,3 +203,11 @@ def test_lists_are_paged_by_an_opaque_cursor(client, db_session):
     assert sorted(seen) == sorted(made) and len(seen) == 5
     forged = client.get("/api/v1/tasks", query_string={"cursor": "!!"}, headers=bearer(secret))
     assert forged.status_code == 422 and forged.get_json()["field"] == "cursor"
+
+
+def test_a_method_the_api_does_not_have_is_a_405_problem_saying_which_it_has(client, db_session):
+    secret = token_for(db_session, make_owner(db_session))
+    response = client.raw.delete("/api/v1/tasks", headers=bearer(secret))
+    assert response.status_code == 405
+    assert response.mimetype == PROBLEM
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
