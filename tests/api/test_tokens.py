@@ -53,6 +53,8 @@ def test_a_token_made_on_the_settings_page_posts_a_task_until_it_is_revoked(clie
     assert [row["task"]["id"] for row in mine["items"]] == [task_id]
 
     client.login_as(owner)
+    assert "last used" in client.get("/settings").get_data(as_text=True)
+    assert "never used" in listing  # before the API saw it
     token_id = db_session.scalar(select(ApiToken.id).where(ApiToken.user_id == owner.id))
     revoked = client.post(f"/settings/tokens/{token_id}/revoke", follow_redirects=True)
     assert "The token is revoked" in revoked.get_data(as_text=True)
