@@ -83,6 +83,7 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from . import api
     from .accounts import auth
     from .accounts.settings_views import bp as settings_bp
     from .accounts.views import bp as accounts_bp
@@ -134,3 +135,4 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(plan_cli)
     app.register_blueprint(timesheets_bp)
     app.cli.add_command(timesheets_cli)
+    api.init_app(app)

@@ -230,6 +230,8 @@ def _rate_limit_settings() -> dict:
         "MESSAGE_IP_RATE_LIMIT": os.environ.get(
             "MESSAGE_IP_RATE_LIMIT", "120 per minute; 3000 per day"
         ),
+        # Per API token (per client IP for requests without one): every /api/v1 request.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute; 5000 per hour"),
         # Per account: failed log-ins counted in the database, so it holds across every worker
         # and host with or without Redis.
         "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes"),

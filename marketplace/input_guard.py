@@ -11,8 +11,21 @@ control character into an address bar or a one-line search box.
 from __future__ import annotations
 
 from flask import Flask, abort, request
+from werkzeug.routing import IntegerConverter
 
 from .text import describe, forbidden_character
+
+# Ids are INTEGER columns: PostgreSQL's are 32-bit, SQLite refuses more than 64 bits.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number no id can be (``/tasks/99999999999999999999``)
+    matches no route (404), instead of reaching the database and failing there (a 500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _first_control(values) -> str | None:
@@ -37,6 +50,8 @@ def _offending_parameter() -> tuple[str, str] | None:
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
+
     @app.before_request
     def _refuse_control_characters_in_address():
         found = _offending_parameter()

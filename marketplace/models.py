@@ -1,6 +1,7 @@
 """Import every model so the metadata is complete for Alembic and the app."""
 
 from .accounts.models import LoginAttempt, LoginSession, Role, User
+from .api.models import ApiToken
 from .contracts.models import Contract, ContractStatus, Submission
 from .db import Base
 from .hiring.models import Proposal, ProposalStatus
@@ -17,6 +18,7 @@ from .tasks.models import BudgetType, Category, Engagement, Task, TaskStatus
 from .timesheets.models import TimeEntry, Timesheet, TimesheetStatus
 
 __all__ = [
+    "ApiToken",
     "AssistantProfile",
     "AuditEntry",
     "BillingProfile",

@@ -29,14 +29,16 @@ class Page(Generic[T]):
         return self.total > 0 and self.page > self.pages
 
 
-def page_rows(session: Session, stmt: Select, ordered: Select, page: int, size: int):
+def page_rows(
+    session: Session, stmt: Select, ordered: Select, page: int, size: int, offset: int | None = None
+):
     """(rows of page `page` of `ordered`, total rows of `stmt`), the total read with the page
     in the same query (a ``total`` column); only a page with no rows (past the end, or
-    nothing found) counts on its own. `ordered` is `stmt` with its full ORDER BY."""
+    nothing found) counts on its own. `ordered` is `stmt` with its full ORDER BY. `offset`
+    (the rows to skip, for the API's cursor) replaces the pages before `page`."""
+    skip = offset if offset is not None else (page - 1) * size
     rows = session.execute(
-        ordered.add_columns(func.count().over().label("total"))
-        .limit(size)
-        .offset((page - 1) * size)
+        ordered.add_columns(func.count().over().label("total")).limit(size).offset(skip)
     ).all()
     if rows:
         return rows, rows[0].total

@@ -7,6 +7,9 @@ which setting holds its "N per period" and who is counted:
 
 - anonymous forms per client IP (``client_ip``: ProxyFix's address when PROXY_FIX_X_FOR is set);
 - logged-in actions per account (``account``) and, higher, per IP (one office, many people);
+- API requests per token (``api_token``: a hash of the bearer header, so a request is
+  counted before its token is even looked up, and a flood of bad tokens from one IP is
+  counted per IP);
 - forms that email an address typed into them also per address (``typed_address``, an HMAC of
   its lookup key: no address is stored in Redis), across every such form, so one mailbox
   cannot be flooded from many IPs. Counted for every address alike, registered or not, so a
@@ -37,7 +40,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits import parse_many
 
-from .errors import DomainError, error_response, wants_json
+from .errors import DomainError, error_response, is_api_request, wants_json
 from .extensions import limiter
 
 TITLE = "Please wait"
@@ -48,10 +51,27 @@ def client_ip() -> str:
 
 
 def account() -> str:
-    """The logged-in person (the routes check log-in before the limit), else the IP."""
+    """The logged-in person (the routes check log-in before the limit), else the IP. On the
+    API, the person whose token the request carries: the same count as on the site."""
+    if is_api_request():
+        from .api.auth import request_token
+
+        token = request_token()
+        return f"user:{token.user_id}" if token is not None else client_ip()
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return client_ip()
+
+
+def api_token() -> str:
+    """The bearer token the request carries (its digest: no secret is stored in Redis)."""
+    from .accounts.sessions import secret_digest
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return client_ip()
+    return "api-token:" + secret_digest(secret.strip())
 
 
 def _typed() -> str:
@@ -106,6 +126,7 @@ PROPOSAL_PER_ACCOUNT = Rule("PROPOSAL_RATE_LIMIT", account, "You have sent too m
 PROPOSAL_PER_IP = Rule(
     "PROPOSAL_IP_RATE_LIMIT", client_ip, "Too many proposals sent from your network"
 )
+API_PER_TOKEN = Rule("API_RATE_LIMIT", api_token, "Too many API requests with this token")
 
 # Renders the form's page again (status and headers are added) with the message on a field.
 FormPage = Callable[[str], str]
@@ -123,7 +144,14 @@ def limited(*rules: Rule, page: FormPage | None = None) -> Callable:
     return decorate
 
 
-def _limit(rule: Rule, page: FormPage | None) -> Callable:
+def limit_every_request(target, rule: Rule):
+    """Count every request (any method) to ``target``, a view or a whole blueprint."""
+    return _limit(rule, None, methods=None)(target)
+
+
+def _limit(
+    rule: Rule, page: FormPage | None, methods: tuple[str, ...] | None = ("POST",)
+) -> Callable:
     def value() -> str:
         return current_app.config[rule.setting]
 
@@ -132,7 +160,7 @@ def _limit(rule: Rule, page: FormPage | None) -> Callable:
 
     options: dict[str, Any] = dict(
         key_func=rule.key,
-        methods=["POST"],
+        methods=list(methods) if methods else None,
         error_message=rule.reason,
         on_breach=breached,
         exempt_when=rule.exempt_when,
@@ -197,6 +225,7 @@ RULES = (
     MESSAGE_PER_IP,
     PROPOSAL_PER_ACCOUNT,
     PROPOSAL_PER_IP,
+    API_PER_TOKEN,
 )
 
 

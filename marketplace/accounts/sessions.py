@@ -30,7 +30,8 @@ class LiveSession:
     user: User
 
 
-def _digest(token: str) -> str:
+def secret_digest(token: str) -> str:
+    """What is stored of a random secret (a cookie's token, an API token): its SHA-256."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -40,7 +41,7 @@ def start(session: Session, user: User, lifetime: timedelta) -> str:
     now = db.utcnow()
     session.add(
         LoginSession(
-            token_hash=_digest(token),
+            token_hash=secret_digest(token),
             user_id=user.id,
             created_at=now,
             last_seen_at=now,
@@ -58,7 +59,7 @@ def find_live(session: Session, token: str | None) -> LiveSession | None:
     row = session.execute(
         select(LoginSession, User)
         .join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.token_hash == _digest(token))
+        .where(LoginSession.token_hash == secret_digest(token))
     ).one_or_none()
     if row is None:
         return None
@@ -80,7 +81,7 @@ def touch(session: Session, login_session: LoginSession) -> bool:
 
 def revoke(session: Session, token: str | None) -> None:
     if token and isinstance(token, str):
-        _revoke_where(session, LoginSession.token_hash == _digest(token))
+        _revoke_where(session, LoginSession.token_hash == secret_digest(token))
 
 
 def sign_out_other_sessions(session: Session, user_id: int, keep_token: str | None) -> int:
@@ -91,7 +92,7 @@ def sign_out_other_sessions(session: Session, user_id: int, keep_token: str | No
     """
     condition = LoginSession.user_id == user_id
     if keep_token:
-        condition = condition & (LoginSession.token_hash != _digest(keep_token))
+        condition = condition & (LoginSession.token_hash != secret_digest(keep_token))
     return _revoke_where(session, condition)
 
 

@@ -9,6 +9,9 @@ import json
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..api import tokens as api_tokens
+from ..api.forms import TokenForm
+from ..api.models import TokenScope
 from ..db import get_session, today_in
 from ..errors import Conflict, Invalid
 from ..forms import show_error, timezone_choices
@@ -40,9 +43,17 @@ def _page(status: int = 200, **forms):
         "email_form": EmailChangeForm(formdata=None),
         "button_form": ButtonForm(formdata=None),
         "timezone_form": TimezoneForm(formdata=None, timezone=user.timezone),
+        "token_form": TokenForm(formdata=None),
+        "new_token": None,
         **forms,
     }
-    return render_template("accounts/settings.html", zones=timezone_choices(), **forms), status
+    tokens = api_tokens.live_tokens(get_session(), user)
+    return (
+        render_template(
+            "accounts/settings.html", api_tokens=tokens, zones=timezone_choices(), **forms
+        ),
+        status,
+    )
 
 
 def _refused(form, exc: Invalid, fields: dict[str, str], key: str):
@@ -263,3 +274,37 @@ def delete_account():
     logout_user()
     flash("Your account is deleted. Thank you for having worked with Delegate.", "info")
     return redirect(url_for("accounts.index"))
+
+
+@bp.post("/settings/tokens")
+@login_required
+def create_token():
+    """The new token's secret is on this response's page and nowhere else, ever: it is not
+    stored (only its hash), and the page is not a redirect target a reload could show again."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(422, token_form=form)
+    session = get_session()
+    try:
+        expires_at = api_tokens.expiry_for(form.lifetime_days, form.expires_on.data)
+        new = api_tokens.create_token(
+            session, current_user, form.name.data, TokenScope(form.scope.data), expires_at
+        )
+    except Invalid as exc:
+        fields = {"name": "name", "expires_in": "expires_in", "expires_on": "expires_on"}
+        return _refused(form, exc, fields, "token_form")
+    session.commit()
+    page, status = _page(201, new_token=new)
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.post("/settings/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    form = ButtonForm()
+    if form.validate_on_submit():
+        session = get_session()
+        api_tokens.revoke_token(session, current_user, token_id)
+        session.commit()
+        flash("The token is revoked: it no longer works.", "info")
+    return redirect(url_for("settings.page"))

@@ -183,7 +183,9 @@ class ProposalRow:
         return None if self.match is None else percent(self.match.score)
 
 
-def proposals_for_task(session: Session, owner: User, task_id: int) -> tuple[Task, list]:
+def proposals_for_task(
+    session: Session, owner: User, task_id: int
+) -> tuple[Task, list[ProposalRow]]:
     """The task's proposals with each assistant's profile and stored match, in one query;
     only the task's owner may read them."""
     task = get_owned_task(session, owner, task_id)

@@ -17,7 +17,7 @@ from ..tasks import post_limits
 from ..tasks import services as task_services
 from ..tasks.forms import TaskForm
 from ..tasks.models import Category
-from ..tasks.views import _field_error, _task_input
+from ..tasks.views import _field_error
 from . import services
 from .catalogue import BY_KEY, CATALOGUE
 from .figures import WEEKS_PER_MONTH_TEXT, chart, figures_for, totals, weekly_hours
@@ -288,7 +288,7 @@ def post():
             services.refuse_secrets(form.description.data, "description")
             limits = post_limits.parse_limits(current_app.config["TASK_POST_LIMITS"])
             post_limits.check_allowance(session, current_user, limits)
-            task = task_services.post_task(session, current_user, _task_input(form))
+            task = task_services.post_task(session, current_user, form.to_input())
         except RateLimited as exc:
             session.rollback()
             form.form_errors.append(exc.message)

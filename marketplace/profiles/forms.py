@@ -2,6 +2,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField, TimeF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ..forms import CURRENCIES, Form, MoneyField, SkillListField, one_line, validate_timezone
+from .services import ProfileInput
 
 
 class ProfileForm(Form):
@@ -41,3 +42,16 @@ class ProfileForm(Form):
             NumberRange(1, 80, "Between 1 and 80 hours a week."),
         ],
     )
+
+    def to_input(self) -> ProfileInput:
+        return ProfileInput(
+            headline=self.headline.data,
+            bio=self.bio.data or "",
+            skills=self.skills.data,
+            hourly_rate_cents=self.hourly_rate.data,
+            currency=self.currency.data,
+            timezone=self.timezone.data,
+            work_start=self.work_start.data,
+            work_end=self.work_end.data,
+            hours_per_week=self.hours_per_week.data,
+        )

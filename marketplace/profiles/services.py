@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import User, in_good_standing
 from ..errors import Invalid, PermissionDenied
+from ..jobs import enqueue_after_commit
 from ..paging import Page
 from ..skills.services import get_or_create_skills
 from .models import AssistantProfile
@@ -48,6 +49,17 @@ def save_profile(session: Session, user: User, data: ProfileInput) -> AssistantP
     profile.skills = get_or_create_skills(session, data.skills)
     session.flush()
     return profile
+
+
+def update_profile(session: Session, user: User, data: ProfileInput) -> AssistantProfile:
+    """Save the profile and, once the caller commits, re-rank the assistant against open
+    tasks: what the profile form and the API both do."""
+    before = matching_fields(session.get(AssistantProfile, user.id))
+    saved = save_profile(session, user, data)
+    # Saving what was already there changes no ranking: nothing to re-rank or announce.
+    if matching_fields(saved) != before:
+        enqueue_after_commit(session, "matches.match_assistant", user.id)
+    return saved
 
 
 def matching_fields(profile: AssistantProfile | None) -> tuple | None:

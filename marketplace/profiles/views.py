@@ -9,7 +9,6 @@ from ..accounts.access import assistant_required
 from ..db import get_session
 from ..errors import Invalid
 from ..forms import has_errors, timezone_choices
-from ..jobs import enqueue_after_commit
 from ..matches.services import invitable_tasks
 from ..reviews.services import profile_texts
 from . import services
@@ -30,15 +29,11 @@ def edit():
     elif profile is None and not form.is_submitted():
         form.timezone.data = current_user.timezone
     if form.validate_on_submit():
-        before = services.matching_fields(profile)
         try:
-            saved = services.save_profile(session, current_user, _profile_input(form))
+            services.update_profile(session, current_user, form.to_input())
         except Invalid as exc:
             getattr(form, exc.field or "headline").errors.append(exc.message)
         else:
-            # Saving what was already there changes no ranking: nothing to re-rank or announce.
-            if services.matching_fields(saved) != before:
-                enqueue_after_commit(session, "matches.match_assistant", current_user.id)
             session.commit()
             flash("Your profile is saved.", "success")
             return redirect(url_for("profiles.show", user_id=current_user.id))
@@ -76,18 +71,4 @@ def show(user_id: int):
         profile=profile,
         invitable=invitable,
         reviews=profile_texts(session, user_id),
-    )
-
-
-def _profile_input(form: ProfileForm) -> services.ProfileInput:
-    return services.ProfileInput(
-        headline=form.headline.data,
-        bio=form.bio.data or "",
-        skills=form.skills.data,
-        hourly_rate_cents=form.hourly_rate.data,
-        currency=form.currency.data,
-        timezone=form.timezone.data,
-        work_start=form.work_start.data,
-        work_end=form.work_end.data,
-        hours_per_week=form.hours_per_week.data,
     )

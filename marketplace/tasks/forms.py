@@ -10,7 +10,8 @@ from ..forms import (
     one_line,
     validate_timezone,
 )
-from .models import CATEGORY_LABELS, BudgetType, Engagement
+from .models import CATEGORY_LABELS, BudgetType, Category, Engagement
+from .services import TaskInput
 
 CATEGORY_PAIRS = [(c.value, label) for c, label in CATEGORY_LABELS.items()]
 
@@ -73,3 +74,21 @@ class TaskForm(Form):
         validators=[InputRequired(), NumberRange(0, 12, "Between 0 and 12 hours.")],
     )
     deadline = DateField("Deadline (optional)", validators=[Optional()])
+
+    def to_input(self) -> TaskInput:
+        return TaskInput(
+            title=self.title.data,
+            description=self.description.data,
+            skills=self.skills.data,
+            category=Category(self.category.data),
+            engagement=Engagement(self.engagement.data),
+            estimated_hours=self.estimated_hours.data,
+            hours_per_week=self.hours_per_week.data,
+            budget_type=BudgetType(self.budget_type.data),
+            budget_cents=self.budget.data,
+            max_hourly_rate_cents=self.max_hourly_rate.data,
+            currency=self.currency.data,
+            timezone=self.timezone.data,
+            overlap_hours=self.overlap_hours.data,
+            deadline=self.deadline.data,
+        )

@@ -44,6 +44,11 @@ class JobQuery:
     sort: Sort = Sort.RELEVANCE
     page: int = 1
     page_size: int = PAGE_SIZE
+    skip: int | None = None  # rows to skip, instead of the pages before `page` (the API's cursor)
+
+    @property
+    def first_row(self) -> int:
+        return self.skip if self.skip is not None else (max(1, self.page) - 1) * self.page_size
 
 
 # What the task pays per hour: the hourly cap, or a fixed budget spread over its hours.
@@ -92,6 +97,7 @@ def search_jobs(session: Session, q: JobQuery) -> Page[Task]:
         stmt.options(lazyload(Task.owner)).order_by(*_ordering(q.sort), Task.id.desc()),
         page,
         size,
+        offset=q.first_row,
     )
     items = [row[0] for row in rows]
     return Page(items=items, total=total, page=page, size=size)

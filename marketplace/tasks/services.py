@@ -12,8 +12,10 @@ from ..accounts.models import User
 from ..db import today_in, utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..hiring.models import Proposal
+from ..jobs import enqueue_after_commit
 from ..skills.services import get_or_create_skills
 from .models import BudgetType, Category, Engagement, Task, TaskStatus
+from .post_limits import check_allowance
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,15 @@ def post_task(session: Session, owner: User, data: TaskInput) -> Task:
     return task
 
 
+def publish_task(session: Session, owner: User, data: TaskInput, limits) -> Task:
+    """Post a task within the owner's allowance (``post_limits``); it is matched once the
+    caller commits. What the task form and the API both do."""
+    check_allowance(session, owner, limits)
+    task = post_task(session, owner, data)
+    enqueue_after_commit(session, "matches.match_task", task.id)
+    return task
+
+
 def get_task(session: Session, task_id: int) -> Task:
     task = session.get(Task, task_id)
     if task is None:
@@ -153,6 +164,13 @@ def update_task(session: Session, owner: User, task_id: int, data: TaskInput) ->
     _validate(data, today_in(data.timezone))
     _apply(session, task, data)
     session.flush()
+    return task
+
+
+def revise_task(session: Session, owner: User, task_id: int, data: TaskInput) -> Task:
+    """Edit the task; once the caller commits, its matches follow what it now asks for."""
+    task = update_task(session, owner, task_id, data)
+    enqueue_after_commit(session, "matches.match_task", task.id)
     return task
 
 

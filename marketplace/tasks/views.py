@@ -12,7 +12,6 @@ from ..db import get_session
 from ..errors import DomainError, Invalid, RateLimited
 from ..forms import has_errors, timezone_choices
 from ..hiring import services as hiring
-from ..jobs import enqueue_after_commit
 from ..matches import events as match_events
 from ..matches.services import recommended_for_task
 from ..microcache import Microcache
@@ -22,7 +21,6 @@ from ..skills.services import popular_skills
 from . import post_limits, services
 from .browse_form import JobFilterForm
 from .forms import TaskForm
-from .models import BudgetType, Category, Engagement
 from .search import search_jobs
 
 bp = Blueprint("tasks", __name__)
@@ -53,8 +51,7 @@ def new():
         session = get_session()
         limits = post_limits.parse_limits(current_app.config["TASK_POST_LIMITS"])
         try:
-            post_limits.check_allowance(session, current_user, limits)
-            task = services.post_task(session, current_user, _task_input(form))
+            task = services.publish_task(session, current_user, form.to_input(), limits)
         except RateLimited as exc:
             session.rollback()
             form.form_errors.append(exc.message)
@@ -62,7 +59,6 @@ def new():
         except Invalid as exc:
             _field_error(form, exc)
         else:
-            enqueue_after_commit(session, "matches.match_task", task.id)
             session.commit()
             flash("Your task is posted.", "success")
             return redirect(url_for("tasks.show", task_id=task.id))
@@ -81,11 +77,10 @@ def edit(task_id: int):
         form.skills.data = [s.name for s in task.skills]
     if form.validate_on_submit():
         try:
-            services.update_task(session, current_user, task_id, _task_input(form))
+            services.revise_task(session, current_user, task_id, form.to_input())
         except Invalid as exc:
             _field_error(form, exc)
         else:
-            enqueue_after_commit(session, "matches.match_task", task_id)
             session.commit()
             flash("Your changes are saved.", "success")
             return redirect(url_for("tasks.show", task_id=task_id))
@@ -176,22 +171,3 @@ def _field_error(form: TaskForm, exc: DomainError) -> None:
     if field is None:
         abort(exc.status_code, description=exc.message)
     field.errors = [*field.errors, exc.message]
-
-
-def _task_input(form: TaskForm) -> services.TaskInput:
-    return services.TaskInput(
-        title=form.title.data,
-        description=form.description.data,
-        skills=form.skills.data,
-        category=Category(form.category.data),
-        engagement=Engagement(form.engagement.data),
-        estimated_hours=form.estimated_hours.data,
-        hours_per_week=form.hours_per_week.data,
-        budget_type=BudgetType(form.budget_type.data),
-        budget_cents=form.budget.data,
-        max_hourly_rate_cents=form.max_hourly_rate.data,
-        currency=form.currency.data,
-        timezone=form.timezone.data,
-        overlap_hours=form.overlap_hours.data,
-        deadline=form.deadline.data,
-    )
