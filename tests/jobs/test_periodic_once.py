@@ -69,6 +69,14 @@ def caught_up(workers, ended: float, timeout: float = 60) -> dict[str, list[tupl
         time.sleep(0.2)
 
 
+def schedule_running(workers, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not all(periods_queued(workers).values()):
+        if time.monotonic() > deadline:
+            raise AssertionError("no worker started queueing periodic jobs:\n" + workers.log())
+        time.sleep(0.2)
+
+
 def whole_periods(start: float, end: float, every: float) -> set[int]:
     """The periods that began and ended inside [start, end] (Redis's clock)."""
     return set(range(int(start // every) + 1, int(end // every)))
@@ -81,6 +89,9 @@ def test_three_workers_queue_each_periodic_job_once_per_period_even_when_one_die
     assert set(INTERVALS) == {name for name, _ in PERIODIC}  # every periodic job is in it
     with rq_workers(database_url, tmp_path, 3, **SETTINGS) as workers:
         workers.wait_until_working(3)
+        # The window opens once the schedule runs: a loaded host may take a while from a
+        # worker registering to its timer's first tick (periods before any claim are nobody's).
+        schedule_running(workers)
         started = workers.redis_time()
         time.sleep(5)
         workers.processes[0].send_signal(signal.SIGKILL)  # no goodbye, mid-whatever
