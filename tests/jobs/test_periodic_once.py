@@ -38,13 +38,15 @@ def periods_queued(workers) -> dict[str, list[tuple[int, int]]]:
     """Every periodic job the queue has seen, wherever it is now (waiting, being taken,
     running, done, failed, waiting for a retry): its job and the periods it covers."""
     queue, conn = workers.queue, workers.connection
+    # Read without RQ's clean-up: it expires entries by this process's clock, which the suite
+    # moves (DELEGATE_TEST_UTC), while the workers stamp them by the real one.
     ids = set(queue.job_ids)
     # Taken off the queue by a worker that was killed before it registered the job as
     # started: RQ's maintenance hands it on later; it was queued all the same.
     ids.update(queue.intermediate_queue.get_job_ids())
     for registry in (StartedJobRegistry, FinishedJobRegistry, FailedJobRegistry):
-        ids.update(registry(queue=queue).get_job_ids())
-    ids.update(ScheduledJobRegistry(queue=queue).get_job_ids())
+        ids.update(registry(queue=queue).get_job_ids(cleanup=False))
+    ids.update(ScheduledJobRegistry(queue=queue).get_job_ids(cleanup=False))
     found: dict[str, list[tuple[int, int]]] = {name: [] for name in INTERVALS}
     for job in Job.fetch_many(list(ids), connection=conn):
         if job is not None and "periodic" in job.meta:
@@ -101,7 +103,7 @@ def test_three_workers_queue_each_periodic_job_once_per_period_even_when_one_die
         ended = workers.redis_time()
         assert all(process.poll() is None for process in workers.processes[1:])
         found = caught_up(workers, ended)
-        failed = FailedJobRegistry(queue=workers.queue).count
+        failed = FailedJobRegistry(queue=workers.queue).get_job_count(cleanup=False)
         log = workers.log()
 
     for name, every in INTERVALS.items():
