@@ -41,7 +41,7 @@ from ..reviews import services as reviews
 from ..tasks.models import Task, TaskStatus
 from ..tasks.services import post_task
 from . import catalog
-from .data import DEMO_DOMAIN, _fill, _task
+from .data import DEMO_DOMAIN, _fill, task_input
 
 GOOD_CARD = "4242 4242 4242 4242"
 # The demo sends a handful of invitations; the daily cap is for real owners.
@@ -318,7 +318,7 @@ def load_contracts(session: Session, money: Money, *, seed: int) -> dict[str, in
     made: dict[str, int] = {}
     for owner, status, n in story:
         assistant = demo_user(session, Role.ASSISTANT, n)
-        task = post_task(session, owner, _task(rng, owner.timezone))
+        task = post_task(session, owner, task_input(rng, owner.timezone))
         hours = min(task.weekly_hours or 1, 40)
         proposal = _apply(session, rng, task, assistant)
         session.commit()
@@ -401,7 +401,7 @@ def load_hourly_contract(session: Session, money: Money, *, seed: int) -> dict[s
     owner, assistant = demo_user(session, Role.OWNER, 1), demo_user(session, Role.ASSISTANT, 2)
     money.save_card(owner)
     money.connect_payouts(assistant)
-    task = post_task(session, owner, _task(rng, owner.timezone, recurring=True))
+    task = post_task(session, owner, task_input(rng, owner.timezone, recurring=True))
     proposal = _apply(session, rng, task, assistant)
     session.commit()
     contract = money.hire(owner, proposal, min(task.weekly_hours or 10, 20), hourly=True)

@@ -25,7 +25,7 @@ def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
     return rng.choices(names, weights=weights, k=1)[0]
 
 
-def _name(rng: random.Random) -> str:
+def person_name(rng: random.Random) -> str:
     return f"{rng.choice(catalog.FIRST_NAMES)} {rng.choice(catalog.LAST_NAMES)}"
 
 
@@ -64,11 +64,11 @@ def load_demo_data(
     ]
     for i in range(1, assistants + 1):
         user = _make_user(session, rng, Role.ASSISTANT, i, password_hash)
-        save_profile(session, user, _profile(rng))
+        save_profile(session, user, profile_input(rng))
     session.flush()
     for i in range(tasks):
         owner = owner_users[i % len(owner_users)]
-        task = post_task(session, owner, _task(rng, owner.timezone))
+        task = post_task(session, owner, task_input(rng, owner.timezone))
         # Spread posting times over the last month so "newest" sorting means something.
         task.created_at = utcnow() - timedelta(minutes=rng.randint(5, 60 * 24 * 30))
         if rng.random() < 0.06:
@@ -85,7 +85,7 @@ def _make_user(
         email=f"{role.value}{n}@{DEMO_DOMAIN}",
         password_hash=password_hash,
         role=role,
-        display_name=_name(rng),
+        display_name=person_name(rng),
         timezone=_weighted(rng, zones),
         email_verified_at=utcnow(),  # demo log-ins work without a confirmation email
     )
@@ -94,7 +94,7 @@ def _make_user(
     return user
 
 
-def _profile(rng: random.Random) -> ProfileInput:
+def profile_input(rng: random.Random) -> ProfileInput:
     categories = rng.sample(list(catalog.WORK), k=rng.choice([1, 2, 2, 3]))
     skills: list[str] = []
     for category in categories:
@@ -133,7 +133,7 @@ def _profile(rng: random.Random) -> ProfileInput:
     )
 
 
-def _task(rng: random.Random, zone: str, recurring: bool | None = None) -> TaskInput:
+def task_input(rng: random.Random, zone: str, recurring: bool | None = None) -> TaskInput:
     category = rng.choice(list(catalog.WORK))
     templates, tools, _ = catalog.WORK[category]
     title, description, skills = rng.choice(templates)

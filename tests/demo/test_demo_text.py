@@ -6,7 +6,7 @@ import random
 import re
 
 from marketplace.demo import catalog
-from marketplace.demo.data import _profile, _task, plural, with_article
+from marketplace.demo.data import plural, profile_input, task_input, with_article
 
 
 def test_business_names_pluralise_and_take_the_right_article():
@@ -21,7 +21,8 @@ def test_business_names_pluralise_and_take_the_right_article():
 
 def test_generated_bios_and_titles_read_correctly():
     rng = random.Random(7)
-    texts = [_profile(rng).bio for _ in range(300)] + [_task(rng, "UTC").title for _ in range(300)]
+    texts = [profile_input(rng).bio for _ in range(300)]
+    texts += [task_input(rng, "UTC").title for _ in range(300)]
     naive = {f"{b}s" for b in catalog.BUSINESSES} - {plural(b) for b in catalog.BUSINESSES}
     assert naive  # "bakerys", "businesss", ...
     bad_article = re.compile(r"\ba [aeiouAEIOU]|\{")
