@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from marketplace import create_app, microcache
 from marketplace.config import normalise_database_url
@@ -21,6 +22,30 @@ from tests.clock import SUITE_TIME_VARIABLE, suite_destination, travel_suite
 from tests.rate_limit_support import GENEROUS_LIMITS
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# pytest-xdist names each worker process gw0, gw1, ...; each gets its own PostgreSQL database
+# and Redis database, so `pytest -n auto` runs on both backends without one worker's schema
+# reset or queue clobbering another's.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+# Redis databases 0-7 are left to people and single runs; worker N uses 8 + N.
+FIRST_WORKER_REDIS_DB = 8
+
+
+def _worker_number() -> int | None:
+    if not XDIST_WORKER:
+        return None
+    return int(XDIST_WORKER.removeprefix("gw"))
+
+
+def _worker_redis_url(url: str, number: int) -> str:
+    database = FIRST_WORKER_REDIS_DB + number
+    if database > 15:
+        raise pytest.UsageError("Redis has 16 databases: run at most 8 xdist workers")
+    return urlsplit(url)._replace(path=f"/{database}").geturl()
+
+
+if _worker_number() is not None and os.environ.get("REDIS_URL"):
+    # Set before any test module reads it at import time (tests/jobs/workers.py does).
+    os.environ["REDIS_URL"] = _worker_redis_url(os.environ["REDIS_URL"], _worker_number())
 # The app logs INFO and up by default; threads that outlive a test (the SMTP server's) log
 # between tests, where pytest captures nothing. A test about logs raises it (caplog).
 os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -54,6 +79,19 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"Skipped tests fail under CI=true: {reason}"
 
 
+def _worker_database(url: str) -> str:
+    """This xdist worker's own database beside the configured one, created on first use."""
+    configured = make_url(url)
+    name = f"{configured.database}_{XDIST_WORKER}"
+    admin = create_engine(configured, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists.scalar() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return configured.set(database=name).render_as_string(hide_password=False)
+
+
 def _reset_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -67,6 +105,8 @@ def database_url(tmp_path_factory) -> str:
     configured = os.environ.get("TEST_DATABASE_URL")
     if configured:
         url = normalise_database_url(configured)
+        if XDIST_WORKER:
+            url = _worker_database(url)
         _reset_postgres(url)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
