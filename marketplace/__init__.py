@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from .planner.cli import plan_cli
     from .profiles.views import bp as profiles_bp
     from .reviews.views import bp as reviews_bp
+    from .storage.cli import storage_cli
     from .talent.views import bp as talent_bp
     from .tasks.views import bp as tasks_bp
     from .timesheets.cli import timesheets_cli
@@ -135,4 +136,5 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(plan_cli)
     app.register_blueprint(timesheets_bp)
     app.cli.add_command(timesheets_cli)
+    app.cli.add_command(storage_cli)
     api.init_app(app)

@@ -256,6 +256,9 @@ def _storage_settings() -> dict:
         "STORAGE_S3_PREFIX": os.environ.get("STORAGE_S3_PREFIX", ""),
         "STORAGE_S3_ACCESS_KEY_ID": os.environ.get("STORAGE_S3_ACCESS_KEY_ID") or None,
         "STORAGE_S3_SECRET_ACCESS_KEY": os.environ.get("STORAGE_S3_SECRET_ACCESS_KEY") or None,
+        # A stored file no row points at is removed once this old (storage.sweep): far
+        # longer than any upload's transaction stays open.
+        "STORAGE_ORPHAN_GRACE_HOURS": float(os.environ.get("STORAGE_ORPHAN_GRACE_HOURS", "24")),
     }
 
 

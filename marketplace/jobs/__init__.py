@@ -49,6 +49,7 @@ JOB_MODULES = {
     "timesheets": "marketplace.timesheets.jobs",
     "reviews": "marketplace.reviews.jobs",
     "contracts": "marketplace.contracts.jobs",
+    "storage": "marketplace.storage.jobs",
 }
 _PENDING = "delegate_pending_jobs"
 _COMMITTED = "delegate_committed_jobs"

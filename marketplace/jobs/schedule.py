@@ -24,13 +24,15 @@ log = logging.getLogger(__name__)
 # sends each person's digest once their local morning has come, hourly contracts' weekly
 # clock (weeks close at a local midnight; a few minutes late is fine), and the reveal of
 # reviews whose window closed unanswered, and fixed work's reminders and automatic release
-# (due days ahead; a few minutes late is fine): (job, every seconds).
+# (due days ahead; a few minutes late is fine), and the sweep of stored files whose row never
+# committed (a day's grace; hourly is plenty): (job, every seconds).
 PERIODIC = (
     ("notifications.send", 30),
     ("notifications.digest", 600),
     ("timesheets.run_due", 300),
     ("reviews.reveal_due", 300),
     ("contracts.release_due", 300),
+    ("storage.sweep_orphans", 3600),
 )
 
 

@@ -2,7 +2,8 @@
 
 Recorded where each action happens, in the action's own transaction, one row per action
 (`MatchEvent.dedup_key`): an impression when the owner's task page shows its recommendations
-(one statement for the whole list, at most one per task, assistant and day), an invitation,
+or talent search shows results with one of the owner's tasks chosen (one statement for the
+whole list, at most one per task, assistant and day, whichever page showed it), an invitation,
 a proposal, a hire (a contract from a proposal or from an accepted invitation) and the
 owner's review of the assistant they hired. Each row keeps the matcher's score and factor
 values for the pair at the time, read from its stored match; numbers and ids only, never
@@ -60,14 +61,20 @@ def _row(
     }
 
 
-def record_impressions(session: Session, task_id: int, shown: Iterable[tuple[int, Match]]):
-    """The owner's page showed these (assistant id, match) pairs, in this order: one
-    statement, and a pair already recorded today is left as it is."""
+def record_impressions(
+    session: Session,
+    task_id: int,
+    shown: Iterable[tuple[int, Match | None]],
+    first_position: int = 1,
+):
+    """The owner's page showed these (assistant id, match) pairs, in this order, from
+    `first_position` on (a later page of results): one statement, and a pair already
+    recorded today, on this page or another, is left as it is."""
     day = utcnow().date().isoformat()
     rows = [
         _row(EventKind.IMPRESSION, task_id, assistant_id,
              f"impression:{task_id}:{assistant_id}:{day}", match, position=position)
-        for position, (assistant_id, match) in enumerate(shown, start=1)
+        for position, (assistant_id, match) in enumerate(shown, start=first_position)
     ]  # fmt: skip
     insert_many_ignoring_duplicates(session, MatchEvent, rows)
 

@@ -78,7 +78,7 @@ class Invitation(Base):
 
 
 class EventKind(StrEnum):
-    IMPRESSION = "impression"  # the pair was on the owner's recommendations
+    IMPRESSION = "impression"  # on the owner's recommendations, or talent search for the task
     INVITE = "invite"
     PROPOSAL = "proposal"
     HIRE = "hire"  # a contract from a proposal or an accepted invitation

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import BinaryIO
 
 from flask import current_app
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..errors import Invalid, NotFound, Unavailable
-from ..storage import delete_after_commit, put_in_transaction
+from ..storage import delete_after_commit, get_storage, put_in_transaction
+from ..storage.sweep import SweepReport, sweep_orphans
 from . import file_types
 from .models import Conversation, Message, MessageAttachment
 
@@ -195,6 +197,21 @@ def delete_user_files(session: Session, user_id: int) -> int:
     other party, with the deleted person's words and files gone; what the other party sent
     is theirs). Stored bytes go once the caller commits."""
     return _delete_where(session, Message.sender_id == user_id)
+
+
+def referenced_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of these storage keys an attachment row points at (attachments are the only
+    rows that hold storage keys)."""
+    found = session.scalars(
+        select(MessageAttachment.storage_key).where(MessageAttachment.storage_key.in_(keys))
+    )
+    return set(found)
+
+
+def sweep_orphan_files(session: Session) -> SweepReport:
+    """Remove stored files whose message never committed, after STORAGE_ORPHAN_GRACE_HOURS."""
+    grace = timedelta(hours=float(current_app.config["STORAGE_ORPHAN_GRACE_HOURS"]))
+    return sweep_orphans(session, get_storage(), referenced_keys, grace)
 
 
 def file_note(names: list[str]) -> str:

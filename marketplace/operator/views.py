@@ -16,6 +16,7 @@ from ..accounts.models import User
 from ..contracts.models import MONEY_HELD, Contract
 from ..db import get_session, utcnow
 from ..errors import DomainError, Invalid, NotFound
+from ..messages.services import open_reports
 from ..payments.gateway import get_gateway
 from ..payments.models import PayoutAccount
 from ..reviews import services as reviews
@@ -76,21 +77,15 @@ def home():
 
 
 def reported_queue(session) -> dict:
-    """Reported messages and profiles. The tables arrive with the messages work
-    (``message_reports``); until then the section says there are none.
-
-    TODO(messages): when ``message_reports`` lands, replace the generic read below with its
-    model, link each row to the message and its sender, and add "dismiss" / "suspend sender"
-    actions (POST, reason, audit row) like the others here.
-    """
-    names = set(inspect(session.get_bind()).get_table_names())
-    queue = {}
-    for key, table in (("messages", "message_reports"), ("profiles", "profile_reports")):
-        if table not in names:
-            queue[key] = None  # not built yet
-            continue
-        rows = session.execute(text(f"SELECT * FROM {table} ORDER BY id DESC LIMIT 50"))
-        queue[key] = [dict(row._mapping) for row in rows]
+    """Open reports of messages (``message_reports``, oldest first, each with the message,
+    its conversation and both people), and of profiles once that table exists."""
+    queue: dict = {"messages": open_reports(session)}
+    # TODO(profiles): reporting a profile is not built; read its model here when it is.
+    if "profile_reports" not in set(inspect(session.get_bind()).get_table_names()):
+        queue["profiles"] = None
+    else:
+        rows = session.execute(text("SELECT * FROM profile_reports ORDER BY id DESC LIMIT 50"))
+        queue["profiles"] = [dict(row._mapping) for row in rows]
     return queue
 
 
@@ -214,6 +209,15 @@ def reinstate(user_id: int):
     session.commit()
     flash("Reinstated: the account can log in again.", "success")
     return _back_to_user(user_id)
+
+
+@bp.post("/message-reports/<int:report_id>/resolve")
+def resolve_message_report(report_id: int):
+    session = get_session()
+    services.resolve_message_report(session, current_user, report_id, request.form.get("reason"))
+    session.commit()
+    flash("Report resolved: it has left the queue.", "success")
+    return redirect(url_for("operator.home", _anchor="reports"), code=303)
 
 
 @bp.post("/contracts/<int:contract_id>/resolve")

@@ -6,12 +6,18 @@ Files and database rows cannot share a transaction, so files follow the session'
 ``put_in_transaction`` deletes what it stored if the transaction then rolls back (no orphan
 files), and ``delete_after_commit`` removes files only once the rows pointing at them are gone
 for good (a rollback keeps both). Keys are random; a user's file name never reaches storage.
+
+A process that dies between storing a file and committing its row runs neither hook: the
+file stays with nothing pointing at it. The periodic sweep (``storage.sweep``) removes such
+files once they are older than a grace period, and uploads left half-written.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -35,6 +41,12 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the file; a key with no file is not an error (deletes may repeat)."""
+
+    def stored_before(self, cutoff: datetime) -> Iterator[str]:
+        """The keys of the files stored before ``cutoff``, in no particular order."""
+
+    def remove_partials_before(self, cutoff: datetime) -> int:
+        """Remove uploads begun before ``cutoff`` and never finished; how many."""
 
 
 def new_key() -> str:

@@ -7,10 +7,15 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from ..db import utcnow
+
 _KEY = re.compile(r"[0-9a-f]{32}")
+_PARTIAL = ".upload-"  # the temporary name a file is written under before its rename
 
 
 class LocalStorage:
@@ -31,6 +36,9 @@ class LocalStorage:
         try:
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(stream, out)
+            # Stamped by the app's clock, which the orphan sweep's grace period is counted on.
+            stamp = utcnow().timestamp()
+            os.utime(temporary, (stamp, stamp))
             os.replace(temporary, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -42,3 +50,28 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def _files(self, cutoff: datetime, partial: bool) -> Iterator[Path]:
+        if not self.root.is_dir():
+            return
+        for path in self.root.glob("??/*"):
+            is_partial = path.name.startswith(_PARTIAL)
+            if is_partial != partial or not (is_partial or _KEY.fullmatch(path.name)):
+                continue
+            try:
+                modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            except FileNotFoundError:  # deleted or renamed since the listing
+                continue
+            if modified < cutoff:
+                yield path
+
+    def stored_before(self, cutoff: datetime) -> Iterator[str]:
+        for path in self._files(cutoff, partial=False):
+            yield path.name
+
+    def remove_partials_before(self, cutoff: datetime) -> int:
+        removed = 0
+        for path in self._files(cutoff, partial=True):
+            path.unlink(missing_ok=True)
+            removed += 1
+        return removed

@@ -7,6 +7,8 @@ streams them, so no bucket policy or signed URL is ever exposed to a browser.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
 from typing import BinaryIO
 
 import boto3
@@ -50,3 +52,31 @@ class S3Storage:
     def delete(self, key: str) -> None:
         # S3 answers a delete of a missing key with success too.
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def stored_before(self, cutoff: datetime) -> Iterator[str]:
+        # Times are the bucket's LastModified: the storage server's clock, not ours; the
+        # sweep's grace period (a day) is far longer than any skew between the two.
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", ()):
+                key = item["Key"][len(self.prefix) :]
+                if item["LastModified"] < cutoff and key:
+                    yield key
+
+    def remove_partials_before(self, cutoff: datetime) -> int:
+        # A large file goes up in parts; a process that dies half-way leaves the parts
+        # stored (and billed) until the upload is aborted.
+        removed = 0
+        pages = self.client.get_paginator("list_multipart_uploads").paginate(
+            Bucket=self.bucket, Prefix=self.prefix
+        )
+        for page in pages:
+            for upload in page.get("Uploads", ()):
+                if upload["Initiated"] < cutoff:
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
+                    removed += 1
+        return removed

@@ -1,6 +1,7 @@
 """Owners searching assistants: full text, filters, working-time overlap, sorting and pages.
 
-Reads profiles and stored matches; writes nothing. The text search is job search's
+Reads profiles and stored matches; writes nothing (the page records what it showed for a
+chosen task as impressions, as the task page does). The text search is job search's
 (``marketplace/fulltext.py``) over one document per profile: headline, skill names and bio
 (``assistant_profiles_fts`` on SQLite, ``assistant_profiles.search_vector`` on PostgreSQL, both
 from migration 0022_talent_search).
@@ -90,6 +91,7 @@ class TalentResult:
     overlap_hours: float | None = None  # with the query's owner_day, when it has one
     fit: Fit | None = None  # None: not among the matcher's ranked assistants for the task
     invited: bool = False  # to the query's task
+    match: Match | None = None  # the query's task's stored match (what `fit` says in words)
 
 
 def listed():
@@ -218,10 +220,10 @@ def _ordering(sort: Sort) -> list:
 def _result(row, task: Task | None, overlaps: dict[tuple, float]) -> TalentResult:
     profile = row[0]
     shift = (profile.timezone, profile.work_start, profile.work_end)
-    fit, invited = None, False
+    fit, invited, match = None, False, None
     if task is not None:
         match, invited = row[1], row[2]
         if match is not None:
             lines = explain(match.explanation, task, profile, owner=True)
             fit = Fit(percent(match.score), lines)
-    return TalentResult(profile, overlaps.get(shift), fit, bool(invited))
+    return TalentResult(profile, overlaps.get(shift), fit, bool(invited), match)

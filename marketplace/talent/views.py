@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..accounts.access import owner_required
 from ..db import get_session, utcnow
+from ..matches import events as match_events
 from ..tasks.services import open_tasks_of
 from .forms import TalentFilterForm
 from .search import search_talent
@@ -25,5 +26,14 @@ def search():
     )
     if not form.validate():
         return render_template("talent/search.html", form=form, page=None), 400
-    page = search_talent(session, form.to_query())
-    return render_template("talent/search.html", form=form, page=page, now=utcnow())
+    query = form.to_query()
+    page = search_talent(session, query)
+    body = render_template("talent/search.html", form=form, page=page, now=utcnow())
+    if query.task is not None and page.items:
+        # For the matcher to learn from, as the task page's recommendations are: the pairs
+        # shown for the chosen task, at their place in the results, once a day per pair.
+        shown = [(r.profile.user_id, r.match) for r in page.items]
+        first = (page.page - 1) * page.size + 1
+        match_events.record_impressions(session, query.task.id, shown, first_position=first)
+        session.commit()
+    return body

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
+from pathlib import Path
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -113,3 +115,27 @@ def message_from_profile(page, base, assistant_id: int) -> str:
     page.click("button:has-text('Message about this task')")
     expect(page).to_have_url(re.compile(r"/messages/\d+$"))
     return page.url
+
+
+def message_from_recommendation(page, base, task_id: int, name: str) -> str:
+    """The owner (logged in on `page`) presses "Message <name>" on that assistant's card among
+    their task's recommended assistants; returns the conversation's address."""
+    page.goto(f"{base}/tasks/{task_id}")
+    card = page.locator("#recommended .recommendation", has_text=name)
+    expect(card).to_contain_text("% match")
+    card.get_by_role("button", name=f"Message {name}").click()
+    expect(page).to_have_url(re.compile(r"/messages/\d+$"))
+    return page.url
+
+
+# A folder: journeys save the finished pages they show there (the PNGs under docs/ come from
+# `DELEGATE_SCREENSHOTS=docs pytest tests/browser/test_messages_journey.py
+# tests/browser/test_reviews_journey.py`). Unset, nothing is saved.
+SCREENSHOTS = "DELEGATE_SCREENSHOTS"
+
+
+def screenshot(page, name: str) -> None:
+    folder = os.environ.get(SCREENSHOTS)
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=Path(folder) / f"{name}.png", full_page=True)

@@ -1,13 +1,20 @@
-"""Owner and assistant talk in two browsers: what the owner sends appears on the
-assistant's open conversation without a reload, escaped, with its https link clickable; the
-assistant's reply with a file appears likewise and downloads intact; a stranger gets 404."""
+"""Owner and assistant talk in two browsers. The owner presses Message on a recommended
+assistant's card (or on the profile); what the owner sends appears on the assistant's open
+conversation without a reload, escaped, with its https link clickable; the assistant's reply
+with a file appears likewise and downloads intact; a stranger gets 404 on both."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.steps import log_in, message_from_profile
+from marketplace.jobs import run_job
+from tests.browser.steps import (
+    log_in,
+    message_from_profile,
+    message_from_recommendation,
+    screenshot,
+)
 from tests.factories import make_assistant, make_owner, make_task
 from tests.messages import files
 
@@ -20,15 +27,19 @@ def live_server_config():
 
 
 def people(live_server):
+    """Dana's task, ranked by the real matcher (the job posting a task queues), so Joy is
+    among its recommended assistants."""
     session = live_server.app.extensions["db"].sessionmaker()
     try:
         owner = make_owner(session, display_name="Dana Baker", email="dana@bakery.example")
         task = make_task(session, owner, title="Reconcile our QuickBooks")
         va = make_assistant(session, display_name="Joy Santos", email="joy@va.example")
         session.commit()
-        return task.id, va.id
+        task_id, va_id = task.id, va.id
     finally:
         session.close()
+    run_job(live_server.app, "matches.match_task", (task_id,))
+    return task_id, va_id
 
 
 def test_the_assistant_sees_the_owners_message_without_a_reload(live_server, new_page):
@@ -66,7 +77,7 @@ def test_the_assistant_sees_the_owners_message_without_a_reload(live_server, new
     expect(va.locator(".nav-messages .badge")).to_have_count(0)
 
 
-def test_the_assistant_replies_with_a_file_the_owner_downloads_it_a_stranger_cannot(
+def test_from_a_recommendation_to_a_downloaded_reply_and_a_stranger_cannot(
     live_server, new_page, tmp_path
 ):
     task_id, va_id = people(live_server)
@@ -80,16 +91,21 @@ def test_the_assistant_replies_with_a_file_the_owner_downloads_it_a_stranger_can
 
     owner = new_page()
     log_in(owner, live_server, "dana@bakery.example")
-    conversation_url = message_from_profile(owner, live_server, va_id)
+    conversation_url = message_from_recommendation(owner, live_server, task_id, "Joy Santos")
+
+    va = new_page()
+    log_in(va, live_server, "joy@va.example")
+    va.goto(f"{live_server}/messages")
+    va.click("a:has-text('Dana Baker')")
+    expect(va).to_have_url(conversation_url)
+    va.evaluate("window.stillTheSamePage = true")  # gone if the page reloads
+
     owner.fill("#body", "Could you send me November's invoice?")
     owner.click("button:has-text('Send')")
     expect(owner.locator(".message-body")).to_have_count(1)
     owner.evaluate("window.stillTheSamePage = true")
-
-    va = new_page()
-    log_in(va, live_server, "joy@va.example")
-    va.goto(conversation_url)
     expect(va.get_by_text("Could you send me November's invoice?")).to_be_visible()
+    assert va.evaluate("window.stillTheSamePage") is True
     # A renamed program first: refused under the picker, the text kept, nothing sent.
     va.fill("#body", "Here it is.")
     va.set_input_files(
@@ -135,6 +151,8 @@ def test_the_assistant_replies_with_a_file_the_owner_downloads_it_a_stranger_can
     download.save_as(saved)
     assert saved.read_bytes() == invoice
     file_url = f"{live_server}{link.get_attribute('href')}"
+    screenshot(owner, "conversation-owner")
+    screenshot(va, "conversation-assistant")
 
     stranger = new_page()
     log_in(stranger, live_server, "eve@elsewhere.example")

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from marketplace.db import get_session
-from tests.browser.steps import log_in
+from tests.browser.steps import log_in, screenshot
 from tests.factories import make_assistant, make_owner
 from tests.reviews.helpers import paid_scene
 
@@ -42,6 +42,7 @@ def test_owner_and_assistant_review_a_paid_contract(live_server, new_page):
     expect(dana.locator("[data-testid=review-hidden]")).to_contain_text(
         "until Joy Santos reviews you"
     )
+    screenshot(dana, "review-owner-hidden")
 
     joy = new_page()
     log_in(joy, live_server, "joy-review@example.com")
@@ -54,10 +55,12 @@ def test_owner_and_assistant_review_a_paid_contract(live_server, new_page):
     expect(joy.get_by_text("You have both written your reviews")).to_be_visible()
     expect(joy.locator("[data-testid=review-owner]")).to_contain_text(DANA_WORDS)
     expect(joy.locator("[data-testid=review-owner]")).to_contain_text("5/5")
+    screenshot(joy, "review-assistant")
 
     dana.reload()
     expect(dana.locator("[data-testid=review-assistant]")).to_contain_text(JOY_WORDS)
     expect(dana.locator("[data-testid=review-hidden]")).to_have_count(0)
+    screenshot(dana, "review-owner")
     dana.goto(profile_url)
     expect(dana.locator("[data-testid=rating]")).to_have_text("5.0 ★ from 1 review")
     expect(dana.get_by_text(DANA_WORDS)).to_be_visible()

@@ -1,5 +1,5 @@
 """An owner searches assistants, filters them, picks their task to see the matcher's fit,
-and invites one from the results."""
+and invites and messages one from the results."""
 
 import re
 
@@ -67,4 +67,11 @@ def test_owner_searches_filters_and_invites_from_the_results(live_server, new_pa
     expect(owner.get_by_text("Invitation sent.")).to_be_visible()
     owner.go_back()
     owner.reload()
-    expect(owner.get_by_test_id("talent-result").first.locator(".invited")).to_have_text("Invited")
+    joy = owner.get_by_test_id("talent-result").first
+    expect(joy.locator(".invited")).to_have_text("Invited")
+
+    # Message from the results: the conversation about the chosen task.
+    joy.get_by_role("button", name="Message Joy Santos").click()
+    expect(owner).to_have_url(re.compile(r"/messages/\d+$"))
+    expect(owner.locator("h1")).to_have_text("Joy Santos")
+    expect(owner.locator(".conversation .meta a", has_text=BAKERY_TASK["title"])).to_be_visible()

@@ -27,6 +27,7 @@ INTERVALS = {
     "timesheets.run_due": 1.5,
     "reviews.reveal_due": 2.0,
     "contracts.release_due": 2.5,
+    "storage.sweep_orphans": 3.0,
 }
 SETTINGS = {
     "JOBS_PERIODIC_INTERVALS": ",".join(f"{k}={v}" for k, v in INTERVALS.items()),

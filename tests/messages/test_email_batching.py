@@ -61,6 +61,27 @@ def test_three_quick_messages_send_one_email(
     assert mailbox.to("dana@bakery.example") == []  # the sender gets none
 
 
+def test_ten_messages_in_a_minute_send_one_email(
+    app, smtp_app, client, db_session, mailbox, time_machine
+):
+    owner, task, va = scene(db_session)
+    cid = open_as_owner(client, owner, task, va)
+    with app.app_context():
+        for n in range(1, 11):  # one every 6 s, the sender running between them
+            assert send(client, cid, f"Note {n} of 10").status_code == 302
+            assert send_due(db_session).sent == 0
+            time_machine.move_to(utcnow() + timedelta(seconds=6))
+        assert len(notices(db_session, va.id)) == 1
+        time_machine.move_to(utcnow() + timedelta(minutes=2))
+        assert send_due(db_session).sent == 1
+        assert send_due(db_session).sent == 0
+    (message,) = mailbox.to(JOY)
+    assert message["Subject"] == 'Dana Baker sent you 10 messages about "Reconcile our QuickBooks"'
+    text = body_text(message)
+    assert all(f"Note {n} of 10" in text for n in (8, 9, 10))  # the latest, and the rest told
+    assert "Note 7 of 10" not in text and "… and 7 earlier messages." in text
+
+
 def test_no_email_when_the_recipient_read_the_messages_meanwhile(
     app, smtp_app, client, other_client, db_session, mailbox, time_machine
 ):

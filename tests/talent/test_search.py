@@ -4,15 +4,17 @@ anything private. Run on SQLite and PostgreSQL (the text search is each database
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
 from marketplace.db import utcnow
 from marketplace.errors import NotFound
-from marketplace.matches.models import Match
+from marketplace.matches.models import EventKind, Match, MatchEvent
 from marketplace.payments.models import PayoutAccount
 from marketplace.profiles.models import AssistantProfile
 from marketplace.talent.search import (
@@ -350,3 +352,47 @@ def test_the_service_takes_only_the_owners_open_task_for_a_fit(db_session, talen
     store_match(db_session, mine, talent[2], 0.8)
     page = search(db_session, task=task_for_fit(db_session, owner, mine.id))
     assert names(page)[0] == "Cleo Xero" and page.items[0].fit.percent == 80
+
+
+def test_results_for_a_chosen_task_are_impressions_once_a_day_with_no_words(
+    client, db_session, talent
+):
+    ana, ben, cleo, dev = talent
+    owner = make_owner(db_session)
+    task = make_task(db_session, owner, title="Monthly books for the bakery")
+    store_match(db_session, task, cleo, 0.91)
+    # Noon, the clock still: "the same day" must not end between two requests.
+    with time_machine.travel(datetime(2027, 3, 10, 12, 0, tzinfo=UTC), tick=False):
+        client.login_as(owner)
+        client.get("/talent?q=quickbooks")  # no task chosen: nobody was shown for a task
+        assert impressions(db_session) == []
+
+        client.get(f"/talent?task={task.id}&q=quickbooks+bakeries")
+        client.get(f"/talent?task={task.id}")  # the same day: only the pairs not yet recorded
+        shown_rows = impressions(db_session)
+        assert [(e.assistant_id, e.position) for e in shown_rows] == [
+            (ana.id, 1),  # the first search showed Ana alone
+            (cleo.id, 1),  # the second: Cleo (the stored match) first, then the rest by rating
+            (ben.id, 3),
+            (dev.id, 4),
+        ]
+        cleo_row = next(e for e in shown_rows if e.assistant_id == cleo.id)
+        assert cleo_row.score == 0.91 and shown_rows[0].score is None  # Ana had no stored match
+        assert all(e.task_id == task.id for e in shown_rows)
+        # The task page's recommendations count the same pairs once a day too.
+        client.get(f"/tasks/{task.id}")
+        assert len(impressions(db_session)) == 4
+        for e in shown_rows:
+            stored = json.dumps([e.value, e.score, e.factors, e.position, e.dedup_key])
+            for words in ("quickbooks", "bakeries", "Ana", "Monthly books"):
+                assert words not in stored
+
+        with time_machine.travel(utcnow() + timedelta(days=1), tick=False):
+            client.get(f"/talent?task={task.id}&q=inbox")
+        assert [e.assistant_id for e in impressions(db_session)][4:] == [ben.id]
+
+
+def impressions(session) -> list[MatchEvent]:
+    session.expire_all()
+    query = select(MatchEvent).where(MatchEvent.kind == EventKind.IMPRESSION)
+    return list(session.scalars(query.order_by(MatchEvent.id)))
