@@ -119,6 +119,10 @@ def settings_from_env(instance_path: Path) -> dict:
         "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "delegate"),
         "JOB_RETRY_INTERVALS": [10, 60, 300, 1800, 7200],  # seconds between RQ retries
         "JOB_TIMEOUT": int(os.environ.get("JOB_TIMEOUT", "600")),  # a cold matcher fit is slow
+        # How often a worker hands back jobs whose worker died mid-run (RQ's registry clean-up;
+        # one worker per queue at a time). RQ's own default is 10 minutes, on top of the
+        # JOB_TIMEOUT + 60 s a dead worker's job is still presumed running.
+        "JOBS_MAINTENANCE_INTERVAL": int(os.environ.get("JOBS_MAINTENANCE_INTERVAL", "60")),
         "MATCHES_PER_TASK": 10,
         "MATCHER_DENSE_WEIGHT": float(os.environ.get("MATCHER_DENSE_WEIGHT", "0")),
         # The worker's matcher learns its factor weights from match events (impressions,

@@ -84,6 +84,17 @@ class Worker(SimpleWorker):
         call_exception_handlers(self._exc_handlers, job, *exc_info)
 
 
+def make_worker(app: Flask) -> Worker:
+    """The worker of `flask worker`. Its clean-up also hands back the jobs of workers that
+    died mid-job (killed, their host lost): each is retried as after a failure (enqueue gives
+    every job retries), so it runs again on a live worker instead of staying "started"."""
+    return Worker(
+        [queue(app)],
+        connection=connection(app),
+        maintenance_interval=int(app.config["JOBS_MAINTENANCE_INTERVAL"]),
+    )
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Run the jobs queued now, then exit.")
 @with_appcontext
@@ -101,7 +112,7 @@ def worker_cmd(burst: bool) -> None:
         start_periodic(app, stop)
     # SimpleWorker runs jobs in this process: the matcher index stays warm between jobs
     # instead of being rebuilt in a fresh fork for every one.
-    worker = Worker([queue(app)], connection=connection(app))
+    worker = make_worker(app)
     try:
         worker.work(burst=burst, with_scheduler=True)
     finally:

@@ -133,6 +133,41 @@ def test_rq_job_that_keeps_failing_is_kept_as_failed_not_dropped(rq_app, db_sess
     assert failed.args == ("tests.broken",) and failed.retries_left == 0
 
 
+def test_a_job_whose_worker_died_mid_run_is_run_by_the_next_worker(rq_app, db_session):
+    """A worker killed mid-job (SIGKILL, its host gone) leaves the job "started" in RQ's
+    registry with nobody running it. Once its deadline has passed, the next worker's clean-up
+    hands it back as a retry (one fewer left) and runs it: nothing is lost with the worker."""
+    from rq import SimpleWorker
+    from rq.job import JobStatus
+
+    from marketplace.jobs.queue import connection, make_worker, queue
+
+    rq_app.config["JOBS_MAINTENANCE_INTERVAL"] = 7
+    with rq_app.app_context():
+        enqueue_after_commit(db_session, "tests.record", "abandoned")
+        db_session.commit()
+    jobs, conn = queue(rq_app), connection(rq_app)
+    # What the killed worker left: the job taken off the queue and started, never finished.
+    dead = SimpleWorker([jobs], connection=conn)
+    taken, _ = jobs.dequeue_any([jobs], None, connection=conn)
+    dead.prepare_execution(taken)
+    dead.prepare_job_execution(taken, remove_from_intermediate_queue=True)
+    started = jobs.started_job_registry
+    # Its deadline (JOB_TIMEOUT + 60 s after it started) has passed.
+    for entry in conn.zrange(started.key, 0, -1):
+        conn.zadd(started.key, {entry: 1})
+    assert taken.get_status() == JobStatus.STARTED and jobs.count == 0 and CALLS == []
+
+    worker = make_worker(rq_app)
+    assert worker.maintenance_interval == 7
+    with rq_app.app_context():
+        worker.work(burst=True)
+    assert CALLS == [("abandoned",)]
+    taken.refresh()
+    assert taken.get_status() == JobStatus.FINISHED and taken.retries_left == 1
+    assert jobs.failed_job_registry.count == 0
+
+
 def test_posting_a_task_matches_and_mails_through_redis_and_a_worker(
     rq_app, smtp_app, client, db_session, mailbox
 ):
