@@ -30,6 +30,7 @@ from .figures import (
 from .forms import audit_form_class, intake_form_class
 from .market import fits_by_key, pricing_key, summarise
 from .models import Period
+from .roi import Work, task_roi
 
 bp = Blueprint("planner", __name__)
 MAX_CUSTOM_ROWS = 10
@@ -249,7 +250,7 @@ def intake():
                 one_off_hours=form.one_off_hours.data,
             )
             task_form = TaskForm(formdata=None, data=data)
-            return _draft_page(task_form, items)
+            return _draft_page(session, task_form, items)
     status = 422 if has_errors(form) else 200
     return render_template("planner/intake.html", form=form, items=items, markets=markets), status
 
@@ -273,11 +274,12 @@ def _briefs(form, items) -> list[services.ItemBrief]:
     return briefs
 
 
-def _draft_page(task_form, items, status=200):
+def _draft_page(session, task_form, items, status=200):
     return render_template(
         "planner/draft.html",
         form=task_form,
         items=items,
+        roi=task_roi(session, current_user, Work.of_form(task_form), []),
         zones=timezone_choices(),
         action=url_for("planner.post", items=",".join(str(i.id) for i in items)),
     ), status
@@ -302,7 +304,7 @@ def post():
         except RateLimited as exc:
             session.rollback()
             form.form_errors.append(exc.message)
-            return _draft_page(form, items, status=429)
+            return _draft_page(session, form, items, status=429)
         except Invalid as exc:
             show_error(form, exc)
         else:
@@ -311,7 +313,7 @@ def post():
             session.commit()
             flash("Your task is posted.", "success")
             return redirect(url_for("tasks.show", task_id=task.id))
-    return _draft_page(form, items, status=422)
+    return _draft_page(session, form, items, status=422)
 
 
 def _claim_on_login(app, user, **_extra) -> None:

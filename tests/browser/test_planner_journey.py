@@ -82,8 +82,21 @@ def test_owner_audits_sees_the_chart_bundles_two_items_and_posts(live_server, ne
     expect(page.locator("h1")).to_have_text("Review and post")
     expect(page.locator("#title")).to_have_value("8 h/week: inbox triage and bookkeeping")
     expect(page.locator("#hours_per_week")).to_have_value("8")
+    # What handing it off is worth, where the owner decides, following the hours they type:
+    # 8 h at their $120, and at the middle of the six fitting rates ($32).
+    roi = page.locator("[data-testid=roi]")
+    expect(roi).to_contain_text(
+        "Frees about 8 h a week of your time, worth $960, for about $256 a week at today's rates"
+    )
+    page.fill("#hours_per_week", "10")
+    expect(roi).to_contain_text(
+        "Frees about 10 h a week of your time, worth $1,200, for about $320"
+    )
     page.click("button:has-text('Post task')")
     expect(page.locator(".flash-success")).to_have_text("Your task is posted.")
     expect(page.locator("#recommended .recommendation").first).to_contain_text("Inbox Pro")
+    expect(page.locator("[data-testid=roi]")).to_contain_text(
+        "Frees about 10 h a week of your time, worth $1,200"
+    )
     page.goto(f"{live_server}/plan")
     expect(page.locator(".plan-item", has_text="Inbox triage")).to_contain_text("Posted:")
