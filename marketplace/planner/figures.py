@@ -37,6 +37,14 @@ JUDGEMENT_FACTOR = 0.25
 FULL_HOURS_TENTHS = 400  # 40 h a month earns the hours part of the score in full
 
 
+@dataclass(frozen=True)
+class StandIn:
+    """While a typed-in item is being priced: the market of the catalogue item nearest to it."""
+
+    label: str
+    market: MarketRange
+
+
 @dataclass
 class ItemFigures:
     item: PlanItem
@@ -48,6 +56,7 @@ class ItemFigures:
     worth_cents: int | None = None  # what those hours of the owner are worth a month
     score: int = 0
     reasons: list[str] = field(default_factory=list)
+    stand_in: StandIn | None = None  # shown, never counted: the item's own price is coming
 
     @property
     def net_cents(self) -> int | None:

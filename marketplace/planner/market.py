@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ..accounts.models import in_good_standing
 from ..contracts.pricing import share_of
 from ..db import utcnow
 from ..profiles.models import AssistantProfile
@@ -55,9 +56,14 @@ def percentile(sorted_cents: list[int], pct: int) -> int:
 
 
 def fits_by_key(session: Session, keys: set[str]) -> dict[str, list[MarketFit]]:
+    """The stored fits of each key, less assistants suspended or deleted since the job ran
+    (they can be hired by no one, so they price nothing)."""
     out: dict[str, list[MarketFit]] = {key: [] for key in keys}
     if keys:
-        for fit in session.scalars(select(MarketFit).where(MarketFit.item_key.in_(keys))):
+        query = select(MarketFit).where(
+            MarketFit.item_key.in_(keys), in_good_standing(MarketFit.assistant_id)
+        )
+        for fit in session.scalars(query):
             out[fit.item_key].append(fit)
     return out
 
@@ -97,7 +103,8 @@ def custom_query(item: PlanItem):
 
 def rank_and_store(session: Session, queries: list) -> dict[str, int]:
     """Rank assistants for each query (a matching.Task keyed by item key) and replace the
-    stored fits of those keys with the ones at or above PLANNER_MIN_FIT_SCORE."""
+    stored fits of those keys with the ones at or above PLANNER_MIN_FIT_SCORE who are in good
+    standing; returns how many each key now has."""
     from ..matches.index import matcher_index
 
     config = current_app.config
@@ -112,15 +119,21 @@ def rank_and_store(session: Session, queries: list) -> dict[str, int]:
     ids = {m.id for matches in wanted.values() for m in matches}
     profiles = {
         p.user_id: p
-        for p in session.scalars(select(AssistantProfile).where(AssistantProfile.user_id.in_(ids)))
+        for p in session.scalars(
+            select(AssistantProfile).where(
+                AssistantProfile.user_id.in_(ids), in_good_standing(AssistantProfile.user_id)
+            )
+        )
     }
     session.execute(delete(MarketFit).where(MarketFit.item_key.in_(list(wanted))))
     now = utcnow()
+    stored = dict.fromkeys(wanted, 0)
     for key, matches in wanted.items():
         for m in matches:
             profile = profiles.get(m.id)
-            if profile is None:  # deleted since the index last caught up
+            if profile is None:  # suspended or deleted (the index still holds them)
                 continue
+            stored[key] += 1
             session.add(
                 MarketFit(
                     item_key=key,
@@ -136,7 +149,7 @@ def rank_and_store(session: Session, queries: list) -> dict[str, int]:
                 )
             )
     session.flush()
-    return {key: len(matches) for key, matches in wanted.items()}
+    return stored
 
 
 def typical_overlap(fits: list[MarketFit], zone: str) -> float | None:
@@ -160,7 +173,7 @@ def typical_overlap(fits: list[MarketFit], zone: str) -> float | None:
 def price_plan(session: Session, plan: Plan) -> None:
     """Price the plan's typed-in items that are not priced yet, and give every item its
     typical overlap with the plan's zone."""
-    unpriced = [i for i in plan.items if i.catalogue_key is None and i.priced_at is None]
+    unpriced = [i for i in plan.items if i.being_priced]
     if unpriced:
         rank_and_store(session, [custom_query(i) for i in unpriced])
         for item in unpriced:

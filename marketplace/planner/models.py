@@ -81,6 +81,11 @@ class PlanItem(Base):
     plan: Mapped[Plan] = relationship(back_populates="items")
 
     @property
+    def being_priced(self) -> bool:
+        """A typed-in item whose own pricing job has not run yet."""
+        return self.catalogue_key is None and self.priced_at is None
+
+    @property
     def skill_list(self) -> list[str]:
         return [s for s in (part.strip() for part in (self.skills or "").split(",")) if s]
 

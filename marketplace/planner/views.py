@@ -17,13 +17,20 @@ from ..tasks import post_limits
 from ..tasks import services as task_services
 from ..tasks.forms import TaskForm
 from ..tasks.models import Category
-from ..tasks.views import _field_error
 from . import services
-from .catalogue import BY_KEY, CATALOGUE
-from .figures import WEEKS_PER_MONTH_TEXT, chart, figures_for, totals, weekly_hours
+from .catalogue import BY_KEY, CATALOGUE, nearest
+from .figures import (
+    WEEKS_PER_MONTH_TEXT,
+    StandIn,
+    chart,
+    figures_for,
+    totals,
+    weekly_hours,
+)
 from .forms import audit_form_class, intake_form_class
 from .market import fits_by_key, pricing_key, summarise
 from .models import Period
+from .roi import Work, task_roi
 
 bp = Blueprint("planner", __name__)
 MAX_CUSTOM_ROWS = 10
@@ -109,20 +116,24 @@ def plan_rows(session, plan):
     if plan is None or not plan.items:
         return []
     fee_bps = current_app.config["PLATFORM_FEE_BPS"]
-    fits = fits_by_key(session, {pricing_key(i) for i in plan.items})
+    near = {i.id: nearest(i.label, i.skill_list, i.category) for i in plan.items if i.being_priced}
+    keys = {pricing_key(i) for i in plan.items} | {n[0].key for n in near.values() if n}
+    fits = fits_by_key(session, keys)
     rows = []
     for item in plan.items:
-        pending = item.catalogue_key is None and item.priced_at is None
+        hours = weekly_hours(item.hours, item.period)
         market = (
-            None
-            if pending
-            else summarise(
-                fits[pricing_key(item)], plan.currency, weekly_hours(item.hours, item.period)
+            None if item.being_priced else summarise(fits[pricing_key(item)], plan.currency, hours)
+        )
+        row = figures_for(
+            item, market, plan.hourly_worth_cents, fee_bps, services.judgement_of(item)
+        )
+        if near.get(item.id):
+            similar = near[item.id][0]
+            row.stand_in = StandIn(
+                similar.label, summarise(fits[similar.key], plan.currency, hours)
             )
-        )
-        rows.append(
-            figures_for(item, market, plan.hourly_worth_cents, fee_bps, services.judgement_of(item))
-        )
+        rows.append(row)
     rows.sort(key=lambda r: (-r.score, r.item.position))
     return rows
 
@@ -239,7 +250,7 @@ def intake():
                 one_off_hours=form.one_off_hours.data,
             )
             task_form = TaskForm(formdata=None, data=data)
-            return _draft_page(task_form, items)
+            return _draft_page(session, task_form, items)
     status = 422 if has_errors(form) else 200
     return render_template("planner/intake.html", form=form, items=items, markets=markets), status
 
@@ -263,11 +274,12 @@ def _briefs(form, items) -> list[services.ItemBrief]:
     return briefs
 
 
-def _draft_page(task_form, items, status=200):
+def _draft_page(session, task_form, items, status=200):
     return render_template(
         "planner/draft.html",
         form=task_form,
         items=items,
+        roi=task_roi(session, current_user, Work.of_form(task_form), []),
         zones=timezone_choices(),
         action=url_for("planner.post", items=",".join(str(i.id) for i in items)),
     ), status
@@ -292,16 +304,16 @@ def post():
         except RateLimited as exc:
             session.rollback()
             form.form_errors.append(exc.message)
-            return _draft_page(form, items, status=429)
+            return _draft_page(session, form, items, status=429)
         except Invalid as exc:
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             services.mark_posted(items, task.id)
             enqueue_after_commit(session, "matches.match_task", task.id)
             session.commit()
             flash("Your task is posted.", "success")
             return redirect(url_for("tasks.show", task_id=task.id))
-    return _draft_page(form, items, status=422)
+    return _draft_page(session, form, items, status=422)
 
 
 def _claim_on_login(app, user, **_extra) -> None:

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    get_template_attribute,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 
 from ..accounts.access import owner_required
 from ..contracts import services as contracts
 from ..db import get_session
-from ..errors import DomainError, Invalid, RateLimited
-from ..forms import has_errors, timezone_choices
+from ..errors import Invalid, RateLimited
+from ..forms import has_errors, show_error, timezone_choices
 from ..hiring import services as hiring
 from ..matches import events as match_events
 from ..matches.services import recommended_for_task
 from ..microcache import Microcache
-from ..planner.roi import recaptured, task_roi, worth_of
+from ..planner.roi import Work, recaptured, recommended_rates, task_roi
 from ..reviews.services import owner_record
 from ..skills.services import popular_skills
 from . import post_limits, services
@@ -57,7 +67,7 @@ def new():
             form.form_errors.append(exc.message)
             return _form_page(form, task=None, status=429)
         except Invalid as exc:
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             session.commit()
             flash("Your task is posted.", "success")
@@ -79,7 +89,7 @@ def edit(task_id: int):
         try:
             services.revise_task(session, current_user, task_id, form.to_input())
         except Invalid as exc:
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             session.commit()
             flash("Your changes are saved.", "success")
@@ -118,7 +128,7 @@ def show(task_id: int):
         invitation=invitation,
         owner_record=owner_record(session, task.owner_id),
         working=contracts.working_on(session, task.id) if is_owner else [],
-        roi=_roi(session, task, recommendations) if is_owner else None,
+        roi=_task_roi(session, task, recommendations) if is_owner else None,
     )
     if recommendations:
         # What the owner was shown, for the matcher to learn from: one statement, after the
@@ -130,14 +140,34 @@ def show(task_id: int):
     return body
 
 
-def _roi(session, task, recommendations):
-    worth, currency = worth_of(session, current_user)
-    rates = [
-        r.profile.hourly_rate_cents
-        for r in recommendations or []
-        if r.profile.currency == task.currency
-    ]
-    return task_roi(task, rates, worth if currency == task.currency else None)
+def _task_roi(session, task, recommendations):
+    rates = recommended_rates(recommendations, task.currency)
+    return task_roi(session, current_user, Work.of_task(task), rates)
+
+
+@bp.get("/tasks/roi")
+@owner_required
+def roi():
+    """The task form's ROI line for its fields as typed (static/roi.js asks after each pause
+    in the typing); with ``task``, for that task of the owner's, as its page says it."""
+    session = get_session()
+    task = None
+    if "task" in request.args:
+        task_id = request.args.get("task", type=int)
+        task = services.get_owned_task(session, current_user, task_id or 0)
+    form = TaskForm(formdata=request.args, meta={"csrf": False})
+    form.validate()  # only to know which hours are usable; nothing is saved
+    line = get_template_attribute("macros.html", "roi_line")
+    return jsonify(html=str(line(_form_roi(session, form, task), form.currency.data)))
+
+
+def _form_roi(session, form: TaskForm, task):
+    """The line the form shows: a saved task's recommended rates, as on its page."""
+    rates = []
+    if task is not None:
+        currency = form.currency.data or task.currency
+        rates = recommended_rates(recommended_for_task(session, current_user, task.id), currency)
+    return task_roi(session, current_user, Work.of_form(form), rates)
 
 
 @bp.get("/jobs")
@@ -161,13 +191,12 @@ def browse():
 
 
 def _form_page(form: TaskForm, task, status: int | None = None):
-    status = status or (422 if has_errors(form) else 200)
-    template = "tasks/form.html"
-    return render_template(template, form=form, task=task, zones=timezone_choices()), status
-
-
-def _field_error(form: TaskForm, exc: DomainError) -> None:
-    field = getattr(form, exc.field or "", None)
-    if field is None:
-        abort(exc.status_code, description=exc.message)
-    field.errors = [*field.errors, exc.message]
+    status = status or (422 if has_errors(form) or form.form_errors else 200)
+    return render_template(
+        "tasks/form.html",
+        form=form,
+        task=task,
+        zones=timezone_choices(),
+        roi=_form_roi(get_session(), form, task),
+        roi_url=url_for("tasks.roi", task=task.id if task else None),
+    ), status

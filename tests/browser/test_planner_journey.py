@@ -64,9 +64,19 @@ def test_owner_audits_sees_the_chart_bundles_two_items_and_posts(live_server, ne
     box = chart.bounding_box()
     assert 300 < box["width"] <= 390  # scales to the phone, no sideways scrolling
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Each item's name gets the row beside its tick box, in whole words.
+    head = page.locator(".plan-item", has_text="Bookkeeping").locator("label.choice")
+    assert head.locator("input").bounding_box()["width"] < 30
+    assert head.locator("strong").bounding_box()["width"] > 150
     SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.locator("#plan").screenshot(path=str(SCREENSHOT), scale="css", type="png")
-    assert SCREENSHOT.stat().st_size < 200_000
+    # The docs' picture: totals, chart and the two best items, small enough for the repo.
+    page.evaluate("window.scrollTo(0, 0)")  # boxes are then page coordinates
+    plan = page.locator("#plan").bounding_box()
+    second = page.locator(".plan-item").nth(1).bounding_box()
+    bottom = second["y"] + second["height"] + 12
+    clip = {"x": plan["x"], "y": plan["y"], "width": plan["width"], "height": bottom - plan["y"]}
+    page.screenshot(path=str(SCREENSHOT), full_page=True, clip=clip, scale="css", type="png")
+    assert SCREENSHOT.stat().st_size < 150_000
 
     page.set_viewport_size({"width": 1280, "height": 900})
     page.locator(".plan-item", has_text="Inbox triage").locator("input[type=checkbox]").check()
@@ -82,8 +92,21 @@ def test_owner_audits_sees_the_chart_bundles_two_items_and_posts(live_server, ne
     expect(page.locator("h1")).to_have_text("Review and post")
     expect(page.locator("#title")).to_have_value("8 h/week: inbox triage and bookkeeping")
     expect(page.locator("#hours_per_week")).to_have_value("8")
+    # What handing it off is worth, where the owner decides, following the hours they type:
+    # 8 h at their $120, and at the middle of the six fitting rates ($32).
+    roi = page.locator("[data-testid=roi]")
+    expect(roi).to_contain_text(
+        "Frees about 8 h a week of your time, worth $960, for about $256 a week at today's rates"
+    )
+    page.fill("#hours_per_week", "10")
+    expect(roi).to_contain_text(
+        "Frees about 10 h a week of your time, worth $1,200, for about $320"
+    )
     page.click("button:has-text('Post task')")
     expect(page.locator(".flash-success")).to_have_text("Your task is posted.")
     expect(page.locator("#recommended .recommendation").first).to_contain_text("Inbox Pro")
+    expect(page.locator("[data-testid=roi]")).to_contain_text(
+        "Frees about 10 h a week of your time, worth $1,200"
+    )
     page.goto(f"{live_server}/plan")
     expect(page.locator(".plan-item", has_text="Inbox triage")).to_contain_text("Posted:")
