@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from ..accounts.models import User
 from ..contracts.models import MONEY_HELD, Contract
@@ -18,6 +18,7 @@ from ..db import get_session, utcnow
 from ..errors import DomainError, Invalid, NotFound
 from ..payments.gateway import get_gateway
 from ..payments.models import PayoutAccount
+from ..reports import services as reports
 from ..reviews import services as reviews
 from ..tasks.models import Task
 from ..timesheets import disputes, runner
@@ -68,30 +69,11 @@ def home():
     )
     return render_template(
         "operator/home.html",
-        reports=reported_queue(session),
+        reports=reports.open_queue(session),
         settling=settling,
         disputed_weeks=disputes.weeks_to_settle(session),
         audit=search.audit_log(session, 1).items[:10],
     )
-
-
-def reported_queue(session) -> dict:
-    """Reported messages and profiles. The tables arrive with the messages work
-    (``message_reports``); until then the section says there are none.
-
-    TODO(messages): when ``message_reports`` lands, replace the generic read below with its
-    model, link each row to the message and its sender, and add "dismiss" / "suspend sender"
-    actions (POST, reason, audit row) like the others here.
-    """
-    names = set(inspect(session.get_bind()).get_table_names())
-    queue = {}
-    for key, table in (("messages", "message_reports"), ("profiles", "profile_reports")):
-        if table not in names:
-            queue[key] = None  # not built yet
-            continue
-        rows = session.execute(text(f"SELECT * FROM {table} ORDER BY id DESC LIMIT 50"))
-        queue[key] = [dict(row._mapping) for row in rows]
-    return queue
 
 
 @bp.get("/users")
@@ -186,6 +168,12 @@ def payments():
     return render_template(
         "operator/payments.html", q=q, results=search.payments(get_session(), q, _page())
     )
+
+
+@bp.get("/reports")
+def report_queue(status: int = 200):
+    """Open reports of messages and people, oldest first, each with its actions."""
+    return render_template("operator/reports.html", items=reports.open_queue(get_session())), status
 
 
 @bp.get("/audit")
@@ -294,6 +282,47 @@ def retry_timesheet_settlement(settlement_id: int):
     timesheet_id = settlement.timesheet_id
     session.commit()
     return _settle_dispute(session, settlement_id, timesheet_id)
+
+
+def _on_report(act, *args) -> object:
+    """Run one report action (it closes the report by a compare-and-set) and commit it."""
+    session = get_session()
+    try:
+        closed = act(session, current_user, *args, request.form.get("reason"))
+    except Invalid as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return report_queue(exc.status_code)
+    session.commit()
+    flash(
+        f"Done: {closed} report{'s' if closed != 1 else ''} closed, the reporters told.", "success"
+    )
+    return redirect(url_for("operator.report_queue"), code=303)
+
+
+@bp.post("/message-reports/<int:report_id>/dismiss")
+def dismiss_message_report(report_id: int):
+    return _on_report(reports.dismiss, reports.MESSAGE, report_id)
+
+
+@bp.post("/message-reports/<int:report_id>/remove")
+def remove_reported_message(report_id: int):
+    return _on_report(reports.remove_message, report_id)
+
+
+@bp.post("/message-reports/<int:report_id>/suspend")
+def suspend_message_sender(report_id: int):
+    return _on_report(reports.suspend_person, reports.MESSAGE, report_id)
+
+
+@bp.post("/profile-reports/<int:report_id>/dismiss")
+def dismiss_profile_report(report_id: int):
+    return _on_report(reports.dismiss, reports.PROFILE, report_id)
+
+
+@bp.post("/profile-reports/<int:report_id>/suspend")
+def suspend_reported_person(report_id: int):
+    return _on_report(reports.suspend_person, reports.PROFILE, report_id)
 
 
 SETTLEMENT_FLASHES = {
