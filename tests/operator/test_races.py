@@ -4,10 +4,8 @@ compare-and-set; SQLite with BEGIN IMMEDIATE and the same compare-and-set."""
 
 import threading
 
-import pytest
 from sqlalchemy import select
 
-from marketplace import create_app
 from marketplace.accounts.models import User
 from marketplace.contracts.models import Contract, ContractStatus
 from marketplace.db import get_session
@@ -16,10 +14,8 @@ from marketplace.operator.models import AuditEntry, Resolution
 from marketplace.payments.gateway import get_gateway
 from marketplace.payments.models import EntryKind, LedgerEntry, PayoutAccount
 from tests.conftest import Client
-from tests.db_utils import empty_all_tables
 from tests.factories import make_assistant, make_owner, make_task
 from tests.payments.helpers import checkout_url, hire_response
-from tests.rate_limit_support import GENEROUS_LIMITS
 from tests.stripe_support import StripeRelay
 
 
@@ -178,25 +174,6 @@ def test_two_operators_settling_a_disputed_week_at_once_charge_once(
         assert len(decided) == 1
     # 10% fee: the week's $45 and the settlement's $22.50.
     assert sorted(t.amount for t in relay.transfers(contract_id)) == [2250, 4500]
-
-
-@pytest.fixture
-def committed_app(database_url, tmp_path):
-    """An app whose requests commit for real, for races between threads on committed rows."""
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "committed",
-            "TESTING": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            **GENEROUS_LIMITS,
-            "JOBS_BACKEND": "inline",
-        }
-    )
-    app.instance_path = str(tmp_path)
-    yield app
-    empty_all_tables(app.extensions["db"].engine)
-    app.extensions["db"].engine.dispose()
 
 
 def test_two_operators_acting_on_one_report_at_once_make_one_outcome(committed_app):
