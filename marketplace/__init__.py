@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from .planner import views as planner_views
     from .planner.cli import plan_cli
     from .profiles.views import bp as profiles_bp
+    from .reports.views import bp as reports_bp
     from .reviews.views import bp as reviews_bp
     from .storage.cli import storage_cli
     from .talent.views import bp as talent_bp
@@ -126,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(matches_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(messages_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(reviews_bp)
     app.cli.add_command(matches_cli)
     app.cli.add_command(notifications_cli)

@@ -234,6 +234,8 @@ def _rate_limit_settings() -> dict:
         "MESSAGE_IP_RATE_LIMIT": os.environ.get(
             "MESSAGE_IP_RATE_LIMIT", "120 per minute; 3000 per day"
         ),
+        # Reports of messages and of people, per account (one count for both).
+        "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT", "10 per hour; 30 per day"),
         # Per API token (per client IP for requests without one): every /api/v1 request.
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute; 5000 per hour"),
         # Per account: failed log-ins counted in the database, so it holds across every worker

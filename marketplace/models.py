@@ -12,6 +12,7 @@ from .operator.models import AuditEntry, Resolution
 from .payments.models import BillingProfile, EntryKind, LedgerEntry, PayoutAccount, StripeEvent
 from .planner.models import MarketFit, Plan, PlanItem
 from .profiles.models import AssistantProfile
+from .reports.models import ProfileReport
 from .reviews.models import Review
 from .skills.models import Skill, assistant_skills, task_skills
 from .tasks.models import BudgetType, Category, Engagement, Task, TaskStatus
@@ -46,6 +47,7 @@ __all__ = [
     "MessageReport",
     "Notification",
     "NotificationPreference",
+    "ProfileReport",
     "Proposal",
     "ProposalStatus",
     "Review",

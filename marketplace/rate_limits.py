@@ -126,6 +126,10 @@ PROPOSAL_PER_ACCOUNT = Rule("PROPOSAL_RATE_LIMIT", account, "You have sent too m
 PROPOSAL_PER_IP = Rule(
     "PROPOSAL_IP_RATE_LIMIT", client_ip, "Too many proposals sent from your network"
 )
+# Reports of messages and of people share one count: each reaches an operator's queue.
+REPORT_PER_ACCOUNT = Rule(
+    "REPORT_RATE_LIMIT", account, "You have sent too many reports in a short time", scope="reports"
+)
 API_PER_TOKEN = Rule("API_RATE_LIMIT", api_token, "Too many API requests with this token")
 
 # Renders the form's page again (status and headers are added) with the message on a field.
@@ -225,6 +229,7 @@ RULES = (
     MESSAGE_PER_IP,
     PROPOSAL_PER_ACCOUNT,
     PROPOSAL_PER_IP,
+    REPORT_PER_ACCOUNT,
     API_PER_TOKEN,
 )
 

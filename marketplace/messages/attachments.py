@@ -135,15 +135,18 @@ def attach(session: Session, message: Message, attachments: list[MessageAttachme
 
 
 def file_for(session: Session, user: User, attachment_id: int) -> MessageAttachment:
-    """The attachment, if the person is one of the two parties of its conversation."""
+    """The attachment, if the person is one of the two parties of its conversation and its
+    message has not been removed by an operator."""
     found = session.execute(
-        select(MessageAttachment, Conversation)
+        select(MessageAttachment, Conversation, Message.removed_at)
         .join(Message, Message.id == MessageAttachment.message_id)
         .join(Conversation, Conversation.id == Message.conversation_id)
         .where(MessageAttachment.id == attachment_id)
     ).first()
     if found is None or not found[1].is_party(user.id):
         raise NotFound(NOT_FOUND)
+    if found[2] is not None:  # an operator removed the message, and its files with it
+        raise NotFound("This file was removed by Delegate's support.")
     return found[0]
 
 

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db import Base, UTCDateTime, utcnow
+from ..enums import str_enum
+from ..reports.models import ReportOutcome
 from ..tasks.models import Task
 
 
@@ -68,6 +70,9 @@ class Message(Base):
     # Stored exactly as written; escaped (and links made) only when shown.
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Hidden by an operator (a report upheld): the parties see a note instead of the text and
+    # files; the row stays, for the operators and the sender's own export.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     sender: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     # Loaded with selectinload where messages are listed; attachments.py adds them.
@@ -94,7 +99,8 @@ class MessageAttachment(Base):
 
 
 class MessageReport(Base):
-    """Somebody reported a message to the operators; they read ``open_reports``."""
+    """Somebody reported a message to the operators: open until an operator closes it
+    (``reports.services``), with the outcome and who closed it."""
 
     __tablename__ = "message_reports"
     __table_args__ = (
@@ -111,6 +117,10 @@ class MessageReport(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Set by an operator once handled; open reports have none.
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    outcome: Mapped[ReportOutcome | None] = mapped_column(
+        str_enum(ReportOutcome, "message_report_outcome")
+    )
 
     message: Mapped[Message] = relationship(lazy="joined", innerjoin=True)
-    reporter: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id], lazy="joined", innerjoin=True)

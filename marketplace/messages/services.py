@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased, lazyload, selectinload
 from .. import allowances
 from ..accounts.models import User
 from ..contracts.models import Contract
-from ..db import utcnow
+from ..db import rows_changed, utcnow
 from ..errors import Conflict, Invalid, NotFound, RateLimited
 from ..hiring.models import Proposal
 from ..jobs.upserts import insert_ignoring_duplicates
@@ -44,6 +44,7 @@ MAX_REASON_LENGTH = 1000
 PAGE_MESSAGES = 200  # the newest this many on a conversation's page
 POLL_BATCH = 100
 NOT_FOUND = "This conversation does not exist, or it is not yours."
+REMOVED_NOTE = "This message was removed by Delegate's support."
 
 
 def open_conversation(session: Session, task: Task, assistant_id: int) -> Conversation:
@@ -336,6 +337,7 @@ def unread_for(session: Session, conversation: Conversation, user_id: int) -> li
                 Message.conversation_id == conversation.id,
                 Message.sender_id != user_id,
                 Message.id > conversation.read_id_of(user_id),
+                Message.removed_at.is_(None),  # removed before the email went: not news
             )
             .order_by(Message.id)
         )
@@ -351,6 +353,8 @@ def report_message(session: Session, user: User, message_id: int, reason: str) -
         raise NotFound("This message does not exist, or it is not yours to see.")
     if message.sender_id == user.id:
         raise Conflict("You cannot report your own message.")
+    if message.removed_at is not None:
+        raise Conflict("Delegate's support has removed this message already.")
     reason = (reason or "").strip()
     if not reason:
         raise Invalid("Say in a few words what is wrong with this message.", "reason")
@@ -375,5 +379,19 @@ def open_reports(session: Session) -> list[MessageReport]:
             select(MessageReport)
             .where(MessageReport.resolved_at.is_(None))
             .order_by(MessageReport.created_at, MessageReport.id)
+        )
+    )
+
+
+def remove_message(session: Session, message_id: int) -> bool:
+    """Hide a message from both parties (an operator upheld a report of it); False when it
+    was hidden already. Its files can no longer be downloaded (``attachments.file_for``)."""
+    return bool(
+        rows_changed(
+            session,
+            update(Message)
+            .where(Message.id == message_id, Message.removed_at.is_(None))
+            .values(removed_at=utcnow())
+            .execution_options(synchronize_session=False),
         )
     )

@@ -30,7 +30,7 @@ from ..errors import (
     wants_json,
 )
 from ..forms import has_errors, show_error
-from ..rate_limits import MESSAGE_PER_IP, limited
+from ..rate_limits import MESSAGE_PER_IP, REPORT_PER_ACCOUNT, limited
 from ..storage import get_storage
 from ..uploads import accepts_files
 from . import attachments, file_types, services
@@ -43,6 +43,7 @@ bp = Blueprint("messages", __name__)
 bp.record_once(lambda state: services.parse_limits(state.app.config["MESSAGE_POST_LIMITS"]))
 bp.add_app_template_filter(linkify, "linkify")
 bp.add_app_template_filter(attachments.human_size, "filesize")
+bp.add_app_template_global(services.REMOVED_NOTE, "REMOVED_NOTE")
 
 
 # An open conversation polls, so the nav's count may lag a few seconds behind another worker.
@@ -227,6 +228,7 @@ def start():
 
 @bp.post("/messages/report/<int:message_id>")
 @login_required
+@limited(REPORT_PER_ACCOUNT)
 def report(message_id: int):
     session = get_session()
     form = ReportForm()

@@ -146,6 +146,20 @@ def _proposal_declined(session: Session, n: Notification) -> dict | None:
     }
 
 
+REPORTED = {"message": "a message", "profile": "a person on Delegate"}
+
+
+def _report_handled(session: Session, n: Notification) -> dict:
+    """Only that the report was handled: what happened to the other person is theirs."""
+    what = REPORTED.get(n.payload.get("subject", ""), "something on Delegate")
+    return {
+        "what": what,
+        "url": None,
+        "summary": f"Delegate's support handled your report of {what}",
+        "lines": [],
+    }
+
+
 def _digest(session: Session, n: Notification) -> dict | None:
     items = []
     for item_id in n.payload.get("items", []):
@@ -497,6 +511,7 @@ CONTEXTS = {
     Kind.INVITATION: _invitation,
     Kind.NEW_PROPOSAL: _new_proposal,
     Kind.PROPOSAL_DECLINED: _proposal_declined,
+    Kind.REPORT_HANDLED: _report_handled,
     Kind.DAILY_DIGEST: _digest,
     Kind.CONTRACT_FUNDED: _contract("Contract funded: {title}"),
     Kind.PAYMENT_SENT: _payment_sent,

@@ -57,6 +57,8 @@ class Kind(StrEnum):
     # To the owner: their card could not pay for disputed time an operator decided to pay.
     SETTLEMENT_CHARGE_FAILED = "settlement_charge_failed"
     PROPOSAL_DECLINED = "proposal_declined"  # to the assistant: the owner declined, maybe why
+    # To a reporter: an operator handled their report (never what happened to the other person).
+    REPORT_HANDLED = "report_handled"
 
 
 # Account emails that anybody who types an address can cause (or, for a new address, anybody

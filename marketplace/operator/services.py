@@ -27,7 +27,6 @@ from ..contracts.pricing import share_of
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..filters import format_money
-from ..messages.models import MessageReport
 from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..payments import ledger
@@ -170,37 +169,6 @@ def reinstate(session: Session, operator: User, user_id: int, reason: str) -> Us
         raise Conflict("This account is not suspended.")
     audit(session, operator, "user.reinstate", "user", user_id, reason, email=user.email)
     return user
-
-
-# Reported messages ---------------------------------------------------------------------------
-def resolve_message_report(
-    session: Session, operator: User, report_id: int, reason: str
-) -> MessageReport:
-    """The operator has dealt with a reported message (suspending its sender, if need be, is
-    the account's own action): the report leaves the open queue, once."""
-    reason = clean_reason(reason)
-    report = session.get(MessageReport, report_id)
-    if report is None:
-        raise NotFound("No such report.")
-    changed = session.execute(
-        update(MessageReport)
-        .where(MessageReport.id == report_id, MessageReport.resolved_at.is_(None))
-        .values(resolved_at=utcnow())
-    ).rowcount
-    session.refresh(report)
-    if not changed:
-        raise Conflict("This report is resolved already.")
-    audit(
-        session,
-        operator,
-        "message_report.resolve",
-        "message_report",
-        report_id,
-        reason,
-        message_id=report.message_id,
-        sender_id=report.message.sender_id,
-    )
-    return report
 
 
 # Disputes ------------------------------------------------------------------------------------

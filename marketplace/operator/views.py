@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from ..accounts.models import User
 from ..contracts.models import MONEY_HELD, Contract
 from ..db import get_session, utcnow
 from ..errors import DomainError, Invalid, NotFound
-from ..messages.services import open_reports
 from ..payments.gateway import get_gateway
 from ..payments.models import PayoutAccount
+from ..reports import services as reports
 from ..reviews import services as reviews
 from ..tasks.models import Task
 from ..timesheets import disputes, runner
@@ -69,24 +69,11 @@ def home():
     )
     return render_template(
         "operator/home.html",
-        reports=reported_queue(session),
+        reports=reports.open_queue(session),
         settling=settling,
         disputed_weeks=disputes.weeks_to_settle(session),
         audit=search.audit_log(session, 1).items[:10],
     )
-
-
-def reported_queue(session) -> dict:
-    """Open reports of messages (``message_reports``, oldest first, each with the message,
-    its conversation and both people), and of profiles once that table exists."""
-    queue: dict = {"messages": open_reports(session)}
-    # TODO(profiles): reporting a profile is not built; read its model here when it is.
-    if "profile_reports" not in set(inspect(session.get_bind()).get_table_names()):
-        queue["profiles"] = None
-    else:
-        rows = session.execute(text("SELECT * FROM profile_reports ORDER BY id DESC LIMIT 50"))
-        queue["profiles"] = [dict(row._mapping) for row in rows]
-    return queue
 
 
 @bp.get("/users")
@@ -183,6 +170,12 @@ def payments():
     )
 
 
+@bp.get("/reports")
+def report_queue(status: int = 200):
+    """Open reports of messages and people, oldest first, each with its actions."""
+    return render_template("operator/reports.html", items=reports.open_queue(get_session())), status
+
+
 @bp.get("/audit")
 def audit():
     return render_template("operator/audit.html", results=search.audit_log(get_session(), _page()))
@@ -209,15 +202,6 @@ def reinstate(user_id: int):
     session.commit()
     flash("Reinstated: the account can log in again.", "success")
     return _back_to_user(user_id)
-
-
-@bp.post("/message-reports/<int:report_id>/resolve")
-def resolve_message_report(report_id: int):
-    session = get_session()
-    services.resolve_message_report(session, current_user, report_id, request.form.get("reason"))
-    session.commit()
-    flash("Report resolved: it has left the queue.", "success")
-    return redirect(url_for("operator.home", _anchor="reports"), code=303)
 
 
 @bp.post("/contracts/<int:contract_id>/resolve")
@@ -298,6 +282,47 @@ def retry_timesheet_settlement(settlement_id: int):
     timesheet_id = settlement.timesheet_id
     session.commit()
     return _settle_dispute(session, settlement_id, timesheet_id)
+
+
+def _on_report(act, *args) -> object:
+    """Run one report action (it closes the report by a compare-and-set) and commit it."""
+    session = get_session()
+    try:
+        closed = act(session, current_user, *args, request.form.get("reason"))
+    except Invalid as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return report_queue(exc.status_code)
+    session.commit()
+    flash(
+        f"Done: {closed} report{'s' if closed != 1 else ''} closed, the reporters told.", "success"
+    )
+    return redirect(url_for("operator.report_queue"), code=303)
+
+
+@bp.post("/message-reports/<int:report_id>/dismiss")
+def dismiss_message_report(report_id: int):
+    return _on_report(reports.dismiss, reports.MESSAGE, report_id)
+
+
+@bp.post("/message-reports/<int:report_id>/remove")
+def remove_reported_message(report_id: int):
+    return _on_report(reports.remove_message, report_id)
+
+
+@bp.post("/message-reports/<int:report_id>/suspend")
+def suspend_message_sender(report_id: int):
+    return _on_report(reports.suspend_person, reports.MESSAGE, report_id)
+
+
+@bp.post("/profile-reports/<int:report_id>/dismiss")
+def dismiss_profile_report(report_id: int):
+    return _on_report(reports.dismiss, reports.PROFILE, report_id)
+
+
+@bp.post("/profile-reports/<int:report_id>/suspend")
+def suspend_reported_person(report_id: int):
+    return _on_report(reports.suspend_person, reports.PROFILE, report_id)
 
 
 SETTLEMENT_FLASHES = {

@@ -28,7 +28,8 @@ def reconcile_cmd() -> None:
     # Hourly weeks: a refund or dispute of a paid week whose webhook never came holds its
     # payout; a charge or payout a lost job left behind is done now (same idempotency keys).
     from ..timesheets.billing import check_charged_weeks
-    from ..timesheets.runner import run_due
+    from ..timesheets.models import SettlementStatus
+    from ..timesheets.runner import run_due, settle_unfinished_disputes
 
     held = check_charged_weeks(session, get_gateway())
     session.commit()
@@ -37,4 +38,11 @@ def reconcile_cmd() -> None:
     click.echo(
         f"hourly weeks: charged {weeks.charged}, failed {weeks.failed}, "
         f"paid out {weeks.paid_out}, payout held {len(held)}"
+    )
+    # Disputed time an operator decided to pay whose charge has no known outcome (answer and
+    # webhook lost): asked again with its key. Charged ones were paid out by run_due above.
+    ended = settle_unfinished_disputes(session, get_gateway())
+    click.echo(
+        "dispute settlements: "
+        + ", ".join(f"{status.value} {ended.get(status, 0)}" for status in SettlementStatus)
     )

@@ -119,7 +119,8 @@ def balances_for(session: Session, user: User) -> dict[str, Balances]:
         b = result.setdefault(contract.currency, Balances())
         b.held_cents += contract.total_cents if contract.owner_id == user.id else contract.net_cents
     # Hourly weeks the owner has paid for and whose payout has not gone out yet.
-    from ..timesheets.models import Timesheet, TimesheetStatus  # timesheets import the ledger
+    # Imported here: timesheets import the ledger.
+    from ..timesheets.models import DisputeSettlement, SettlementStatus, Timesheet, TimesheetStatus
 
     weeks = session.scalars(
         select(Timesheet)
@@ -132,4 +133,19 @@ def balances_for(session: Session, user: User) -> dict[str, Balances]:
     for week in weeks:
         b = result.setdefault(week.contract.currency, Balances())
         b.held_cents += week.amount_cents if week.contract.owner_id == user.id else week.net_cents
+    # Disputed time an operator settled: charged, its payout not gone out yet.
+    settlements = session.scalars(
+        select(DisputeSettlement)
+        .join(Timesheet, Timesheet.id == DisputeSettlement.timesheet_id)
+        .join(Contract, Contract.id == Timesheet.contract_id)
+        .where(
+            or_(Contract.owner_id == user.id, Contract.assistant_id == user.id),
+            DisputeSettlement.status == SettlementStatus.CHARGED,
+        )
+    )
+    for settlement in settlements:
+        contract = settlement.timesheet.contract
+        b = result.setdefault(contract.currency, Balances())
+        owner_view = contract.owner_id == user.id
+        b.held_cents += settlement.amount_cents if owner_view else settlement.net_cents
     return result

@@ -1,4 +1,5 @@
-"""Timesheet jobs: the periodic weekly clock, and settling one week the owner just approved."""
+"""Timesheet jobs: the periodic weekly clock, settling one week the owner just approved, and
+what a webhook about a week or a dispute settlement leaves to do with Stripe."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from ..jobs import job
 from ..payments.gateway import get_gateway
-from . import billing
-from .models import Timesheet
+from . import billing, settlement_money
+from .models import DisputeSettlement, Timesheet
 from .runner import run_due, settle
 
 
@@ -33,3 +34,17 @@ def refund_duplicate_job(session: Session, timesheet_id: int, payment_intent_id:
     sheet = session.get(Timesheet, timesheet_id)
     if sheet is not None and sheet.payment_intent_id != payment_intent_id:
         billing.refund_duplicate(get_gateway(), sheet, payment_intent_id)
+
+
+@job("timesheets.pay_out_settlement")
+def pay_out_settlement_job(session: Session, settlement_id: int) -> None:
+    settlement_money.pay_out(session, get_gateway(), settlement_id)
+
+
+@job("timesheets.refund_duplicate_settlement")
+def refund_duplicate_settlement_job(
+    session: Session, settlement_id: int, payment_intent_id: str
+) -> None:
+    settlement = session.get(DisputeSettlement, settlement_id)
+    if settlement is not None and settlement.payment_intent_id != payment_intent_id:
+        settlement_money.refund_duplicate(get_gateway(), settlement, payment_intent_id)

@@ -1,23 +1,85 @@
-"""Stripe's webhooks about a week's payment (metadata ``timesheet_id``).
+"""Stripe's webhooks about a week's payment (metadata ``timesheet_id``) and about a disputed
+week's settlement (metadata ``timesheet_dispute_id``).
 
-Off-session charges are settled from Stripe's answer at once (``billing.charge``); their
-events only repair a run that died between Stripe's answer and its commit. A week paid on
-Stripe's page after a failed charge is learnt from these events alone. A payment for a week
-already paid by another PaymentIntent is refunded: nothing is charged twice, whatever order
-the events come in. Stripe is called by jobs after the commit, never here under a lock.
+Off-session charges are settled from Stripe's answer at once (``billing.charge``,
+``settlement_money.charge``); their events repair a run that died, or lost Stripe's answer, between
+the call and its commit. A week paid on Stripe's page after a failed charge is learnt from
+these events alone. One rule for both (``take_payment``): a payment of something not yet
+paid records it and queues the payout; a payment of something already paid by another
+PaymentIntent is refunded, so nothing is charged twice, whatever order the events come in.
+Stripe is called by jobs after the commit, never here under a lock.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ..jobs import enqueue_after_commit
 from ..payments.gateway import PaymentFacts, StripeGateway
 from ..payments.webhooks import object_id, on_payment_intent
-from . import billing
-from .models import Timesheet, TimesheetStatus
+from . import billing, settlement_money
+from .models import DisputeSettlement, SettlementStatus, Timesheet, TimesheetStatus
 
 PAID = (TimesheetStatus.CHARGED, TimesheetStatus.PAID)
+SETTLEMENT_PAID = (SettlementStatus.CHARGED, SettlementStatus.SETTLED)
+DECLINED = "The card was declined."
+
+
+@dataclass(frozen=True)
+class Payable:
+    """One kind of thing our off-session charges pay for, as ``take_payment`` sees it."""
+
+    model: type[Timesheet] | type[DisputeSettlement]
+    metadata_key: str
+    is_paid: Callable[[Any], bool]
+    # Record the payment (a compare-and-set); True when this call moved it to paid.
+    charged: Callable[[Session, Any, str, str | None, int], bool]
+    pay_out_job: str
+    refund_duplicate_job: str
+
+    def find(self, session: Session, obj: dict) -> Any | None:
+        try:
+            return session.get(self.model, int(obj["metadata"][self.metadata_key]))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+WEEKS = Payable(
+    Timesheet,
+    "timesheet_id",
+    lambda sheet: sheet.status in PAID,
+    billing.charged,
+    "timesheets.pay_out",
+    "timesheets.refund_duplicate",
+)
+SETTLEMENTS = Payable(
+    DisputeSettlement,
+    "timesheet_dispute_id",
+    lambda settlement: settlement.status in SETTLEMENT_PAID,
+    settlement_money.charged_late,
+    "timesheets.pay_out_settlement",
+    "timesheets.refund_duplicate_settlement",
+)
+
+
+def take_payment(
+    session: Session, payable: Payable, event_type: str, obj: dict, facts: PaymentFacts | None
+) -> None:
+    paid = _payment_of(event_type, obj, facts)
+    if paid is None:
+        return
+    intent_id, charge_id, amount = paid
+    thing = payable.find(session, obj)
+    if thing is None or thing.payment_intent_id == intent_id:
+        return  # not ours, or recorded already (the answer at once, or this event before)
+    if payable.is_paid(thing):
+        enqueue_after_commit(session, payable.refund_duplicate_job, thing.id, intent_id)
+    elif payable.charged(session, thing, intent_id, charge_id, amount):
+        enqueue_after_commit(session, payable.pay_out_job, thing.id)
 
 
 def payment_event(
@@ -26,31 +88,38 @@ def payment_event(
     if event_type == "charge.refunded":
         _refunded(session, obj, facts)
         return
-    paid = _payment_of(event_type, obj, facts)
-    if paid is None:
+    take_payment(session, WEEKS, event_type, obj, facts)
+
+
+def settlement_event(
+    session: Session, gateway: StripeGateway, event_type: str, obj: dict, facts: PaymentFacts | None
+) -> None:
+    if event_type == "payment_intent.payment_failed":
+        _settlement_declined(session, obj, facts)
         return
-    intent_id, charge_id, amount = paid
-    sheet = _sheet(session, obj)
-    if sheet is None or sheet.payment_intent_id == intent_id:
+    take_payment(session, SETTLEMENTS, event_type, obj, facts)
+
+
+def _settlement_declined(session: Session, obj: dict, facts: PaymentFacts | None) -> None:
+    """A settlement's charge declined, heard only from Stripe (its answer was lost). Only
+    the attempt still being charged may fail: a late event of an earlier attempt, or of a
+    payment that went through since, changes nothing."""
+    settlement = SETTLEMENTS.find(session, obj)
+    try:
+        attempt = int(obj["metadata"]["charge_attempt"])
+    except (KeyError, TypeError, ValueError):
+        return  # charged before attempts were named: the operator's retry settles it
+    if settlement is None or (facts is not None and facts.succeeded):
         return
-    if sheet.status in PAID:
-        enqueue_after_commit(session, "timesheets.refund_duplicate", sheet.id, intent_id)
-    elif billing.charged(session, sheet, intent_id, charge_id, amount):
-        enqueue_after_commit(session, "timesheets.pay_out", sheet.id)
+    error = obj.get("last_payment_error") or {}
+    settlement_money.declined(session, settlement.id, attempt, error.get("message") or DECLINED)
 
 
 def _refunded(session: Session, obj: dict, facts: PaymentFacts | None) -> None:
-    sheet = _sheet(session, obj)
+    sheet = WEEKS.find(session, obj)
     if sheet is None or facts is None or sheet.payment_intent_id != facts.payment_intent_id:
         return  # a duplicate we refunded ourselves, or a week not ours
     billing.hold_if_taken_back(session, sheet, facts)
-
-
-def _sheet(session: Session, obj: dict) -> Timesheet | None:
-    try:
-        return session.get(Timesheet, int(obj["metadata"]["timesheet_id"]))
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def _payment_of(
@@ -71,4 +140,5 @@ def _payment_of(
     return None
 
 
-on_payment_intent("timesheet_id", payment_event)
+on_payment_intent(WEEKS.metadata_key, payment_event)
+on_payment_intent(SETTLEMENTS.metadata_key, settlement_event)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..payments.gateway import PaymentsNotConfigured, get_gateway
-from . import billing, disputes, services
+from . import billing, disputes, services, settlement_money
 from .models import SettlementStatus, Timesheet, TimesheetStatus
 
 
@@ -54,7 +54,7 @@ def run_due(session: Session) -> Report:
     # Disputed time an operator decided to pay whose payout waits (for the assistant's Stripe
     # account, or after Stripe failed): paid out as the weeks are.
     for settlement_id in disputes.unfinished_ids(session, SettlementStatus.CHARGED):
-        disputes.pay_out(session, gateway, settlement_id)
+        settlement_money.pay_out(session, gateway, settlement_id)
         session.commit()
     return report
 
@@ -76,12 +76,24 @@ def settle(session: Session, gateway, sheet_id: int, report: Report | None = Non
 def settle_dispute(session: Session, gateway, settlement_id: int) -> SettlementStatus:
     """Charge the owner for disputed time an operator decided to pay and, when that
     succeeds, pay the assistant; each step commits before the next calls Stripe."""
-    status = disputes.charge(session, gateway, settlement_id)
+    status = settlement_money.charge(session, gateway, settlement_id)
     session.commit()
     if status == SettlementStatus.CHARGED:
-        status = disputes.pay_out(session, gateway, settlement_id)
+        status = settlement_money.pay_out(session, gateway, settlement_id)
         session.commit()
     return status
+
+
+def settle_unfinished_disputes(session: Session, gateway) -> dict[SettlementStatus, int]:
+    """The reconcile command's part for settlements whose charge has no known outcome (its
+    answer, and its webhook, lost): asked again with the same idempotency key, Stripe answers
+    with what it did the first time (it keeps keys 24 h), so nothing is charged twice; paid
+    out when charged. How many ended in each state. (Charged ones are paid out by run_due.)"""
+    ended: dict[SettlementStatus, int] = {}
+    for settlement_id in disputes.unfinished_ids(session, SettlementStatus.CHARGING):
+        status = settle_dispute(session, gateway, settlement_id)
+        ended[status] = ended.get(status, 0) + 1
+    return ended
 
 
 def _ids(session: Session, status: TimesheetStatus) -> list[int]:

@@ -6,7 +6,6 @@ from marketplace.db import utcnow
 from marketplace.messages.models import MessageReport
 from marketplace.messages.services import open_reports
 from tests.messages.helpers import messages, open_as_owner, scene, send
-from tests.operator.helpers import audit_rows, make_operator
 
 
 def test_a_report_records_who_which_message_why_and_when(client, other_client, db_session):
@@ -51,32 +50,3 @@ def test_reports_need_a_reason_and_nobody_reports_their_own_message(client, db_s
     assert empty.status_code == 422
     assert "Say in a few words what is wrong" in empty.get_data(as_text=True)
     assert open_reports(db_session) == []
-
-
-def test_the_operator_reads_the_report_and_resolves_it_once(client, other_client, db_session):
-    owner, task, va = scene(db_session)
-    cid = open_as_owner(client, owner, task, va)
-    send(client, cid, "Pay me <b>outside</b> Delegate")
-    (message,) = messages(db_session, cid)
-    other_client.login_as(va)
-    other_client.post(f"/messages/report/{message.id}", {"reason": "Asks to pay outside"})
-    (report,) = open_reports(db_session)
-
-    client.login_as(make_operator(db_session, display_name="Olga Ops"))
-    home = client.get("/operator/").get_data(as_text=True)
-    assert "Asks to pay outside" in home
-    assert "Pay me &lt;b&gt;outside&lt;/b&gt; Delegate" in home  # the words, escaped
-    assert f'href="/operator/users/{owner.id}"' in home  # the sender, to suspend from there
-    assert f'href="/operator/users/{va.id}"' in home and "dana@bakery.example" in home
-
-    action = f"/operator/message-reports/{report.id}/resolve"
-    assert client.post(action, {"reason": ""}).status_code == 422
-    assert open_reports(db_session) == [report]
-    response = client.post(action, {"reason": "Warned the sender by email"})
-    assert response.status_code == 303
-    assert open_reports(db_session) == []
-    (entry,) = audit_rows(db_session, "message_report.resolve")
-    assert (entry.target_id, entry.reason) == (report.id, "Warned the sender by email")
-    assert entry.details == {"message_id": message.id, "sender_id": owner.id}
-    assert client.post(action, {"reason": "Warned the sender by email"}).status_code == 409
-    assert "No reported messages." in client.get("/operator/").get_data(as_text=True)

@@ -44,11 +44,12 @@ def test_every_operator_route_is_404_for_anyone_but_an_operator(app, client, db_
 
 def test_an_operator_sees_every_page(app, client, db_session):
     client.login_as(make_operator(db_session))
-    pages = ["/", "/users?q=example", "/tasks?q=book", "/contracts?q=1", "/payments?q=pi_"]
+    pages = ["/", "/reports", "/users?q=example", "/tasks?q=book", "/contracts?q=1"]
+    pages.append("/payments?q=pi_")
     for path in [f"/operator{page}" for page in pages] + ["/operator/audit"]:
         assert client.get(path).status_code == 200, path
     home = client.get("/operator/").get_data(as_text=True)
-    assert "Reported messages" in home and "None yet" in home
+    assert "Reported messages and people" in home and "No open reports" in home
     assert 'href="/operator/"' in client.get("/dashboard").get_data(as_text=True)
 
 

@@ -26,18 +26,19 @@ def _logged_in(app, user_id) -> Client:
     return client
 
 
-def at_once(clients: list[Client], url: str, data: dict) -> list[int]:
-    """Each client posts the form at the same moment (each with its CSRF token); the
-    status codes they got."""
+def at_once(clients: list[Client], url: str | list[str], data: dict) -> list[int]:
+    """Each client posts the form at the same moment (each with its CSRF token), to the one
+    url or to its own; the status codes they got."""
     tokens = [c.csrf_token() for c in clients]
+    urls = [url] * len(clients) if isinstance(url, str) else url
     barrier = threading.Barrier(len(clients))
     statuses: list[int] = []
 
-    def post(c: Client, token: str) -> None:
+    def post(c: Client, token: str, to: str) -> None:
         barrier.wait()
-        statuses.append(c.raw.post(url, data={"csrf_token": token, **data}).status_code)
+        statuses.append(c.raw.post(to, data={"csrf_token": token, **data}).status_code)
 
-    threads = [threading.Thread(target=post, args=pair) for pair in zip(clients, tokens)]  # noqa: B905
+    threads = [threading.Thread(target=post, args=t) for t in zip(clients, tokens, urls)]  # noqa: B905
     for t in threads:
         t.start()
     for t in threads:
@@ -173,3 +174,49 @@ def test_two_operators_settling_a_disputed_week_at_once_charge_once(
         assert len(decided) == 1
     # 10% fee: the week's $45 and the settlement's $22.50.
     assert sorted(t.amount for t in relay.transfers(contract_id)) == [2250, 4500]
+
+
+def test_two_operators_acting_on_one_report_at_once_make_one_outcome(committed_app):
+    """One removes the message while the other suspends its sender: one of them wins, the
+    other is told the report was handled, and only the winner's action happened."""
+    from marketplace.messages.models import Message, MessageReport
+    from marketplace.messages.services import open_conversation
+    from marketplace.reports.models import ReportOutcome
+
+    with committed_app.app_context():
+        session = get_session()
+        owner, assistant = make_owner(session), make_assistant(session)
+        ops = [make_owner(session, is_operator=True) for _ in range(2)]
+        conversation = open_conversation(session, make_task(session, owner), assistant.id)
+        message = Message(conversation_id=conversation.id, sender_id=assistant.id, body="Pay cash")
+        session.add(message)
+        session.flush()
+        report = MessageReport(message_id=message.id, reporter_id=owner.id, reason="Off-site")
+        session.add(report)
+        session.commit()
+        ids = (assistant.id, message.id, report.id, [o.id for o in ops])
+    assistant_id, message_id, report_id, op_ids = ids
+
+    urls = [f"/operator/message-reports/{report_id}/{action}" for action in ("remove", "suspend")]
+    statuses = at_once(
+        [_logged_in(committed_app, op_id) for op_id in op_ids],
+        urls,
+        {"reason": "Ticket 31, both operators on it"},
+    )
+    assert sorted(statuses) == [303, 409]
+    with committed_app.app_context():
+        session = get_session()
+        (acted,) = session.scalars(
+            select(AuditEntry).where(AuditEntry.action.startswith("report."))
+        ).all()  # one audit row that changed the report's state
+        outcome = session.get(MessageReport, report_id).outcome
+        assert acted.action == f"report.{outcome.value}"
+        removed = session.get(Message, message_id).removed_at is not None
+        suspended = session.get(User, assistant_id).suspended_at is not None
+        assert (removed, suspended) == (
+            (True, False) if outcome == ReportOutcome.REMOVED else (False, True)
+        )
+        suspensions = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "user.suspend")
+        ).all()
+        assert len(suspensions) == int(suspended)
