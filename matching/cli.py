@@ -109,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="first day of the week used for time-zone overlap (default: today, UTC)",
     )
     r.set_defaults(func=cmd_rank)
-    e = sub.add_parser("evaluate", help="NDCG@10 / MRR@10 / recall@10 on O*NET beside baselines")
+    e = sub.add_parser(
+        "evaluate", help="NDCG@10 / MRR@10 / recall@10 on every labelled set beside baselines"
+    )
     e.add_argument(
         "--data",
         default=None,
@@ -120,7 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--pool",
         choices=("va", "all", "both"),
         default="both",
-        help="candidate set: the 45 VA occupations, all 1,016, or both (default)",
+        help="O*NET candidate set: the 45 VA occupations, all 1,016, or both (default)",
+    )
+    e.add_argument(
+        "--set",
+        choices=("onet", "postings", "all"),
+        default="all",
+        help="labelled sets: O*NET, the SkillSpan job postings, or all (default)",
     )
     e.add_argument(
         "--dense-weight",
