@@ -9,11 +9,12 @@ the events come in. Stripe is called by jobs after the commit, never here under 
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..jobs import enqueue_after_commit
 from ..payments.gateway import PaymentFacts, StripeGateway
-from ..payments.webhooks import object_id, on_payment_intent
+from ..payments.webhooks import object_id, on_dispute, on_payment_intent
 from . import billing
 from .models import Timesheet, TimesheetStatus
 
@@ -36,7 +37,26 @@ def payment_event(
     if sheet.status in PAID:
         enqueue_after_commit(session, "timesheets.refund_duplicate", sheet.id, intent_id)
     elif billing.charged(session, sheet, intent_id, charge_id, amount):
+        if facts is not None and not facts.intact:
+            # Disputed (or refunded) before we learnt the week was paid: that event found
+            # no week by this payment, so the hold is placed here, and nothing is paid out.
+            billing.hold_if_taken_back(session, sheet, facts)
+            return
         enqueue_after_commit(session, "timesheets.pay_out", sheet.id)
+
+
+def disputed(session: Session, payment_intent_id: str, facts: PaymentFacts | None) -> bool:
+    """A card holder disputed a week's payment: its payout is held, as a fixed contract's
+    is; both sides see why on the week's page. An event about an older payment of the week
+    (one we refunded as a duplicate) finds no week and changes nothing."""
+    sheet = session.scalar(
+        select(Timesheet).where(Timesheet.payment_intent_id == payment_intent_id)
+    )
+    if sheet is None:
+        return False
+    if facts is not None and facts.disputed:
+        billing.hold_if_taken_back(session, sheet, facts)
+    return True
 
 
 def _refunded(session: Session, obj: dict, facts: PaymentFacts | None) -> None:
@@ -72,3 +92,4 @@ def _payment_of(
 
 
 on_payment_intent("timesheet_id", payment_event)
+on_dispute(disputed)
