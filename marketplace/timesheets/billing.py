@@ -249,6 +249,17 @@ def start_paying_on_session(session: Session, owner: User, timesheet_id: int) ->
     return sheet
 
 
+def remember_pay_page(session: Session, sheet: Timesheet, checkout_session_id: str) -> None:
+    """The page just opened for this attempt (not one a later attempt replaced meanwhile)."""
+    db.rows_changed(
+        session,
+        update(Timesheet)
+        .where(Timesheet.id == sheet.id, Timesheet.checkout_attempt == sheet.checkout_attempt)
+        .values(checkout_session_id=checkout_session_id)
+        .execution_options(synchronize_session=False),
+    )
+
+
 def checkout_key(sheet: Timesheet) -> str:
     return f"timesheet-{sheet.id}-checkout-{sheet.checkout_attempt}"
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from ..jobs import job
 from ..payments.gateway import get_gateway
-from . import billing
+from . import billing, pay_pages
 from .models import Timesheet
 from .runner import run_due, settle
 
@@ -21,6 +21,11 @@ def run_due_job(session: Session) -> dict:
 @job("timesheets.settle")
 def settle_job(session: Session, timesheet_id: int) -> None:
     settle(session, get_gateway(), timesheet_id)
+
+
+@job("timesheets.after_new_card")
+def after_new_card_job(session: Session, owner_id: int) -> None:
+    pay_pages.after_new_card(session, get_gateway(), owner_id)
 
 
 @job("timesheets.pay_out")

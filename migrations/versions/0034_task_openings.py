@@ -7,6 +7,9 @@ Create Date: 2026-12-02
 - ``tasks.openings``: 1 for every existing task (each was hired at most once), between 1 and
   20. The task stays open to hires until that many of its contracts are live (not cancelled
   or refunded).
+- ``timesheets.checkout_session_id``: the Checkout Session of the page an owner opened to pay a
+  failed week, so it can be expired when they save a new card instead (nullable; the pages
+  opened before this revision expire by themselves within a day).
 """
 
 import sqlalchemy as sa
@@ -22,6 +25,7 @@ CHECK = "openings BETWEEN 1 AND 20"
 
 
 def upgrade() -> None:
+    op.add_column("timesheets", sa.Column("checkout_session_id", sa.String(255), nullable=True))
     if op.get_bind().dialect.name == "sqlite":
         # Not batch mode: rebuilding ``tasks`` would drop its full-text triggers (0009).
         # SQLite adds a column with its own CHECK in place.
@@ -35,6 +39,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column("timesheets", "checkout_session_id")  # no constraint: in place on SQLite too
     if op.get_bind().dialect.name == "sqlite":
         op.execute("ALTER TABLE tasks DROP COLUMN openings")  # SQLite 3.35+, in place
         return
