@@ -31,6 +31,16 @@ def _applicants(session, task, n: int):
     return proposals
 
 
+def _hiring(client, session, applicants: int, **task_fields):
+    """An owner logged in, their task and the proposals of `applicants` assistants."""
+    owner = make_owner(session)
+    task = make_task(session, owner, **task_fields)
+    proposals = _applicants(session, task, applicants)
+    session.commit()
+    client.login_as(owner)
+    return task, proposals
+
+
 def _listed(client, title: str) -> bool:
     return title in client.get("/jobs").get_data(as_text=True)
 
@@ -56,11 +66,9 @@ def test_more_openings_than_allowed_is_refused_on_the_form(client, db_session):
 
 
 def test_the_task_stays_listed_until_every_opening_is_taken(client, other_client, db_session):
-    owner = make_owner(db_session)
-    task = make_task(db_session, owner, title="Customer emails for the shop", openings=2)
-    first, second, third = _applicants(db_session, task, 3)
-    db_session.commit()
-    client.login_as(owner)
+    task, (first, second, third) = _hiring(
+        client, db_session, 3, title="Customer emails for the shop", openings=2
+    )
 
     hire(client, first, hours=5)
     db_session.refresh(task)
@@ -83,11 +91,7 @@ def test_the_task_stays_listed_until_every_opening_is_taken(client, other_client
 
 
 def test_raising_the_number_when_hiring_hires_one_more(client, db_session):
-    owner = make_owner(db_session)
-    task = make_task(db_session, owner)
-    first, second = _applicants(db_session, task, 2)
-    db_session.commit()
-    client.login_as(owner)
+    task, (first, second) = _hiring(client, db_session, 2)
     hire(client, first, hours=5)
     db_session.refresh(task)
     assert task.status == TaskStatus.HIRED
@@ -107,11 +111,7 @@ def test_raising_the_number_when_hiring_hires_one_more(client, db_session):
 
 
 def test_a_number_below_those_hired_is_refused(client, db_session):
-    owner = make_owner(db_session)
-    task = make_task(db_session, owner, openings=3)
-    first, second = _applicants(db_session, task, 2)
-    db_session.commit()
-    client.login_as(owner)
+    task, (first, second) = _hiring(client, db_session, 2, openings=3)
     hire(client, first, hours=5)
     hire(client, second, hours=5)
 
@@ -130,11 +130,7 @@ def test_a_number_below_those_hired_is_refused(client, db_session):
 
 
 def test_a_cancelled_contract_frees_its_opening(client, db_session):
-    owner = make_owner(db_session)
-    task = make_task(db_session, owner, title="Two inboxes", openings=2)
-    first, second, third = _applicants(db_session, task, 3)
-    db_session.commit()
-    client.login_as(owner)
+    task, (first, second, third) = _hiring(client, db_session, 3, title="Two inboxes", openings=2)
     hire(client, first, hours=5)
     cancelled = hire(client, second, hours=5)
     db_session.refresh(task)
@@ -151,11 +147,7 @@ def test_a_cancelled_contract_frees_its_opening(client, db_session):
 def test_one_finished_contract_does_not_complete_a_task_still_worked_on(client, db_session):
     from marketplace.contracts import services as contracts
 
-    owner = make_owner(db_session)
-    task = make_task(db_session, owner, openings=2)
-    first, second = _applicants(db_session, task, 2)
-    db_session.commit()
-    client.login_as(owner)
+    task, (first, second) = _hiring(client, db_session, 2, openings=2)
     done, still = hire(client, first, hours=5), hire(client, second, hours=5)
     for contract_id, status in ((done, "paid"), (still, "funded")):
         db_session.get(Contract, contract_id).status = status
