@@ -81,6 +81,14 @@ class TaskIn(StrictSchema):
     timezone = fields.String(required=True, metadata={"description": "An IANA time zone"})
     overlap_hours = fields.Integer(strict=True, load_default=0)
     deadline = fields.Date(allow_none=True)
+    openings = fields.Integer(
+        strict=True,
+        load_default=1,
+        metadata={
+            "description": "How many assistants you want on the task (it stays open "
+            "to hires until that many are hired)"
+        },
+    )
 
 
 class TaskChanges(TaskIn):
@@ -107,6 +115,7 @@ class TaskOut(StrictSchema):
     timezone = fields.String(required=True)
     overlap_hours = fields.Integer(required=True)
     deadline = fields.Date(allow_none=True, required=True)
+    openings = fields.Integer(required=True)
     owner_id = fields.Integer(required=True)
     created_at = fields.AwareDateTime(required=True)
 

@@ -117,4 +117,5 @@ def _current(task) -> dict:
         "timezone": task.timezone,
         "overlap_hours": task.overlap_hours,
         "deadline": task.deadline,
+        "openings": task.openings,
     }

@@ -2,6 +2,7 @@ from wtforms import DateField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..forms import Form, choices
+from ..tasks.models import MAX_OPENINGS
 from .models import NOTE_MAX, ContractKind
 from .services import MAX_HOURS
 
@@ -30,6 +31,12 @@ class HireForm(Form):
         "Ends on (optional, hourly)",
         validators=[Optional()],
         description="The last day time may be logged. Leave empty for ongoing work.",
+    )
+    openings = IntegerField(
+        "Assistants wanted on this task",
+        description="Hiring stays open on the task until you have this many assistants.",
+        # Left out (a page from before): the task's number stays as it is.
+        validators=[Optional(), NumberRange(1, MAX_OPENINGS, f"Between 1 and {MAX_OPENINGS}.")],
     )
 
 

@@ -12,9 +12,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    func,
+    select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -57,6 +60,14 @@ class ContractStatus(StrEnum):
 MONEY_HELD = (ContractStatus.FUNDED, ContractStatus.SUBMITTED, ContractStatus.APPROVED)
 # Contracts that ended without work being paid for: the proposal can be hired again.
 ENDED_UNPAID = (ContractStatus.CANCELLED, ContractStatus.REFUNDED)
+# Contracts whose work (or money) is still to come: a task is done only when none is left.
+UNDER_WAY = (
+    ContractStatus.AWAITING_FUNDING,
+    ContractStatus.FUNDED,
+    ContractStatus.SUBMITTED,
+    ContractStatus.ACTIVE,
+    ContractStatus.PAUSED,
+)
 _ACTIVE = text("status NOT IN ('cancelled', 'refunded')")
 
 STATUS_LABELS = {
@@ -246,3 +257,13 @@ class Submission(Base):
     @property
     def waiting(self) -> bool:
         return self.answer is None and self.contract.status == ContractStatus.SUBMITTED
+
+
+def hired_count(task_id: int) -> Select[int]:
+    """How many of the task's openings its contracts hold: all but those that ended unpaid
+    (a cancelled or refunded contract frees its opening for another hire)."""
+    return (
+        select(func.count())
+        .select_from(Contract)
+        .where(Contract.task_id == task_id, Contract.status.not_in(ENDED_UNPAID))
+    )

@@ -22,8 +22,8 @@ from ..matches import events as match_events
 from ..matches.models import EventKind, Invitation
 from ..notifications.models import Kind
 from ..notifications.services import notify
-from ..tasks.models import Engagement, Task, TaskStatus
-from .models import ENDED_UNPAID, Contract, ContractKind, ContractStatus
+from ..tasks.models import MAX_OPENINGS, Engagement, Task, TaskStatus
+from .models import ENDED_UNPAID, UNDER_WAY, Contract, ContractKind, ContractStatus, hired_count
 from .pricing import Price, price_for
 
 MAX_HOURS = 500
@@ -57,10 +57,12 @@ def hire(
     quoted_total_cents: int | None,
     kind: ContractKind = ContractKind.FIXED,
     ends_on: date | None = None,
+    openings: int | None = None,
 ) -> Contract:
     """The owner accepts a proposal at the price they were shown: a fixed contract awaiting
     funding, or an hourly one whose weekly limit is ``hours`` (and whose quoted total is the
-    most one week can cost)."""
+    most one week can cost). ``openings``: how many assistants the owner wants on the task,
+    if they changed it on the hire form."""
     proposal = proposals.owned_proposal(session, owner, proposal_id)
     most = MAX_WEEKLY_HOURS if kind == ContractKind.HOURLY else MAX_HOURS
     if not 1 <= hours <= most:
@@ -72,7 +74,7 @@ def hire(
     hourly_end = ends_on if kind == ContractKind.HOURLY else None
     if hourly_end is not None and hourly_end < today_in(owner.timezone or "UTC"):
         raise Invalid("The end date has passed; choose today or a later day.", "ends_on")
-    task = _lock_open_task(session, proposal.task_id)
+    task = _lock_opening(session, proposal.task_id, openings)
     # The rate is part of the compare-and-set: a proposal re-sent at another rate since the
     # page was shown is not hired at a price nobody saw.
     _claim(session, proposal, [ProposalStatus.SUBMITTED], rate_cents=proposal.proposed_rate_cents)
@@ -99,7 +101,7 @@ def accept_invitation(session: Session, assistant: User, task_id: int, fee_bps: 
         raise NotFound("There is no invitation for you on this task.")
     if invitation.rate_cents is None or invitation.hours is None:
         raise Conflict("This invitation has no terms on record; send a proposal instead.")
-    task = _lock_open_task(session, task_id)
+    task = _lock_opening(session, task_id)
     if invitation.currency != task.currency:
         raise Conflict(
             f"The invitation is in {invitation.currency}; this task pays in {task.currency}."
@@ -168,14 +170,44 @@ def _claim(
         raise Conflict(f"This proposal is {proposal.status.value} and cannot be accepted.")
 
 
-def _lock_open_task(session: Session, task_id: int) -> Task:
+class TaskFull(Conflict):
+    """Every opening of the task is taken: nothing is hired; the owner may raise the number."""
+
+    def __init__(self, openings: int):
+        wanted = "the assistant" if openings == 1 else f"the {openings} assistants"
+        super().__init__(
+            f"This task already has {wanted} you asked for. To hire another, raise the "
+            "number of assistants you want on it.",
+            "openings",
+        )
+
+
+def _lock_opening(session: Session, task_id: int, openings: int | None = None) -> Task:
+    """The task, locked, with an opening free for the hire about to be made (``openings``:
+    the number of assistants the owner now wants on it, if they changed it while hiring).
+
+    Every hire takes the task's row lock first (on SQLite, the write lock) and counts the
+    task's contracts only then, so of two hires for its last opening the second waits for
+    the first to commit, counts its contract and is refused.
+    """
     task = session.scalar(select(Task).where(Task.id == task_id).with_for_update(of=Task))
     if task is None:
         raise NotFound("This task does not exist.")
-    if task.status != TaskStatus.OPEN:
-        raise Conflict(f"This task is {task.status.value}; it can no longer be hired for.")
     if task.owner.is_suspended:
         raise NotFound("This task does not exist or is no longer open.")
+    if task.status not in (TaskStatus.OPEN, TaskStatus.HIRED):
+        raise Conflict(f"This task is {task.status.value}; it can no longer be hired for.")
+    hired = session.scalar(hired_count(task.id)) or 0
+    if openings is not None and openings != task.openings:
+        if not hired < openings <= MAX_OPENINGS:
+            raise Invalid(
+                f"You have hired {hired} on this task: ask for between {hired + 1} and "
+                f"{MAX_OPENINGS} assistants to hire one more.",
+                "openings",
+            )
+        task.openings = openings
+    if hired >= task.openings:
+        raise TaskFull(task.openings)
     return task
 
 
@@ -211,7 +243,10 @@ def _contract_from(
             session.add(contract)
     except IntegrityError as exc:
         raise Conflict("This proposal has already been accepted.") from exc
-    task.status = TaskStatus.HIRED  # out of every job feed from this commit on
+    session.flush()
+    # Out of every job feed from this commit on once every opening is taken.
+    full = (session.scalar(hired_count(task.id)) or 0) >= task.openings
+    task.status = TaskStatus.HIRED if full else TaskStatus.OPEN
     session.flush()
     # both ways of hiring (a proposal, an accepted invitation) come through here
     match_events.record(session, EventKind.HIRE, task.id, proposal.assistant_id, str(contract.id))
@@ -219,7 +254,8 @@ def _contract_from(
 
 
 def ended_without_payout(session: Session, contract: Contract) -> None:
-    """A contract cancelled or refunded before any payout: the task is open again, the
+    """A contract cancelled or refunded before any payout: its opening on the task is free
+    again, the
     assistant's proposal can be hired again, and the assistant is told to stop."""
     if contract.task.status == TaskStatus.HIRED:
         contract.task.status = TaskStatus.OPEN
@@ -236,6 +272,18 @@ def ended_without_payout(session: Session, contract: Contract) -> None:
         {"contract_id": contract.id},
     )
     session.flush()
+
+
+def finish_task(session: Session, task: Task) -> None:
+    """A contract of the task has finished: the task is completed once it has every
+    assistant it asked for and none of their contracts is still under way."""
+    if task.status != TaskStatus.HIRED:
+        return
+    still = session.scalar(
+        select(Contract.id).where(Contract.task_id == task.id, Contract.status.in_(UNDER_WAY))
+    )
+    if still is None:
+        task.status = TaskStatus.COMPLETED
 
 
 def contract_for(session: Session, user: User, contract_id: int) -> Contract:

@@ -23,7 +23,6 @@ from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..notifications.models import Kind
 from ..notifications.services import notify
-from ..tasks.models import TaskStatus
 from . import services
 from .models import NOTE_MAX, Contract, ContractStatus, Submission, SubmissionAnswer
 
@@ -176,7 +175,7 @@ def _approve(session: Session, contract: Contract, submission: Submission, *, au
         ContractStatus.APPROVED,
         approved_at=submission.answered_at,
     )
-    contract.task.status = TaskStatus.COMPLETED
+    services.finish_task(session, contract.task)
     session.flush()
 
 

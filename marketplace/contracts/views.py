@@ -38,6 +38,7 @@ def hire(proposal_id: int):
     form = HireForm()
     if not form.is_submitted():
         form.hours.data = request.args.get("hours", type=int) or proposal.task.weekly_hours or 1
+        form.openings.data = proposal.task.openings
     if not form.kind.data:
         # Ongoing work is hired by the hour; a one-off by default for its hours.
         form.kind.data = (
@@ -45,7 +46,7 @@ def hire(proposal_id: int):
             if proposal.task.engagement == Engagement.RECURRING
             else ContractKind.FIXED.value
         )
-    changed = None
+    changed, full = None, False
     if form.validate_on_submit() and request.form.get("action") != "quote":
         quoted = request.form.get("quoted_total_cents", type=int)
         kind = ContractKind(form.kind.data)
@@ -59,12 +60,15 @@ def hire(proposal_id: int):
                 quoted,
                 kind,
                 form.ends_on.data,
+                form.openings.data,
             )
         except services.PriceChanged as exc:
             changed = exc.message
-        except Invalid as exc:  # e.g. more hours a week than an hourly contract allows
-            field = form.ends_on if exc.field == "ends_on" else form.hours
+        except (Invalid, services.TaskFull) as exc:  # e.g. more hours than a week allows
+            by_name = {"ends_on": form.ends_on, "openings": form.openings}
+            field = by_name.get(exc.field or "hours", form.hours)
             field.errors = [*field.errors, exc.message]
+            full = isinstance(exc, services.TaskFull)
         else:
             session.commit()
             flash(
@@ -78,7 +82,7 @@ def hire(proposal_id: int):
         form.hours.label.text = "Weekly limit (hours)"
     hours = form.hours.data if isinstance(form.hours.data, int) and form.hours.data > 0 else 1
     price = services.quote(proposal, min(hours, services.MAX_HOURS), _fee_bps())
-    status = 422 if has_errors(form) else 409 if changed else 200
+    status = 409 if changed or full else 422 if has_errors(form) else 200
     return render_template(
         "contracts/hire.html",
         form=form,

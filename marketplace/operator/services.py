@@ -34,7 +34,6 @@ from ..payments import services as payments
 from ..payments.gateway import StripeGateway
 from ..payments.models import EntryKind, LedgerEntry, PayoutAccount
 from ..reviews import services as reviews
-from ..tasks.models import TaskStatus
 from .models import AuditEntry, Outcome, Resolution, ResolutionStatus
 
 log = logging.getLogger(__name__)
@@ -422,7 +421,7 @@ def _finish(session: Session, contract: Contract, resolution: Resolution) -> Non
             transfer_id=resolution.transfer_id,
             payout_hold=None,
         )
-        contract.task.status = TaskStatus.COMPLETED
+        contracts.finish_task(session, contract.task)
         reviews.contract_ended(session, contract)  # paid out (in part): both may review it
     elif contract.payout_hold == SETTLING_HOLD:
         contract.payout_hold = None

@@ -14,6 +14,7 @@ and writes only after Stripe has answered. Nothing here commits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -31,6 +32,18 @@ from .gateway import CardPaymentRequest, OffSessionCharge, PaymentsNotConfigured
 from .models import BillingProfile
 
 Outcome = Literal["succeeded", "declined", "authentication_required"]
+
+CardSaved = Callable[[Session, int], None]
+"""``hook(session, owner_id)``: the owner has just saved a new card, in the transaction that
+stored it. For work waiting on a card (hourly weeks whose charge failed): queue what uses it;
+no Stripe call here."""
+_CARD_SAVED: list[CardSaved] = []
+
+
+def on_card_saved(hook: CardSaved) -> None:
+    """Register once, at import of the module that waits on cards."""
+    if hook not in _CARD_SAVED:
+        _CARD_SAVED.append(hook)
 
 
 @dataclass(frozen=True)
@@ -129,9 +142,10 @@ def payment_checkout_url(
     idempotency_key: str,
     metadata: dict[str, str],
     return_to: str,
-) -> str:
-    """Stripe's page where the owner pays ``amount_cents`` now (after an off-session charge
-    failed: declined, or the bank wants them to authenticate); the card they pay with
+):
+    """Stripe's page (its Checkout Session: ``.id``, ``.url``) where the owner pays
+    ``amount_cents`` now (after an off-session charge failed: declined, or the bank wants
+    them to authenticate); the card they pay with
     becomes their saved card. ``metadata`` goes on the PaymentIntent and the session, so its
     webhooks reach the handler registered for one of its keys (webhooks.on_payment_intent).
 
@@ -162,7 +176,7 @@ def payment_checkout_url(
     if checkout.status != "open":
         raise Conflict("That payment page has expired; open a new one.")
     _remember(session, owner.id, customer_id, attempt)
-    return checkout.url
+    return checkout
 
 
 def _return_urls(path: str) -> tuple[str, str]:
@@ -330,7 +344,11 @@ def record_card(session: Session, facts: SavedCardFacts) -> bool:
     profile = session.get(BillingProfile, facts.user_id)
     if profile is not None:
         session.refresh(profile)
-    return result.rowcount == 1
+    stored = result.rowcount == 1
+    if stored:
+        for hook in _CARD_SAVED:
+            hook(session, facts.user_id)
+    return stored
 
 
 def confirm_card_checkout(

@@ -234,6 +234,12 @@ class StripeGateway:
             options={"idempotency_key": f"{req.idempotency_key}-checkout"},
         )
 
+    def expire_card_checkout(self, session_id: str, idempotency_key: str):
+        """Close a payment page nobody should pay any more (Stripe refuses one not open)."""
+        return self.client.v1.checkout.sessions.expire(
+            session_id, options={"idempotency_key": idempotency_key}
+        )
+
     def retrieve_card_checkout(self, session_id: str):
         """A Checkout Session with the card it saved (setup mode) or was paid with."""
         return self.client.v1.checkout.sessions.retrieve(

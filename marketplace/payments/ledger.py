@@ -50,10 +50,14 @@ def has(session: Session, kind: EntryKind, stripe_object_id: str) -> bool:
     )
 
 
-def total(session: Session, contract: Contract, kind: EntryKind) -> int:
+def total(
+    session: Session, contract: Contract, kind: EntryKind, timesheet_id: int | None = None
+) -> int:
+    """The contract's entries of this kind, summed; those of one week if ``timesheet_id``."""
+    week = [] if timesheet_id is None else [LedgerEntry.timesheet_id == timesheet_id]
     return session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
-            LedgerEntry.contract_id == contract.id, LedgerEntry.kind == kind
+            LedgerEntry.contract_id == contract.id, LedgerEntry.kind == kind, *week
         )
     )
 

@@ -269,18 +269,39 @@ def hold_for_dispute(session: Session, contract: Contract) -> None:
 
 
 def _reverse_fee(session: Session, contract: Contract, refunded_cents: int) -> None:
-    """Give up the fee's share of what was refunded: proportional, rounded half up, so a full
-    refund reverses the whole fee and the Money page nets it to zero."""
-    charged_fee = ledger.total(session, contract, EntryKind.FEE)
-    if not charged_fee:
-        return  # this payment never funded the contract: no fee was taken on it
-    refunded = min(refunded_cents, contract.total_cents)
-    due = share_of(charged_fee, refunded, contract.total_cents)
-    owed = due - ledger.total(session, contract, EntryKind.FEE_REVERSAL)
+    reverse_fee_share(
+        session,
+        contract,
+        payment_intent_id=contract.payment_intent_id,
+        paid_cents=contract.total_cents,
+        fee_cents=ledger.total(session, contract, EntryKind.FEE),
+        refunded_cents=refunded_cents,
+    )
+
+
+def reverse_fee_share(
+    session: Session,
+    contract: Contract,
+    *,
+    payment_intent_id: str | None,
+    paid_cents: int,
+    fee_cents: int,
+    refunded_cents: int,
+    timesheet_id: int | None = None,
+) -> None:
+    """Give up the fee's share of what was refunded of one payment (``paid_cents``, on which
+    ``fee_cents`` was taken): proportional, rounded half up, so a full refund reverses the
+    whole fee and the Money page nets it to zero. A fixed contract's payment, or one week's
+    (``timesheet_id``) of an hourly one."""
+    if not fee_cents:
+        return  # this payment never funded the work: no fee was taken on it
+    refunded = min(refunded_cents, paid_cents)
+    due = share_of(fee_cents, refunded, paid_cents)
+    owed = due - ledger.total(session, contract, EntryKind.FEE_REVERSAL, timesheet_id)
     if owed > 0:
         # One row per refunded level of this payment: a replayed event finds it and adds none.
-        key = f"{contract.payment_intent_id}:refunded:{refunded}"
-        ledger.record(session, contract, EntryKind.FEE_REVERSAL, owed, key)
+        key = f"{payment_intent_id}:refunded:{refunded}"
+        ledger.record(session, contract, EntryKind.FEE_REVERSAL, owed, key, timesheet_id)
 
 
 def pay_out(session: Session, gateway: StripeGateway, contract: Contract) -> bool:

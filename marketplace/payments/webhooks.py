@@ -39,6 +39,13 @@ late and out of order) and must not call Stripe while it holds a row lock."""
 
 _PAYMENT_ROUTES: dict[str, PaymentHandler] = {}
 
+DisputeHandler = Callable[[Session, str, PaymentFacts | None], bool]
+"""``handler(session, payment_intent_id, facts)``: a dispute was opened on a payment that no
+contract was funded by; True when the payment was the handler's (it held what it pays for).
+Same rules as a PaymentHandler: forward only, idempotent, no Stripe call."""
+
+_DISPUTE_ROUTES: list[DisputeHandler] = []
+
 # The events a registered handler receives.
 ROUTED_TYPES = frozenset(
     {
@@ -63,6 +70,14 @@ def on_payment_intent(metadata_key: str, handler: PaymentHandler) -> None:
     if registered is not None and registered is not handler:
         raise ValueError(f"a handler for {metadata_key!r} is registered already")
     _PAYMENT_ROUTES[metadata_key] = handler
+
+
+def on_dispute(handler: DisputeHandler) -> None:
+    """Send ``charge.dispute.created`` on payments that fund no contract to ``handler``: a
+    Dispute carries no metadata of its payment, only the PaymentIntent's id, so the owning
+    module finds its object by that id. Register once, at import of the owning module."""
+    if handler not in _DISPUTE_ROUTES:
+        _DISPUTE_ROUTES.append(handler)
 
 
 def routed_handler(event: dict) -> PaymentHandler | None:
@@ -259,8 +274,14 @@ def charge_dispute_created(session, gateway, obj: dict, facts) -> None:
     contract = (
         contracts.lock_where(session, Contract.payment_intent_id == intent) if intent else None
     )
-    if contract is not None and (facts is None or facts.disputed):
-        services.hold_for_dispute(session, contract)
+    if contract is not None:
+        if facts is None or facts.disputed:
+            services.hold_for_dispute(session, contract)
+        return
+    if intent:
+        for handler in _DISPUTE_ROUTES:
+            if handler(session, intent, facts):
+                return
 
 
 def account_updated(session, gateway, obj: dict, facts) -> None:

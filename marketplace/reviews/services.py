@@ -47,32 +47,33 @@ def ended_at(contract: Contract) -> datetime | None:
     """When the contract ended, which opens its review window; None while it has not ended.
 
     The one place that says what "ended" means. Fixed-price work ends when it is paid out; an
-    hourly contract when either side ends it, if at least one of its weeks was paid for (a
-    review is of paid work: two accounts cannot trade stars over a contract nobody paid).
+    hourly contract once either side has ended it and every week's money has moved, at least
+    one week having been paid for (a review is of paid work: two accounts cannot trade stars
+    over a contract nobody paid, and nobody is asked to review before the money moved).
     """
     if contract.status == ContractStatus.PAID:
         return contract.paid_at
-    if contract.status == ContractStatus.ENDED and _paid_a_week(contract):
-        return contract.ended_at
+    if contract.status == ContractStatus.ENDED:
+        return _last_paid_week(contract)
     return None
 
 
-def _paid_a_week(contract: Contract) -> bool:
+def _last_paid_week(contract: Contract) -> datetime | None:
+    """The later of an ended hourly contract's end and its last week's payment; None while a
+    week still waits for review or payment, or if no week was paid for."""
     from ..timesheets.models import Timesheet, TimesheetStatus  # timesheets import reviews
 
     session = object_session(contract)
-    return (
-        session is not None
-        and session.scalar(
-            select(Timesheet.id)
-            .where(
-                Timesheet.contract_id == contract.id,
-                Timesheet.status.in_((TimesheetStatus.CHARGED, TimesheetStatus.PAID)),
-            )
-            .limit(1)
-        )
-        is not None
-    )
+    if session is None or contract.ended_at is None:
+        return None
+    weeks = session.execute(
+        select(Timesheet.status, Timesheet.charged_at).where(Timesheet.contract_id == contract.id)
+    ).all()
+    paid = (TimesheetStatus.CHARGED, TimesheetStatus.PAID)
+    if any(status not in (*paid, TimesheetStatus.NOTHING_DUE) for status, _ in weeks):
+        return None
+    charged = [at for status, at in weeks if status in paid and at is not None]
+    return max(contract.ended_at, *charged) if charged else None
 
 
 def configured_window() -> timedelta:

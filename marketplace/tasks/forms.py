@@ -10,7 +10,7 @@ from ..forms import (
     one_line,
     validate_timezone,
 )
-from .models import CATEGORY_LABELS, BudgetType, Category, Engagement
+from .models import CATEGORY_LABELS, MAX_OPENINGS, BudgetType, Category, Engagement
 from .services import TaskInput
 
 CATEGORY_PAIRS = [(c.value, label) for c, label in CATEGORY_LABELS.items()]
@@ -74,6 +74,17 @@ class TaskForm(Form):
         validators=[InputRequired(), NumberRange(0, 12, "Between 0 and 12 hours.")],
     )
     deadline = DateField("Deadline (optional)", validators=[Optional()])
+    openings = IntegerField(
+        "Assistants wanted",
+        description="How many assistants you want on this task, e.g. 2 for customer emails. "
+        "It stays listed until you have hired that many.",
+        default=1,
+        # Left empty (or a form from before this field): one assistant.
+        validators=[
+            Optional(),
+            NumberRange(1, MAX_OPENINGS, f"Between 1 and {MAX_OPENINGS} assistants."),
+        ],
+    )
 
     def to_input(self) -> TaskInput:
         return TaskInput(
@@ -91,4 +102,5 @@ class TaskForm(Form):
             timezone=self.timezone.data,
             overlap_hours=self.overlap_hours.data,
             deadline=self.deadline.data,
+            openings=self.openings.data or 1,
         )

@@ -71,6 +71,10 @@ class TaskStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# The most assistants one task can be open to ("2 assistants for customer emails").
+MAX_OPENINGS = 20
+
+
 class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
@@ -85,6 +89,7 @@ class Task(Base):
             name="budget_is_positive",
         ),
         CheckConstraint("overlap_hours BETWEEN 0 AND 12", name="sane_overlap"),
+        CheckConstraint(f"openings BETWEEN 1 AND {MAX_OPENINGS}", name="sane_openings"),
         Index("ix_tasks_status_created", "status", "created_at"),
     )
 
@@ -103,6 +108,9 @@ class Task(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     overlap_hours: Mapped[int] = mapped_column(Integer, default=0)
     deadline: Mapped[date | None] = mapped_column(Date)
+    # How many assistants the owner wants on it: the task stays open (listed, in feeds and
+    # matched) until that many contracts hold it (contracts.services.claim_opening).
+    openings: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     status: Mapped[TaskStatus] = mapped_column(
         str_enum(TaskStatus, "task_status"), default=TaskStatus.OPEN
     )

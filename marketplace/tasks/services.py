@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..accounts.models import User
+from ..contracts.models import hired_count
 from ..db import today_in, utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..hiring.models import Proposal
 from ..jobs import enqueue_after_commit
 from ..skills.services import get_or_create_skills
-from .models import BudgetType, Category, Engagement, Task, TaskStatus
+from .models import MAX_OPENINGS, BudgetType, Category, Engagement, Task, TaskStatus
 from .post_limits import check_allowance
 
 
@@ -34,6 +35,7 @@ class TaskInput:
     timezone: str
     overlap_hours: int
     deadline: date | None
+    openings: int = 1  # how many assistants the owner wants on it
 
 
 def _validate(data: TaskInput, today: date) -> None:
@@ -56,6 +58,8 @@ def _validate(data: TaskInput, today: date) -> None:
         raise Invalid("Enter the maximum hourly rate you will pay.", "max_hourly_rate")
     if data.deadline is not None and data.deadline < today:
         raise Invalid("The deadline cannot be in the past.", "deadline")
+    if not 1 <= data.openings <= MAX_OPENINGS:
+        raise Invalid(f"Ask for between 1 and {MAX_OPENINGS} assistants.", "openings")
 
 
 def _apply(session: Session, task: Task, data: TaskInput) -> None:
@@ -75,6 +79,7 @@ def _apply(session: Session, task: Task, data: TaskInput) -> None:
     task.timezone = data.timezone
     task.overlap_hours = data.overlap_hours
     task.deadline = data.deadline
+    task.openings = data.openings
     task.skills = get_or_create_skills(session, data.skills)
 
 
@@ -162,7 +167,16 @@ def update_task(session: Session, owner: User, task_id: int, data: TaskInput) ->
     if not task.is_open:
         raise Conflict(f"This task is {task.status.value} and can no longer be edited.")
     _validate(data, today_in(data.timezone))
+    # Under the task's lock, as every hire counts (contracts.services._lock_opening).
+    hired = session.scalar(hired_count(task.id)) or 0
+    if data.openings < hired:
+        raise Invalid(
+            f"You have hired {hired} assistants on this task: ask for {hired} or more.",
+            "openings",
+        )
     _apply(session, task, data)
+    if hired >= task.openings:  # every opening taken: out of the listings, as after a hire
+        task.status = TaskStatus.HIRED
     session.flush()
     return task
 

@@ -16,6 +16,7 @@ import stripe
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from .. import db
 from ..accounts.models import User
 from ..contracts import services as contracts
 from ..db import utcnow
@@ -23,6 +24,7 @@ from ..errors import Conflict
 from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..payments import ledger
+from ..payments import services as payments
 from ..payments.cards import charge_saved_card, saved_card
 from ..payments.gateway import PaymentFacts, StripeGateway
 from ..payments.models import EntryKind, PayoutAccount
@@ -114,7 +116,7 @@ def charged(
         session, contract, EntryKind.CHARGE, sheet.amount_cents, payment_intent_id, sheet.id
     )
     ledger.record(
-        session, contract, EntryKind.FEE, sheet.fee_cents, f"{payment_intent_id}:fee", sheet.id
+        session, contract, EntryKind.FEE, sheet.fee_cents, fee_key(payment_intent_id), sheet.id
     )
     notify(
         session,
@@ -247,6 +249,17 @@ def start_paying_on_session(session: Session, owner: User, timesheet_id: int) ->
     return sheet
 
 
+def remember_pay_page(session: Session, sheet: Timesheet, checkout_session_id: str) -> None:
+    """The page just opened for this attempt (not one a later attempt replaced meanwhile)."""
+    db.rows_changed(
+        session,
+        update(Timesheet)
+        .where(Timesheet.id == sheet.id, Timesheet.checkout_attempt == sheet.checkout_attempt)
+        .values(checkout_session_id=checkout_session_id)
+        .execution_options(synchronize_session=False),
+    )
+
+
 def checkout_key(sheet: Timesheet) -> str:
     return f"timesheet-{sheet.id}-checkout-{sheet.checkout_attempt}"
 
@@ -262,19 +275,45 @@ def refund_duplicate(gateway: StripeGateway, sheet: Timesheet, payment_intent_id
     log.warning("Refunded duplicate payment %s of timesheet %s", payment_intent_id, sheet.id)
 
 
+def fee_key(payment_intent_id: str) -> str:
+    """The ledger's key of the fee taken on a week's payment."""
+    return f"{payment_intent_id}:fee"
+
+
 def hold_if_taken_back(session: Session, sheet: Timesheet, facts: PaymentFacts) -> bool:
     """Stripe says the week's payment was refunded or disputed (outside Delegate): its
-    payout must not go out (or, if it has, support must recover it). True when newly held."""
-    if facts.intact or sheet.payout_hold:
+    payout must not go out (or, if it has, support must recover it), each refund is in the
+    ledger and the platform gives up its fee's share of it, as for a fixed contract. A
+    compare-and-set on the hold: True only for the call that placed it."""
+    if facts.intact:
         return False
-    why = "disputed by the card holder" if facts.disputed else "refunded in Stripe"
-    sheet.payout_hold = (
-        f"The owner's payment for this week was {why}; Delegate's support settles it."
-    )
+    contract = sheet.contract
     for refund_id, cents in facts.refunds:
-        ledger.record(session, sheet.contract, EntryKind.REFUND, cents, refund_id, sheet.id)
-    session.flush()
-    return True
+        ledger.record(session, contract, EntryKind.REFUND, cents, refund_id, sheet.id)
+    if facts.amount_refunded and sheet.amount_cents and sheet.payment_intent_id:
+        taken = ledger.has(session, EntryKind.FEE, fee_key(sheet.payment_intent_id))
+        payments.reverse_fee_share(
+            session,
+            contract,
+            payment_intent_id=sheet.payment_intent_id,
+            paid_cents=sheet.amount_cents,
+            fee_cents=sheet.fee_cents if taken else 0,
+            refunded_cents=facts.amount_refunded,
+            timesheet_id=sheet.id,
+        )
+    why = "disputed by the card holder" if facts.disputed else "refunded in Stripe"
+    held = db.rows_changed(
+        session,
+        update(Timesheet)
+        .where(Timesheet.id == sheet.id, Timesheet.payout_hold.is_(None))
+        .values(
+            payout_hold=f"The owner's payment for this week was {why}; Delegate's support "
+            "settles it."
+        )
+        .execution_options(synchronize_session=False),
+    )
+    session.refresh(sheet)
+    return held == 1
 
 
 def check_charged_weeks(session: Session, gateway: StripeGateway) -> list[int]:

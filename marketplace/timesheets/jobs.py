@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..jobs import job
 from ..payments.gateway import get_gateway
-from . import billing, settlement_money
+from . import billing, pay_pages, settlement_money
 from .models import DisputeSettlement, Timesheet
 from .runner import run_due, settle
 
@@ -22,6 +22,11 @@ def run_due_job(session: Session) -> dict:
 @job("timesheets.settle")
 def settle_job(session: Session, timesheet_id: int) -> None:
     settle(session, get_gateway(), timesheet_id)
+
+
+@job("timesheets.after_new_card")
+def after_new_card_job(session: Session, owner_id: int) -> None:
+    pay_pages.after_new_card(session, get_gateway(), owner_id)
 
 
 @job("timesheets.pay_out")

@@ -93,6 +93,9 @@ class Timesheet(Base):
     # week is not also retried off-session.
     on_session_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     checkout_attempt: Mapped[int] = mapped_column(Integer, default=0)
+    # That page's Checkout Session: expired when the owner saves a new card meanwhile, so the
+    # new card is charged at once instead of a day later (billing.close_pay_pages).
+    checkout_session_id: Mapped[str | None] = mapped_column(String(255))
     transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     # Why the assistant's share cannot go out: the owner's payment was refunded or disputed
     # outside Delegate (Stripe's dashboard, the card issuer). Delegate's support settles it.

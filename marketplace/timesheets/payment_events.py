@@ -16,11 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..jobs import enqueue_after_commit
 from ..payments.gateway import PaymentFacts, StripeGateway
-from ..payments.webhooks import object_id, on_payment_intent
+from ..payments.webhooks import object_id, on_dispute, on_payment_intent
 from . import billing, settlement_money
 from .models import DisputeSettlement, SettlementStatus, Timesheet, TimesheetStatus
 
@@ -40,6 +41,9 @@ class Payable:
     charged: Callable[[Session, Any, str, str | None, int], bool]
     pay_out_job: str
     refund_duplicate_job: str
+    # Hold the payout of something disputed or refunded before we learnt it was paid (that
+    # event found nothing by this payment); None where there is no payout hold.
+    hold_if_taken_back: Callable[[Session, Any, PaymentFacts], Any] | None = None
 
     def find(self, session: Session, obj: dict) -> Any | None:
         try:
@@ -55,6 +59,7 @@ WEEKS = Payable(
     billing.charged,
     "timesheets.pay_out",
     "timesheets.refund_duplicate",
+    billing.hold_if_taken_back,
 )
 SETTLEMENTS = Payable(
     DisputeSettlement,
@@ -79,6 +84,9 @@ def take_payment(
     if payable.is_paid(thing):
         enqueue_after_commit(session, payable.refund_duplicate_job, thing.id, intent_id)
     elif payable.charged(session, thing, intent_id, charge_id, amount):
+        if facts is not None and not facts.intact and payable.hold_if_taken_back is not None:
+            payable.hold_if_taken_back(session, thing, facts)
+            return
         enqueue_after_commit(session, payable.pay_out_job, thing.id)
 
 
@@ -115,6 +123,20 @@ def _settlement_declined(session: Session, obj: dict, facts: PaymentFacts | None
     settlement_money.declined(session, settlement.id, attempt, error.get("message") or DECLINED)
 
 
+def disputed(session: Session, payment_intent_id: str, facts: PaymentFacts | None) -> bool:
+    """A card holder disputed a week's payment: its payout is held, as a fixed contract's
+    is; both sides see why on the week's page. An event about an older payment of the week
+    (one we refunded as a duplicate) finds no week and changes nothing."""
+    sheet = session.scalar(
+        select(Timesheet).where(Timesheet.payment_intent_id == payment_intent_id)
+    )
+    if sheet is None:
+        return False
+    if facts is not None and facts.disputed:
+        billing.hold_if_taken_back(session, sheet, facts)
+    return True
+
+
 def _refunded(session: Session, obj: dict, facts: PaymentFacts | None) -> None:
     sheet = WEEKS.find(session, obj)
     if sheet is None or facts is None or sheet.payment_intent_id != facts.payment_intent_id:
@@ -142,3 +164,4 @@ def _payment_of(
 
 on_payment_intent(WEEKS.metadata_key, payment_event)
 on_payment_intent(SETTLEMENTS.metadata_key, settlement_event)
+on_dispute(disputed)

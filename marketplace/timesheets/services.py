@@ -27,7 +27,6 @@ from ..jobs.upserts import insert_ignoring_duplicates
 from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..reviews import services as reviews
-from ..tasks.models import TaskStatus
 from .models import DisputeSettlement, TimeEntry, Timesheet, TimesheetStatus
 from .weeks import closes_at, format_minutes, week_start
 
@@ -265,6 +264,7 @@ def close_due_weeks(session: Session, review_days: int) -> int:
     for sheet in due:
         if not sheet.entries:
             transition(session, sheet, [TimesheetStatus.OPEN], TimesheetStatus.NOTHING_DUE)
+            reviews.contract_ended(session, sheet.contract)  # it may have been the last week
             continue
         review_due = sheet.closes_at + timedelta(days=review_days)
         if transition(
@@ -364,6 +364,8 @@ def _approve(
         session.expire_all()  # the dispute reasons above belong to a review that lost the race
         return False
     _tell(session, sheet, Kind.TIMESHEET_APPROVED, contract.assistant_id)
+    if to == TimesheetStatus.NOTHING_DUE:  # the last week may have been waiting on this one
+        reviews.contract_ended(session, contract)
     session.flush()
     return True
 
@@ -443,8 +445,7 @@ def _end(session: Session, contract: Contract, tell: list[int]) -> None:
         ContractStatus.ENDED,
         ended_at=utcnow(),
     )
-    if contract.task.status == TaskStatus.HIRED:
-        contract.task.status = TaskStatus.COMPLETED
+    contracts.finish_task(session, contract.task)
     for user_id in tell:
         _tell_contract(session, contract, Kind.CONTRACT_ENDED, user_id)
     reviews.contract_ended(session, contract)

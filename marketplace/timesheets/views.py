@@ -12,7 +12,7 @@ from ..errors import DomainError, NotFound
 from ..forms import has_errors, show_error
 from ..payments import cards
 from ..payments.gateway import get_gateway
-from . import billing, payment_events, services  # noqa: F401 (payment_events: its webhooks)
+from . import billing, pay_pages, payment_events, services  # noqa: F401 (their webhooks, hooks)
 from .forms import TimeForm
 from .models import TimesheetStatus
 from .weeks import format_minutes, week_end, week_start
@@ -177,7 +177,7 @@ def pay(timesheet_id: int):
     session = get_session()
     sheet = billing.start_paying_on_session(session, current_user, timesheet_id)
     session.commit()
-    url = cards.payment_checkout_url(
+    page = cards.payment_checkout_url(
         session,
         get_gateway(),
         current_user,
@@ -188,8 +188,9 @@ def pay(timesheet_id: int):
         metadata=billing.payment_metadata(sheet),
         return_to=url_for("timesheets.show", timesheet_id=sheet.id),
     )
+    billing.remember_pay_page(session, sheet, page.id)
     session.commit()
-    return redirect(url, code=303)
+    return redirect(page.url, code=303)
 
 
 @bp.get("/timesheets/<int:timesheet_id>/receipt")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.support import bearer, token_for
+from tests.api.support import bearer, task_json, token_for
 from tests.factories import make_owner, make_task
 
 
@@ -48,3 +48,17 @@ def test_a_closed_task_leaves_the_search_and_cannot_be_closed_twice(client, db_s
     assert twice.status_code == 409 and "already closed" in twice.get_json()["detail"]
     after = client.get("/api/v1/jobs", query_string={"q": "reconcile"}, headers=bearer(secret))
     assert [t["id"] for t in after.get_json()["items"]] == [kept.id]
+
+
+def test_the_number_of_assistants_wanted_goes_in_and_out(client, db_session):
+    owner = make_owner(db_session)
+    secret = token_for(db_session, owner)
+    posted = client.raw.post("/api/v1/tasks", json=task_json(openings=2), headers=bearer(secret))
+    assert posted.status_code == 201, posted.get_json()
+    assert posted.get_json()["openings"] == 2
+    url = f"/api/v1/tasks/{posted.get_json()['id']}"
+    refused = client.raw.patch(url, json={"openings": 0}, headers=bearer(secret))
+    assert refused.status_code == 422 and refused.get_json()["field"] == "openings"
+    assert client.get(url, headers=bearer(secret)).get_json()["openings"] == 2
+    one = client.raw.post("/api/v1/tasks", json=task_json(), headers=bearer(secret))
+    assert one.get_json()["openings"] == 1

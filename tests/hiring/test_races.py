@@ -238,3 +238,45 @@ def test_edit_racing_hire_never_hires_at_a_rate_nobody_saw(committed_app):
             page = hired.get_data(as_text=True)
             assert "not the price you were shown" in page or "changed this proposal" in page
     assert sum(wins.values()) == ROUNDS
+
+
+def test_two_hires_for_the_last_opening_exactly_one_wins(committed_app):
+    """A task wanting two assistants, one hired: the owner hires two more in two tabs."""
+    for n in range(ROUNDS):
+        with committed_app.app_context():
+            session = get_session()
+            owner = make_owner(session, email=f"last-owner-{n}@example.com")
+            task = make_task(session, owner, openings=2)
+            proposals = []
+            for i in range(3):
+                assistant = make_assistant(session, email=f"last-va-{n}-{i}@example.com")
+                proposals.append(
+                    apply_to_task(
+                        session, assistant, task.id, cover_note="x" * 30, proposed_rate_cents=2500
+                    ).id
+                )
+            session.commit()
+            owner_id, task_id = owner.id, task.id
+        tabs = [_client(committed_app, owner_id) for _ in proposals]
+
+        def hire(tab, proposal_id):
+            client, token = tab
+            form = {
+                "csrf_token": token,
+                "hours": "8",
+                "quoted_total_cents": quoted_total(client, proposal_id, 8),
+                "action": "hire",
+            }
+            return partial(client.raw.post, f"/proposals/{proposal_id}/hire", data=form)
+
+        assert hire(tabs[0], proposals[0])().status_code == 302
+        answers = _together(hire(tabs[1], proposals[1]), hire(tabs[2], proposals[2]))
+        assert sorted(a.status_code for a in answers) == [302, 409]
+        lost = next(a for a in answers if a.status_code == 409).get_data(as_text=True)
+        assert "already has the 2 assistants you asked for" in lost
+        with committed_app.app_context():
+            session = get_session()
+            hired = session.scalar(
+                select(func.count()).select_from(Contract).where(Contract.task_id == task_id)
+            )
+            assert (hired, session.get(Task, task_id).status) == (2, TaskStatus.HIRED)

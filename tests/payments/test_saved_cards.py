@@ -235,28 +235,18 @@ def test_paying_on_session_after_a_failed_charge_saves_the_new_card_and_routes_i
     with app.test_request_context():
         failed = charge(db_session, owner, "timesheet-41-charge")
         assert failed.outcome == "declined"
-        url = cards.payment_checkout_url(
-            db_session,
-            get_gateway(),
-            owner,
-            amount_cents=12000,
-            currency="USD",
-            description="Delegate: week of 7 December (4 h)",
-            idempotency_key="timesheet-41-pay-1",
-            metadata={"sample_payment_id": "41"},
-            return_to="/contracts",
-        )
-        assert url == cards.payment_checkout_url(  # the same key: the same page
-            db_session,
-            get_gateway(),
-            owner,
-            amount_cents=12000,
-            currency="USD",
-            description="Delegate: week of 7 December (4 h)",
-            idempotency_key="timesheet-41-pay-1",
-            metadata={"sample_payment_id": "41"},
-            return_to="/contracts",
-        )
+        terms = {
+            "amount_cents": 12000,
+            "currency": "USD",
+            "description": "Delegate: week of 7 December (4 h)",
+            "idempotency_key": "timesheet-41-pay-1",
+            "metadata": {"sample_payment_id": "41"},
+            "return_to": "/contracts",
+        }
+        page = cards.payment_checkout_url(db_session, get_gateway(), owner, **terms)
+        again = cards.payment_checkout_url(db_session, get_gateway(), owner, **terms)
+        assert (again.id, again.url) == (page.id, page.url)  # the same key: the same page
+        url = page.url
     with time_machine.travel(utcnow() + timedelta(seconds=5), tick=True):  # seconds later
         status, headers, page = stripe_relay.pay(url, card=AUTHENTICATE)
         assert status == 303, page
