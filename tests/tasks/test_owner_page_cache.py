@@ -9,9 +9,6 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
-import pytest
-from sqlalchemy import event
-
 from marketplace import microcache
 from marketplace.matches.models import MatchEvent
 from marketplace.profiles.models import AssistantProfile
@@ -20,28 +17,6 @@ from tests.matches.test_match_events import events, stored_match
 from tests.tasks.test_browse import titles
 
 TOKENS = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-
-@pytest.fixture
-def statements(app):
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_rest):
-        seen.append(" ".join(statement.split()))
-
-    engine = app.extensions["db"].engine
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """Move the caches' own timer forward, as the seconds between two visits would."""
-    offset = [0.0]
-    real = microcache._monotonic
-    monkeypatch.setattr(microcache, "_monotonic", lambda: real() + offset[0])
-    return lambda seconds: offset.__setitem__(0, offset[0] + seconds)
 
 
 @contextmanager
