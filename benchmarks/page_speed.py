@@ -195,8 +195,15 @@ def statement_counts(url: str, pages, owner_email: str, assistant_email: str) ->
     from marketplace import create_app
     from marketplace.config import normalise_database_url
 
+    # Jobs inline, as under gunicorn here: the thread backend's periodic jobs would run in this
+    # process, counted in its CPU time and competing with wrk for the machine.
     app = create_app(
-        {"DATABASE_URL": normalise_database_url(url), "SECRET_KEY": "x", "RATELIMIT_ENABLED": False}
+        {
+            "DATABASE_URL": normalise_database_url(url),
+            "SECRET_KEY": "x",
+            "RATELIMIT_ENABLED": False,
+            "JOBS_BACKEND": "inline",
+        }
     )
     database = app.extensions["db"]
     emails = {"owner": owner_email, "assistant": assistant_email}

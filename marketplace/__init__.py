@@ -17,6 +17,7 @@ from . import (
     jobs,
     microcache,
     migrate,
+    nav_counts,
     ops,
     rate_limits,
     security,
@@ -49,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     input_guard.init_app(app)
     jobs.init_app(app)
     filters.init_app(app)
+    nav_counts.init_app(app)
     task_display.init_app(app)
     _register_blueprints(app)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)

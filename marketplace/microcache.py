@@ -11,18 +11,29 @@ writes show within the expiry.
 
 A value may go in only if it is the same for everybody its key could be asked by: the
 search results for a query string, one person's unread count keyed by their id; never a
-CSRF token or a flash message.
+CSRF token or a flash message. HTML with forms is kept without its tokens
+(``render_without_tokens``) and gets this browser's token when shown (``with_token``).
+
+A person's own writes must show at once, whichever worker serves their next page: a request
+that changes something (POST and the like) and wrote to the database bumps a counter in the
+person's session cookie (``writer_stamp``), and a cache of per-person data puts it in its
+keys. The browser carries the new stamp to every worker, so none of them can answer from an
+entry made before the write.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 from cachetools import TTLCache
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context, render_template, request
+from flask import session as browser_session
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
@@ -30,6 +41,12 @@ T = TypeVar("T")
 MAX_ENTRIES = 512
 _WROTE = "delegate_microcache_tables"  # session.info: tables this transaction wrote to
 _ANY_TABLE = "*"  # a write whose table could not be told: empties every cache
+_STAMP = "_writes"  # the Flask session's count of this person's writing requests
+_REQUEST_WROTE = "microcache_request_wrote"  # flask.g: a transaction of this request wrote
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Where a form's CSRF token goes in kept HTML: random per process, so no text a person
+# wrote can contain it.
+_TOKEN_SLOT = f"csrf-token-{secrets.token_hex(16)}"
 _caches: list[Microcache] = []
 
 
@@ -40,25 +57,41 @@ def _monotonic() -> float:
 
 
 class Microcache:
-    def __init__(self, name: str, *, tables: Iterable[str], max_entries: int = MAX_ENTRIES):
+    def __init__(
+        self,
+        name: str,
+        *,
+        tables: Iterable[str],
+        max_entries: int = MAX_ENTRIES,
+        seconds: float | None = None,
+    ):
+        """``seconds``: keep entries this long instead of MICROCACHE_SECONDS (still none at
+        all when that setting is 0), for what stays true until a write empties the cache."""
         self.name = name
         self.tables = frozenset(tables)
         self._max_entries = max_entries
+        self._own_seconds = seconds
         self._entries: TTLCache | None = None
         self._seconds: float | None = None
         self._lock = threading.Lock()
         _caches.append(self)
 
+    def _seconds_now(self) -> float:
+        seconds = float(current_app.config["MICROCACHE_SECONDS"])
+        if seconds <= 0 or self._own_seconds is None:
+            return seconds
+        return self._own_seconds
+
     def get(self, key: Hashable):
         """The value kept for ``key``, or None (also when the cache is off)."""
-        seconds = float(current_app.config["MICROCACHE_SECONDS"])
+        seconds = self._seconds_now()
         if seconds <= 0:
             return None
         with self._lock:
             return self._entries_for(seconds).get(key)
 
     def put(self, key: Hashable, value: T) -> T:
-        seconds = float(current_app.config["MICROCACHE_SECONDS"])
+        seconds = self._seconds_now()
         if seconds > 0:
             with self._lock:
                 self._entries_for(seconds)[key] = value
@@ -78,6 +111,22 @@ class Microcache:
             self._entries = TTLCache(self._max_entries, seconds, timer=lambda: _monotonic())
             self._seconds = seconds
         return self._entries
+
+
+def writer_stamp() -> int:
+    """How many writing requests this browser has made: part of the key of any per-person
+    value, so that the person's own change shows on their next page in every worker."""
+    return int(browser_session.get(_STAMP, 0)) if has_request_context() else 0
+
+
+def render_without_tokens(template: str, **context) -> Markup:
+    """A template rendered with a slot where each form's CSRF token goes: HTML to keep."""
+    return Markup(render_template(template, csrf_token=lambda: _TOKEN_SLOT, **context))
+
+
+def with_token(kept: Markup) -> Markup:
+    """Kept HTML with this browser's CSRF token in every form."""
+    return Markup(str(kept).replace(_TOKEN_SLOT, generate_csrf()))
 
 
 def clear_all() -> None:
@@ -110,12 +159,21 @@ def _after_transaction_end(session: Session, transaction) -> None:
     written = session.info.pop(_WROTE, None)
     if not written:
         return
+    if has_request_context() and request.method not in _SAFE_METHODS:
+        g.setdefault(_REQUEST_WROTE, True)
     for cache in _caches:
         if _ANY_TABLE in written or cache.tables & written:
             cache.clear()
 
 
+def _stamp_a_writer(response):
+    if g.pop(_REQUEST_WROTE, False):
+        browser_session[_STAMP] = writer_stamp() + 1
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.after_request(_stamp_a_writer)
     if not event.contains(Session, "after_transaction_end", _after_transaction_end):
         event.listen(Session, "after_flush", _note_flush)
         event.listen(Session, "do_orm_execute", _note_statement)

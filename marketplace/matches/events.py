@@ -44,7 +44,8 @@ def _row(
     task_id: int,
     assistant_id: int,
     key: str,
-    match: Match | None,
+    score: float | None,
+    factors: dict[str, float] | None,
     value: float | None = None,
     position: int | None = None,
 ) -> dict:
@@ -53,8 +54,8 @@ def _row(
         "assistant_id": assistant_id,
         "kind": kind,
         "value": value,
-        "score": None if match is None else float(match.score),
-        "factors": None if match is None else factor_values(match.explanation),
+        "score": score,
+        "factors": factors,
         "position": position,
         "dedup_key": key,
         "created_at": utcnow(),
@@ -64,17 +65,17 @@ def _row(
 def record_impressions(
     session: Session,
     task_id: int,
-    shown: Iterable[tuple[int, Match | None]],
+    shown: Iterable[tuple[int, float | None, dict[str, float] | None]],
     first_position: int = 1,
-):
-    """The owner's page showed these (assistant id, match) pairs, in this order, from
-    `first_position` on (a later page of results): one statement, and a pair already
+) -> None:
+    """A page showed these (assistant id, the match's score and factor values), in this order,
+    from `first_position` on (a later page of results): one statement, and a pair already
     recorded today, on this page or another, is left as it is."""
     day = utcnow().date().isoformat()
     rows = [
         _row(EventKind.IMPRESSION, task_id, assistant_id,
-             f"impression:{task_id}:{assistant_id}:{day}", match, position=position)
-        for position, (assistant_id, match) in enumerate(shown, start=first_position)
+             f"impression:{task_id}:{assistant_id}:{day}", score, factors, position=position)
+        for position, (assistant_id, score, factors) in enumerate(shown, start=first_position)
     ]  # fmt: skip
     insert_many_ignoring_duplicates(session, MatchEvent, rows)
 
@@ -93,7 +94,9 @@ def record(
         .where(Match.task_id == task_id, Match.assistant_id == assistant_id)
         .options(lazyload(Match.task))
     )
-    row = _row(kind, task_id, assistant_id, f"{kind.value}:{key}", match, value=value)
+    score = None if match is None else float(match.score)
+    factors = None if match is None else factor_values(match.explanation)
+    row = _row(kind, task_id, assistant_id, f"{kind.value}:{key}", score, factors, value=value)
     return insert_ignoring_duplicates(session, MatchEvent, row)
 
 

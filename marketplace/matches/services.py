@@ -232,6 +232,42 @@ def recommended_for_task(session: Session, owner: User, task_id: int, limit: int
     ]
 
 
+@dataclass(frozen=True)
+class ShownAssistant:
+    """One recommendation as the owner's task page shows it: plain values, which a worker
+    may keep between requests (tasks/views), unlike rows bound to a database session."""
+
+    assistant_id: int
+    name: str
+    headline: str
+    rate_cents: int
+    currency: str
+    percent: int
+    lines: tuple[str, ...]
+    invited: bool
+    score: float  # the stored match's, for the page's impression events
+    factors: dict[str, float] | None
+
+
+def shown_to_owner(session: Session, owner: User, task_id: int) -> tuple[ShownAssistant, ...]:
+    """``recommended_for_task`` as the owner's page shows it."""
+    return tuple(
+        ShownAssistant(
+            assistant_id=r.profile.user_id,
+            name=r.profile.user.display_name,
+            headline=r.profile.headline,
+            rate_cents=r.profile.hourly_rate_cents,
+            currency=r.profile.currency,
+            percent=r.percent,
+            lines=tuple(r.lines),
+            invited=r.invited,
+            score=float(r.match.score),
+            factors=events.factor_values(r.match.explanation),
+        )
+        for r in recommended_for_task(session, owner, task_id)
+    )
+
+
 def jobs_for_assistant(session: Session, assistant: User, limit: int = 20):
     """Open tasks ranked for this assistant: their own rows only, never anyone else's."""
     profile = session.get(AssistantProfile, assistant.id)

@@ -117,10 +117,9 @@ class TaskRoi:
 
 
 def recommended_rates(recommendations, currency: str) -> list[int]:
-    """The rates of a task's recommended assistants who charge in its currency."""
-    return [
-        r.profile.hourly_rate_cents for r in recommendations or [] if r.profile.currency == currency
-    ]
+    """The rates of a task's recommended assistants (``matches.services.ShownAssistant``)
+    who charge in its currency."""
+    return [r.rate_cents for r in recommendations or [] if r.currency == currency]
 
 
 def task_roi(session: Session, owner: User, work: Work, recommended: list[int]) -> TaskRoi | None:

@@ -32,7 +32,14 @@ def search():
     if query.task is not None and page.items:
         # For the matcher to learn from, as the task page's recommendations are: the pairs
         # shown for the chosen task, at their place in the results, once a day per pair.
-        shown = [(r.profile.user_id, r.match) for r in page.items]
+        shown = [
+            (
+                r.profile.user_id,
+                float(r.match.score) if r.match else None,
+                match_events.factor_values(r.match.explanation) if r.match else None,
+            )
+            for r in page.items
+        ]
         first = (page.page - 1) * page.size + 1
         match_events.record_impressions(session, query.task.id, shown, first_position=first)
         session.commit()

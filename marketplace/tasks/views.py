@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     current_app,
@@ -18,13 +20,13 @@ from markupsafe import Markup
 
 from ..accounts.access import owner_required
 from ..contracts import services as contracts
-from ..db import get_session
+from ..db import get_session, utcnow
 from ..errors import Invalid, RateLimited
 from ..forms import has_errors, show_error, timezone_choices
 from ..hiring import services as hiring
 from ..matches import events as match_events
-from ..matches.services import recommended_for_task
-from ..microcache import Microcache
+from ..matches.services import ShownAssistant, shown_to_owner
+from ..microcache import Microcache, render_without_tokens, with_token, writer_stamp
 from ..planner.roi import Work, recaptured, recommended_rates, task_roi
 from ..reviews.services import owner_record
 from ..skills.services import popular_skills
@@ -37,6 +39,24 @@ bp = Blueprint("tasks", __name__)
 # A suspended owner's tasks leave the results too: users is one of the tables they read.
 _search_pages = Microcache("job search pages", tables={"tasks", "task_skills", "skills", "users"})
 _skill_suggestions = Microcache("skill suggestions", tables={"skills"}, max_entries=1)
+# The owner's part of a task page (what it frees, who works on it, its actions, the
+# recommendations), per task and owner: the recommendations' values and HTML without CSRF
+# tokens (each page puts its browser's token in). The key holds the owner's writer stamp, so
+# their own invitation, hire or edit shows on their next page whichever worker serves it, and
+# the task's version. Another person's change (an assistant's new rate, an accepted
+# invitation) shows at once in this worker, in others within the expiry.
+_owner_parts = Microcache(
+    "owner's task page parts",
+    tables={
+        "matches", "assistant_profiles", "users", "invitations", "tasks", "task_skills",
+        "contracts", "plans",
+    },
+)  # fmt: skip
+# What assistants read about an owner beside each of their tasks: hires and rating.
+_owner_records = Microcache("owner records", tables={"contracts", "reviews"})
+# Impressions this worker recorded, so a reload the same day spends no INSERT: the table's
+# unique key would leave it out anyway. Emptied by any write to match_events here.
+_impressions_recorded = Microcache("impressions recorded", tables={"match_events"}, seconds=3600)
 # A typo in the setting fails at start-up, not at somebody's first post.
 bp.record_once(lambda state: post_limits.parse_limits(state.app.config["TASK_POST_LIMITS"]))
 
@@ -118,30 +138,74 @@ def show(task_id: int):
     if viewer is not None and viewer.is_assistant:
         my_proposal, invitation = hiring.standing_on(session, task.id, viewer.id)
     # Only the owner's page carries recommendations: scores are not for other assistants.
-    recommendations = recommended_for_task(session, current_user, task.id) if is_owner else None
+    parts = _owner_part(session, task) if is_owner else None
     body = render_template(
         "tasks/show.html",
         task=task,
         is_owner=is_owner,
         my_proposal=my_proposal,
-        recommendations=recommendations,
         invitation=invitation,
-        owner_record=owner_record(session, task.owner_id),
-        working=contracts.working_on(session, task.id) if is_owner else [],
-        roi=_task_roi(session, task, recommendations) if is_owner else None,
+        owner_record=_owner_records.get_or_make(
+            task.owner_id, lambda: owner_record(session, task.owner_id)
+        ),
+        hired=parts.hired if parts else None,
+        owner_html=with_token(parts.html) if parts else None,
+        recommended_html=with_token(parts.recommended_html) if parts else None,
     )
-    if recommendations:
-        # What the owner was shown, for the matcher to learn from: one statement, after the
-        # page is rendered (a GET's one write, as a log-in session's last_seen_at is); a
-        # reload the same day adds no rows (one impression per task, assistant and day).
-        shown = [(r.profile.user_id, r.match) for r in recommendations]
-        match_events.record_impressions(session, task.id, shown)
-        session.commit()
+    if parts and parts.shown:
+        _record_impressions(session, task.id, parts.shown)
     return body
 
 
-def _task_roi(session, task, recommendations):
-    rates = recommended_rates(recommendations, task.currency)
+@dataclass(frozen=True)
+class _OwnerPart:
+    shown: tuple[ShownAssistant, ...]
+    hired: int  # live contracts on the task (it may want several assistants)
+    html: Markup
+    recommended_html: Markup
+
+
+def _owner_part(session, task) -> _OwnerPart:
+    key = (task.id, current_user.id, writer_stamp(), task.status, task.updated_at)
+    found = _owner_parts.get(key)
+    if found is not None:
+        return found
+    shown = shown_to_owner(session, current_user, task.id)
+    working = contracts.working_on(session, task.id)
+    part = _OwnerPart(
+        shown,
+        len(working),
+        render_without_tokens(
+            "tasks/_owner_part.html",
+            task=task,
+            working=working,
+            roi=_task_roi(session, task, shown),
+        ),
+        render_without_tokens("matches/_recommended.html", task=task, recommendations=shown)
+        if task.is_open
+        else Markup(),
+    )
+    if shown or not task.is_open:  # none yet is a ranking still under way: ask next time
+        _owner_parts.put(key, part)
+    return part
+
+
+def _record_impressions(session, task_id: int, shown: tuple[ShownAssistant, ...]) -> None:
+    """What the owner was shown, for the matcher to learn from: one statement, after the
+    page is rendered (a GET's one write, as a log-in session's last_seen_at is); a reload
+    the same day adds no rows (one impression per task, assistant and day)."""
+    key = (task_id, utcnow().date(), tuple(r.assistant_id for r in shown))
+    if _impressions_recorded.get(key):
+        return
+    match_events.record_impressions(
+        session, task_id, [(r.assistant_id, r.score, r.factors) for r in shown]
+    )
+    session.commit()
+    _impressions_recorded.put(key, True)
+
+
+def _task_roi(session, task, shown: tuple[ShownAssistant, ...]):
+    rates = recommended_rates(shown, task.currency)
     return task_roi(session, current_user, Work.of_task(task), rates)
 
 
@@ -166,7 +230,7 @@ def _form_roi(session, form: TaskForm, task):
     rates = []
     if task is not None:
         currency = form.currency.data or task.currency
-        rates = recommended_rates(recommended_for_task(session, current_user, task.id), currency)
+        rates = recommended_rates(shown_to_owner(session, current_user, task.id), currency)
     return task_roi(session, current_user, Work.of_form(form), rates)
 
 

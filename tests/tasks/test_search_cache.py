@@ -4,42 +4,11 @@ writes show at once, and what another worker wrote shows once the entry expires.
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import event
-
-from marketplace import microcache
 from marketplace.profiles.models import AssistantProfile
 from tests.factories import make_assistant, make_owner, make_task, task_form
 from tests.tasks.test_browse import titles
 
 SEARCH = "/jobs?q=reconciliation"
-
-
-@pytest.fixture
-def statements(app):
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_rest):
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    engine = app.extensions["db"].engine
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """Move the cache's own timer forward, as the seconds between two visits would."""
-    offset = [0.0]
-    real = microcache._monotonic
-    monkeypatch.setattr(microcache, "_monotonic", lambda: real() + offset[0])
-
-    def advance(seconds: float) -> None:
-        offset[0] += seconds
-
-    return advance
 
 
 def test_a_repeated_search_does_not_search_again(client, db_session, statements):
