@@ -15,10 +15,13 @@ CSRF token or a flash message. HTML with forms is kept without its tokens
 (``render_without_tokens``) and gets this browser's token when shown (``with_token``).
 
 A person's own writes must show at once, whichever worker serves their next page: a request
-that changes something (POST and the like) and wrote to the database bumps a counter in the
-person's session cookie (``writer_stamp``), and a cache of per-person data puts it in its
-keys. The browser carries the new stamp to every worker, so none of them can answer from an
-entry made before the write.
+that changes something (POST and the like) and wrote to the database bumps a counter in a
+cookie of its own (``writer_stamp``), and a cache of per-person data puts it in its keys. The
+browser carries the new stamp to every worker, so none of them can answer from an entry made
+before the write. Not in the signed session cookie: re-signing that on every write would
+stamp it with the writing host's clock, and a host whose clock is a second behind reads a
+signature from the future as expired (itsdangerous), which logs the person out. The stamp
+needs no signature: it is only part of that person's own cache keys.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from typing import TypeVar
 
 from cachetools import TTLCache
 from flask import Flask, current_app, g, has_request_context, render_template, request
-from flask import session as browser_session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event, inspect
@@ -41,7 +43,7 @@ T = TypeVar("T")
 MAX_ENTRIES = 512
 _WROTE = "delegate_microcache_tables"  # session.info: tables this transaction wrote to
 _ANY_TABLE = "*"  # a write whose table could not be told: empties every cache
-_STAMP = "_writes"  # the Flask session's count of this person's writing requests
+_STAMP = "delegate_writes"  # the cookie counting this browser's writing requests
 _REQUEST_WROTE = "microcache_request_wrote"  # flask.g: a transaction of this request wrote
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Where a form's CSRF token goes in kept HTML: random per process, so no text a person
@@ -116,7 +118,10 @@ class Microcache:
 def writer_stamp() -> int:
     """How many writing requests this browser has made: part of the key of any per-person
     value, so that the person's own change shows on their next page in every worker."""
-    return int(browser_session.get(_STAMP, 0)) if has_request_context() else 0
+    if not has_request_context():
+        return 0
+    raw = request.cookies.get(_STAMP, "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
 
 
 def render_without_tokens(template: str, **context) -> Markup:
@@ -168,7 +173,14 @@ def _after_transaction_end(session: Session, transaction) -> None:
 
 def _stamp_a_writer(response):
     if g.pop(_REQUEST_WROTE, False):
-        browser_session[_STAMP] = writer_stamp() + 1
+        config = current_app.config
+        response.set_cookie(
+            _STAMP,
+            str(writer_stamp() + 1),
+            httponly=True,
+            secure=config["SESSION_COOKIE_SECURE"],
+            samesite=config["SESSION_COOKIE_SAMESITE"],
+        )
     return response
 
 
