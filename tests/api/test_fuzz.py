@@ -10,8 +10,6 @@ objects of theirs (see ``scene``) and on ids of nobody's. Whatever it sends:
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -26,19 +24,9 @@ from sqlalchemy import func, select
 
 from marketplace import create_app
 from marketplace.api import openapi_document
-from marketplace.contracts import submissions
-from marketplace.contracts.models import ContractKind
-from marketplace.contracts.services import hire, quote
-from marketplace.db import Base, today_in
-from marketplace.hiring.services import apply_to_task
-from marketplace.messages.services import open_conversation, post_message
-from marketplace.tasks.models import BudgetType, Engagement
-from marketplace.timesheets.models import Timesheet
-from marketplace.timesheets.runner import run_due
-from marketplace.timesheets.services import Entry, log_time, zone_of
-from tests.api.support import bearer, token_for
-from tests.factories import make_assistant, make_owner, make_task
-from tests.timesheets.test_weekly_billing import save_card
+from marketplace.db import Base
+from tests.api.support import bearer
+from tests.fuzz_scene import build_scene
 
 CHECKS = [
     not_a_server_error,
@@ -55,7 +43,6 @@ ASSISTANT_PATHS = (
     "/api/v1/time-entries/",
 )
 ASSISTANT_ACTIONS = ("/submit", "/time-entries")
-NOTE = "Ten years of books for shops like yours, and I start this week."
 
 
 def _document() -> dict:
@@ -66,82 +53,29 @@ def _document() -> dict:
     return openapi_document(app)
 
 
-def _hired(session, owner, assistant, kind=ContractKind.FIXED, **task):
-    made = make_task(session, owner, **task)
-    proposal = apply_to_task(session, assistant, made.id, cover_note=NOTE, proposed_rate_cents=2500)
-    price = quote(proposal, 10, 1000)
-    return proposal, hire(session, owner, proposal.id, 10, 1000, price.total_cents, kind)
-
-
-def _log_today(session, assistant, contract):
-    day = today_in(zone_of(assistant))
-    return log_time(session, assistant, contract.id, Entry(day, 90, "Inbox to zero"))
-
-
 @pytest.fixture
 def scene(app, client, db_session, stripe_relay, time_machine, monkeypatch):
-    """An owner and an assistant with one of everything the API acts on, so that half of
-    the generated ids (the even ones) name a real object of theirs: a proposal, a fixed
-    contract waiting for its money and one whose work waits for approval, an active hourly
-    contract (the owner's card saved) with a week in review and an entry in the week
-    running, and a conversation. Odd ids stay as generated: mostly nobody's."""
+    """The fuzz scene (tests/fuzz_scene.py), so that half of the generated ids (the even
+    ones) name a real object of the owner's and the assistant's; odd ids stay as generated,
+    mostly nobody's."""
     # Hypothesis posts far more tasks than an owner's daily allowance.
     monkeypatch.setitem(app.config, "TASK_POST_LIMITS", "100000 per hour")
-    with app.app_context():  # the emails' and the charges' jobs run after each commit
-        owner, assistant = make_owner(db_session), make_assistant(db_session)
-        proposal, waiting = _hired(db_session, owner, assistant)
-        _, delivered = _hired(db_session, owner, assistant, title="Quarterly VAT return")
-        _, hourly = _hired(
-            db_session,
-            owner,
-            assistant,
-            ContractKind.HOURLY,
-            title="Inbox, ten hours a week",
-            engagement=Engagement.RECURRING,
-            estimated_hours=None,
-            hours_per_week=10,
-            budget_type=BudgetType.HOURLY,
-            budget_cents=None,
-            max_hourly_rate_cents=4000,
-        )
-        db_session.commit()
-        tokens = {
-            "owner": token_for(db_session, owner),
-            "assistant": token_for(db_session, assistant),
-        }
-        paid = client.raw.post(
-            f"/api/v1/contracts/{delivered.id}/checkout", headers=bearer(tokens["owner"])
-        )
-        stripe_relay.pay(paid.get_json()["url"])
-        stripe_relay.deliver(client)
-        submissions.submit(db_session, assistant, delivered.id, "The return is filed.")
-        db_session.commit()
-        client.login_as(owner)
-        save_card(client, stripe_relay)
-        _log_today(db_session, assistant, hourly)
-        db_session.commit()
-        week = db_session.scalars(select(Timesheet).where(Timesheet.contract_id == hourly.id)).one()
-        time_machine.move_to(week.closes_at + timedelta(minutes=1), tick=True)
-        run_due(db_session)
-        entry = _log_today(db_session, assistant, hourly)
-        conversation = open_conversation(db_session, proposal.task, assistant.id)
-        post_message(db_session, owner, conversation, "Welcome aboard!", [])
-        db_session.commit()
+    made = build_scene(app, client, db_session, stripe_relay, time_machine)
     return {
-        **tokens,
-        "proposal_id": proposal.id,
-        "task_id": proposal.task_id,
-        "timesheet_id": week.id,
-        "entry_id": entry.id,
-        "conversation_id": conversation.id,
-        "hourly_id": hourly.id,
+        **made.tokens,
+        "proposal_id": made.proposal_id,
+        "task_id": made.task_id,
+        "timesheet_id": made.timesheet_id,
+        "entry_id": made.entry_id,
+        "conversation_id": made.conversation_id,
+        "hourly_id": made.hourly_id,
         # The fixed contract each action can apply to; the hourly one for the others.
         "contracts": {
-            "/checkout": waiting.id,
-            "/cancel": waiting.id,
-            "/submit": delivered.id,
-            "/approve": delivered.id,
-            "/request-changes": delivered.id,
+            "/checkout": made.awaiting_funding_id,
+            "/cancel": made.awaiting_funding_id,
+            "/submit": made.submitted_id,
+            "/approve": made.submitted_id,
+            "/request-changes": made.submitted_id,
         },
     }
 
