@@ -73,9 +73,11 @@ def people_only(app, client, session) -> Scene:
     return Scene(owner=owner, assistant=assistant, tokens=tokens, **ids)
 
 
-def build_scene(app, client, session, relay, time_machine) -> Scene:
-    """``client`` ends logged in as the owner; the clock has moved past the first week's
-    close (and ticks on)."""
+def build_scene(app, client, session, relay, time_machine, *, money: bool = True) -> Scene:
+    """``client`` ends logged in as the owner. With ``money`` (the Stripe emulator's part,
+    most of the cost) the second fixed contract is funded and its work submitted, the
+    owner's card is saved and the clock has moved past the hourly contract's first week
+    (and ticks on); without it those contracts wait for their money and no week exists."""
     with app.app_context():  # the emails' and the charges' jobs run after each commit
         owner, assistant = make_owner(session), make_assistant(session)
         proposal, waiting = _hired(session, owner, assistant)
@@ -95,21 +97,12 @@ def build_scene(app, client, session, relay, time_machine) -> Scene:
         )
         session.commit()
         tokens = {"owner": token_for(session, owner), "assistant": token_for(session, assistant)}
-        paid = client.raw.post(
-            f"/api/v1/contracts/{delivered.id}/checkout", headers=bearer(tokens["owner"])
-        )
-        relay.pay(paid.get_json()["url"])
-        relay.deliver(client)
-        submissions.submit(session, assistant, delivered.id, "The return is filed.")
-        session.commit()
         client.login_as(owner)
-        save_card(client, relay)
-        _log_today(session, assistant, hourly)
-        session.commit()
-        week = session.scalars(select(Timesheet).where(Timesheet.contract_id == hourly.id)).one()
-        time_machine.move_to(week.closes_at + timedelta(minutes=1), tick=True)
-        run_due(session)
-        entry = _log_today(session, assistant, hourly)
+        week_id = entry_id = MISSING
+        if money:
+            week_id, entry_id = _money(
+                session, client, relay, time_machine, tokens, delivered, hourly
+            )
         conversation = open_conversation(session, proposal.task, assistant.id)
         message = post_message(session, owner, conversation, "Welcome aboard!", [])
         session.commit()
@@ -122,8 +115,30 @@ def build_scene(app, client, session, relay, time_machine) -> Scene:
         awaiting_funding_id=waiting.id,
         submitted_id=delivered.id,
         hourly_id=hourly.id,
-        timesheet_id=week.id,
-        entry_id=entry.id,
+        timesheet_id=week_id,
+        entry_id=entry_id,
         conversation_id=conversation.id,
         message_id=message.id,
     )
+
+
+def _money(session, client, relay, time_machine, tokens, delivered, hourly) -> tuple[int, int]:
+    """Fund ``delivered`` and submit its work; save the owner's card; log time in a week
+    that then closes, and in the next. The week's id and the running entry's."""
+    assistant = hourly.assistant
+    paid = client.raw.post(
+        f"/api/v1/contracts/{delivered.id}/checkout", headers=bearer(tokens["owner"])
+    )
+    relay.pay(paid.get_json()["url"])
+    relay.deliver(client)
+    submissions.submit(session, assistant, delivered.id, "The return is filed.")
+    session.commit()
+    save_card(client, relay)
+    _log_today(session, assistant, hourly)
+    session.commit()
+    week = session.scalars(select(Timesheet).where(Timesheet.contract_id == hourly.id)).one()
+    time_machine.move_to(week.closes_at + timedelta(minutes=1), tick=True)
+    run_due(session)
+    entry = _log_today(session, assistant, hourly)
+    session.commit()
+    return week.id, entry.id

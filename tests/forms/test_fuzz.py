@@ -45,7 +45,7 @@ from tests.conftest import Client
 from tests.fuzz_scene import MISSING, build_scene, people_only
 from tests.operator.helpers import make_operator
 
-for name, examples in (("form-fuzz", 12), ("form-fuzz-deep", 200)):
+for name, examples in (("form-fuzz", 10), ("form-fuzz-deep", 200)):
     settings.register_profile(
         name,
         max_examples=examples,
@@ -277,23 +277,30 @@ def _path_values(rule, scene) -> dict[str, st.SearchStrategy]:
 # The test ------------------------------------------------------------------------------
 
 
-def needs_work(rule) -> bool:
-    """Whether the route acts on contracts, tasks, weeks or messages (the whole scene), or
-    only on the person (accounts, settings, a new task): the scene costs a few seconds."""
-    return bool(rule.arguments - {"token"}) or rule.endpoint.startswith(WORK_BLUEPRINTS)
+def scene_for(rule) -> str:
+    """How much of the fuzz scene a route acts on: money (contracts, payments, weeks: the
+    Stripe emulator's part, most of the cost), work (tasks, proposals, messages), or only
+    the people (accounts, settings, a new task)."""
+    if rule.endpoint.startswith(MONEY_BLUEPRINTS):
+        return "money"
+    if rule.arguments - {"token"} or rule.endpoint.startswith("messages."):
+        return "work"
+    return "people"
 
 
-WORK_BLUEPRINTS = ("payments.", "messages.", "contracts.", "timesheets.", "operator.")
+MONEY_BLUEPRINTS = ("contracts.", "payments.", "timesheets.", "operator.", "reviews.")
 
 
 @pytest.fixture
 def people(request, app, client, db_session, stripe_relay, time_machine, monkeypatch):
     """The fuzz scene (or only its people), and a browser with a CSRF token for each role."""
     monkeypatch.setitem(app.config, "TASK_POST_LIMITS", "100000 per hour")
-    if needs_work(request.node.callspec.params["rule"]):
-        scene = build_scene(app, client, db_session, stripe_relay, time_machine)
-    else:
+    needs = scene_for(request.node.callspec.params["rule"])
+    if needs == "people":
         scene = people_only(app, client, db_session)
+    else:
+        money = needs == "money"
+        scene = build_scene(app, client, db_session, stripe_relay, time_machine, money=money)
     operator = make_operator(db_session)
     db_session.commit()
     browsers = {"owner": client}
