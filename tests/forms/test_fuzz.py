@@ -4,8 +4,7 @@ the role the view requires, with a valid CSRF token, on real objects of theirs (
 scene) and on ids of nobody's. Fields are left out, typed wrongly, doubled, filled with
 huge or odd unicode, negative or huge numbers and impossible dates. Whatever it sends, the
 site answers with a 4xx, a re-rendered form, a redirect or a page of what was made (the
-input was good): never a 5xx (under TESTING an exception reaches the test with its
-traceback).
+input was good): never a 5xx (whose traceback the app logs, and the failure shows).
 
 Which fields a route reads is taken from its view's source: the forms it names (their
 fields, with their types and choices) and the ``request.form`` keys it reads, also in the
