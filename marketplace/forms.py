@@ -87,32 +87,36 @@ class MoneyField(StringField):
         self.data = None
         if not valuelist or not valuelist[0].strip():
             return
-        self.data = self._cents(re.sub(r"[\s,$€£]", "", valuelist[0]))
+        self.data = amount_in_cents(valuelist[0], self.min_cents, self.max_cents)
 
-    def _cents(self, text: str) -> int:
-        # Plain digits only, counted before any arithmetic: "1e400", "NaN" or 30 digits must
-        # get a message, not a decimal.InvalidOperation.
-        match = _AMOUNT.fullmatch(text)
-        if match is None:
-            raise ValueError("Enter an amount such as 25 or 25.50.")
-        sign, whole, fraction = match.group("sign"), match.group("whole"), match.group("fraction")
-        whole, fraction = whole.lstrip("0"), (fraction or "").rstrip("0")
-        if len(whole) > MAX_WHOLE_DIGITS:
-            raise ValueError(self._too_large())
-        if len(fraction) > 2:
-            raise ValueError("Enter an amount with at most two decimals.")
-        cents = int(whole or "0") * 100 + int(fraction.ljust(2, "0"))
-        cents = -cents if sign == "-" else cents
-        if cents < self.min_cents:
-            raise ValueError(f"The amount must be at least {self.min_cents / 100:.2f}.")
-        if self.max_cents is not None and cents > self.max_cents:
-            raise ValueError(self._too_large())
-        return cents
 
-    def _too_large(self) -> str:
-        if self.max_cents is None:
-            return "Enter a smaller amount."
-        return f"The amount can be at most {self.max_cents / 100:,.2f}."
+def amount_in_cents(text: str, min_cents: int = 1, max_cents: int | None = None) -> int:
+    """ "25", "25.50" or "$1,200" as integer cents; a ValueError saying what is wrong else."""
+    text = re.sub(r"[\s,$€£]", "", text)
+    # Plain digits only, counted before any arithmetic: "1e400", "NaN" or 30 digits must
+    # get a message, not a decimal.InvalidOperation.
+    match = _AMOUNT.fullmatch(text)
+    if match is None:
+        raise ValueError("Enter an amount such as 25 or 25.50.")
+    sign, whole, fraction = match.group("sign"), match.group("whole"), match.group("fraction")
+    whole, fraction = whole.lstrip("0"), (fraction or "").rstrip("0")
+    if len(whole) > MAX_WHOLE_DIGITS:
+        raise ValueError(_too_large(max_cents))
+    if len(fraction) > 2:
+        raise ValueError("Enter an amount with at most two decimals.")
+    cents = int(whole or "0") * 100 + int(fraction.ljust(2, "0"))
+    cents = -cents if sign == "-" else cents
+    if cents < min_cents:
+        raise ValueError(f"The amount must be at least {min_cents / 100:.2f}.")
+    if max_cents is not None and cents > max_cents:
+        raise ValueError(_too_large(max_cents))
+    return cents
+
+
+def _too_large(max_cents: int | None) -> str:
+    if max_cents is None:
+        return "Enter a smaller amount."
+    return f"The amount can be at most {max_cents / 100:,.2f}."
 
 
 # Twelve digits of whole units is far above any amount we accept and far below anything slow.

@@ -18,10 +18,10 @@ def openapi_document(app: Flask) -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from . import hiring, people, tasks
+    from . import contracts, hiring, messages, people, tasks, timesheets
 
     for name, value in SETTINGS.items():
         app.config.setdefault(name, value)
     api = DelegateApi(app)
-    for module in (tasks, people, hiring):
+    for module in (tasks, people, hiring, contracts, timesheets, messages):
         api.register_blueprint(module.bp)

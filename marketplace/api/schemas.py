@@ -17,6 +17,7 @@ from ..hiring.models import ProposalStatus
 from ..input_guard import MAX_ID
 from ..tasks.models import BudgetType, Category, Engagement, TaskStatus
 from ..tasks.search import Sort
+from ..timesheets.models import TimesheetStatus
 
 CURRENCY_CODES = [c.value for c in CURRENCIES]
 MAX_LIMIT = 100
@@ -272,3 +273,128 @@ class ContractOut(StrictSchema):
 
 class ContractPage(Paged):
     items = fields.List(fields.Nested(ContractOut), required=True)
+
+
+# Contract actions ---------------------------------------------------------------------
+
+
+class CheckoutOut(StrictSchema):
+    url = fields.String(
+        required=True,
+        metadata={"description": "Stripe's payment page: open it in the owner's browser"},
+    )
+
+
+class SubmitIn(StrictSchema):
+    note = fields.String(required=True, metadata={"description": "What you delivered"})
+
+
+class AnswerIn(StrictSchema):
+    submission = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "The number of the submission you read: 409 if newer"},
+    )
+
+
+class ChangesIn(AnswerIn):
+    changes = fields.String(required=True, metadata={"description": "What should change"})
+
+
+# Timesheets ---------------------------------------------------------------------------
+
+
+class TimeEntryIn(StrictSchema):
+    work_date = fields.Date(required=True, metadata={"description": "In the current week"})
+    hours = fields.Integer(strict=True, load_default=0)
+    minutes = fields.Integer(strict=True, load_default=0)
+    memo = fields.String(required=True, metadata={"description": "What you did"})
+
+
+class TimeEntryOut(StrictSchema):
+    id = fields.Integer(required=True)
+    timesheet_id = fields.Integer(required=True)
+    work_date = fields.Date(required=True)
+    minutes = fields.Integer(required=True)
+    memo = fields.String(required=True)
+    dispute_reason = fields.String(allow_none=True, required=True)
+
+
+class TimesheetOut(StrictSchema):
+    id = fields.Integer(required=True)
+    contract_id = fields.Integer(required=True)
+    week_start = fields.Date(required=True, metadata={"description": "A Monday"})
+    status = fields.String(required=True, validate=_one_of(TimesheetStatus))
+    closes_at = fields.AwareDateTime(required=True)
+    review_due_at = fields.AwareDateTime(allow_none=True, required=True)
+    logged_minutes = fields.Integer(required=True)
+    approved_minutes = fields.Integer(allow_none=True, required=True)
+    amount_cents = fields.Integer(allow_none=True, required=True)
+    fee_cents = fields.Integer(allow_none=True, required=True)
+
+
+class TimesheetWithEntries(TimesheetOut):
+    entries = fields.List(fields.Nested(TimeEntryOut), required=True)
+
+
+class TimesheetPage(Paged):
+    items = fields.List(fields.Nested(TimesheetOut), required=True)
+
+
+class DisputeIn(StrictSchema):
+    entry_id = fields.Integer(strict=True, required=True, validate=validate.Range(1, MAX_ID))
+    reason = fields.String(required=True)
+
+
+class ReviewIn(StrictSchema):
+    disputes = fields.List(
+        fields.Nested(DisputeIn),
+        load_default=list,
+        metadata={"description": "Entries not approved, each with why; none approves all"},
+    )
+
+
+# Messages -----------------------------------------------------------------------------
+
+
+class PersonOut(StrictSchema):
+    id = fields.Integer(required=True)
+    display_name = fields.String(required=True)
+
+
+class MessageOut(StrictSchema):
+    id = fields.Integer(required=True)
+    conversation_id = fields.Integer(required=True)
+    sender_id = fields.Integer(required=True)
+    body = fields.String(required=True)
+    attachment_count = fields.Method(
+        "_attachments",
+        required=True,
+        metadata={"description": "Files sent with it: open the conversation on the site"},
+    )
+    created_at = fields.AwareDateTime(required=True)
+
+    def _attachments(self, message) -> int:
+        return len(message.attachments)
+
+
+class ConversationOut(StrictSchema):
+    id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    task_title = fields.String(required=True)
+    other = fields.Nested(PersonOut, required=True)
+    unread = fields.Integer(required=True)
+    last_message_at = fields.AwareDateTime(allow_none=True, required=True)
+
+
+class ConversationPage(Paged):
+    items = fields.List(fields.Nested(ConversationOut), required=True)
+
+
+class MessagePage(Paged):
+    items = fields.List(fields.Nested(MessageOut), required=True)
+
+
+class MessageIn(StrictSchema):
+    body = fields.String(required=True)

@@ -38,10 +38,12 @@ SETTINGS = {
     "API_SPEC_OPTIONS": {
         "info": {
             "description": (
-                "Post and manage tasks, read matches, proposals and contracts as yourself. "
+                "Post and manage tasks, read matches and proposals, move contracts through "
+                "their states, log and review time, and read and send messages, as yourself. "
                 "Send a personal access token (Settings → API tokens) as "
                 "`Authorization: Bearer dlg_…`. Errors are RFC 9457 problem documents. Lists "
-                "are paged by an opaque `cursor`: pass a response's `next_cursor` back."
+                "are paged by an opaque `cursor`: pass a response's `next_cursor` back. "
+                "Files in messages are sent and opened on the site only."
             )
         },
         "components": {

@@ -140,6 +140,23 @@ def messages_after(session: Session, conversation: Conversation, after_id: int) 
     )
 
 
+def messages_from(
+    session: Session, conversation: Conversation, start: int, limit: int
+) -> list[Message]:
+    """The conversation's messages oldest first, from the ``start``-th, at most ``limit``:
+    new messages come at the end, so a position stays put while people write (the API)."""
+    return list(
+        session.scalars(
+            select(Message)
+            .options(selectinload(Message.attachments))
+            .where(Message.conversation_id == conversation.id)
+            .order_by(Message.id)
+            .offset(start)
+            .limit(limit)
+        )
+    )
+
+
 def _read_column(conversation: Conversation, user_id: int):
     if user_id == conversation.owner_id:
         return Conversation.owner_read_id

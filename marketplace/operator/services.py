@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 import stripe
 from sqlalchemy import func, or_, select, update
@@ -27,6 +26,7 @@ from ..contracts.pricing import share_of
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..filters import format_money
+from ..forms import amount_in_cents
 from ..notifications.models import Kind
 from ..notifications.services import notify
 from ..payments import ledger
@@ -191,15 +191,12 @@ def contract_subject(contract: Contract) -> DisputeSubject:
 
 
 def parse_cents(text: str | None, field: str = "refund") -> int:
-    """'12.50' or '12' (the contract's currency) as integer cents; nothing else."""
-    raw = (text or "").strip().replace(",", "")
+    """'12.50' or '12' (the contract's currency) as integer cents, read as the site's amount
+    fields read them; nothing else."""
     try:
-        amount = Decimal(raw)
-    except InvalidOperation as exc:
-        raise Invalid("Enter an amount such as 120 or 120.50.", field) from exc
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise Invalid("Enter a positive amount with at most two decimals.", field)
-    return int(amount * 100)
+        return amount_in_cents(text or "")
+    except ValueError as exc:
+        raise Invalid(str(exc), field) from exc
 
 
 def split(contract: Contract, outcome: Outcome, refund_cents: int) -> tuple[int, int]:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 
 import stripe
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..contracts import services as contracts
 from ..contracts.models import MONEY_HELD, Contract, ContractStatus
 from ..contracts.pricing import share_of
-from ..db import utcnow
+from ..db import rows_changed, utcnow
 from ..errors import Conflict
 from ..filters import format_money
 from ..notifications.models import Kind
@@ -35,6 +35,20 @@ def start_checkout(
 ) -> str:
     """The URL of a Stripe Checkout page for this contract, reusing one that is still open."""
     contract = contracts.lock(session, contract_id)
+    check_fundable(contract, owner)
+    url = open_checkout_url(gateway, contract)
+    if url is not None:
+        return url
+    contract.checkout_attempt += 1
+    checkout = create_checkout(gateway, contract, contract.checkout_attempt, owner, urls)
+    contract.checkout_session_id = checkout.id
+    contract.last_payment_error = None
+    session.flush()
+    return checkout.url
+
+
+def check_fundable(contract: Contract, owner: User) -> None:
+    """Only the owner pays, and only a contract waiting for its money (a stranger's 404)."""
     if contract.party(owner) is None:
         raise contracts.NotFound("This contract does not exist.")
     contracts.require_party(contract, owner, "owner", "fund the contract")
@@ -42,17 +56,28 @@ def start_checkout(
         raise Conflict(
             f"This contract is {contract.status.label.lower()}; there is nothing to pay."
         )
-    if contract.checkout_session_id:
-        current = gateway.retrieve_checkout_session(contract.checkout_session_id)
-        if current.status == "open":
-            return current.url
-        if current.status == "complete":
-            raise Conflict("Your payment went through; we are waiting for Stripe to confirm it.")
-    contract.checkout_attempt += 1
-    checkout = gateway.create_checkout_session(
+
+
+def open_checkout_url(gateway: StripeGateway, contract: Contract) -> str | None:
+    """The URL of the contract's Checkout Session while it is open (asks Stripe, no row)."""
+    if not contract.checkout_session_id:
+        return None
+    current = gateway.retrieve_checkout_session(contract.checkout_session_id)
+    if current.status == "open":
+        return current.url
+    if current.status == "complete":
+        raise Conflict("Your payment went through; we are waiting for Stripe to confirm it.")
+    return None
+
+
+def create_checkout(
+    gateway: StripeGateway, contract: Contract, attempt: int, owner: User, urls: dict[str, str]
+):
+    """A new Checkout Session for the contract's total; its idempotency key is the attempt's."""
+    return gateway.create_checkout_session(
         CheckoutRequest(
             contract_id=contract.id,
-            attempt=contract.checkout_attempt,
+            attempt=attempt,
             amount_cents=contract.total_cents,
             currency=contract.currency,
             description=f"Delegate: {contract.task.title} ({contract.hours} h)",
@@ -62,10 +87,46 @@ def start_checkout(
             cancel_url=urls["cancel"],
         )
     )
-    contract.checkout_session_id = checkout.id
-    contract.last_payment_error = None
-    session.flush()
-    return checkout.url
+
+
+# Checkout with no lock held while Stripe answers: claim an attempt number (committed), ask
+# Stripe for that attempt's session, then store it if the attempt is still the latest.
+
+CHECKOUT_RACED = "The contract changed while its payment page was being made. Try again."
+
+
+def claim_checkout_attempt(session: Session, contract: Contract) -> int:
+    attempt = contract.checkout_attempt + 1
+    claimed = rows_changed(
+        session,
+        update(Contract)
+        .where(
+            Contract.id == contract.id,
+            Contract.status == ContractStatus.AWAITING_FUNDING,
+            Contract.checkout_attempt == contract.checkout_attempt,
+        )
+        .values(checkout_attempt=attempt),
+    )
+    if not claimed:
+        raise Conflict(CHECKOUT_RACED)
+    return attempt
+
+
+def record_checkout(session: Session, contract: Contract, attempt: int, checkout) -> bool:
+    """Keep the session made for ``attempt``; False when a later attempt or a state change
+    came first (the caller expires it: it must not stay payable unseen)."""
+    return bool(
+        rows_changed(
+            session,
+            update(Contract)
+            .where(
+                Contract.id == contract.id,
+                Contract.status == ContractStatus.AWAITING_FUNDING,
+                Contract.checkout_attempt == attempt,
+            )
+            .values(checkout_session_id=checkout.id, last_payment_error=None),
+        )
+    )
 
 
 def verify_payment(
@@ -204,23 +265,39 @@ def cancel_and_refund(
     session: Session, gateway: StripeGateway | None, owner: User, contract_id: int
 ):
     contract, was_funded = contracts.cancel(session, owner, contract_id)
+    return settle_cancelled(session, gateway, contract, was_funded)
+
+
+def settle_cancelled(
+    session: Session, gateway: StripeGateway | None, contract: Contract, was_funded: bool
+) -> Contract:
+    """After a cancel: refund what was paid, or close the payment page still open. Called
+    after the cancel committed (the API) it waits on Stripe under no lock; a refund that
+    fails is retried by the reconcile command with the same idempotency key."""
     if was_funded:
         if gateway is None:
             raise PaymentsNotConfigured()
         refund = refund_payment(gateway, contract.id, contract.payment_intent_id)
-        contract.refund_id = refund.id if refund else None
+        if refund is not None:
+            rows_changed(
+                session,
+                update(Contract)
+                .where(Contract.id == contract.id, Contract.refund_id.is_(None))
+                .values(refund_id=refund.id),
+            )
+            session.refresh(contract)
     elif contract.checkout_session_id and gateway is not None:
-        _expire_quietly(gateway, contract)
+        expire_quietly(gateway, contract.id, contract.checkout_session_id)
     session.flush()
     return contract
 
 
-def _expire_quietly(gateway: StripeGateway, contract: Contract) -> None:
+def expire_quietly(gateway: StripeGateway, contract_id: int, checkout_session_id: str) -> None:
     try:
-        gateway.expire_checkout_session(contract.checkout_session_id, contract.id)
+        gateway.expire_checkout_session(checkout_session_id, contract_id)
     except stripe.StripeError:
         # Already complete or expired: a late payment is refunded when its event arrives.
-        log.info("Checkout %s could not be expired", contract.checkout_session_id)
+        log.info("Checkout %s could not be expired", checkout_session_id)
 
 
 REFUNDABLE = (ContractStatus.CANCELLED, *MONEY_HELD)

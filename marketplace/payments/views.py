@@ -56,15 +56,21 @@ def _external(endpoint: str, **values) -> str:
     return base + url_for(endpoint, **values)
 
 
+def checkout_urls(contract_id: int) -> dict[str, str]:
+    """Where Stripe's Checkout page sends the owner back: the contract's page, which waits
+    for the webhook (the API's checkout returns there too)."""
+    success = _external("contracts.show", contract_id=contract_id, checkout="done")
+    return {
+        "success": success + "&session_id={CHECKOUT_SESSION_ID}",
+        "cancel": _external("contracts.show", contract_id=contract_id, checkout="cancelled"),
+    }
+
+
 @bp.post("/contracts/<int:contract_id>/checkout")
 @login_required
 def checkout(contract_id: int):
     session = get_session()
-    success = _external("contracts.show", contract_id=contract_id, checkout="done")
-    urls = {
-        "success": success + "&session_id={CHECKOUT_SESSION_ID}",
-        "cancel": _external("contracts.show", contract_id=contract_id, checkout="cancelled"),
-    }
+    urls = checkout_urls(contract_id)
     url = services.start_checkout(session, get_gateway(), current_user, contract_id, urls)
     session.commit()
     return redirect(url, code=303)

@@ -25,6 +25,14 @@ def test_the_document_is_openapi_3_1_and_names_every_part_of_the_api(client, app
         "/api/v1/me/jobs",
         "/api/v1/proposals",
         "/api/v1/contracts/{contract_id}",
+        "/api/v1/contracts/{contract_id}/checkout",
+        "/api/v1/contracts/{contract_id}/request-changes",
+        "/api/v1/contracts/{contract_id}/pause",
+        "/api/v1/contracts/{contract_id}/timesheets",
+        "/api/v1/timesheets/{timesheet_id}/review",
+        "/api/v1/time-entries/{entry_id}",
+        "/api/v1/conversations",
+        "/api/v1/conversations/{conversation_id}/messages",
     ):
         assert path in paths
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
