@@ -123,3 +123,21 @@ def test_events_can_be_replayed_in_reverse_order(stripe_client, emulator, sink):
         for e in sink.of_type("customer.created", lambda o: o.id in (first.id, second.id))
     ]
     assert got == [second.id, first.id]
+
+
+def test_another_emulators_reset_leaves_this_ones_event_list_working(stripe_client, emulator):
+    """Emulators in one process share localstripe's store; the payments and browser suites
+    reset theirs, which forgets this one's events too: its list must still answer."""
+    from devtools.stripe_emulator import run_in_thread
+
+    forgotten = stripe_client.v1.customers.create(params={"email": "forgotten@example.com"})
+    other = run_in_thread(port=0, webhook_secret=SECRET)
+    try:
+        request("POST", other.base_url + "/_emulator/reset")
+    finally:
+        other.stop()
+    kept = stripe_client.v1.customers.create(params={"email": "kept@example.com"})
+    status, _, body = request("GET", emulator.base_url + "/_emulator/events?type=customer.created")
+    assert status == 200
+    listed = [e["event"]["data"]["object"]["id"] for e in json.loads(body)["data"]]
+    assert kept.id in listed and forgotten.id not in listed
