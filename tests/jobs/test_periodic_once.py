@@ -3,7 +3,6 @@ per period, and still once per period after one of the workers is killed."""
 
 from __future__ import annotations
 
-import signal
 import time
 from collections import Counter
 
@@ -97,8 +96,7 @@ def test_three_workers_queue_each_periodic_job_once_per_period_even_when_one_die
         schedule_running(workers)
         started = workers.redis_time()
         time.sleep(5)
-        workers.processes[0].send_signal(signal.SIGKILL)  # no goodbye, mid-whatever
-        workers.processes[0].wait(timeout=10)
+        workers.kill_host(0)  # no goodbye, mid-whatever
         killed = workers.redis_time()
         time.sleep(6)
         ended = workers.redis_time()

@@ -3,7 +3,9 @@ processes: the one periodic schedule, request ids in a worker's log lines."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -51,6 +53,12 @@ class Workers:
             time.sleep(0.2)
         raise RuntimeError("workers did not start:\n" + self.log())
 
+    def kill_host(self, number: int) -> None:
+        """SIGKILL a worker and what it started (RQ's scheduler runs in a child process of
+        its own, which a lone SIGKILL of the worker would leave running for good)."""
+        os.killpg(self.processes[number].pid, signal.SIGKILL)
+        self.processes[number].wait(timeout=10)
+
     def log(self) -> str:
         return "\n".join(path.read_text(errors="replace") for path in self.logs)
 
@@ -87,8 +95,16 @@ def rq_workers(database_url: str, tmp_path: Path, count: int, **settings: str) -
     for number in range(count):
         log = tmp_path / f"worker-{number}.log"
         with log.open("w") as out:
+            # A session of its own: teardown and kill_host reach its children too.
             processes.append(
-                subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                subprocess.Popen(
+                    command,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             )
         logs.append(log)
     workers = Workers(queue_name, connection, processes, logs, env)
@@ -104,6 +120,10 @@ def rq_workers(database_url: str, tmp_path: Path, count: int, **settings: str) -
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        for process in processes:
+            # Whatever a worker left behind (a killed one's scheduler).
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
         workers.queue.delete(delete_jobs=True)
         for key in connection.scan_iter(f"delegate:periodic:{queue_name}:*"):
             connection.delete(key)
