@@ -37,7 +37,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from load_data import DOMAIN, load, rank_open_tasks  # noqa: E402
-from page_speed import CSRF, gunicorn, wait_up  # noqa: E402
+from page_speed import CSRF, create_database_if_missing, gunicorn, wait_up  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_load"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
@@ -180,22 +180,14 @@ def app_env(args) -> dict[str, str]:
 
 
 def prepare_database(args) -> None:
-    from sqlalchemy import create_engine, make_url, text
+    from sqlalchemy import create_engine, text
 
     from marketplace import create_app
     from marketplace.config import normalise_database_url
     from marketplace.db import get_session
     from marketplace.migrate import upgrade_database
 
-    target = make_url(args.database_url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
-        )
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
+    create_database_if_missing(args.database_url)
     url = normalise_database_url(args.database_url)
     upgrade_database(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "load-test", "REDIS_URL": None})

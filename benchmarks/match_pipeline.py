@@ -24,9 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, insert, make_url, select, text  # noqa: E402
+from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 
 from benchmarks import matching_synthetic as synthetic  # noqa: E402
+from benchmarks.page_speed import create_database_if_missing  # noqa: E402
 from marketplace import create_app  # noqa: E402
 from marketplace.accounts.models import Role, User  # noqa: E402
 from marketplace.config import normalise_database_url  # noqa: E402
@@ -47,15 +48,7 @@ BATCH = 5000
 
 def reset(url: str) -> None:
     """Create the scratch database if needed, then rebuild its schema from the migrations."""
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
-        )
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
+    create_database_if_missing(url)
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))

@@ -149,6 +149,21 @@ def flask(app_dir: Path, env: dict, *args: str) -> None:
 def prepare_database(url: str, app_dir: Path, env: dict) -> None:
     from sqlalchemy import create_engine, make_url, text
 
+    create_database_if_missing(url)
+    target = make_url(url)
+    flask(app_dir, env, "db", "upgrade")
+    flask(app_dir, env, "demo", "load")
+    flask(app_dir, env, "matches", "rebuild")
+    engine = create_engine(target)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def create_database_if_missing(url: str) -> None:
+    """The benchmarks' PostgreSQL database, created on first use and reused after."""
+    from sqlalchemy import create_engine, make_url, text
+
     target = make_url(url)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -158,13 +173,6 @@ def prepare_database(url: str, app_dir: Path, env: dict) -> None:
         if not exists:
             conn.execute(text(f'CREATE DATABASE "{target.database}"'))
     admin.dispose()
-    flask(app_dir, env, "db", "upgrade")
-    flask(app_dir, env, "demo", "load")
-    flask(app_dir, env, "matches", "rebuild")
-    engine = create_engine(target)
-    with engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
-    engine.dispose()
 
 
 def pick_owner_task(url: str) -> tuple[str, int]:
