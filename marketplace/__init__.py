@@ -21,6 +21,7 @@ from . import (
     ops,
     rate_limits,
     security,
+    session_cookie,
     uploads,
 )
 from .config import settings_from_env
@@ -38,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
     ops.init_app(app)  # first: logging, and the request id every later hook logs with
     db.init_app(app)
+    session_cookie.init_app(app)
     microcache.init_app(app)
     migrate.init_app(app)
     csrf.init_app(app)

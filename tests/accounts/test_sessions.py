@@ -135,3 +135,16 @@ def test_activity_is_recorded_every_few_minutes_not_on_every_request(client, db_
         assert is_logged_in(client)
     db_session.refresh(row)
     assert row.last_seen_at - row.created_at == timedelta(minutes=7)
+
+
+def test_a_host_whose_clock_is_a_little_behind_keeps_the_person_logged_in(app, client, db_session):
+    """Another web host re-signed the cookie a few seconds 'in the future' of this one."""
+    owner = make_owner(db_session)
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=False):
+        log_in(client, owner)
+    with time_machine.travel(start - timedelta(seconds=5), tick=False):
+        assert is_logged_in(client)
+    # Far further ahead than hosts' clocks drift: not a cookie this site signed honestly.
+    with time_machine.travel(start - timedelta(hours=1), tick=False):
+        assert not is_logged_in(client)
