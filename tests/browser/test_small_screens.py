@@ -194,3 +194,29 @@ def test_links_in_the_outbox_preview_open_in_a_new_tab(live_server, phone):
     assert phone.url == outbox_url
     frame = phone.frame(url="about:srcdoc") or phone.frames[1]
     assert frame.url == "about:srcdoc"  # the preview still shows the email
+
+
+@pytest.mark.parametrize("width", [1200, 390])
+def test_search_buttons_keep_their_word_on_one_line(live_server, chromium_browser, width):
+    with live_server.app.app_context():
+        session = get_session()
+        make_owner(session, email=f"owner-search-{width}@example.com")
+        session.commit()
+    context = chromium_browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        log_in(page, live_server, f"owner-search-{width}@example.com")
+        for path in ("/talent", "/jobs"):
+            page.goto(f"{live_server}{path}")
+            button = page.locator(".search-line button")
+            # One client rect per line box the word is laid out on.
+            lines = button.evaluate(
+                "b => { const r = document.createRange(); r.selectNodeContents(b);"
+                " return r.getClientRects().length; }"
+            )
+            assert button.inner_text() == "Search"
+            assert lines == 1, f"{path} at {width}px: the Search button broke its word ({lines})"
+            box = button.bounding_box()
+            assert box["x"] + box["width"] <= width
+    finally:
+        context.close()
