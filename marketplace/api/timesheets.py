@@ -92,8 +92,14 @@ def review(data: dict, timesheet_id: int):
     """Approve a closed week (owners), minus the entries you dispute, each with a reason.
     The approved time is charged to your saved card in the background."""
     disputes = {d["entry_id"]: d["reason"] for d in data["disputes"]}
+    # The service names the page's field for a reason ("reason-<entry id>"); the client sent
+    # a list, so it is told which item of it is at fault.
+    renames = {
+        f"disputes.{i}.reason": f"reason-{d['entry_id']}" for i, d in enumerate(data["disputes"])
+    }
     session = get_session()
-    sheet = services.review(session, api_user(), timesheet_id, disputes)
+    with inputs.api_field_names(renames):
+        sheet = services.review(session, api_user(), timesheet_id, disputes)
     if sheet.status == TimesheetStatus.APPROVED:
         enqueue_after_commit(session, "timesheets.settle", sheet.id)
     session.commit()

@@ -85,6 +85,7 @@ def test_a_week_is_logged_paused_and_reviewed_through_the_api(
         review, json={"disputes": [{"entry_id": kept["id"], "reason": " "}]}, headers=mine
     )
     assert no_reason.status_code == 422
+    assert no_reason.get_json()["field"] == "disputes.0.reason"  # not the web page's field name
     assert client.get(sheet_url, headers=mine).get_json()["status"] == "in_review"
     assert client.raw.post(review, json={}, headers=theirs).status_code == 403
     with app.app_context():  # the charge runs as a job after the commit
