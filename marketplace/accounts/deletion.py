@@ -17,7 +17,9 @@ What goes: the email address (the address is freed to sign up again), the name (
 profile's headline, bio and skills (the profile row stays for the times and zones old
 timesheets are shown in), the text of every message the person wrote and the files they
 sent, their planner, their saved card's details (the Stripe Customer stays, for refunds of
-past charges), and their own notifications (their payloads hold their address). Open tasks
+past charges), their own notifications (their payloads hold their address) and the words
+of reports they made (the reports stay open for the operators, with the reason chosen from
+the list but not what the person wrote). Open tasks
 are closed and open proposals withdrawn, so nobody waits on them. Reviews the person wrote
 stay (the rating belongs to the reviewed party's record) under "Deleted account".
 """
@@ -35,12 +37,13 @@ from ..errors import Conflict, Invalid
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches.models import Match
 from ..messages.attachments import delete_user_files
-from ..messages.models import Message
+from ..messages.models import Message, MessageReport
 from ..notifications.models import Notification
 from ..operator.models import Resolution, ResolutionStatus
 from ..payments.models import BillingProfile
 from ..planner.models import Plan
 from ..profiles.models import AssistantProfile
+from ..reports.models import ProfileReport
 from ..tasks.models import Task, TaskStatus
 from ..timesheets.models import TimeEntry, Timesheet, TimesheetStatus
 from . import sessions
@@ -49,6 +52,7 @@ from .services import password_matches
 
 DELETED_NAME = "Deleted account"
 DELETED_MESSAGE = "This message was removed when its author deleted their account."
+DELETED_REPORT = "(The reporter deleted their account; what they wrote was removed.)"
 CONFIRM_WORD = "DELETE"
 
 # A contract in one of these still moves money, so the account behind it must stay.
@@ -160,6 +164,12 @@ def delete_account(session: Session, user: User, password: str, confirm: str) ->
     if blockers(session, user):
         raise Conflict("A contract was just created with you: settle it first.")
     session.execute(update(Message).where(Message.sender_id == uid).values(body=DELETED_MESSAGE))
+    session.execute(
+        update(MessageReport).where(MessageReport.reporter_id == uid).values(reason=DELETED_REPORT)
+    )
+    session.execute(
+        update(ProfileReport).where(ProfileReport.reporter_id == uid).values(details=None)
+    )
     delete_user_files(session, uid)
     session.execute(delete(Plan).where(Plan.owner_id == uid))
     session.execute(delete(Notification).where(Notification.user_id == uid))

@@ -15,7 +15,7 @@ from marketplace.messages.models import Message, MessageReport
 from marketplace.notifications.emails import build_message
 from marketplace.notifications.models import Kind, Notification
 from marketplace.reports.models import ProfileReport, ReportOutcome
-from tests.factories import make_owner, make_task
+from tests.factories import PASSWORD, make_owner, make_task
 from tests.messages import files
 from tests.messages.attachment_helpers import send_files
 from tests.messages.helpers import messages, open_as_owner, scene
@@ -214,3 +214,26 @@ def test_an_operator_cannot_suspend_themselves_from_a_report(
     )
     assert refused.status_code == 409 and "your own account" in refused.get_data(as_text=True)
     assert profile_reports(db_session)[0].resolved_at is None and audit_rows(db_session) == []
+
+
+def test_a_reporter_who_deletes_their_account_leaves_the_report_but_not_their_words(
+    client, other_client, db_session, time_machine
+):
+    owner, va, sam, _cid, _message = reported_scene(client, other_client, db_session, time_machine)
+    for reporter in (owner, sam):
+        client.login_as(reporter)
+        gone = client.post("/settings/delete", {"password": PASSWORD, "confirm": "DELETE"})
+        assert gone.status_code == 302, gone.get_data(as_text=True)
+
+    client.login_as(make_operator(db_session))
+    page = client.get("/operator/reports").get_data(as_text=True)
+    # Both reports still wait for an operator, against Joy, with the reason from the list...
+    assert len(re.findall(r'id="(?:message|profile)-report-\d+"', page)) == 2
+    assert "Joy Santos" in page and "Scam or fraud" in page
+    # ...but nothing the deleted reporters wrote, nor who they were.
+    assert "cash" not in page and "Wants my card" not in page
+    assert owner.email not in page and "sam@other.example" not in page
+    assert "The reporter deleted their account" in page  # the message report's own words
+    assert page.count("Deleted account") >= 2  # each reporter, as shown everywhere else
+    assert message_report(db_session).reason.startswith("(The reporter deleted")
+    assert [r.details for r in profile_reports(db_session)] == [None]
