@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..accounts.access import owner_required
 from ..db import get_session, utcnow
 from ..matches import events as match_events
+from ..matches.shown import record_shown
 from ..tasks.services import open_tasks_of
 from .forms import TalentFilterForm
 from .search import search_talent
@@ -41,6 +42,5 @@ def search():
             for r in page.items
         ]
         first = (page.page - 1) * page.size + 1
-        match_events.record_impressions(session, query.task.id, shown, first_position=first)
-        session.commit()
+        record_shown(session, query.task.id, shown, first_position=first)
     return body

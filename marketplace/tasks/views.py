@@ -20,12 +20,12 @@ from markupsafe import Markup
 
 from ..accounts.access import owner_required
 from ..contracts import services as contracts
-from ..db import get_session, utcnow
+from ..db import get_session
 from ..errors import Invalid, RateLimited
 from ..forms import has_errors, show_error, timezone_choices
 from ..hiring import services as hiring
-from ..matches import events as match_events
 from ..matches.services import ShownAssistant, shown_to_owner
+from ..matches.shown import record_shown
 from ..microcache import Microcache, render_without_tokens, with_token, writer_stamp
 from ..planner.roi import Work, recaptured, recommended_rates, task_roi
 from ..reviews.services import owner_record
@@ -54,9 +54,6 @@ _owner_parts = Microcache(
 )  # fmt: skip
 # What assistants read about an owner beside each of their tasks: hires and rating.
 _owner_records = Microcache("owner records", tables={"contracts", "reviews"})
-# Impressions this worker recorded, so a reload the same day spends no INSERT: the table's
-# unique key would leave it out anyway. Emptied by any write to match_events here.
-_impressions_recorded = Microcache("impressions recorded", tables={"match_events"}, seconds=3600)
 # A typo in the setting fails at start-up, not at somebody's first post.
 bp.record_once(lambda state: post_limits.parse_limits(state.app.config["TASK_POST_LIMITS"]))
 
@@ -191,17 +188,9 @@ def _owner_part(session, task) -> _OwnerPart:
 
 
 def _record_impressions(session, task_id: int, shown: tuple[ShownAssistant, ...]) -> None:
-    """What the owner was shown, for the matcher to learn from: one statement, after the
-    page is rendered (a GET's one write, as a log-in session's last_seen_at is); a reload
-    the same day adds no rows (one impression per task, assistant and day)."""
-    key = (task_id, utcnow().date(), tuple(r.assistant_id for r in shown))
-    if _impressions_recorded.get(key):
-        return
-    match_events.record_impressions(
-        session, task_id, [(r.assistant_id, r.score, r.factors) for r in shown]
-    )
-    session.commit()
-    _impressions_recorded.put(key, True)
+    """What the owner was shown, for the matcher to learn from; a reload the same day adds
+    no rows (one impression per task, assistant and day)."""
+    record_shown(session, task_id, [(r.assistant_id, r.score, r.factors) for r in shown])
 
 
 def _task_roi(session, task, shown: tuple[ShownAssistant, ...]):

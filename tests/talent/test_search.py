@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from marketplace.db import utcnow
 from marketplace.errors import NotFound
@@ -390,6 +390,34 @@ def test_results_for_a_chosen_task_are_impressions_once_a_day_with_no_words(
         with time_machine.travel(utcnow() + timedelta(days=1), tick=False):
             client.get(f"/talent?task={task.id}&q=inbox")
         assert [e.assistant_id for e in impressions(db_session)][4:] == [ben.id]
+
+
+def test_a_reload_of_the_same_results_writes_nothing_again(app, client, db_session, talent):
+    """The unique key would leave the rows out anyway; the reload spares the INSERT, on this
+    page and on the task page's recommendations alike."""
+    owner = make_owner(db_session)
+    task = make_task(db_session, owner, title="Monthly books for the bakery")
+    store_match(db_session, task, talent[2], 0.91)
+    inserts: list[str] = []
+
+    def note(conn, cursor, statement, *_):
+        if "INSERT INTO match_events" in statement:
+            inserts.append(statement)
+
+    engine = app.extensions["db"].engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        with time_machine.travel(datetime(2027, 3, 10, 12, 0, tzinfo=UTC), tick=False):
+            client.login_as(owner)
+            for url in (f"/talent?task={task.id}", f"/tasks/{task.id}"):
+                assert client.get(url).status_code == 200
+                first = len(inserts)
+                assert first >= 1, url  # the first view records what it showed
+                assert client.get(url).status_code == 200
+                assert len(inserts) == first, f"{url}: the reload wrote impressions again"
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert len(impressions(db_session)) == 4
 
 
 def impressions(session) -> list[MatchEvent]:
