@@ -1,5 +1,5 @@
 """A marketplace simulator: do factor weights learned from outcomes get more hires than the
-fixed ones? (issue 13, part 5)
+fixed ones, and what does spreading exposure cost? (issue 13, parts 5 and 6)
 
     .venv/bin/python benchmarks/outcome_simulator.py                 # 5 seeds, under 2 minutes
     .venv/bin/python benchmarks/outcome_simulator.py --seeds 3 --rounds 4
@@ -30,8 +30,17 @@ from the probabilities above (the sampled events feed the learner; the figure do
 on the dice). Reported: per round, the rounds after the first pooled, and a final held-out
 set of fresh tasks ranked by each arm's last weights; the lift with a 95% interval from a
 bootstrap over tasks (resampling the paired per-task differences) and the spread over seeds.
-Hard constraints: every shown pair of both arms is checked against the raw data (currency,
+Hard constraints: every shown pair of every arm is checked against the raw data (currency,
 rate ceiling, weekly hours, required overlap) and the violations counted.
+
+Fair exposure (issue 13 part 6): each fair arm shows the fixed weights' lists through
+`matching.exposure.allocate_batch` - 20% of each list kept for newcomers (complete profiles
+without reviews, about 8% of the assistants), and nobody in more than `--cap-share` of a
+round's slots (a round stands for the app's day; "quota only" has no cap). They are played
+like the others (same draws, nothing learned from them), and reported: the Gini of
+impressions (slots shown per assistant over all rounds, the never-shown included), the top
+assistant's share, the expected share of assistants invited at least once over all rounds
+(a month of them), newcomers' share of the slots, and hires@10 beside the fixed arm.
 """
 
 from __future__ import annotations
