@@ -1,5 +1,5 @@
 """A marketplace simulator: do factor weights learned from outcomes get more hires than the
-fixed ones? (issue 13, part 5)
+fixed ones, and what does spreading exposure cost? (issue 13, parts 5 and 6)
 
     .venv/bin/python benchmarks/outcome_simulator.py                 # 5 seeds, under 2 minutes
     .venv/bin/python benchmarks/outcome_simulator.py --seeds 3 --rounds 4
@@ -30,8 +30,17 @@ from the probabilities above (the sampled events feed the learner; the figure do
 on the dice). Reported: per round, the rounds after the first pooled, and a final held-out
 set of fresh tasks ranked by each arm's last weights; the lift with a 95% interval from a
 bootstrap over tasks (resampling the paired per-task differences) and the spread over seeds.
-Hard constraints: every shown pair of both arms is checked against the raw data (currency,
+Hard constraints: every shown pair of every arm is checked against the raw data (currency,
 rate ceiling, weekly hours, required overlap) and the violations counted.
+
+Fair exposure (issue 13 part 6): each fair arm shows the fixed weights' lists through
+`matching.exposure.allocate_batch` - 20% of each list kept for newcomers (complete profiles
+without reviews, about 8% of the assistants), and nobody in more than `--cap-share` of a
+round's slots (a round stands for the app's day; "quota only" has no cap). They are played
+like the others (same draws, nothing learned from them), and reported: the Gini of
+impressions (slots shown per assistant over all rounds, the never-shown included), the top
+assistant's share, the expected share of assistants invited at least once over all rounds
+(a month of them), newcomers' share of the slots, and hires@10 beside the fixed arm.
 """
 
 from __future__ import annotations
@@ -50,6 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import matching_synthetic as synthetic  # noqa: E402
 from matching import FACTORS, Matcher, MatcherConfig  # noqa: E402
+from matching.exposure import ExposurePolicy, allocate_batch, gini, share_cap  # noqa: E402
 from matching.learning import LearnerConfig, OutcomeEvent  # noqa: E402
 
 REFERENCE = dt.date(2026, 3, 2)  # a Monday: the overlap week, fixed so runs repeat
@@ -154,8 +164,21 @@ def propose_probability(task, assistant) -> float:
     return float(np.clip(0.95 - 0.6 * ratio, 0.2, 0.9))
 
 
-def play(world: World, tasks, ranked, events: list | None):
-    """Expected hire per task (exact), and, when `events` is a list, the sampled events."""
+@dataclasses.dataclass
+class Exposure:
+    """Per assistant row: slots shown, and the chance of never being invited (exact)."""
+
+    shown: np.ndarray
+    no_invite: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> Exposure:
+        return cls(np.zeros(n), np.ones(n))
+
+
+def play(world: World, tasks, ranked, events: list | None, exposure: Exposure | None = None):
+    """Expected hire per task (exact), and, when `events` is a list, the sampled events;
+    `exposure` adds up who was shown and how likely each was to be invited."""
     expected = np.zeros(len(tasks))
     for i, (task, matches) in enumerate(zip(tasks, ranked, strict=True)):
         thr = world.base + world.threshold[task.id]
@@ -170,6 +193,9 @@ def play(world: World, tasks, ranked, events: list | None):
             pp = propose_probability(task, a)
             if u > thr + HIRE_MARGIN:
                 miss *= 1.0 - pe * pi * pp
+            if exposure is not None:
+                exposure.shown[m.id] += 1
+                exposure.no_invite[m.id] *= 1.0 - pe * pi
             if events is None:
                 continue
             factors = dict(m.explanation["factor_values"])
@@ -209,24 +235,52 @@ def violations(tasks, ranked, assistants) -> tuple[int, int]:
     return shown, bad
 
 
+def newcomers(assistants) -> set:
+    """Complete profiles with no reviews: the app's newcomers (it also asks for no hire)."""
+    return {a.id for a in assistants if not a.review_count and a.headline and a.bio and a.skills}
+
+
 def run_seed(seed: int, args) -> dict:
     world = make_world(seed, args.assistants, args.tasks, args.rounds, args.heldout)
     base = MatcherConfig(reference_date=REFERENCE)
     fixed = Matcher(base).fit(assistants=world.assistants)
     learned = Matcher(base).fit(assistants=world.assistants)
     lcfg = LearnerConfig(min_events=args.min_events, position_control=not args.no_position)
+
+    # fair arms: the fixed weights' rankings with an exposure cap (per round, as the app's is
+    # per day) and the newcomers' places; the held-out tasks are one window of their own
+    def policies(slots: int) -> dict[str, ExposurePolicy]:
+        return {
+            name: ExposurePolicy(cap=share_cap(share, slots) if share < 1 else None,
+                                 new_share=args.new_share)
+            for name, share in fair_arms(args)
+        }  # fmt: skip
+
+    new = newcomers(world.assistants)
+    pool = ExposurePolicy(cap=1).candidates(K)
     events: list = []
     per_round = []
-    checked = {"fixed": [0, 0], "learned": [0, 0]}
+    arms = ("fixed", "learned", *(name for name, _ in fair_arms(args)))
+    checked = {name: [0, 0] for name in arms}
+    exposure = {name: Exposure.empty(len(world.assistants)) for name in arms}
     models = []
     world.calibrate(world.rounds[0], fixed.rank_assistants_batch(world.rounds[0], k=K))
     for r, tasks in enumerate(world.rounds):
         if r:
             models.append(learned.learn(events, lcfg))
+        wide = fixed.rank_assistants_batch(tasks, k=pool)
+        lists = {
+            "fixed": fixed.rank_assistants_batch(tasks, k=K),
+            "learned": learned.rank_assistants_batch(tasks, k=K),
+            **{
+                name: allocate_batch(wide, K, policy, newcomers=new)
+                for name, policy in policies(args.tasks * K).items()
+            },
+        }
         got = {}
-        for name, m in (("fixed", fixed), ("learned", learned)):
-            ranked = m.rank_assistants_batch(tasks, k=K)
-            got[name] = play(world, tasks, ranked, events if name == "learned" else None)
+        for name, ranked in lists.items():
+            sampled = events if name == "learned" else None
+            got[name] = play(world, tasks, ranked, sampled, exposure[name])
             s, b = violations(tasks, ranked, world.assistants)
             checked[name][0] += s
             checked[name][1] += b
@@ -236,8 +290,17 @@ def run_seed(seed: int, args) -> dict:
     tot = sum(TASTE.values())
     oracle = Matcher(dataclasses.replace(base, weights={f: TASTE[f] / tot for f in FACTORS}))
     oracle.fit(assistants=world.assistants)
-    for name, m in (("fixed", fixed), ("learned", learned), ("oracle", oracle)):
-        ranked = m.rank_assistants_batch(world.heldout, k=K)
+    wide = fixed.rank_assistants_batch(world.heldout, k=pool)
+    held = {
+        "fixed": fixed.rank_assistants_batch(world.heldout, k=K),
+        "learned": learned.rank_assistants_batch(world.heldout, k=K),
+        **{
+            name: allocate_batch(wide, K, policy, newcomers=new)
+            for name, policy in policies(args.heldout * K).items()
+        },
+        "oracle": oracle.rank_assistants_batch(world.heldout, k=K),
+    }
+    for name, ranked in held.items():
         final[name] = play(world, world.heldout, ranked, None)
         s, b = violations(world.heldout, ranked, world.assistants)
         if name == "oracle":
@@ -245,7 +308,8 @@ def run_seed(seed: int, args) -> dict:
         checked[name][0] += s
         checked[name][1] += b
     return {"per_round": per_round, "final": final, "checked": checked, "models": models,
-            "events": len(events)}  # fmt: skip
+            "events": len(events), "exposure": exposure, "newcomers": new,
+            "caps": {n: p.cap for n, p in policies(args.tasks * K).items()}}  # fmt: skip
 
 
 def bootstrap(diff: np.ndarray, rng: np.random.Generator, n: int = 2000) -> tuple[float, float]:
@@ -254,7 +318,9 @@ def bootstrap(diff: np.ndarray, rng: np.random.Generator, n: int = 2000) -> tupl
     return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
-def report(label: str, fixed: np.ndarray, learned: np.ndarray, per_seed: list, rng) -> None:
+def report(
+    label: str, fixed: np.ndarray, learned: np.ndarray, per_seed: list, rng, arm: str = "learned"
+) -> None:
     diff = learned - fixed
     lo, hi = bootstrap(diff, rng)
     f, le = fixed.mean(), learned.mean()
@@ -262,10 +328,61 @@ def report(label: str, fixed: np.ndarray, learned: np.ndarray, per_seed: list, r
     sd = seeds.std(ddof=1) if len(seeds) > 1 else 0.0
     half = 1.96 * sd / np.sqrt(len(seeds)) if len(seeds) > 1 else 0.0
     print(
-        f"{label}: hires@10 fixed {f:.4f}  learned {le:.4f}  lift {le - f:+.4f} "
+        f"{label}: hires@10 fixed {f:.4f}  {arm} {le:.4f}  lift {le - f:+.4f} "
         f"({(le / f - 1) * 100:+.1f}%)  95% CI [{lo:+.4f}, {hi:+.4f}] (bootstrap over "
         f"{len(diff)} tasks); over {len(seeds)} seeds {seeds.mean():+.4f} +/- {half:.4f}"
     )
+
+
+def fair_arms(args) -> list[tuple[str, float]]:
+    """(name, cap share) of each fair arm; a share of 1 is the newcomers' places alone."""
+    return [(f"cap {share:.2%}" if share < 1 else "quota only", share) for share in args.cap_share]
+
+
+def exposure_report(results: list, args, rng) -> None:
+    """Who got seen: Gini of impressions, the top assistant's share, the share of assistants
+    with at least one invite over all rounds (a month of them), newcomers' share of slots,
+    and what each fair arm costs in hires@10."""
+    n = args.assistants
+    caps = results[0]["caps"]
+    print(
+        f"exposure over rounds 0-{args.rounds - 1} (a month), per seed then averaged. Fair arms:"
+        f" the fixed weights' lists, {args.new_share:.0%} of each kept for newcomers, and at"
+        f" most the cap of a round's {args.tasks * K} slots per assistant ("
+        + ", ".join(f"{name}: {cap}" for name, cap in caps.items() if cap)
+        + ")"
+    )
+    print("arm           Gini(impressions)  top share  >=1 invite  newcomers' slots")
+    for name in ("fixed", "learned", *caps):
+        g, top, invited, new = [], [], [], []
+        for x in results:
+            e = x["exposure"][name]
+            g.append(gini(e.shown))
+            top.append(e.shown.max() / e.shown.sum())
+            invited.append(float(np.mean(1.0 - e.no_invite)))
+            ids = np.fromiter(x["newcomers"], dtype=np.int64)
+            new.append(e.shown[ids].sum() / e.shown.sum())
+        print(
+            f"{name:12}  {np.mean(g):17.3f}  {np.mean(top):9.2%}  {np.mean(invited):10.1%}  "
+            f"{np.mean(new):16.1%}"
+        )
+    share = np.mean([len(x["newcomers"]) / n for x in results])
+    print(f"newcomers (complete profiles, no reviews) are {share:.1%} of the assistants")
+    r = range(args.rounds)
+    for name in caps:
+        f = np.concatenate([x["per_round"][i]["fixed"] for x in results for i in r])
+        fa = np.concatenate([x["per_round"][i][name] for x in results for i in r])
+        seeds = [
+            np.mean(
+                np.concatenate([x["per_round"][i][name] - x["per_round"][i]["fixed"] for i in r])
+            )
+            for x in results
+        ]
+        report(f"{name:10} rounds 0-{args.rounds - 1}", f, fa, seeds, rng, arm="fair")
+        f = np.concatenate([x["final"]["fixed"] for x in results])
+        fa = np.concatenate([x["final"][name] for x in results])
+        seeds = [float(np.mean(x["final"][name] - x["final"]["fixed"])) for x in results]
+        report(f"{name:10} held-out  ", f, fa, seeds, rng, arm="fair")
 
 
 def main(argv=None) -> int:
@@ -276,6 +393,20 @@ def main(argv=None) -> int:
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--heldout", type=int, default=300)
     p.add_argument("--min-events", type=int, default=LearnerConfig().min_events)
+    p.add_argument(
+        "--cap-share",
+        type=float,
+        nargs="+",
+        default=[1.0, 0.003, 0.002],
+        help="one fair arm per share: nobody takes more than this share of a round's slots "
+        "(1: no cap, the newcomers' places alone; default 1 0.003 0.002)",
+    )
+    p.add_argument(
+        "--new-share",
+        type=float,
+        default=0.2,
+        help="fair arms: share of each list kept for newcomers (default 0.2)",
+    )
     p.add_argument("--no-position", action="store_true", help="learn without the position control")
     p.add_argument(
         "--null-world",
@@ -330,11 +461,12 @@ def main(argv=None) -> int:
         "ceiling: hires also follow the hidden quality, which ratings show in part, and "
         "assistants' answers, which follow the pay)"
     )
-    for name in ("fixed", "learned"):
+    exposure_report(results, args, rng)
+    for name in results[0]["checked"]:
         s = sum(x["checked"][name][0] for x in results)
         b = sum(x["checked"][name][1] for x in results)
         print(
-            f"hard constraints, {name:>7}: {b} of {s} shown pairs break one "
+            f"hard constraints, {name:>10}: {b} of {s} shown pairs break one "
             "(currency, rate ceiling, weekly hours, required overlap)"
         )
     last = results[0]["models"][-1]

@@ -130,6 +130,18 @@ def settings_from_env(instance_path: Path) -> dict:
         "MATCHER_LEARN_MIN_EVENTS": int(os.environ.get("MATCHER_LEARN_MIN_EVENTS", "500")),
         # ... of which this many were acted on (an invite, a proposal or a hire)
         "MATCHER_LEARN_MIN_POSITIVES": int(os.environ.get("MATCHER_LEARN_MIN_POSITIVES", "20")),
+        # Learning reads at most the latest this many events (bounded time and memory), and
+        # one owner's or one assistant's pairs weigh at most this many pairs' worth.
+        "MATCHER_LEARN_MAX_EVENTS": int(os.environ.get("MATCHER_LEARN_MAX_EVENTS", "200000")),
+        "MATCHER_LEARN_MAX_PAIRS_PER_PERSON": int(
+            os.environ.get("MATCHER_LEARN_MAX_PAIRS_PER_PERSON", "100")
+        ),
+        # Fair exposure: an assistant is newly recommended to at most this many tasks a day
+        # (0: no cap), and this share of each task's list is kept for complete new profiles.
+        "MATCHER_DAILY_RECOMMENDATION_CAP": int(
+            os.environ.get("MATCHER_DAILY_RECOMMENDATION_CAP", "40")
+        ),
+        "MATCHER_NEWCOMER_SHARE": float(os.environ.get("MATCHER_NEWCOMER_SHARE", "0.2")),
         "MATCHES_PER_ASSISTANT": 20,
         # "New job for you" / "Assistants recommended" only about tasks posted this recently.
         "MATCH_EMAIL_MAX_AGE_DAYS": float(os.environ.get("MATCH_EMAIL_MAX_AGE_DAYS", "3")),

@@ -138,6 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(needs the embeddings extra; default 0: lexical only)",
     )
     e.add_argument(
+        "--exposure-cap",
+        type=float,
+        default=0.0,
+        help="also score the matcher under the exposure cap: no profile in more than this "
+        "many times the even share of the top-10 slots (e.g. 3; default 0: not scored)",
+    )
+    e.add_argument(
         "--tune-only", action="store_true", help="score the tune split only (for choosing settings)"
     )
     e.set_defaults(func=cmd_evaluate)

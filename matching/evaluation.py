@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.pipeline import make_union
 
 from . import onet, skillspan
+from .exposure import ExposurePolicy, allocate_batch, gini, share_cap
 from .matcher import Matcher
 from .models import Assistant, Task
 from .scoring import MatcherConfig
@@ -94,24 +95,51 @@ def bm25_baseline(profiles: list[Assistant], k1: float = 1.5, b: float = 0.75):
     return rank
 
 
-def matcher_ranker(profiles: list[Assistant], tune: list[Task], config=None):
+def matcher_ranker(profiles: list[Assistant], tune: list[Task], config=None, cap: float = 0.0):
+    """The matcher's top 10 per query; with `cap`, under the exposure cap: the queries are
+    shown one after another and no profile takes more than `cap` times the even share of
+    their slots (slots / profiles)."""
     m = Matcher(config).fit(assistants=profiles, tasks=tune)
-    return lambda tasks: [[str(x.id) for x in ms] for ms in m.rank_assistants_batch(tasks, K)]
+    if not cap:
+        return lambda tasks: [[str(x.id) for x in ms] for ms in m.rank_assistants_batch(tasks, K)]
+
+    def rank(tasks):
+        policy = ExposurePolicy(cap=share_cap(min(1.0, cap / len(profiles)), len(tasks) * K))
+        wide = m.rank_assistants_batch(tasks, policy.candidates(K))
+        return [[str(x.id) for x in ms] for ms in allocate_batch(wide, K, policy)]
+
+    return rank
 
 
-def evaluate_set(ls: onet.LabelledSet, config=None, splits=("tune", "held_out")) -> dict:
+def impressions_gini(ranked: Sequence[Sequence[str]], profiles: list[Assistant]) -> float:
+    """Gini of how often each profile is in a top 10, the never-shown included."""
+    shown = dict.fromkeys((str(p.id) for p in profiles), 0)
+    for ids in ranked:
+        for i in ids[:K]:
+            shown[i] += 1
+    return gini(shown.values())
+
+
+def evaluate_set(
+    ls: onet.LabelledSet, config=None, splits=("tune", "held_out"), cap: float = 0.0
+) -> dict:
     systems = {
         "tfidf": tfidf_baseline(ls.profiles),
         "bm25": bm25_baseline(ls.profiles),
         "matcher": matcher_ranker(ls.profiles, ls.tune, config),
     }
+    if cap:
+        systems["capped"] = matcher_ranker(ls.profiles, ls.tune, config, cap)
     out: dict = {}
     for split, tasks in (("tune", ls.tune), ("held_out", ls.held_out)):
         if split not in splits:
             continue
         for name, rank in systems.items():
-            out[(split, name)] = metrics(rank(tasks), tasks, ls.grades)
+            ranked = rank(tasks)
+            out[(split, name)] = metrics(ranked, tasks, ls.grades)
+            out[(split, name)]["gini"] = impressions_gini(ranked, ls.profiles)
     out["n_profiles"] = len(ls.profiles)
+    out["cap"] = cap
     return out
 
 
@@ -120,15 +148,21 @@ def evaluate(data=None, pool=onet.VA_POOL, config=None, splits=("tune", "held_ou
 
 
 def format_table(title: str, res: dict) -> str:
-    lines = [title, f"{'split':9} {'system':8} {'n':>5} {'NDCG@10':>8} {'MRR@10':>7} {'R@10':>6}"]
+    lines = [
+        title,
+        f"{'split':9} {'system':8} {'n':>5} {'NDCG@10':>8} {'MRR@10':>7} {'R@10':>6} {'Gini':>5}",
+    ]
+    names = ("tfidf", "bm25", "matcher", "capped")
     for split in ("tune", "held_out"):
         if (split, "matcher") not in res:
             continue
-        for name in ("tfidf", "bm25", "matcher"):
+        for name in names:
+            if (split, name) not in res:
+                continue
             r = res[(split, name)]
             lines.append(
                 f"{split:9} {name:8} {r['n']:5d} {r['ndcg@10']:8.3f} "
-                f"{r['mrr@10']:7.3f} {r['recall@10']:6.3f}"
+                f"{r['mrr@10']:7.3f} {r['recall@10']:6.3f} {r['gini']:5.3f}"
             )
         ours = res[(split, "matcher")]["ndcg@10"]
         best = max(res[(split, b)]["ndcg@10"] for b in ("tfidf", "bm25"))
@@ -138,6 +172,14 @@ def format_table(title: str, res: dict) -> str:
             f"{split:9} matcher/TF-IDF {ratio:.2f}x NDCG@10 ({target} the 1.10x target); "
             f"margin over the best baseline {ours - best:+.3f}"
         )
+        if (split, "capped") in res:
+            c = res[(split, "capped")]
+            m = res[(split, "matcher")]
+            lines.append(
+                f"{split:9} capped at {res['cap']:g}x the even share: NDCG@10 "
+                f"{c['ndcg@10'] - m['ndcg@10']:+.3f} ({c['ndcg@10'] / m['ndcg@10'] - 1:+.1%}), "
+                f"Gini of impressions {m['gini']:.3f} -> {c['gini']:.3f}"
+            )
     return "\n".join(lines)
 
 
@@ -163,13 +205,18 @@ def main(args) -> int:
     dense_weight = getattr(args, "dense_weight", 0.0) or 0.0
     config = MatcherConfig(dense_weight=dense_weight) if dense_weight else None
     splits = ("tune",) if getattr(args, "tune_only", False) else ("tune", "held_out")
+    if getattr(args, "exposure_cap", 0.0):
+        print(
+            f"capped: the matcher under the exposure cap, no profile in more than "
+            f"{args.exposure_cap:g}x the even share of a split's top-10 slots"
+        )
     if dense_weight:
         print(f"Matcher with dense_weight={dense_weight} (all-MiniLM-L6-v2, Apache-2.0)")
     print()
     for title, load in labelled_sets(args):
         t0 = time.perf_counter()
         try:
-            res = evaluate_set(load(), config, splits)
+            res = evaluate_set(load(), config, splits, getattr(args, "exposure_cap", 0.0) or 0.0)
         except FileNotFoundError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

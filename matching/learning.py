@@ -23,6 +23,13 @@ score is still the sum of per-factor contributions, so the explanation shows the
 weights' effect in the same terms. Nothing is learned below `LearnerConfig.min_events`
 labelled pairs or `min_positives` positive ones: `train` returns None and the fixed weights
 stay.
+
+What one person can teach it is bounded, so a heavy user cannot steer everyone's ranking:
+a pair is one example however many events it has (its weight at most a reviewed hire's),
+and an owner's or an assistant's pairs together count as at most
+`LearnerConfig.max_pairs_per_person` pairs (each weighed down in proportion when they have
+more). Training reads only the most recent `max_events` events, so its time and memory stay
+bounded as the events table grows.
 """
 
 from __future__ import annotations
@@ -64,6 +71,7 @@ class OutcomeEvent:
     score: float | None = None
     value: float | None = None
     position: int | None = None
+    owner_id: Any = None  # the task's owner, when known: their pairs are capped together
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -79,10 +87,17 @@ class LearnerConfig:
     # weights get n / (n + shrinkage) of the say
     shrinkage: float = 50.0
     position_control: bool = True  # the position a match was shown at as a control feature
+    # one owner's (or one assistant's) pairs weigh at most this many pairs' worth
+    max_pairs_per_person: int | None = 100
+    max_events: int | None = 200_000  # train on the most recent this many events
 
     def __post_init__(self) -> None:
         if self.min_events < 1 or self.min_positives < 1:
             raise ValueError("min_events and min_positives must be at least 1")
+        if (self.max_pairs_per_person is not None and self.max_pairs_per_person < 1) or (
+            self.max_events is not None and self.max_events < 1
+        ):
+            raise ValueError("max_pairs_per_person and max_events must be at least 1 (or None)")
         if self.c <= 0 or self.shrinkage < 0:
             raise ValueError("c must be positive and shrinkage non-negative")
 
@@ -135,6 +150,8 @@ class OutcomeModel:
 @dataclass
 class _Pair:
     task: Any
+    assistant: Any = None
+    owner: Any = None
     factors: Mapping[str, float] | None = None
     position: int | None = None
     action: float = 0.0
@@ -150,7 +167,9 @@ def pairs(events: Iterable[OutcomeEvent]) -> list[_Pair]:
     for e in events:
         p = by.get((e.task_id, e.assistant_id))
         if p is None:
-            p = by[(e.task_id, e.assistant_id)] = _Pair(e.task_id)
+            p = by[(e.task_id, e.assistant_id)] = _Pair(e.task_id, e.assistant_id)
+        if p.owner is None:
+            p.owner = e.owner_id
         if e.kind == "impression":
             if e.factors is not None and p.factors is None:
                 p.factors = e.factors
@@ -174,10 +193,24 @@ def pairs(events: Iterable[OutcomeEvent]) -> list[_Pair]:
 
 
 def features(factors: Mapping[str, float], position: int | None) -> list[float]:
-    row = [_number(factors.get(f, 0.0)) for f in FACTORS]
-    row += [1.0 if f in factors else 0.0 for f in ASKED]
-    row.append(math.log(position) if position and position > 0 else 0.0)
-    return row
+    """One pair's feature row (FEATURES), as `feature_matrix` builds it for many."""
+    return feature_matrix([factors], [position])[0].tolist()
+
+
+def feature_matrix(factors: list[Mapping[str, float]], positions: list[int | None]) -> np.ndarray:
+    """(pairs, FEATURES) float64: factor values cut to [0, 1] (anything not a finite number
+    counts as 0), whether the task asked for each of ASKED, log position (0 if unknown).
+    Array work past one pass over the dicts: training reads up to `max_events` of them."""
+    n = len(factors)
+    raw = [tuple(f.get(name, 0.0) for name in FACTORS) for f in factors]
+    try:
+        vals = np.array(raw, dtype=np.float64).reshape(n, len(FACTORS))
+    except (TypeError, ValueError):  # a stored value that is not a number: per value
+        vals = np.array([[_number(v) for v in row] for row in raw]).reshape(n, len(FACTORS))
+    vals = np.clip(np.where(np.isfinite(vals), vals, 0.0), 0.0, 1.0)
+    asked = np.array([[name in f for name in ASKED] for f in factors], dtype=np.float64)
+    pos = np.array([p if p and p > 0 else 1 for p in positions], dtype=np.float64)
+    return np.hstack([vals, asked.reshape(n, len(ASKED)), np.log(pos).reshape(n, 1)])
 
 
 def _number(v: Any) -> float:
@@ -185,7 +218,7 @@ def _number(v: Any) -> float:
         x = float(v)
     except (TypeError, ValueError):
         return 0.0
-    return min(max(x, 0.0), 1.0) if math.isfinite(x) else 0.0
+    return x if math.isfinite(x) else 0.0
 
 
 def _sample_weight(p: _Pair) -> float:
@@ -200,18 +233,36 @@ def _sample_weight(p: _Pair) -> float:
     return w
 
 
-def design(records: list[_Pair], position_control: bool = True):
+def _person_scale(records: list[_Pair], cap: int) -> np.ndarray:
+    """Per pair: how much to weigh it down so that no owner's and no assistant's pairs
+    count as more than `cap` pairs (1 for anyone with fewer)."""
+    scale = np.ones(len(records))
+    for who in (lambda p: p.assistant, lambda p: p.owner):
+        people = [who(p) for p in records]
+        n: dict[Any, int] = {}
+        for person in people:
+            if person is not None:
+                n[person] = n.get(person, 0) + 1
+        scale *= [min(1.0, cap / n[x]) if x is not None else 1.0 for x in people]
+    return scale
+
+
+def design(
+    records: list[_Pair], position_control: bool = True, max_pairs_per_person: int | None = None
+):
     """(X centred within task, y, sample weights) for the pairs."""
-    x = np.array([features(p.factors or {}, p.position) for p in records], dtype=np.float64)
+    x = feature_matrix([p.factors or {} for p in records], [p.position for p in records])
     if not position_control:
         x[:, -1] = 0.0
     y = np.array([1 if p.action else 0 for p in records], dtype=np.int64)
     w = np.array([_sample_weight(p) for p in records], dtype=np.float64)
-    groups: dict[Any, list[int]] = {}
-    for i, p in enumerate(records):
-        groups.setdefault(p.task, []).append(i)
-    for rows in groups.values():
-        x[rows] -= x[rows].mean(axis=0)
+    if max_pairs_per_person is not None:
+        w *= _person_scale(records, max_pairs_per_person)
+    index: dict[Any, int] = {}
+    group = np.array([index.setdefault(p.task, len(index)) for p in records], dtype=np.int64)
+    sums = np.zeros((len(index), x.shape[1]))
+    np.add.at(sums, group, x)
+    x -= (sums / np.bincount(group, minlength=len(index))[:, None])[group]
     return x, y, w
 
 
@@ -225,11 +276,13 @@ def train(
 
     base, cfg = base or MatcherConfig(), cfg or LearnerConfig()
     events = list(events)
+    if cfg.max_events is not None and len(events) > cfg.max_events:
+        events = events[-cfg.max_events :]  # the most recent: bounded time, current tastes
     records = pairs(events)
     n_pos = sum(1 for p in records if p.action)
     if len(records) < cfg.min_events or n_pos < cfg.min_positives or n_pos == len(records):
         return None
-    x, y, w = design(records, cfg.position_control)
+    x, y, w = design(records, cfg.position_control, cfg.max_pairs_per_person)
     # centring leaves no intercept to learn: a pair's odds only move against its own task's
     model = LogisticRegression(C=cfg.c, fit_intercept=False, max_iter=1000)
     model.fit(x, y, sample_weight=w)

@@ -33,7 +33,9 @@ READABLE_FORMATS = (1, 2)
 # keep theirs until re-ranked (`flask matches rebuild`)
 # 2.2.0: factor weights may be learned from outcomes (`learning.OutcomeModel`, saved with the
 # index); explanations ranked with them say so ("weights": source, model, factor weights)
-MATCHER_VERSION = "2.2.0"
+# 2.3.0: a match placed by the newcomers' share of a list (`exposure.allocate`) says so
+# ("shown_by": "new_assistant_quota"); learning caps what one person's events weigh
+MATCHER_VERSION = "2.3.0"
 
 
 class IncompatibleIndexError(Exception):

@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from ..db import get_session, utcnow
 from ..tasks.models import Task, TaskStatus
+from .exposure import exposure_policy, shown_fairly
+from .jobs import SLACK
 from .services import store_assistant_matches, store_task_matches
 
 matches_cli = AppGroup("matches", help="Stored matches between tasks and assistants.")
@@ -27,11 +29,13 @@ def rebuild_cmd() -> None:
     config = current_app.config
     week = utcnow().date()  # the first day of the week whose shared hours are scored
     tasks = list(session.scalars(select(Task).where(Task.status == TaskStatus.OPEN)))
+    k, policy = config["MATCHES_PER_TASK"], exposure_policy(config)
     ranked = matcher.rank_assistants_batch(
-        [to_matching_task(t) for t in tasks], k=config["MATCHES_PER_TASK"], reference_date=week
+        [to_matching_task(t) for t in tasks], k=policy.candidates(k) + SLACK, reference_date=week
     )
     for task, matches in zip(tasks, ranked, strict=True):
-        store_task_matches(session, task, matches, config["MATCHES_PER_TASK"])
+        # one after another, as the jobs would: each list's places count against the cap
+        store_task_matches(session, task, shown_fairly(session, task, matches, k, policy), k)
     assistants, _ = load_assistants(session)
     ranked = matcher.rank_tasks_batch(
         assistants, k=config["MATCHES_PER_ASSISTANT"], reference_date=week

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from ..db import utcnow
 from ..jobs.upserts import insert_ignoring_duplicates, insert_many_ignoring_duplicates
+from ..tasks.models import Task
 from .models import EventKind, Match, MatchEvent
 
 
@@ -100,19 +101,24 @@ def record(
     return insert_ignoring_duplicates(session, MatchEvent, row)
 
 
-def training_events(session: Session) -> list:
-    """Every recorded event as the matcher's learner reads them, oldest first."""
+def training_events(session: Session, limit: int | None = None) -> list:
+    """The recorded events as the matcher's learner reads them, oldest first: every one, or
+    the latest `limit`; each with its task's owner, whose pairs the learner caps together."""
     from matching.learning import OutcomeEvent  # the worker's side: numpy, scikit-learn
 
-    rows = session.execute(
+    query = (
         select(
             MatchEvent.task_id, MatchEvent.assistant_id, MatchEvent.kind, MatchEvent.factors,
-            MatchEvent.score, MatchEvent.value, MatchEvent.position,
-        ).order_by(MatchEvent.id)
+            MatchEvent.score, MatchEvent.value, MatchEvent.position, Task.owner_id,
+        )
+        .join(Task, Task.id == MatchEvent.task_id)
+        .order_by(MatchEvent.id.desc())
+        .limit(limit)
     )  # fmt: skip
+    rows = session.execute(query).all()
     return [
-        OutcomeEvent(t, a, kind.value, factors_or_none(f), s, v, p)
-        for t, a, kind, f, s, v, p in rows
+        OutcomeEvent(t, a, kind.value, factors_or_none(f), s, v, p, owner)
+        for t, a, kind, f, s, v, p, owner in reversed(rows)
     ]
 
 

@@ -183,9 +183,27 @@ def _weights_line(explanation: dict) -> str | None:
     )
 
 
+# matching.exposure.SHOWN_BY_QUOTA (pages never import the matcher: numpy, scikit-learn)
+SHOWN_BY_QUOTA = "new_assistant_quota"
+
+
+def _quota_line(explanation: dict) -> str | None:
+    """A newcomer placed by the share of each list kept for new assistants, not by score:
+    the owner is told, so a lower match in the list is not a mystery."""
+    if explanation.get("shown_by") != SHOWN_BY_QUOTA:
+        return None
+    return (
+        "New on Delegate: shown in a place kept for new assistants with complete profiles, "
+        "the best fit among them"
+    )
+
+
 def explain(explanation: dict, task: Task, profile: AssistantProfile, *, owner: bool) -> list[str]:
-    """Plain lines: skills, rate against budget, shared hours in both zones, hours, reputation."""
-    lines = _skills_lines(explanation, owner=owner)
+    """Plain lines: why a newcomer is shown (for the owner), skills, rate against budget,
+    shared hours in both zones, hours, reputation."""
+    quota = _quota_line(explanation) if owner else None
+    lines = [quota] if quota else []
+    lines += _skills_lines(explanation, owner=owner)
     lines.append(_rate_line(explanation, task, profile, owner=owner))
     lines.append(_overlap_line(explanation, task, profile, owner=owner))
     lines.append(_availability_line(explanation, task, profile, owner=owner))

@@ -196,7 +196,8 @@ class MatcherIndex:
             return self._fitted().outcome_model
 
     def _learn(self, session: Session) -> None:
-        self._fitted().learn(events.training_events(session), self.learner)
+        latest = events.training_events(session, limit=self.learner.max_events)
+        self._fitted().learn(latest, self.learner)
 
     def _catch_up(self, session: Session) -> bool:
         """Upsert what changed since the watermark; False when so much changed that a refit
@@ -252,6 +253,8 @@ def matcher_index(app: Flask) -> MatcherIndex:
         learner = LearnerConfig(
             min_events=app.config["MATCHER_LEARN_MIN_EVENTS"],
             min_positives=app.config["MATCHER_LEARN_MIN_POSITIVES"],
+            max_events=app.config["MATCHER_LEARN_MAX_EVENTS"] or None,
+            max_pairs_per_person=app.config["MATCHER_LEARN_MAX_PAIRS_PER_PERSON"] or None,
         )
         index = app.extensions.setdefault("matcher_index", MatcherIndex(config, learner))
     return index

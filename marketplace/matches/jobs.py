@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..db import utcnow
 from ..jobs import job
 from ..tasks.models import Task, TaskStatus
+from .exposure import exposure_policy, shown_fairly
 from .index import load_assistant, matcher_index, to_matching_task
 from .models import Match
 from .services import (
@@ -39,11 +40,13 @@ def rank_and_store_task(session: Session, task: Task, *, announce: bool = True) 
     """Rank the task's assistants and store them; `announce` emails the newly matched (the
     task was posted or edited), otherwise the rows are only refreshed."""
     k = current_app.config["MATCHES_PER_TASK"]
+    policy = exposure_policy(current_app.config)
     matcher = matcher_index(current_app).current(session)
     ranked = matcher.rank_assistants(
-        to_matching_task(task), k=k + SLACK, reference_date=utcnow().date()
+        to_matching_task(task), k=policy.candidates(k) + SLACK, reference_date=utcnow().date()
     )
-    kept = store_task_matches(session, task, ranked, k)
+    # the exposure cap and the newcomers' places (matches/exposure.py) pick the k to keep
+    kept = store_task_matches(session, task, shown_fairly(session, task, ranked, k, policy), k)
     if announce:
         notify_task_matches(session, task, kept, max_age=_max_email_age())
     return kept
