@@ -67,8 +67,8 @@ class Kind(StrEnum):
 
 
 # Account emails that anybody who types an address can cause (or, for a new address, anybody
-# logged in): at most a few per account and hour (accounts.services), so our forms cannot be
-# used to flood somebody's inbox.
+# logged in): at most a few per account and hour (notices.ACCOUNT_EMAILS_PER_HOUR), so our
+# forms cannot be used to flood somebody's inbox.
 ACCOUNT_LINK_KINDS = frozenset(
     {Kind.SIGNUP_CONFIRMATION, Kind.ACCOUNT_EXISTS, Kind.PASSWORD_RESET, Kind.EMAIL_CHANGE_CONFIRM}
 )

@@ -105,9 +105,18 @@ def notify_report_handled(session: Session, reporter_id: int, subject: str, repo
 # Contracts and their money ---------------------------------------------------------------
 
 
+def contract_key(contract_id: int) -> str:
+    """The outbox key of the (once per contract) emails about a contract."""
+    return f"contract:{contract_id}"
+
+
+def resolution_key(resolution_id: int) -> str:
+    return f"resolution:{resolution_id}"
+
+
 def _about_contract(session: Session, contract: Contract, kind: Kind, user_id: int) -> bool:
     note = p.ContractRef(contract_id=contract.id)
-    return _put(session, user_id, kind, f"contract:{contract.id}", note)
+    return _put(session, user_id, kind, contract_key(contract.id), note)
 
 
 def notify_contract_funded(session: Session, contract: Contract) -> bool:
@@ -150,7 +159,7 @@ def notify_dispute_resolved(session: Session, resolution: Resolution, contract: 
         refund_cents=resolution.refund_cents,
         transfer_cents=resolution.transfer_cents,
     )
-    key = f"resolution:{resolution.id}"
+    key = resolution_key(resolution.id)
     parties = (contract.owner_id, contract.assistant_id)
     return _each(parties, lambda u: _put(session, u, Kind.DISPUTE_RESOLVED, key, note))
 
@@ -248,7 +257,7 @@ def _about_stop(session: Session, contract: Contract, kind: Kind, user_id: int) 
     # One per pause (or end): a contract paused, resumed and paused again tells them again.
     stamp = (contract.paused_at or contract.ended_at or utcnow()).isoformat()
     note = p.ContractRef(contract_id=contract.id)
-    return _put(session, user_id, kind, f"contract:{contract.id}:{stamp}", note)
+    return _put(session, user_id, kind, f"{contract_key(contract.id)}:{stamp}", note)
 
 
 def notify_contract_paused(session: Session, contract: Contract) -> bool:

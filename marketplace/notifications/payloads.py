@@ -7,8 +7,8 @@ already in the outbox were written with these same keys; the optional ones (``No
 are those older rows may lack.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: TypedDict must see ``NotRequired`` itself
+# (Python 3.11 reads string annotations as required keys).
 from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict, TypeVar, cast
 

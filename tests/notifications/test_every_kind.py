@@ -271,7 +271,7 @@ def _signup(w: World) -> Told:
 
 
 def _account_exists(w: World) -> Told:
-    notices.notify_account_exists(w.session, w.va, email_change=True)
+    notices.notify_account_exists(w.session, w.va)
     return Told(w.va, ["already have a Delegate account"], [w.va.email, f"{BASE}/login"])
 
 
