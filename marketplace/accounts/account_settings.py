@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..errors import Conflict, Invalid
-from ..notifications.models import Kind
+from ..notifications import notices
 from ..text import single_line
 from . import tokens
 from .addresses import lookup_key, normalise_email
 from .models import User
-from .services import account_email, account_for_link, password_matches, set_password
+from .services import account_for_link, password_matches, set_password
 
 STALE_EMAIL_LINK = (
     "This link was used already, or a newer change of address (or of password) replaced it. "
@@ -81,11 +81,10 @@ def request_email_change(session: Session, user: User, new_email: str, password:
     session.flush()
     holder = session.scalar(select(User).where(User.email_key == key))
     if holder is not None and holder.is_verified:
-        account_email(session, holder, Kind.ACCOUNT_EXISTS, {"reason": "email_change"})
+        notices.notify_account_exists(session, holder, email_change=True)
     else:
-        payload = {"to": new_email, "fingerprint": tokens.fingerprint(user)}
-        account_email(session, user, Kind.EMAIL_CHANGE_CONFIRM, payload)
-    account_email(session, user, Kind.EMAIL_CHANGE_REQUESTED, {"new": new_email})
+        notices.notify_email_change_confirm(session, user, new_email)
+    notices.notify_email_change_requested(session, user, new_email)
     return new_email
 
 
@@ -130,5 +129,5 @@ def confirm_email_change(session: Session, user: User) -> str:
     session.expire(user)
     if moved.rowcount != 1:
         raise tokens.LinkInvalid(STALE_EMAIL_LINK)
-    account_email(session, user, Kind.EMAIL_CHANGED, {"to": old, "new": new})
+    notices.notify_email_changed(session, user, old, new)
     return new

@@ -13,11 +13,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..notifications.models import Kind
+from ..notifications import notices
 from . import login_limits, tokens
 from .addresses import lookup_key, normalise_email
 from .models import User
-from .services import account_email, account_for_link, set_password
+from .services import account_for_link, set_password
 
 STALE = (
     "This link was used already, or your password changed since it was sent. "
@@ -30,7 +30,7 @@ def request_reset(session: Session, email: str) -> str:
     email = normalise_email(email)
     user = session.scalar(select(User).where(User.email_key == lookup_key(email)))
     if user is not None:
-        account_email(session, user, Kind.PASSWORD_RESET, {"fingerprint": tokens.fingerprint(user)})
+        notices.notify_password_reset(session, user)
     return email
 
 

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..errors import DomainError, Invalid
-from ..notifications.models import ACCOUNT_LINK_KINDS, Kind, Notification
-from ..notifications.services import notify
+from ..notifications import notices
 from ..text import single_line
 from . import sessions, tokens
 from .addresses import lookup_key, normalise_email
@@ -33,9 +31,6 @@ _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a log-in attempt takes the same time
 # whether or not the account exists.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-# Account emails with links (confirmation, reset, "you already have an account") per account
-# and hour: enough for a person who mistypes, too few to flood somebody's inbox through us.
-ACCOUNT_EMAILS_PER_HOUR = 5
 
 __all__ = ["normalise_email"]  # re-exported: accounts.addresses holds the rule
 
@@ -148,29 +143,10 @@ def _email_that_decides(session: Session, user: User) -> str | None:
     """A confirmed account is told it exists; a pending sign-up gets its confirmation link.
     Returns the fingerprint the link is for (pending sign-ups only)."""
     if user.is_verified:
-        account_email(session, user, Kind.ACCOUNT_EXISTS, {})
+        notices.notify_account_exists(session, user)
         return None
-    fp = tokens.fingerprint(user)
-    account_email(session, user, Kind.SIGNUP_CONFIRMATION, {"fingerprint": fp})
-    return fp
-
-
-def account_email(session: Session, user: User, kind: Kind, payload: dict) -> bool:
-    """Queue an email about the account; False when its links are over the hourly limit.
-    ``payload["to"]`` sends it to another address than the account's (a new or old one)."""
-    if kind in ACCOUNT_LINK_KINDS:
-        since = utcnow() - timedelta(hours=1)
-        recent = session.scalar(
-            select(func.count(Notification.id)).where(
-                Notification.user_id == user.id,
-                Notification.kind.in_(ACCOUNT_LINK_KINDS),
-                Notification.created_at > since,
-            )
-        )
-        if recent >= ACCOUNT_EMAILS_PER_HOUR:
-            return False
-    # A fresh key each time: every sign-up, resend or reset is its own email.
-    return notify(session, user.id, kind, f"{kind.value}:{secrets.token_hex(8)}", payload)
+    notices.notify_signup_confirmation(session, user)
+    return tokens.fingerprint(user)
 
 
 def resend_confirmation(session: Session, email: str) -> str | None:
@@ -263,7 +239,7 @@ def set_password(session: Session, user: User, password: str, *, confirm_address
     if changed.rowcount != 1:
         return False
     sessions.sign_out_other_sessions(session, user.id, keep_token=None)
-    account_email(session, user, Kind.PASSWORD_CHANGED, {})
+    notices.notify_password_changed(session, user)
     return True
 
 

@@ -20,8 +20,7 @@ from ..hiring import services as proposals
 from ..hiring.models import Proposal, ProposalStatus
 from ..matches import events as match_events
 from ..matches.models import EventKind, Invitation
-from ..notifications.models import Kind
-from ..notifications.services import notify
+from ..notifications import notices
 from ..tasks.models import MAX_OPENINGS, Engagement, Task, TaskStatus
 from .models import ENDED_UNPAID, UNDER_WAY, Contract, ContractKind, ContractStatus, hired_count
 from .pricing import Price, price_for
@@ -135,13 +134,7 @@ def accept_invitation(session: Session, assistant: User, task_id: int, fee_bps: 
     # Ongoing work is hired by the hour, the invitation's hours being the weekly limit.
     kind = ContractKind.HOURLY if task.engagement == Engagement.RECURRING else ContractKind.FIXED
     contract = _contract_from(session, task, proposal, invitation.hours, fee_bps, kind)
-    notify(
-        session,
-        task.owner_id,
-        Kind.INVITATION_ACCEPTED,
-        f"contract:{contract.id}",
-        {"contract_id": contract.id},
-    )
+    notices.notify_invitation_accepted(session, contract)
     return contract
 
 
@@ -264,13 +257,7 @@ def ended_without_payout(session: Session, contract: Contract) -> None:
         proposals.change_status(
             session, proposal, [ProposalStatus.ACCEPTED], ProposalStatus.SUBMITTED
         )
-    notify(
-        session,
-        contract.assistant_id,
-        Kind.CONTRACT_CANCELLED,
-        f"contract:{contract.id}",
-        {"contract_id": contract.id},
-    )
+    notices.notify_contract_cancelled(session, contract)
     session.flush()
 
 

@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import User
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound
-from ..notifications.models import Kind
-from ..notifications.services import notify
+from ..notifications import notices
 from . import services
 from .models import NOTE_MAX, Contract, ContractStatus, Submission, SubmissionAnswer
 
@@ -109,7 +108,7 @@ def submit(
     )
     session.add(submission)
     session.flush()
-    _tell(session, submission, Kind.WORK_SUBMITTED, contract.owner_id)
+    notices.notify_work_submitted(session, submission)
     return submission
 
 
@@ -198,7 +197,7 @@ def request_changes(
     if not _answer(session, submission, SubmissionAnswer.CHANGES_REQUESTED, answer_note=note):
         raise Conflict("This submission has been answered already.")
     services.transition(session, contract, [ContractStatus.SUBMITTED], ContractStatus.FUNDED)
-    _tell(session, submission, Kind.CHANGES_REQUESTED, contract.assistant_id)
+    notices.notify_changes_requested(session, submission)
     session.flush()
     return submission
 
@@ -234,13 +233,7 @@ def remind_due(session: Session) -> int:
         for name, before in REMINDERS:  # nearest first
             if left <= before:
                 if submission.release_due_at - before > submission.submitted_at:
-                    queued += _tell(
-                        session,
-                        submission,
-                        Kind.RELEASE_REMINDER,
-                        submission.contract.owner_id,
-                        f":{name}",
-                    )
+                    queued += notices.notify_release_reminder(session, submission, name)
                 break
     session.flush()
     return queued
@@ -267,27 +260,12 @@ def release(session: Session, submission_id: int) -> Contract | None:
     ):
         return None
     _approve(session, contract, submission, automatic=True)
-    for user_id in (contract.owner_id, contract.assistant_id):
-        _tell(session, submission, Kind.WORK_RELEASED, user_id)
+    notices.notify_work_released(session, submission)
     session.flush()
     return contract
-
-
-def _tell(
-    session: Session, submission: Submission, kind: Kind, user_id: int, suffix: str = ""
-) -> bool:
-    return notify(
-        session,
-        user_id,
-        kind,
-        f"submission:{submission.id}{suffix}",
-        {"contract_id": submission.contract_id, "submission_id": submission.id},
-    )
 
 
 def object_keys(session: Session, contract: Contract) -> list[str]:
     """The outbox keys of the emails about this contract's submissions (operator console)."""
     ids = session.scalars(select(Submission.id).where(Submission.contract_id == contract.id))
-    return [
-        f"submission:{i}{suffix}" for i in ids for suffix in ("", *(f":{n}" for n, _ in REMINDERS))
-    ]
+    return [notices.submission_key(i, name) for i in ids for name in ("", *dict(REMINDERS))]

@@ -16,8 +16,7 @@ from ..db import utcnow
 from ..errors import Conflict, Invalid
 from ..matches import events as match_events
 from ..matches.models import EventKind
-from ..notifications.models import Kind
-from ..notifications.services import notify
+from ..notifications.notices import notify_proposal_declined
 from ..tasks.models import Task, TaskStatus
 from .models import Proposal, ProposalStatus
 from .services import authored_proposal, change_status, owned_proposal
@@ -108,13 +107,7 @@ def decline(session: Session, owner: User, proposal_id: int, reason: str | None)
     match_events.record(
         session, EventKind.DECLINE, proposal.task_id, proposal.assistant_id, str(proposal.id)
     )
-    notify(
-        session,
-        proposal.assistant_id,
-        Kind.PROPOSAL_DECLINED,
-        f"proposal:{proposal.id}",
-        {"task_id": proposal.task_id, "proposal_id": proposal.id},
-    )
+    notify_proposal_declined(session, proposal)
     return proposal
 
 

@@ -15,8 +15,7 @@ from ..matches import events as match_events
 from ..matches.explain import explain, percent
 from ..matches.models import EventKind, Invitation, Match
 from ..messages.services import open_conversation
-from ..notifications.models import Kind
-from ..notifications.services import notify
+from ..notifications.notices import notify_new_proposal
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task, TaskStatus
 from ..tasks.services import get_owned_task, visible_task
@@ -70,16 +69,8 @@ def apply_to_task(
     # Owner and assistant can talk about it from now on (the same conversation if the owner
     # wrote first or invited).
     open_conversation(session, task, assistant.id)
-    # Same transaction as the proposal: the owner's email cannot be lost or doubled. Each
-    # submission has its own key, so a proposal sent again is news again.
-    key = f"proposal:{proposal.id}"
-    notify(
-        session,
-        task.owner_id,
-        Kind.NEW_PROPOSAL,
-        key if proposal.revision == 1 else f"{key}:{proposal.revision}",
-        {"task_id": task.id, "proposal_id": proposal.id},
-    )
+    # Same transaction as the proposal: the owner's email cannot be lost or doubled.
+    notify_new_proposal(session, proposal)
     return proposal
 
 

@@ -22,8 +22,8 @@ from ..errors import Conflict, NotFound, RateLimited
 from ..filters import format_localtime, format_money
 from ..jobs.upserts import upsert
 from ..messages.services import open_conversation
-from ..notifications.models import Kind
-from ..notifications.services import notify, preferences_for, preferences_of
+from ..notifications import notices
+from ..notifications.services import preferences_for, preferences_of
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task, TaskStatus
 from ..tasks.services import get_owned_task, open_tasks_of
@@ -153,9 +153,8 @@ def notify_task_matches(
     for m in kept:
         p = prefs[m.id]
         if m.score >= p.min_match_score:
-            payload = {"task_id": task.id, "score": m.score, "explanation": m.explanation}
-            notify(session, m.id, Kind.NEW_MATCH, f"task:{task.id}", payload, prefs=p)
-    notify(session, task.owner_id, Kind.RECOMMENDATIONS, f"task:{task.id}", {"task_id": task.id})
+            notices.notify_new_match(session, m.id, task.id, m, prefs=p)
+    notices.notify_recommendations(session, task)
 
 
 # A new profile can match dozens of open tasks at once: its owner hears of the best few only.
@@ -180,8 +179,7 @@ def notify_assistant_matches(
     )
     wanted = [m for m in kept if m.id in fresh and m.score >= prefs.min_match_score]
     for m in wanted[:NEW_JOBS_PER_PROFILE_SAVE]:
-        payload = {"task_id": m.id, "score": m.score, "explanation": m.explanation}
-        notify(session, assistant_id, Kind.NEW_MATCH, f"task:{m.id}", payload, prefs=prefs)
+        notices.notify_new_match(session, assistant_id, m.id, m, prefs=prefs)
 
 
 def _invited(session: Session, task_ids, assistant_ids) -> set[tuple[int, int]]:
@@ -349,13 +347,7 @@ def invite_assistant(
         raise AlreadyInvited() from exc
     events.record(session, EventKind.INVITE, task.id, assistant_id, str(invitation.id))
     open_conversation(session, task, assistant_id)  # the invitation's questions go here
-    notify(
-        session,
-        assistant_id,
-        Kind.INVITATION,
-        f"task:{task.id}",
-        {"task_id": task.id, "invitation_id": invitation.id},
-    )
+    notices.notify_invitation(session, invitation)
     return invitation
 
 

@@ -33,7 +33,7 @@ from ..hiring.models import Proposal
 from ..jobs.upserts import insert_ignoring_duplicates
 from ..matches.models import Invitation
 from ..notifications.models import Kind, Notification, Status
-from ..notifications.services import notify
+from ..notifications.notices import messages_key_prefix, notify_new_messages
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task
 from . import attachments
@@ -313,7 +313,7 @@ def post_message(
 def _schedule_notice(
     session: Session, conversation: Conversation, recipient_id: int, message_id: int
 ) -> None:
-    prefix = f"conversation:{conversation.id}:"
+    prefix = messages_key_prefix(conversation.id)
     about_this = (
         Notification.user_id == recipient_id,
         Notification.kind == Kind.NEW_MESSAGES,
@@ -334,15 +334,8 @@ def _schedule_notice(
     if last_sent is not None:
         interval = timedelta(seconds=float(config["MESSAGE_EMAIL_INTERVAL_SECONDS"]))
         due = max(due, last_sent + interval)
-    notify(
-        session,
-        recipient_id,
-        Kind.NEW_MESSAGES,
-        f"{prefix}{message_id}",
-        # What is new since the last email starts here; earlier unread ones were told of.
-        {"conversation_id": conversation.id, "from_message_id": message_id},
-        not_before=due,
-    )
+    # What is new since the last email starts here; earlier unread ones were told of.
+    notify_new_messages(session, conversation, recipient_id, message_id, not_before=due)
 
 
 def unread_for(session: Session, conversation: Conversation, user_id: int) -> list[Message]:

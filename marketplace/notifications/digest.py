@@ -20,6 +20,7 @@ from ..db import utcnow
 from ..jobs import enqueue_after_commit
 from ..jobs.upserts import insert_ignoring_duplicates
 from .models import Channel, Kind, Notification, Status
+from .payloads import DigestNote
 
 _WAITING = (Notification.status == Status.PENDING, Notification.channel == Channel.DIGEST)
 
@@ -57,7 +58,7 @@ def send_daily_digests(session: Session) -> int:
                 "object_key": f"digest:{local.date().isoformat()}",
                 "channel": Channel.INSTANT.value,
                 "status": Status.PENDING.value,
-                "payload": {"items": items},
+                "payload": DigestNote(items=items),
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,

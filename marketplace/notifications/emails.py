@@ -35,7 +35,9 @@ from ..tasks.models import Task
 from ..text import single_line
 from ..timesheets.models import DisputeSettlement, Timesheet, TimesheetStatus
 from ..timesheets.services import amount_for, zone_of
+from . import payloads as p
 from .models import ACCOUNT_KINDS, Kind, Notification
+from .payloads import payload_of
 from .services import unsubscribe_token
 
 
@@ -54,21 +56,22 @@ def _open_task(session: Session, task_id: int) -> Task | None:
 
 
 def _new_match(session: Session, n: Notification) -> dict | None:
-    task = _open_task(session, n.payload["task_id"])
+    note = payload_of(n, p.MatchNote)
+    task = _open_task(session, note["task_id"])
     profile = session.get(AssistantProfile, n.user_id)
     if task is None or profile is None:
         return None
     return {
         "task": task,
-        "percent": percent(n.payload["score"]),
-        "lines": explain(n.payload["explanation"], task, profile, owner=False),
+        "percent": percent(note["score"]),
+        "lines": explain(note["explanation"], task, profile, owner=False),
         "url": absolute_url("tasks.show", task_id=task.id),
-        "summary": f"New job that matches you ({percent(n.payload['score'])}%): {task.title}",
+        "summary": f"New job that matches you ({percent(note['score'])}%): {task.title}",
     }
 
 
 def _recommendations(session: Session, n: Notification) -> dict | None:
-    task = _open_task(session, n.payload["task_id"])
+    task = _open_task(session, payload_of(n, p.TaskRef)["task_id"])
     if task is None:
         return None
     rows = session.execute(
@@ -99,7 +102,7 @@ def _recommendations(session: Session, n: Notification) -> dict | None:
 
 
 def _invitation(session: Session, n: Notification) -> dict | None:
-    task = _open_task(session, n.payload["task_id"])
+    task = _open_task(session, payload_of(n, p.InvitationNote)["task_id"])
     profile = session.get(AssistantProfile, n.user_id)
     if task is None or profile is None:
         return None
@@ -118,7 +121,7 @@ def _invitation(session: Session, n: Notification) -> dict | None:
 
 
 def _new_proposal(session: Session, n: Notification) -> dict | None:
-    proposal = session.get(Proposal, n.payload["proposal_id"])
+    proposal = session.get(Proposal, payload_of(n, p.ProposalNote)["proposal_id"])
     if proposal is None or proposal.status != ProposalStatus.SUBMITTED:
         return None
     return {
@@ -132,7 +135,7 @@ def _new_proposal(session: Session, n: Notification) -> dict | None:
 
 
 def _proposal_declined(session: Session, n: Notification) -> dict | None:
-    proposal = session.get(Proposal, n.payload["proposal_id"])
+    proposal = session.get(Proposal, payload_of(n, p.ProposalNote)["proposal_id"])
     if proposal is None or proposal.status != ProposalStatus.DECLINED:
         return None
     return {
@@ -151,7 +154,7 @@ REPORTED = {"message": "a message", "profile": "a person on Delegate"}
 
 def _report_handled(session: Session, n: Notification) -> dict:
     """Only that the report was handled: what happened to the other person is theirs."""
-    what = REPORTED.get(n.payload.get("subject", ""), "something on Delegate")
+    what = REPORTED.get(payload_of(n, p.ReportNote)["subject"], "something on Delegate")
     return {
         "what": what,
         "url": None,
@@ -162,7 +165,7 @@ def _report_handled(session: Session, n: Notification) -> dict:
 
 def _digest(session: Session, n: Notification) -> dict | None:
     items = []
-    for item_id in n.payload.get("items", []):
+    for item_id in payload_of(n, p.DigestNote)["items"]:
         item = session.get(Notification, item_id)
         context = CONTEXTS[item.kind](session, item) if item is not None else None
         if context is not None:
@@ -177,7 +180,7 @@ def _contract(subject: str, *, while_status: ContractStatus | None = None):
     with ``while_status``, only while the contract is still in that state when sent."""
 
     def context(session: Session, n: Notification) -> dict | None:
-        contract = session.get(Contract, n.payload["contract_id"])
+        contract = session.get(Contract, payload_of(n, p.ContractRef)["contract_id"])
         if contract is None or (while_status is not None and contract.status != while_status):
             return None
         return {
@@ -208,10 +211,11 @@ def _submission(summary: str, *, while_waiting: bool = False):
     for the owner's answer. Times are the recipient's, in their own zone."""
 
     def context(session: Session, n: Notification) -> dict | None:
-        contract = session.get(Contract, n.payload["contract_id"])
+        note = payload_of(n, p.SubmissionNote)
+        contract = session.get(Contract, note["contract_id"])
         if contract is None:
             return None
-        submission_id = n.payload.get("submission_id")
+        submission_id = note.get("submission_id")
         submission = (
             session.get(Submission, submission_id)
             if submission_id
@@ -271,7 +275,7 @@ def _payment_sent(session: Session, n: Notification) -> dict | None:
 def _signup_confirmation(session: Session, n: Notification) -> dict | None:
     user = n.user
     # Confirmed meanwhile, or replaced by a newer sign-up (which sends its own link).
-    if user.is_verified or not tokens.matches(user, n.payload["fingerprint"]):
+    if user.is_verified or not tokens.matches(user, payload_of(n, p.LinkNote)["fingerprint"]):
         return None
     token = tokens.make_token(current_app.config["SECRET_KEY"], tokens.CONFIRM_SIGNUP, user)
     return {
@@ -290,7 +294,7 @@ def _account_exists(session: Session, n: Notification) -> dict | None:
         "url": absolute_url("accounts.login"),
         "email": n.user.email,
         # Somebody tried to sign up with this address, or to move their account to it.
-        "email_change": n.payload.get("reason") == "email_change",
+        "email_change": payload_of(n, p.AccountExistsNote).get("reason") == "email_change",
         "summary": "You already have a Delegate account",
         "lines": [],
     }
@@ -298,7 +302,7 @@ def _account_exists(session: Session, n: Notification) -> dict | None:
 
 def _password_reset(session: Session, n: Notification) -> dict | None:
     user = n.user
-    if not tokens.matches(user, n.payload["fingerprint"]):
+    if not tokens.matches(user, payload_of(n, p.LinkNote)["fingerprint"]):
         return None  # the password (or the address) changed before it went out
     token = tokens.make_token(current_app.config["SECRET_KEY"], tokens.RESET_PASSWORD, user)
     return {
@@ -311,13 +315,13 @@ def _password_reset(session: Session, n: Notification) -> dict | None:
     }
 
 
-def _account_notice(summary: str, **links: str):
+def _account_notice(shape: type[p.AccountNote], summary: str, **links: str):
     """A notice to the account's (old) address of what changed on it: always worth sending.
-    ``links``: name in the template = endpoint."""
+    ``shape``: what the template reads of the payload; ``links``: name in it = endpoint."""
 
     def context(session: Session, n: Notification) -> dict:
         return {
-            **n.payload,
+            **payload_of(n, shape),
             **{name: absolute_url(endpoint) for name, endpoint in links.items()},
             "forgot_url": absolute_url("accounts.forgot_password"),
             "summary": summary,
@@ -329,14 +333,15 @@ def _account_notice(summary: str, **links: str):
 
 def _email_change_confirm(session: Session, n: Notification) -> dict | None:
     user = n.user
+    note = payload_of(n, p.EmailChangeConfirmNote)
     # Cancelled, replaced by a newer request, or the password changed meanwhile.
-    if user.pending_email != n.payload["to"] or not tokens.matches(user, n.payload["fingerprint"]):
+    if user.pending_email != note["to"] or not tokens.matches(user, note["fingerprint"]):
         return None
     token = tokens.make_token(current_app.config["SECRET_KEY"], tokens.CHANGE_EMAIL, user)
     return {
         "url": absolute_url("settings.confirm_email", token=token),
         "hours": int(tokens.EMAIL_CHANGE_LINK_MAX_AGE.total_seconds() // 3600),
-        "email": n.payload["to"],
+        "email": note["to"],
         "summary": "Confirm your new email address",
         "lines": [],
     }
@@ -345,11 +350,12 @@ def _email_change_confirm(session: Session, n: Notification) -> dict | None:
 def _new_messages(session: Session, n: Notification) -> dict | None:
     """The messages the recipient has not read by the time the (batched) email goes out;
     none left (read meanwhile) means no email."""
-    conversation = session.get(Conversation, n.payload["conversation_id"])
+    note = payload_of(n, p.MessagesNote)
+    conversation = session.get(Conversation, note["conversation_id"])
     if conversation is None or not conversation.is_party(n.user_id):
         return None
     unread = unread_for(session, conversation, n.user_id)
-    new = [m for m in unread if m.id >= n.payload.get("from_message_id", 0)]
+    new = [m for m in unread if m.id >= note.get("from_message_id", 0)]
     if not new:
         return None
     other = conversation.other_party(n.user_id).display_name
@@ -377,16 +383,17 @@ def _preview(body: str, limit: int = 500) -> str:
 
 
 def _dispute_resolved(session: Session, n: Notification) -> dict | None:
-    contract = session.get(Contract, n.payload["contract_id"])
+    note = payload_of(n, p.ResolutionNote)
+    contract = session.get(Contract, note["contract_id"])
     if contract is None:
         return None
     return {
         "contract": contract,
         "task": contract.task,
         "is_owner": contract.owner_id == n.user_id,
-        "note": n.payload["note"],
-        "refund_cents": n.payload["refund_cents"],
-        "transfer_cents": n.payload["transfer_cents"],
+        "note": note["note"],
+        "refund_cents": note["refund_cents"],
+        "transfer_cents": note["transfer_cents"],
         "url": absolute_url("contracts.show", contract_id=contract.id),
         "ledger_url": absolute_url("payments.ledger_page"),
         "summary": f"Delegate's support settled the contract for {contract.task.title}",
@@ -394,14 +401,16 @@ def _dispute_resolved(session: Session, n: Notification) -> dict | None:
     }
 
 
-def _timesheet(*, while_status: TimesheetStatus | None = None):
+def _timesheet(*, while_status: TimesheetStatus | None = None, while_held: bool = False):
     """Context for the weekly emails of an hourly contract; with ``while_status``, only while
     the week is still in that state when sent (a review reminder after the owner reviewed is
-    stale)."""
+    stale); with ``while_held``, only while its payout is still held and not sent."""
 
     def context(session: Session, n: Notification) -> dict | None:
-        sheet = session.get(Timesheet, n.payload["timesheet_id"])
+        sheet = session.get(Timesheet, payload_of(n, p.TimesheetRef)["timesheet_id"])
         if sheet is None or (while_status is not None and sheet.status != while_status):
+            return None
+        if while_held and (not sheet.payout_hold or sheet.status != TimesheetStatus.CHARGED):
             return None
         contract = sheet.contract
         is_owner = contract.owner_id == n.user_id
@@ -433,7 +442,7 @@ def _dispute_settlement(*, while_failed: bool = False):
     only while its charge is still the one that failed (a retry paid it: stale)."""
 
     def context(session: Session, n: Notification) -> dict | None:
-        settlement = session.get(DisputeSettlement, n.payload["settlement_id"])
+        settlement = session.get(DisputeSettlement, payload_of(n, p.SettlementRef)["settlement_id"])
         if settlement is None or (while_failed and settlement.status != "charge_failed"):
             return None
         sheet = settlement.timesheet
@@ -461,7 +470,7 @@ def _dispute_settlement(*, while_failed: bool = False):
 
 def _review_requested(session: Session, n: Notification) -> dict | None:
     """Stale once the recipient has written their review or the window has closed."""
-    contract = session.get(Contract, n.payload["contract_id"])
+    contract = session.get(Contract, payload_of(n, p.ContractRef)["contract_id"])
     if contract is None or contract.party(n.user) is None:
         return None
     state = reviews.state_for(session, n.user, contract, reviews.configured_window())
@@ -489,7 +498,7 @@ def _their_time(user, moment) -> str:
 
 
 def _review_received(session: Session, n: Notification) -> dict | None:
-    review = session.get(Review, n.payload["review_id"])
+    review = session.get(Review, payload_of(n, p.ReviewRef)["review_id"])
     if review is None or review.subject_id != n.user_id or not review.is_visible(utcnow()):
         return None
     return {
@@ -528,17 +537,24 @@ CONTEXTS = {
     Kind.SIGNUP_CONFIRMATION: _signup_confirmation,
     Kind.ACCOUNT_EXISTS: _account_exists,
     Kind.PASSWORD_RESET: _password_reset,
-    Kind.PASSWORD_CHANGED: _account_notice("Your Delegate password was changed"),
+    Kind.PASSWORD_CHANGED: _account_notice(p.EmptyNote, "Your Delegate password was changed"),
     Kind.EMAIL_CHANGE_CONFIRM: _email_change_confirm,
     Kind.EMAIL_CHANGE_REQUESTED: _account_notice(
-        "A change of your email address was asked for", settings_url="settings.page"
+        p.EmailChangeRequestedNote,
+        "A change of your email address was asked for",
+        settings_url="settings.page",
     ),
-    Kind.EMAIL_CHANGED: _account_notice("Your Delegate account has a new email address"),
+    Kind.EMAIL_CHANGED: _account_notice(
+        p.EmailChangedNote, "Your Delegate account has a new email address"
+    ),
     Kind.NEW_MESSAGES: _new_messages,
     Kind.DISPUTE_RESOLVED: _dispute_resolved,
     Kind.TIMESHEET_READY: _timesheet(while_status=TimesheetStatus.IN_REVIEW),
     Kind.REVIEW_CLOSING: _timesheet(while_status=TimesheetStatus.IN_REVIEW),
     Kind.TIMESHEET_APPROVED: _timesheet(),
+    Kind.TIMESHEET_DISPUTED: _timesheet(),
+    # Stale once support has released the payout (or it went out).
+    Kind.PAYOUT_HELD: _timesheet(while_held=True),
     Kind.CHARGE_FAILED: _timesheet(),
     Kind.TIMESHEET_PAID: _timesheet(),
     Kind.TIMESHEET_CHARGED: _timesheet(),

@@ -59,11 +59,16 @@ class Kind(StrEnum):
     PROPOSAL_DECLINED = "proposal_declined"  # to the assistant: the owner declined, maybe why
     # To a reporter: an operator handled their report (never what happened to the other person).
     REPORT_HANDLED = "report_handled"
+    # To the assistant: the owner disputed entries of a week (which, and why); the rest is billed.
+    TIMESHEET_DISPUTED = "timesheet_disputed"
+    # To the assistant: the owner's payment for a week was disputed (or refunded) in Stripe,
+    # so its payout waits for Delegate's support.
+    PAYOUT_HELD = "payout_held"
 
 
 # Account emails that anybody who types an address can cause (or, for a new address, anybody
-# logged in): at most a few per account and hour (accounts.services), so our forms cannot be
-# used to flood somebody's inbox.
+# logged in): at most a few per account and hour (notices.ACCOUNT_EMAILS_PER_HOUR), so our
+# forms cannot be used to flood somebody's inbox.
 ACCOUNT_LINK_KINDS = frozenset(
     {Kind.SIGNUP_CONFIRMATION, Kind.ACCOUNT_EXISTS, Kind.PASSWORD_RESET, Kind.EMAIL_CHANGE_CONFIRM}
 )

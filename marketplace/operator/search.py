@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, aliased
 from ..accounts.models import User
 from ..contracts import submissions
 from ..contracts.models import Contract
+from ..notifications import notices
 from ..notifications.models import Notification
 from ..paging import Page
 from ..payments.models import LedgerEntry, StripeEvent
@@ -112,8 +113,8 @@ def contract_history(session: Session, contract: Contract) -> dict:
         )
     )
     keys = [
-        f"contract:{contract.id}",
-        *(f"resolution:{r.id}" for r in resolutions),
+        notices.contract_key(contract.id),
+        *(notices.resolution_key(r.id) for r in resolutions),
         *submissions.object_keys(session, contract),
     ]
     return {

@@ -27,8 +27,7 @@ from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..filters import format_money
 from ..forms import amount_in_cents
-from ..notifications.models import Kind
-from ..notifications.services import notify
+from ..notifications.notices import notify_dispute_resolved
 from ..payments import ledger
 from ..payments import services as payments
 from ..payments.gateway import StripeGateway
@@ -424,15 +423,7 @@ def _finish(session: Session, contract: Contract, resolution: Resolution) -> Non
         contract.payout_hold = None
     resolution.status = ResolutionStatus.SETTLED
     resolution.settled_at = now
-    payload = {
-        "contract_id": contract.id,
-        "resolution_id": resolution.id,
-        "note": resolution.note,
-        "refund_cents": resolution.refund_cents,
-        "transfer_cents": resolution.transfer_cents,
-    }
-    for user_id in (contract.owner_id, contract.assistant_id):
-        notify(session, user_id, Kind.DISPUTE_RESOLVED, f"resolution:{resolution.id}", payload)
+    notify_dispute_resolved(session, resolution, contract)
     audit(
         session,
         resolution.operator,

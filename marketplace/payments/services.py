@@ -20,8 +20,7 @@ from ..contracts.pricing import share_of
 from ..db import rows_changed, utcnow
 from ..errors import Conflict
 from ..filters import format_money
-from ..notifications.models import Kind
-from ..notifications.services import notify
+from ..notifications import notices
 from ..reviews import services as reviews
 from . import ledger
 from .gateway import CheckoutRequest, PaymentFacts, PaymentsNotConfigured, StripeGateway
@@ -187,7 +186,7 @@ def fund(session: Session, gateway: StripeGateway, contract: Contract, facts: Pa
             last_payment_error=None,
         )
         _record_charge(session, contract, facts)
-        _tell(session, contract, Kind.CONTRACT_FUNDED, contract.owner_id, contract.assistant_id)
+        notices.notify_contract_funded(session, contract)
     elif contract.status == ContractStatus.CANCELLED:
         # Paid after the owner cancelled (the checkout page was still open): refund it all.
         contract.payment_intent_id = payment_intent_id
@@ -236,12 +235,6 @@ def _refuse(session: Session, contract: Contract, facts: PaymentFacts, problem: 
         contract.last_payment_error = problem
         # That Checkout Session is spent: the next "Pay" opens a new one.
         contract.checkout_session_id = None
-
-
-def _tell(session: Session, contract: Contract, kind: Kind, *user_ids: int) -> None:
-    """Email through the outbox, in this transaction: sent once, and only if this commits."""
-    for user_id in user_ids:
-        notify(session, user_id, kind, f"contract:{contract.id}", {"contract_id": contract.id})
 
 
 def _record_charge(session: Session, contract: Contract, facts: PaymentFacts) -> None:
@@ -324,7 +317,7 @@ def record_refunds(session: Session, contract: Contract, refunds, refunded_cents
             refunded_at=utcnow(),
             refund_id=contract.refund_id or (refunds[-1][0] if refunds else None),
         )
-        _tell(session, contract, Kind.REFUND_ISSUED, contract.owner_id)
+        notices.notify_refund_issued(session, contract)
         if was != ContractStatus.CANCELLED:
             contracts.ended_without_payout(session, contract)
     elif 0 < refunded_cents < contract.total_cents and contract.status in MONEY_HELD:
@@ -410,7 +403,7 @@ def pay_out(session: Session, gateway: StripeGateway, contract: Contract) -> boo
         transfer_id=transfer.id,
     )
     ledger.record(session, contract, EntryKind.TRANSFER, contract.net_cents, transfer.id)
-    _tell(session, contract, Kind.PAYMENT_SENT, contract.assistant_id)
+    notices.notify_payment_sent(session, contract)
     reviews.contract_ended(session, contract)  # the work is paid for: both may review it
     session.flush()
     return True

@@ -26,8 +26,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..jobs.upserts import insert_ignoring_duplicates
 from ..messages import services as messages
 from ..messages.models import Message, MessageReport
-from ..notifications.models import Kind
-from ..notifications.services import notify
+from ..notifications.notices import notify_report_handled
 from ..operator import services as operator
 from ..profiles.models import AssistantProfile
 from ..tasks.models import Task
@@ -223,13 +222,7 @@ def _done(
         closed=[f"{kind}:{report_id}" for kind, report_id, _ in closed],
     )
     for kind, report_id, reporter_id in closed:
-        notify(
-            session,
-            reporter_id,
-            Kind.REPORT_HANDLED,
-            f"{kind}_report:{report_id}",
-            {"subject": kind},
-        )
+        notify_report_handled(session, reporter_id, kind, report_id)
     return len(closed)
 
 

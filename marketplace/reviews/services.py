@@ -33,8 +33,7 @@ from ..filters import format_localtime
 from ..jobs import enqueue_after_commit
 from ..matches import events as match_events
 from ..matches.models import EventKind
-from ..notifications.models import Kind
-from ..notifications.services import notify
+from ..notifications.notices import notify_review_received, notify_review_requested
 from ..profiles.models import AssistantProfile
 from .models import MAX_BODY, Review, Side
 
@@ -95,14 +94,7 @@ def contract_ended(session: Session, contract: Contract) -> None:
     the outbox's unique key makes a second call a no-op)."""
     if ended_at(contract) is None:
         return
-    for user_id in (contract.owner_id, contract.assistant_id):
-        notify(
-            session,
-            user_id,
-            Kind.REVIEW_REQUESTED,
-            f"contract:{contract.id}",
-            {"contract_id": contract.id},
-        )
+    notify_review_requested(session, contract)
 
 
 def _check_input(rating: object, body: str | None) -> tuple[int, str]:
@@ -185,8 +177,7 @@ def _reveal(session: Session, review: Review, now: datetime) -> bool:
     session.refresh(review)
     if claimed.rowcount != 1:
         return False  # another run (or the other party's post) acted on it already
-    payload = {"review_id": review.id}
-    notify(session, review.subject_id, Kind.REVIEW_RECEIVED, f"review:{review.id}", payload)
+    notify_review_received(session, review)
     if review.author_side == Side.OWNER:
         refresh_reputation(session, review.subject_id)
         # The rating of a hire teaches the matcher from when it counts for the assistant's

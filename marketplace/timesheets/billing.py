@@ -21,8 +21,7 @@ from ..accounts.models import User
 from ..contracts import services as contracts
 from ..db import utcnow
 from ..errors import Conflict
-from ..notifications.models import Kind
-from ..notifications.services import notify
+from ..notifications import notices
 from ..payments import ledger
 from ..payments import services as payments
 from ..payments.cards import charge_saved_card, saved_card
@@ -118,13 +117,7 @@ def charged(
     ledger.record(
         session, contract, EntryKind.FEE, sheet.fee_cents, fee_key(payment_intent_id), sheet.id
     )
-    notify(
-        session,
-        contract.owner_id,
-        Kind.TIMESHEET_CHARGED,
-        f"timesheet:{sheet.id}",
-        {"timesheet_id": sheet.id, "contract_id": contract.id},
-    )
+    notices.notify_timesheet_charged(session, sheet)
     # An ended contract's first paid week makes it reviewable (reviews.services.ended_at).
     reviews.contract_ended(session, contract)
     session.flush()
@@ -145,14 +138,7 @@ def _failed(
         last_payment_error=message,
         failed_payment_method=card,
     ):
-        for user_id in (sheet.contract.owner_id, sheet.contract.assistant_id):
-            notify(
-                session,
-                user_id,
-                Kind.CHARGE_FAILED,
-                f"timesheet:{sheet.id}:{attempt}",
-                {"timesheet_id": sheet.id, "contract_id": sheet.contract_id},
-            )
+        notices.notify_charge_failed(session, sheet, attempt)
         session.flush()
 
 
@@ -220,13 +206,7 @@ def pay_out(session: Session, gateway: StripeGateway, timesheet_id: int) -> bool
     ):
         return False
     ledger.record(session, contract, EntryKind.TRANSFER, sheet.net_cents, transfer.id, sheet.id)
-    notify(
-        session,
-        contract.assistant_id,
-        Kind.TIMESHEET_PAID,
-        f"timesheet:{sheet.id}",
-        {"timesheet_id": sheet.id, "contract_id": contract.id},
-    )
+    notices.notify_timesheet_paid(session, sheet)
     session.flush()
     return True
 
@@ -313,7 +293,11 @@ def hold_if_taken_back(session: Session, sheet: Timesheet, facts: PaymentFacts) 
         .execution_options(synchronize_session=False),
     )
     session.refresh(sheet)
-    return held == 1
+    if held != 1:
+        return False
+    if sheet.status == TimesheetStatus.CHARGED:  # a share already sent is support's to recover
+        notices.notify_payout_held(session, sheet)
+    return True
 
 
 def check_charged_weeks(session: Session, gateway: StripeGateway) -> list[int]:

@@ -19,8 +19,7 @@ from ..accounts.models import User
 from ..contracts import services as contracts
 from ..db import rows_changed, utcnow
 from ..errors import Conflict, Invalid, NotFound
-from ..notifications.models import Kind
-from ..notifications.services import notify
+from ..notifications.notices import notify_time_dispute_settled
 from ..operator.services import audit, clean_reason
 from .models import (
     DisputeSettlement,
@@ -188,7 +187,7 @@ def decide(
         note=note,
     )
     if outcome == SettlementOutcome.UPHOLD:
-        tell_both(session, settlement)
+        notify_time_dispute_settled(session, settlement)
     return settlement
 
 
@@ -234,15 +233,3 @@ def unfinished_ids(session: Session, status: SettlementStatus) -> list[int]:
             .order_by(DisputeSettlement.id)
         )
     )
-
-
-def tell_both(session: Session, settlement: DisputeSettlement) -> None:
-    contract = settlement.timesheet.contract
-    for user_id in (contract.owner_id, contract.assistant_id):
-        notify(
-            session,
-            user_id,
-            Kind.TIMESHEET_DISPUTE_SETTLED,
-            f"timesheet_dispute:{settlement.id}",
-            {"settlement_id": settlement.id},
-        )

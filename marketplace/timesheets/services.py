@@ -24,8 +24,7 @@ from ..contracts.pricing import share_of
 from ..db import today_in, utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..jobs.upserts import insert_ignoring_duplicates
-from ..notifications.models import Kind
-from ..notifications.services import notify
+from ..notifications import notices
 from ..reviews import services as reviews
 from .models import DisputeSettlement, TimeEntry, Timesheet, TimesheetStatus
 from .weeks import closes_at, format_minutes, week_start
@@ -275,7 +274,7 @@ def close_due_weeks(session: Session, review_days: int) -> int:
             review_due_at=review_due,
         ):
             closed += 1
-            _tell(session, sheet, Kind.TIMESHEET_READY, sheet.contract.owner_id)
+            notices.notify_timesheet_ready(session, sheet)
     session.flush()
     return closed
 
@@ -288,7 +287,7 @@ def remind_before_auto_approval(session: Session) -> None:
             Timesheet.status == TimesheetStatus.IN_REVIEW, Timesheet.review_due_at <= soon
         )
     ):
-        _tell(session, sheet, Kind.REVIEW_CLOSING, sheet.contract.owner_id)
+        notices.notify_review_closing(session, sheet)
     session.flush()
 
 
@@ -363,21 +362,14 @@ def _approve(
     if not won:
         session.expire_all()  # the dispute reasons above belong to a review that lost the race
         return False
-    _tell(session, sheet, Kind.TIMESHEET_APPROVED, contract.assistant_id)
+    if disputes:
+        notices.notify_timesheet_disputed(session, sheet)
+    else:
+        notices.notify_timesheet_approved(session, sheet)
     if to == TimesheetStatus.NOTHING_DUE:  # the last week may have been waiting on this one
         reviews.contract_ended(session, contract)
     session.flush()
     return True
-
-
-def _tell(session: Session, sheet: Timesheet, kind: Kind, user_id: int) -> None:
-    notify(
-        session,
-        user_id,
-        kind,
-        f"timesheet:{sheet.id}",
-        {"timesheet_id": sheet.id, "contract_id": sheet.contract_id},
-    )
 
 
 # Pause, resume, end ------------------------------------------------------------------
@@ -388,7 +380,7 @@ def pause(session: Session, owner: User, contract_id: int) -> Contract:
     contracts.transition(
         session, contract, [ContractStatus.ACTIVE], ContractStatus.PAUSED, paused_at=utcnow()
     )
-    _tell_contract(session, contract, Kind.CONTRACT_PAUSED, contract.assistant_id)
+    notices.notify_contract_paused(session, contract)
     return contract
 
 
@@ -446,16 +438,9 @@ def _end(session: Session, contract: Contract, tell: list[int]) -> None:
         ended_at=utcnow(),
     )
     contracts.finish_task(session, contract.task)
-    for user_id in tell:
-        _tell_contract(session, contract, Kind.CONTRACT_ENDED, user_id)
+    notices.notify_contract_ended(session, contract, tell)
     reviews.contract_ended(session, contract)
     session.flush()
-
-
-def _tell_contract(session: Session, contract: Contract, kind: Kind, user_id: int) -> None:
-    # One per pause (or end): a contract paused, resumed and paused again tells them again.
-    stamp = (contract.paused_at or contract.ended_at or utcnow()).isoformat()
-    notify(session, user_id, kind, f"contract:{contract.id}:{stamp}", {"contract_id": contract.id})
 
 
 # What the pages show -------------------------------------------------------------------

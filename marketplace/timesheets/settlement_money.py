@@ -17,15 +17,14 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
-from ..notifications.models import Kind
-from ..notifications.services import notify
+from ..notifications.notices import notify_settlement_charge_failed, notify_time_dispute_settled
 from ..operator.services import audit
 from ..payments import ledger
 from ..payments.cards import charge_saved_card, saved_card
 from ..payments.gateway import StripeGateway
 from ..payments.models import EntryKind, PayoutAccount
 from ..payments.services import charge_of
-from .disputes import OPEN_STATUSES, tell_both
+from .disputes import OPEN_STATUSES
 from .models import DisputeSettlement, SettlementStatus
 from .services import transition
 
@@ -154,7 +153,7 @@ def charged(
     ledger.record(
         session, contract, EntryKind.FEE, settlement.fee_cents, f"{payment_intent_id}:fee", sheet_id
     )
-    tell_both(session, settlement)
+    notify_time_dispute_settled(session, settlement)
     session.flush()
     return True
 
@@ -182,13 +181,7 @@ def declined(session: Session, settlement_id: int, attempt: int, message: str) -
         DisputeSettlement.charge_attempt == attempt,
         last_error=message,
     ):
-        notify(
-            session,
-            settlement.timesheet.contract.owner_id,
-            Kind.SETTLEMENT_CHARGE_FAILED,
-            f"timesheet_dispute:{settlement.id}:{attempt}",
-            {"settlement_id": settlement.id},
-        )
+        notify_settlement_charge_failed(session, settlement, attempt)
         session.flush()
     return settlement.status
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from marketplace.notifications.models import Kind
 from marketplace.payments.models import EntryKind
 from marketplace.timesheets.models import TimesheetStatus
 from tests.payments.helpers import connect_payouts, ledger
@@ -16,7 +17,9 @@ from tests.timesheets.test_weekly_billing import (
     CLOSED,
     VISA,
     WEEK,
+    email_text,
     failed_week,
+    kinds_for,
     pay_page,
     run,
     week_worked,
@@ -61,6 +64,14 @@ def test_a_disputed_week_is_held_by_its_webhook_and_never_paid_out(
     for side in (client, other_client):  # both sides are told, on the week's page
         page = side.get(f"/timesheets/{sheet.id}").get_data(as_text=True)
         assert "Payout on hold" in page and "disputed by the card holder" in page
+    # The assistant is emailed once, however often the event came; the owner, who disputed
+    # the payment, hears nothing new.
+    assert kinds_for(db_session, assistant.id).count(Kind.PAYOUT_HELD) == 1
+    assert Kind.PAYOUT_HELD not in kinds_for(db_session, sheet.contract.owner_id)
+    held = email_text(app, db_session, assistant.id, Kind.PAYOUT_HELD)
+    assert "Your payout for the week of Mon 07 Dec to Sun 13 Dec 2026 is on hold" in held
+    assert "was disputed by the card holder; Delegate's support settles it." in held
+    assert "your share of $146.25 for 6 h 30 min" in held
 
     connect_payouts(other_client, stripe_relay, db_session, assistant)
     run(app, db_session)

@@ -102,7 +102,13 @@ def test_a_reviewed_week_with_a_disputed_entry_is_charged_and_paid_to_the_cent(
     assert "$13.75" in receipt
     view = other_client.get(f"/timesheets/{sheet.id}").get_data(as_text=True)
     assert "Disputed: I did this one myself" in view
-    assert Kind.TIMESHEET_APPROVED in kinds_for(db_session, assistant.id)
+    # One answer, one email: what was disputed and why, instead of "approved".
+    assert Kind.TIMESHEET_DISPUTED in kinds_for(db_session, assistant.id)
+    assert Kind.TIMESHEET_APPROVED not in kinds_for(db_session, assistant.id)
+    disputed = email_text(app, db_session, assistant.id, Kind.TIMESHEET_DISPUTED)
+    assert "disputed time in your week of Mon 07 Dec to Sun 13 Dec 2026" in disputed
+    assert '- Wed 09 Dec, 1 h (Inbox): "I did this one myself"' in disputed
+    assert "The rest, 5 h 30 min, is approved: $137.50, of which you receive $123.75" in disputed
     assert Kind.TIMESHEET_PAID in kinds_for(db_session, assistant.id)
     # Running the clock again charges nothing more.
     run(app, db_session)
