@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -57,8 +58,14 @@ _owner_records = Microcache("owner records", tables={"contracts", "reviews"})
 # Impressions this worker recorded, so a reload the same day spends no INSERT: the table's
 # unique key would leave it out anyway. Emptied by any write to match_events here.
 _impressions_recorded = Microcache("impressions recorded", tables={"match_events"}, seconds=3600)
-# A typo in the setting fails at start-up, not at somebody's first post.
-bp.record_once(lambda state: post_limits.parse_limits(state.app.config["TASK_POST_LIMITS"]))
+
+
+def _check_limits(state: BlueprintSetupState) -> None:
+    # A typo in the setting fails at start-up, not at somebody's first post.
+    post_limits.parse_limits(state.app.config["TASK_POST_LIMITS"])
+
+
+bp.record_once(_check_limits)
 
 
 @bp.get("/dashboard")
