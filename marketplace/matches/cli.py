@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..db import get_session, utcnow
 from ..tasks.models import Task, TaskStatus
-from .services import store_assistant_matches, store_task_matches
+from .services import row_id, store_assistant_matches, store_task_matches
 
 matches_cli = AppGroup("matches", help="Stored matches between tasks and assistants.")
 
@@ -37,7 +37,9 @@ def rebuild_cmd() -> None:
         assistants, k=config["MATCHES_PER_ASSISTANT"], reference_date=week
     )
     for assistant, matches in zip(assistants, ranked, strict=True):
-        store_assistant_matches(session, assistant.id, matches, config["MATCHES_PER_ASSISTANT"])
+        store_assistant_matches(
+            session, row_id(assistant.id), matches, config["MATCHES_PER_ASSISTANT"]
+        )
     session.commit()
     click.echo(f"Ranked {len(tasks)} open tasks and {len(assistants)} assistants.")
     if model is None:
