@@ -83,7 +83,10 @@ def _trust_proxies(app: Flask) -> None:
     with none configured those headers are ignored, as any client can forge them."""
     x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
     if x_for or x_proto:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto)
+        # Flask's documented way to add WSGI middleware is to replace this method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=x_for, x_proto=x_proto
+        )
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -40,7 +40,9 @@ def zone_city(zone: str) -> str | None:
 
 def utc_offset(zone: ZoneInfo, at: datetime) -> str:
     """ "UTC+8", "UTC-5", "UTC+5:30", "UTC+0": the offset in force at that moment."""
-    minutes = int(at.astimezone(zone).utcoffset().total_seconds() // 60)
+    offset = at.astimezone(zone).utcoffset()
+    assert offset is not None, "a time in a ZoneInfo zone has an offset"
+    minutes = int(offset.total_seconds() // 60)
     hours, rest = divmod(abs(minutes), 60)
     return f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
 

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
+from ..db import rows_changed, utcnow
 from ..errors import Conflict, Invalid
 from ..notifications import notices
 from ..text import single_line
@@ -115,11 +115,12 @@ def confirm_email_change(session: Session, user: User) -> str:
                     User.email_key == key, User.id != user.id, User.email_verified_at.is_(None)
                 )
             )
-            moved = session.execute(
+            moved = rows_changed(
+                session,
                 update(User)
                 .where(User.id == user.id, User.pending_email == new, User.email == old)
                 .values(email=new, email_key=key, pending_email=None, email_verified_at=utcnow())
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session=False),
             )
     except IntegrityError as exc:  # a confirmed account holds the address
         raise AddressTaken(
@@ -127,7 +128,7 @@ def confirm_email_change(session: Session, user: User) -> str:
             f"so yours is still {old}."
         ) from exc
     session.expire(user)
-    if moved.rowcount != 1:
+    if moved != 1:
         raise tokens.LinkInvalid(STALE_EMAIL_LINK)
     notices.notify_email_changed(session, user, old, new)
     return new

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
+from ..db import rows_changed, utcnow
 from ..errors import DomainError, Invalid
 from ..notifications import notices
 from ..text import single_line
@@ -106,7 +106,7 @@ def sign_up(
         existing = session.scalars(select(User).where(User.email_key == lookup_key(email))).one()
         _email_that_decides(session, existing)
         return SignUpOutcome(email, secrets.token_hex(16))
-    fp = _email_that_decides(session, user)
+    fp = _send_confirmation(session, user)
     return SignUpOutcome(email, tokens.browser_check(secret_key, fp))
 
 
@@ -127,14 +127,15 @@ def _pending_sign_up(session: Session, fields: dict) -> User | None:
         if user.is_verified:
             return None
         # Compare-and-set: only while still unconfirmed (its link may be in use right now).
-        replaced = session.execute(
+        replaced = rows_changed(
+            session,
             update(User)
             .where(User.id == user.id, User.email_verified_at.is_(None))
             .values(**fields, email_key=key, created_at=utcnow())
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
         session.expire(user)
-        if replaced.rowcount == 1:
+        if replaced == 1:
             return user
     raise DomainError("Too many sign-ups for this address at once. Try again in a minute.")
 
@@ -145,6 +146,11 @@ def _email_that_decides(session: Session, user: User) -> str | None:
     if user.is_verified:
         notices.notify_account_exists(session, user)
         return None
+    return _send_confirmation(session, user)
+
+
+def _send_confirmation(session: Session, user: User) -> str:
+    """Queue an unconfirmed account's confirmation link; the fingerprint it is for."""
     notices.notify_signup_confirmation(session, user)
     return tokens.fingerprint(user)
 
@@ -179,14 +185,15 @@ def pending_sign_up_for(session: Session, secret_key: str, token: str) -> User:
 
 def confirm_sign_up(session: Session, user: User) -> None:
     """Mark the address confirmed, once: a second click of the same link finds it done."""
-    confirmed = session.execute(
+    confirmed = rows_changed(
+        session,
         update(User)
         .where(User.id == user.id, User.email_verified_at.is_(None))
         .values(email_verified_at=utcnow())
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     session.expire(user)
-    if confirmed.rowcount != 1:
+    if confirmed != 1:
         raise tokens.LinkInvalid("This link was used already. Log in with your password.")
 
 
@@ -229,14 +236,15 @@ def set_password(session: Session, user: User, password: str, *, confirm_address
     values: dict = {"password_hash": hash_password(password), "pending_email": None}
     if confirm_address and not user.is_verified:
         values["email_verified_at"] = utcnow()
-    changed = session.execute(
+    changed = rows_changed(
+        session,
         update(User)
         .where(User.id == user.id, User.password_hash == user.password_hash)
         .values(**values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     session.expire(user)
-    if changed.rowcount != 1:
+    if changed != 1:
         return False
     sessions.sign_out_other_sessions(session, user.id, keep_token=None)
     notices.notify_password_changed(session, user)

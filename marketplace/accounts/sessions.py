@@ -102,9 +102,9 @@ def sign_out_other_sessions(session: Session, user_id: int, keep_token: str | No
 
 def _revoke_where(session: Session, condition) -> int:
     now: datetime = db.utcnow()
-    result = session.execute(
+    return db.rows_changed(
+        session,
         update(LoginSession)
         .where(condition, LoginSession.revoked_at.is_(None), LoginSession.expires_at > now)
-        .values(revoked_at=now)
+        .values(revoked_at=now),
     )
-    return result.rowcount

@@ -213,7 +213,7 @@ class Money:
         back = f"{self.base_url}/payouts"
         payouts.onboarding_link(self.session, self.gateway, assistant, back, back + "/return")
         self.session.commit()
-        self.emulator.onboard(self.session.get(PayoutAccount, assistant.id).stripe_account_id)
+        self.emulator.onboard(self.session.get_one(PayoutAccount, assistant.id).stripe_account_id)
         self.deliver_events()
 
     def bring_to(self, status: ContractStatus, owner: User, contract: Contract) -> None:
@@ -245,7 +245,7 @@ def _rate_for(task: Task, profile: AssistantProfile, hours: int) -> int:
 
 
 def _apply(session: Session, rng: random.Random, task: Task, assistant: User) -> Proposal:
-    profile = session.get(AssistantProfile, assistant.id)
+    profile = session.get_one(AssistantProfile, assistant.id)
     hours = task.weekly_hours or 1
     tool = profile.skills[0].name if profile.skills else "Google Sheets"
     biz = rng.choice(catalog.BUSINESSES)
@@ -304,7 +304,7 @@ def load_proposals_and_invitations(session: Session, *, seed: int) -> dict[str, 
 
 def _invite(session: Session, owner: User, task: Task, assistant: User) -> None:
     """Invite at the rate the owner's recommendation shows: the assistant's rate today."""
-    rate = session.get(AssistantProfile, assistant.id).hourly_rate_cents
+    rate = session.get_one(AssistantProfile, assistant.id).hourly_rate_cents
     invite_assistant(session, owner, task.id, assistant.id, rate, per_day=DEMO_INVITES_PER_DAY)
 
 

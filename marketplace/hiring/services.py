@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from ..accounts.models import User
-from ..db import utcnow
+from ..db import rows_changed, utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..matches import events as match_events
 from ..matches.explain import explain, percent
@@ -89,14 +89,15 @@ def change_status(
     """The one way a proposal's status changes: a compare-and-set on the row, so of two
     requests racing (a hire and a withdrawal) exactly one wins. True when this call changed
     it; the proposal is re-read either way, so the caller can say why it did not."""
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(Proposal)
         .where(Proposal.id == proposal.id, Proposal.status.in_(allowed_from), *conditions)
         .values(status=to, **values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     session.refresh(proposal)
-    return result.rowcount == 1
+    return changed == 1
 
 
 def _submit_again(

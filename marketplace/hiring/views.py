@@ -21,7 +21,7 @@ bp = Blueprint("hiring", __name__)
 
 def _apply_limited(message: str) -> str:
     session = get_session()
-    task_id = request.view_args["task_id"]
+    task_id = (request.view_args or {})["task_id"]
     task = visible_task(session, current_user, task_id)
     again = services.can_apply_again(services.proposal_of(session, task_id, current_user.id))
     form = ProposalForm()
@@ -48,10 +48,11 @@ def apply(task_id: int):
     form = ProposalForm()
     if not form.is_submitted():
         # Sending a withdrawn proposal again starts from what it said.
+        resent = earlier if again else None
         form.proposed_rate.data = (
-            earlier.proposed_rate_cents if again else profile.hourly_rate_cents
+            resent.proposed_rate_cents if resent else profile.hourly_rate_cents
         )
-        form.cover_note.data = earlier.cover_note if again else None
+        form.cover_note.data = resent.cover_note if resent else None
     if form.validate_on_submit():
         services.apply_to_task(
             session,

@@ -27,11 +27,12 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.local import LocalProxy
 
 from ..ops.logs import current_request_id, job_context
 from ..ops.metrics import observe_job
@@ -56,6 +57,12 @@ _COMMITTED = "delegate_committed_jobs"
 _APP = "delegate_jobs_app"
 
 
+def current_app_object() -> Flask:
+    """The app itself, not the context-bound proxy: to keep it past this context."""
+    # Flask types current_app as a Flask; it is werkzeug's LocalProxy, which says what it wraps.
+    return cast("LocalProxy[Flask]", current_app)._get_current_object()
+
+
 def job(name: str) -> Callable:
     def register(func: Callable) -> Callable:
         JOBS[name] = func
@@ -72,7 +79,7 @@ def enqueue_after_commit(session: Session, name: str, *args: Any) -> None:
     if (name, args) not in pending:  # the same trigger twice in one transaction runs once
         pending.append((name, args))
     if has_app_context():
-        session.info[_APP] = current_app._get_current_object()
+        session.info[_APP] = current_app_object()
 
 
 @event.listens_for(Session, "after_commit")
@@ -93,7 +100,7 @@ def _dispatch_committed(session: Session, transaction) -> None:
         return
     app = session.info.pop(_APP, None)
     if app is None and has_app_context():
-        app = current_app._get_current_object()
+        app = current_app_object()
     if app is None:
         # A script committing outside Flask: outbox rows stay pending for the next sender run.
         log.error("No Flask app to run jobs %r after commit; they were not run", pending)
@@ -280,4 +287,4 @@ def perform(name: str, *args: Any) -> Any:
 
     queued = get_current_job()
     request_id = queued.meta.get("request_id") if queued is not None else None
-    return run_job(current_app._get_current_object(), name, args, request_id)
+    return run_job(current_app_object(), name, args, request_id)

@@ -6,7 +6,7 @@ import logging
 import threading
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 from redis import Redis
 from redis.client import Pipeline
@@ -15,6 +15,7 @@ from rq.job import Job
 from rq.job_lifecycle import call_exception_handlers
 
 from ..ops.logs import current_request_id, job_context
+from . import current_app_object
 from .schedule import PeriodClaims, parse_intervals, periodic_jobs, run_claimed_periodically
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def make_worker(app: Flask) -> Worker:
 @with_appcontext
 def worker_cmd(burst: bool) -> None:
     """Run background jobs from Redis (matching, email), with retries and periodic jobs."""
-    app = current_app._get_current_object()
+    app = current_app_object()
     if not app.config.get("REDIS_URL"):
         raise click.ClickException(
             "Set REDIS_URL: without Redis, jobs run in a thread pool of each web process."

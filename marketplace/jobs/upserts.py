@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..db import Base
 
-def _insert(session: Session, model: type):
+
+def _insert(session: Session, model: type[Base]):
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(model)
@@ -18,16 +21,20 @@ def _insert(session: Session, model: type):
     raise NotImplementedError(f"no upsert for {dialect}")
 
 
-def insert_ignoring_duplicates(session: Session, model: type, values: dict[str, Any]) -> bool:
+def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
     """Insert one row unless a unique constraint already holds it; True when inserted."""
     # RETURNING, not rowcount: psycopg reports -1 for some INSERTs; a returned row is certain.
-    primary_key = model.__table__.primary_key.columns.values()[0]
+    primary_key = inspect(model).primary_key[0]
     stmt = _insert(session, model).values(**values).on_conflict_do_nothing()
     return session.execute(stmt.returning(primary_key)).first() is not None
 
 
 def upsert(
-    session: Session, model: type, rows: list[dict[str, Any]], keys: list[str], update: list[str]
+    session: Session,
+    model: type[Base],
+    rows: list[dict[str, Any]],
+    keys: list[str],
+    update: list[str],
 ) -> None:
     """Insert rows, or update the `update` columns of rows whose `keys` already exist."""
     if not rows:
@@ -40,7 +47,7 @@ def upsert(
 
 
 def insert_many_ignoring_duplicates(
-    session: Session, model: type, rows: list[dict[str, Any]]
+    session: Session, model: type[Base], rows: list[dict[str, Any]]
 ) -> None:
     """Insert rows in one statement, leaving out those a unique constraint already holds."""
     if rows:

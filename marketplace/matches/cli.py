@@ -12,7 +12,7 @@ from ..db import get_session, utcnow
 from ..tasks.models import Task, TaskStatus
 from .exposure import exposure_policy, shown_fairly
 from .jobs import SLACK
-from .services import store_assistant_matches, store_task_matches
+from .services import row_id, store_assistant_matches, store_task_matches
 
 matches_cli = AppGroup("matches", help="Stored matches between tasks and assistants.")
 
@@ -41,7 +41,9 @@ def rebuild_cmd() -> None:
         assistants, k=config["MATCHES_PER_ASSISTANT"], reference_date=week
     )
     for assistant, matches in zip(assistants, ranked, strict=True):
-        store_assistant_matches(session, assistant.id, matches, config["MATCHES_PER_ASSISTANT"])
+        store_assistant_matches(
+            session, row_id(assistant.id), matches, config["MATCHES_PER_ASSISTANT"]
+        )
     session.commit()
     click.echo(f"Ranked {len(tasks)} open tasks and {len(assistants)} assistants.")
     if model is None:

@@ -55,6 +55,14 @@ class Recommendation:
         return percent(self.match.score)
 
 
+def row_id(matcher_id: int | str) -> int:
+    """The row a matcher result is about: the index is built from rows, keyed by their ids
+    (the matcher itself also takes string ids)."""
+    if not isinstance(matcher_id, int):
+        raise TypeError(f"not a row id: {matcher_id!r}")
+    return matcher_id
+
+
 def _rows(pairs: list[tuple[int, int, matching.Match]], flag: str) -> list[dict]:
     from matching import MATCHER_VERSION
 
@@ -102,7 +110,7 @@ def store_task_matches(session: Session, task: Task, ranked: list[matching.Match
         session.scalars(select(AssistantProfile.user_id).where(AssistantProfile.user_id.in_(ids)))
     )
     kept = [m for m in ranked if m.id in alive][:k]
-    rows = _rows([(task.id, m.id, m) for m in kept], "ranked_for_task")
+    rows = _rows([(task.id, row_id(m.id), m) for m in kept], "ranked_for_task")
     _replace(
         session,
         Match.task_id == task.id,
@@ -125,7 +133,7 @@ def store_assistant_matches(session: Session, assistant_id: int, ranked, k: int)
         )
     )
     kept = [m for m in ranked if m.id in open_ids][:k]
-    rows = _rows([(m.id, assistant_id, m) for m in kept], "ranked_for_assistant")
+    rows = _rows([(row_id(m.id), assistant_id, m) for m in kept], "ranked_for_assistant")
     _replace(
         session,
         Match.assistant_id == assistant_id,
@@ -149,11 +157,11 @@ def notify_task_matches(
     """Tell matched assistants above their own threshold, and the owner, once per task."""
     if not kept or not is_fresh(task, max_age):
         return
-    prefs = preferences_for(session, [m.id for m in kept])
+    prefs = preferences_for(session, [row_id(m.id) for m in kept])
     for m in kept:
-        p = prefs[m.id]
+        p = prefs[row_id(m.id)]
         if m.score >= p.min_match_score:
-            notices.notify_new_match(session, m.id, task.id, m, prefs=p)
+            notices.notify_new_match(session, row_id(m.id), task.id, m, prefs=p)
     notices.notify_recommendations(session, task)
 
 
@@ -179,7 +187,7 @@ def notify_assistant_matches(
     )
     wanted = [m for m in kept if m.id in fresh and m.score >= prefs.min_match_score]
     for m in wanted[:NEW_JOBS_PER_PROFILE_SAVE]:
-        notices.notify_new_match(session, assistant_id, m.id, m, prefs=prefs)
+        notices.notify_new_match(session, assistant_id, row_id(m.id), m, prefs=prefs)
 
 
 def _invited(session: Session, task_ids, assistant_ids) -> set[tuple[int, int]]:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import BinaryIO
+from typing import IO
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -34,7 +34,7 @@ class Upload:
     """A file as the browser sent it: its name and its bytes."""
 
     name: str
-    stream: BinaryIO
+    stream: IO[bytes]
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class CheckedFile:
     name: str
     kind: file_types.FileKind
     size: int
-    stream: BinaryIO
+    stream: IO[bytes]
 
 
 def limits() -> tuple[int, int]:
@@ -59,7 +59,7 @@ def human_size(size: int) -> str:
     return f"{value:.0f} MB" if value >= 10 or value == int(value) else f"{value:.1f} MB"
 
 
-def _size(stream: BinaryIO) -> int:
+def _size(stream: IO[bytes]) -> int:
     stream.seek(0, os.SEEK_END)
     size = stream.tell()
     stream.seek(0)

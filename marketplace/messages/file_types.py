@@ -17,7 +17,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 import filetype
 
@@ -25,22 +25,22 @@ MAX_NAME_LENGTH = 120
 _CHUNK = 64 * 1024
 
 
-def _signature(mime: str) -> Callable[[BinaryIO], bool]:
-    def check(stream: BinaryIO) -> bool:
+def _signature(mime: str) -> Callable[[IO[bytes]], bool]:
+    def check(stream: IO[bytes]) -> bool:
         return filetype.guess_mime(stream.read(8192)) == mime
 
     return check
 
 
-def _zip_names(stream: BinaryIO) -> zipfile.ZipFile | None:
+def _zip_names(stream: IO[bytes]) -> zipfile.ZipFile | None:
     try:
         return zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, ValueError):
         return None
 
 
-def _ooxml(main_part: str) -> Callable[[BinaryIO], bool]:
-    def check(stream: BinaryIO) -> bool:
+def _ooxml(main_part: str) -> Callable[[IO[bytes]], bool]:
+    def check(stream: IO[bytes]) -> bool:
         archive = _zip_names(stream)
         if archive is None:
             return False
@@ -50,8 +50,8 @@ def _ooxml(main_part: str) -> Callable[[BinaryIO], bool]:
     return check
 
 
-def _opendocument(mime: str) -> Callable[[BinaryIO], bool]:
-    def check(stream: BinaryIO) -> bool:
+def _opendocument(mime: str) -> Callable[[IO[bytes]], bool]:
+    def check(stream: IO[bytes]) -> bool:
         archive = _zip_names(stream)
         if archive is None:
             return False
@@ -65,7 +65,7 @@ def _opendocument(mime: str) -> Callable[[BinaryIO], bool]:
     return check
 
 
-def _utf8_text(stream: BinaryIO) -> bool:
+def _utf8_text(stream: IO[bytes]) -> bool:
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     try:
         while chunk := stream.read(_CHUNK):
@@ -87,7 +87,7 @@ def _has_control(text: str) -> bool:
 class FileKind:
     label: str  # "a PDF", for "does not look like a PDF"
     content_type: str  # what the download is served as
-    matches: Callable[[BinaryIO], bool]
+    matches: Callable[[IO[bytes]], bool]
 
 
 _OOXML = "application/vnd.openxmlformats-officedocument."
@@ -132,7 +132,7 @@ def kind_for(name: str) -> FileKind | None:
     return KINDS.get(extension_of(name))
 
 
-def content_matches(kind: FileKind, stream: BinaryIO) -> bool:
+def content_matches(kind: FileKind, stream: IO[bytes]) -> bool:
     """Whether the bytes are what the kind says; the stream is left at its start."""
     stream.seek(0)
     try:

@@ -4,6 +4,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
 
 from ..forms import Form
+from .attachments import Upload
 from .file_types import ACCEPT_ATTRIBUTE
 from .services import EMPTY, MAX_LENGTH, MAX_REASON_LENGTH
 
@@ -22,9 +23,13 @@ class MessageForm(Form):
         if not (field.data or "").strip() and not self.chosen_files():
             raise StopValidation(EMPTY)
 
-    def chosen_files(self) -> list[FileStorage]:
+    def chosen_files(self) -> list[Upload]:
         # A file input left empty still sends one part, with no file name.
-        return [f for f in self.files.data or () if isinstance(f, FileStorage) and f.filename]
+        return [
+            Upload(f.filename, f.stream)
+            for f in self.files.data or ()
+            if isinstance(f, FileStorage) and f.filename
+        ]
 
 
 class ReportForm(Form):

@@ -358,8 +358,8 @@ def report_message(session: Session, user: User, message_id: int, reason: str) -
     """Record the person's report of a message they received; False when they had already
     reported it."""
     message = session.get(Message, message_id)
-    conversation = message and session.get(Conversation, message.conversation_id)
-    if conversation is None or not conversation.is_party(user.id):
+    conversation = None if message is None else session.get(Conversation, message.conversation_id)
+    if message is None or conversation is None or not conversation.is_party(user.id):
         raise NotFound("This message does not exist, or it is not yours to see.")
     if message.sender_id == user.id:
         raise Conflict("You cannot report your own message.")

@@ -17,6 +17,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 
 from .. import nav_counts
@@ -39,11 +40,22 @@ from .models import Message
 from .text import linkify
 
 bp = Blueprint("messages", __name__)
-# A typo in the setting fails at start-up, not at somebody's first message.
-bp.record_once(lambda state: services.parse_limits(state.app.config["MESSAGE_POST_LIMITS"]))
+
+
+def _check_limits(state: BlueprintSetupState) -> None:
+    # A typo in the setting fails at start-up, not at somebody's first message.
+    services.parse_limits(state.app.config["MESSAGE_POST_LIMITS"])
+
+
+def _removed_note(state: BlueprintSetupState) -> None:
+    # What add_app_template_global does, for a string (its type allows only functions).
+    state.app.jinja_env.globals["REMOVED_NOTE"] = services.REMOVED_NOTE
+
+
+bp.record_once(_check_limits)
 bp.add_app_template_filter(linkify, "linkify")
 bp.add_app_template_filter(attachments.human_size, "filesize")
-bp.add_app_template_global(services.REMOVED_NOTE, "REMOVED_NOTE")
+bp.record_once(_removed_note)
 
 
 # An open conversation polls, so the nav's count may lag a few seconds behind another worker.
@@ -92,7 +104,7 @@ def show(conversation_id: int):
 
 def _post_limited(message: str) -> str:
     conversation = services.conversation_for(
-        get_session(), current_user, request.view_args["conversation_id"]
+        get_session(), current_user, (request.view_args or {})["conversation_id"]
     )
     form = MessageForm()
     form.body.errors = [message]
@@ -113,10 +125,6 @@ def _too_large(config) -> str:
     )
 
 
-def _uploads(form: MessageForm) -> list[attachments.Upload]:
-    return [attachments.Upload(f.filename, f.stream) for f in form.chosen_files()]
-
-
 @bp.post("/messages/<int:conversation_id>")
 @login_required
 @limited(MESSAGE_PER_IP, page=_post_limited)
@@ -131,7 +139,7 @@ def post(conversation_id: int):
         limits = services.parse_limits(current_app.config["MESSAGE_POST_LIMITS"])
         try:
             message = services.post_message(
-                session, current_user, conversation, form.body.data, limits, _uploads(form)
+                session, current_user, conversation, form.body.data, limits, form.chosen_files()
             )
         except RateLimited as exc:
             if wants_json():
@@ -236,7 +244,7 @@ def report(message_id: int):
         errors = [e for field in form for e in field.errors]
         raise Invalid(" ".join(errors) or "Say what is wrong with this message.", "reason")
     new = services.report_message(session, current_user, message_id, form.reason.data)
-    conversation_id = session.get(Message, message_id).conversation_id
+    conversation_id = session.get_one(Message, message_id).conversation_id
     session.commit()
     flash(
         "Thank you: the message is reported and our team will look at it."

@@ -25,7 +25,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
+from ..db import rows_changed, utcnow
 from .emails import build_message
 from .models import ACCOUNT_KINDS, Channel, Frequency, LocalEmail, Notification, Status
 from .services import preferences_of
@@ -60,6 +60,7 @@ class SMTPBackend:
             self.conn.login(c["SMTP_USERNAME"], c["SMTP_PASSWORD"] or "")
 
     def send(self, session: Session, n: Notification, msg: EmailMessage) -> None:
+        assert self.conn is not None, "open() before send()"
         self.conn.send_message(msg)
 
     def close(self) -> None:
@@ -71,6 +72,13 @@ class SMTPBackend:
             self.conn.close()
 
 
+def _body(msg: EmailMessage, subtype: str) -> str:
+    part = msg.get_body((subtype,))
+    # emails.py builds every email with a plain and an HTML part.
+    assert part is not None, f"the email has a {subtype} part"
+    return part.get_content()
+
+
 class LocalBackend:
     """No SMTP configured: keep the rendered email in the database for /dev/outbox."""
 
@@ -78,8 +86,8 @@ class LocalBackend:
         pass
 
     def send(self, session: Session, n: Notification, msg: EmailMessage) -> None:
-        text = msg.get_body(("plain",)).get_content()
-        html = msg.get_body(("html",)).get_content()
+        text = _body(msg, "plain")
+        html = _body(msg, "html")
         headers = {k: str(v) for k, v in msg.items()}
         # Same transaction as marking the row sent: exactly once, by construction.
         session.add(
@@ -141,7 +149,8 @@ def claim(session: Session, token: str, limit: int, lease: timedelta) -> list[in
 def renew(session: Session, notification_id: int, token: str, lease: timedelta) -> bool:
     """Extend this row's lease if `token` still holds it; False when another sender took it
     over (our lease ran out) or it is no longer pending."""
-    result = session.execute(
+    renewed = rows_changed(
+        session,
         update(Notification)
         .where(
             Notification.id == notification_id,
@@ -149,9 +158,9 @@ def renew(session: Session, notification_id: int, token: str, lease: timedelta) 
             Notification.status == Status.PENDING,
         )
         .values(locked_until=utcnow() + lease)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return result.rowcount == 1
+    return renewed == 1
 
 
 def _release(n: Notification) -> None:
@@ -254,7 +263,8 @@ def _send_one(session, backend, notification_id: int, token, lease, config, repo
 
 def retry_failed(session: Session) -> int:
     """Give notifications that exhausted their attempts a fresh start (an operator's choice)."""
-    result = session.execute(
+    return rows_changed(
+        session,
         update(Notification)
         .where(Notification.status == Status.FAILED)
         .values(
@@ -263,6 +273,5 @@ def retry_failed(session: Session) -> int:
             next_attempt_at=utcnow(),
             locked_until=None,
             claim_token=None,
-        )
+        ),
     )
-    return result.rowcount

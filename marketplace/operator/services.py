@@ -23,7 +23,7 @@ from ..accounts.models import User
 from ..contracts import services as contracts
 from ..contracts.models import MONEY_HELD, Contract, ContractStatus
 from ..contracts.pricing import share_of
-from ..db import utcnow
+from ..db import rows_changed, utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..filters import format_money
 from ..forms import amount_in_cents
@@ -90,11 +90,12 @@ def _by_email(session: Session, email: str) -> User:
 def set_operator(session: Session, email: str, granted: bool, reason: str) -> tuple[User, bool]:
     """Grant or revoke the operator role; (user, whether anything changed)."""
     user = _by_email(session, email)
-    changed = session.execute(
+    changed = rows_changed(
+        session,
         update(User)
         .where(User.id == user.id, User.is_operator.is_(not granted))
-        .values(is_operator=granted)
-    ).rowcount
+        .values(is_operator=granted),
+    )
     session.refresh(user)
     if changed:
         action = "operator.grant" if granted else "operator.revoke"
@@ -128,11 +129,12 @@ def suspend(session: Session, operator: User, user_id: int, reason: str) -> User
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("No such account.")
-    changed = session.execute(
+    changed = rows_changed(
+        session,
         update(User)
         .where(User.id == user_id, User.suspended_at.is_(None))
-        .values(suspended_at=utcnow())
-    ).rowcount
+        .values(suspended_at=utcnow()),
+    )
     session.refresh(user)
     if not changed:
         raise Conflict("This account is suspended already.")
@@ -157,11 +159,12 @@ def reinstate(session: Session, operator: User, user_id: int, reason: str) -> Us
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("No such account.")
-    changed = session.execute(
+    changed = rows_changed(
+        session,
         update(User)
         .where(User.id == user_id, User.suspended_at.is_not(None))
-        .values(suspended_at=None)
-    ).rowcount
+        .values(suspended_at=None),
+    )
     session.refresh(user)
     if not changed:
         raise Conflict("This account is not suspended.")
@@ -236,7 +239,8 @@ def resolve(
         raise Conflict("Another operator is settling this contract already.")
     to_owner, to_assistant = split(contract, outcome, refund_cents)
     subject = contract_subject(contract)
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(Contract)
         .where(
             Contract.id == contract.id,
@@ -244,8 +248,8 @@ def resolve(
             Contract.resolution_started_at.is_(None),
         )
         .values(resolution_started_at=utcnow(), payout_hold=SETTLING_HOLD)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if claimed != 1:
         raise Conflict("Another operator is settling this contract already.")
     session.refresh(contract)
@@ -334,7 +338,9 @@ def _plan(session: Session, resolution_id: int) -> _Plan:
         raise NotFound("No such resolution.")
     if resolution.status == ResolutionStatus.SETTLED:
         raise Conflict("This resolution is settled already.")
-    contract = session.get(Contract, resolution.contract_id)
+    contract = session.get_one(Contract, resolution.contract_id)
+    # resolve() only settles a contract whose payment is held.
+    assert contract.payment_intent_id is not None, "a resolved contract was paid"
     account = session.get(PayoutAccount, contract.assistant_id)
     return _Plan(
         resolution_id=resolution.id,
@@ -358,16 +364,16 @@ def _record(
     error: str | None,
 ) -> Resolution:
     """Under the contract's lock: write what Stripe did to the ledger and the contract."""
-    contract_id = session.scalar(
+    contract_id = session.scalars(
         select(Resolution.contract_id).where(Resolution.id == resolution_id)
-    )
+    ).one()
     contract = contracts.lock(session, contract_id)
-    resolution = session.scalar(
+    resolution = session.scalars(
         select(Resolution)
         .where(Resolution.id == resolution_id)
         .with_for_update(of=Resolution)
         .execution_options(populate_existing=True)
-    )
+    ).one()
     if resolution.status == ResolutionStatus.SETTLED:
         return resolution  # a concurrent retry recorded it first
     if refund_id and resolution.refund_id is None:
@@ -395,13 +401,13 @@ def _record(
 
 def _refunded_elsewhere(session: Session, contract: Contract, refund_id: str) -> int:
     """Refunds of this contract's payment already in the ledger, other than ``refund_id``."""
-    return session.scalar(
+    return session.scalars(
         select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
             LedgerEntry.contract_id == contract.id,
             LedgerEntry.kind == EntryKind.REFUND,
             LedgerEntry.stripe_object_id != refund_id,
         )
-    )
+    ).one()
 
 
 def _finish(session: Session, contract: Contract, resolution: Resolution) -> None:

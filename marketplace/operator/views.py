@@ -27,7 +27,8 @@ from ..timesheets.services import timesheets_of
 from . import search, services
 from .models import Outcome, Resolution, ResolutionStatus
 
-bp = Blueprint("operator", __name__, url_prefix="/operator")
+URL_PREFIX = "/operator"
+bp = Blueprint("operator", __name__, url_prefix=URL_PREFIX)
 
 
 def is_operator() -> bool:
@@ -37,7 +38,7 @@ def is_operator() -> bool:
 def guard() -> None:
     """Registered on the app ahead of CSRF (see ``init_app``)."""
     path = request.path
-    if (path == bp.url_prefix or path.startswith(bp.url_prefix + "/")) and not is_operator():
+    if (path == URL_PREFIX or path.startswith(URL_PREFIX + "/")) and not is_operator():
         abort(404)
 
 
@@ -189,7 +190,7 @@ def _back_to_user(user_id: int):
 @bp.post("/users/<int:user_id>/suspend")
 def suspend(user_id: int):
     session = get_session()
-    services.suspend(session, current_user, user_id, request.form.get("reason"))
+    services.suspend(session, current_user, user_id, request.form.get("reason", ""))
     session.commit()
     flash("Suspended: the account is logged out everywhere and its contracts are frozen.", "info")
     return _back_to_user(user_id)
@@ -198,7 +199,7 @@ def suspend(user_id: int):
 @bp.post("/users/<int:user_id>/reinstate")
 def reinstate(user_id: int):
     session = get_session()
-    services.reinstate(session, current_user, user_id, request.form.get("reason"))
+    services.reinstate(session, current_user, user_id, request.form.get("reason", ""))
     session.commit()
     flash("Reinstated: the account can log in again.", "success")
     return _back_to_user(user_id)
@@ -222,8 +223,8 @@ def resolve(contract_id: int):
             contract_id,
             outcome,
             refund_cents,
-            form.get("note"),
-            form.get("reason"),
+            form.get("note", ""),
+            form.get("reason", ""),
         )
     except Invalid as exc:
         session.rollback()
@@ -236,8 +237,10 @@ def resolve(contract_id: int):
 def retry(resolution_id: int):
     session = get_session()
     gateway = get_gateway()
-    rid = services.retry(session, gateway, current_user, resolution_id, request.form.get("reason"))
-    contract_id = session.get(Resolution, rid).contract_id
+    rid = services.retry(
+        session, gateway, current_user, resolution_id, request.form.get("reason", "")
+    )
+    contract_id = session.get_one(Resolution, rid).contract_id
     session.commit()
     return _settle(session, rid, contract_id, gateway)
 
@@ -264,8 +267,8 @@ def settle_timesheet(timesheet_id: int):
             None if entry == "all" else int(entry),
             outcome,
             disputes.parse_minutes(form.get("hours"), form.get("minutes")) if pay else 0,
-            form.get("note"),
-            form.get("reason"),
+            form.get("note", ""),
+            form.get("reason", ""),
         )
     except Invalid as exc:
         session.rollback()
@@ -278,7 +281,9 @@ def settle_timesheet(timesheet_id: int):
 @bp.post("/timesheet-settlements/<int:settlement_id>/retry")
 def retry_timesheet_settlement(settlement_id: int):
     session = get_session()
-    settlement = disputes.retry(session, current_user, settlement_id, request.form.get("reason"))
+    settlement = disputes.retry(
+        session, current_user, settlement_id, request.form.get("reason", "")
+    )
     timesheet_id = settlement.timesheet_id
     session.commit()
     return _settle_dispute(session, settlement_id, timesheet_id)
@@ -288,7 +293,7 @@ def _on_report(act, *args) -> object:
     """Run one report action (it closes the report by a compare-and-set) and commit it."""
     session = get_session()
     try:
-        closed = act(session, current_user, *args, request.form.get("reason"))
+        closed = act(session, current_user, *args, request.form.get("reason", ""))
     except Invalid as exc:
         session.rollback()
         flash(exc.message, "error")

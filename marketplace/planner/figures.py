@@ -124,8 +124,8 @@ def totals(rows: list[ItemFigures]) -> Totals:
     priced = [r for r in rows if r.cost_cents is not None and not r.judgement]
     return Totals(
         sum(r.hours_tenths for r in priced),
-        sum(r.cost_cents for r in priced),
-        sum(r.fee_cents for r in priced),
+        sum(r.cost_cents or 0 for r in priced),
+        sum(r.fee_cents or 0 for r in priced),
         sum(r.worth_cents or 0 for r in priced),
     )
 

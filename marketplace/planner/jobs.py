@@ -27,5 +27,5 @@ def rebuild_market(session: Session) -> dict[str, int]:
     counts = rank_and_store(session, catalogue_queries())
     plan_ids = session.scalars(select(PlanItem.plan_id).distinct())
     for plan_id in list(plan_ids):
-        price_plan(session, session.get(Plan, plan_id))
+        price_plan(session, session.get_one(Plan, plan_id))
     return counts

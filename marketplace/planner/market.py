@@ -90,7 +90,7 @@ def summarise(fits: list[MarketFit], currency: str, weekly_hours: int) -> Market
 def _matching_task(key: str, label: str, text: str, skills: list[str]):
     import matching
 
-    return matching.Task(id=key, title=label, description=text, skills=skills)
+    return matching.Task(id=key, title=label, description=text, skills=tuple(skills))
 
 
 def catalogue_queries() -> list:
@@ -117,7 +117,8 @@ def rank_and_store(session: Session, queries: list) -> dict[str, int]:
         for q, matches in zip(queries, ranked, strict=True)
     }
     ids = {m.id for matches in wanted.values() for m in matches}
-    profiles = {
+    # Looked up by the matcher's ids (int | str); an assistant's is their user id.
+    profiles: dict[int | str, AssistantProfile] = {
         p.user_id: p
         for p in session.scalars(
             select(AssistantProfile).where(

@@ -44,7 +44,7 @@ def recaptured(session: Session, owner: User) -> Recaptured:
             Timesheet.status.in_((TimesheetStatus.CHARGED, TimesheetStatus.PAID)),
         )
     ).all()
-    minutes = sum(m for _, m in (*fixed, *weekly))
+    minutes = sum(m or 0 for _, m in (*fixed, *weekly))
     worth, currency = worth_of(session, owner)
     return Recaptured(
         minutes=minutes,

@@ -61,8 +61,8 @@ def save_plan(session: Session, plan: Plan, data: PlanInput) -> Plan:
     plan.hourly_worth_cents = data.hourly_worth_cents
     plan.currency = data.currency
     if plan.timezone != data.timezone:
-        for item in plan.items:
-            item.overlap_zone = None
+        for i in plan.items:
+            i.overlap_zone = None
     plan.timezone = data.timezone
     kept = {_identity(i.catalogue_key, i.label, i.category): i for i in plan.items}
     items = []

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, object_session
 from ..accounts.models import User
 from ..contracts import services as contracts
 from ..contracts.models import Contract, ContractStatus
-from ..db import utcnow
+from ..db import rows_changed, utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..filters import format_localtime
 from ..jobs import enqueue_after_commit
@@ -165,17 +165,18 @@ def _review_by(session: Session, contract_id: int, side: Side) -> Review | None:
 
 def _reveal(session: Session, review: Review, now: datetime) -> bool:
     """Make the review visible now (if it was not yet) and act on it exactly once."""
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(Review)
         .where(Review.id == review.id, Review.revealed_at.is_(None))
         .values(
             revealed_at=now,
             visible_from=case((Review.visible_from > now, now), else_=Review.visible_from),
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     session.refresh(review)
-    if claimed.rowcount != 1:
+    if claimed != 1:
         return False  # another run (or the other party's post) acted on it already
     notify_review_received(session, review)
     if review.author_side == Side.OWNER:

@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import IO, BinaryIO, Protocol
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
@@ -33,7 +33,7 @@ _DELETE_NOW = "delegate_storage_delete_now"  # ... committed: delete when it has
 
 
 class Storage(Protocol):
-    def put(self, key: str, stream: BinaryIO) -> None:
+    def put(self, key: str, stream: IO[bytes]) -> None:
         """Store the stream's bytes (read from where it stands) under ``key``."""
 
     def open(self, key: str) -> BinaryIO:
@@ -75,7 +75,7 @@ def get_storage(app: Flask | None = None) -> Storage:
     return storage
 
 
-def put_in_transaction(session: Session, stream: BinaryIO) -> str:
+def put_in_transaction(session: Session, stream: IO[bytes]) -> str:
     """Store the stream under a new key, deleted again if the session's transaction rolls
     back. Call it before taking row locks: an upload to S3 may take seconds."""
     if not session.in_transaction():

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from ..db import utcnow
 
@@ -28,7 +28,7 @@ class LocalStorage:
             raise ValueError(f"not a storage key: {key!r}")
         return self.root / key[:2] / key
 
-    def put(self, key: str, stream: BinaryIO) -> None:
+    def put(self, key: str, stream: IO[bytes]) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written under a temporary name and renamed: a reader never sees half a file.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import boto3
 from botocore.config import Config
@@ -38,7 +38,7 @@ class S3Storage:
     def _key(self, key: str) -> str:
         return f"{self.prefix}{key}"
 
-    def put(self, key: str, stream: BinaryIO) -> None:
+    def put(self, key: str, stream: IO[bytes]) -> None:
         self.client.upload_fileobj(stream, self.bucket, self._key(key))
 
     def open(self, key: str) -> BinaryIO:

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -54,8 +55,14 @@ _owner_parts = Microcache(
 )  # fmt: skip
 # What assistants read about an owner beside each of their tasks: hires and rating.
 _owner_records = Microcache("owner records", tables={"contracts", "reviews"})
-# A typo in the setting fails at start-up, not at somebody's first post.
-bp.record_once(lambda state: post_limits.parse_limits(state.app.config["TASK_POST_LIMITS"]))
+
+
+def _check_limits(state: BlueprintSetupState) -> None:
+    # A typo in the setting fails at start-up, not at somebody's first post.
+    post_limits.parse_limits(state.app.config["TASK_POST_LIMITS"])
+
+
+bp.record_once(_check_limits)
 
 
 @bp.get("/dashboard")
