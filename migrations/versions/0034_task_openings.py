@@ -1,7 +1,7 @@
 """Task openings: how many assistants an owner wants on one task.
 
 Revision ID: 0034_task_openings
-Revises: 0032_api_tokens
+Revises: 0033_report_queue
 Create Date: 2026-12-02
 
 - ``tasks.openings``: 1 for every existing task (each was hired at most once), between 1 and
