@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from ..config import settings
 from ..db import get_session, utcnow
 from ..tasks.models import Task, TaskStatus
 from .services import store_assistant_matches, store_task_matches
@@ -24,20 +25,18 @@ def rebuild_cmd() -> None:
     index = matcher_index(current_app)
     matcher = index.current(session)
     model = index.learn(session)  # the latest events, whenever the index was fitted
-    config = current_app.config
+    per_task, per_assistant = settings().matches_per_task, settings().matches_per_assistant
     week = utcnow().date()  # the first day of the week whose shared hours are scored
     tasks = list(session.scalars(select(Task).where(Task.status == TaskStatus.OPEN)))
     ranked = matcher.rank_assistants_batch(
-        [to_matching_task(t) for t in tasks], k=config["MATCHES_PER_TASK"], reference_date=week
+        [to_matching_task(t) for t in tasks], k=per_task, reference_date=week
     )
     for task, matches in zip(tasks, ranked, strict=True):
-        store_task_matches(session, task, matches, config["MATCHES_PER_TASK"])
+        store_task_matches(session, task, matches, per_task)
     assistants, _ = load_assistants(session)
-    ranked = matcher.rank_tasks_batch(
-        assistants, k=config["MATCHES_PER_ASSISTANT"], reference_date=week
-    )
+    ranked = matcher.rank_tasks_batch(assistants, k=per_assistant, reference_date=week)
     for assistant, matches in zip(assistants, ranked, strict=True):
-        store_assistant_matches(session, assistant.id, matches, config["MATCHES_PER_ASSISTANT"])
+        store_assistant_matches(session, assistant.id, matches, per_assistant)
     session.commit()
     click.echo(f"Ranked {len(tasks)} open tasks and {len(assistants)} assistants.")
     if model is None:

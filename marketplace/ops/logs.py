@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from flask import Flask, request
 from flask.logging import default_handler
 
+from ..config import settings
+
 HEADER = "X-Request-ID"
 _SANE = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 _request_id: ContextVar[str | None] = ContextVar("delegate_request_id", default=None)
@@ -105,7 +107,7 @@ def configure_logging(app: Flask) -> None:
         handler.delegate_json = True
         handler.setFormatter(JsonFormatter())
         logging.root.addHandler(handler)
-    logging.root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    logging.root.setLevel(settings(app).log_level)
     for name in (app.logger.name, "flask-limiter"):
         logging.getLogger(name).removeHandler(default_handler)
 
