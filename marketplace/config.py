@@ -263,7 +263,7 @@ class Settings:
 _CHOICES = {
     "sqlite_begin": ("deferred", "immediate"),
     "jobs_backend": ("rq", "thread", "inline"),
-    "log_level": ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+    "log_level": ("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL"),
     "log_format": ("json", "text"),
 }
 _REQUIRED = ("secret_key", "database_url")
