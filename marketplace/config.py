@@ -122,6 +122,14 @@ class Settings:
     matcher_learn_min_events: int = 500
     # ... of which this many were acted on (an invite, a proposal or a hire)
     matcher_learn_min_positives: int = 20
+    # Learning reads at most the latest this many events (bounded time and memory), and
+    # one owner's or one assistant's pairs weigh at most this many pairs' worth.
+    matcher_learn_max_events: int = 200000
+    matcher_learn_max_pairs_per_person: int = 100
+    # Fair exposure: an assistant is newly recommended to at most this many tasks a day
+    # (0: no cap), and this share of each task's list is kept for complete new profiles.
+    matcher_daily_recommendation_cap: int = 40
+    matcher_newcomer_share: float = 0.2
     # "New job for you" / "Assistants recommended" only about tasks posted this recently.
     match_email_max_age_days: float = 3
 
