@@ -24,17 +24,24 @@ from . import (
     session_cookie,
     uploads,
 )
-from .config import settings_from_env
+from .config import SETTING_NAMES, TrackedConfig, settings, settings_from_env
 from .extensions import csrf, limiter, login_manager
 from .tasks import display as task_display
 
 
+class _App(Flask):
+    config_class = TrackedConfig
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Wire configuration, extensions and blueprints; no I/O beyond reading settings."""
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(settings_from_env(Path(app.instance_path)))
-    if config:
-        app.config.update(config)
+    """Wire configuration, extensions and blueprints; no I/O beyond reading settings.
+
+    ``config`` overrides the environment (tests, scripts): a setting there is checked like
+    the variable of the same name; any other key goes to app.config as given."""
+    app = _App(__name__, instance_relative_config=True)
+    built = settings_from_env(Path(app.instance_path), overrides=config)
+    app.config.from_mapping(built.flask_config())
+    app.config.update({k: v for k, v in (config or {}).items() if k not in SETTING_NAMES})
 
     _trust_proxies(app)
     ops.init_app(app)  # first: logging, and the request id every later hook logs with
@@ -59,6 +66,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def instance_path() -> str:
+    """The folder create_app's app uses as instance/, by Flask's own rule."""
+    return _App(__name__, instance_relative_config=True).instance_path
+
+
 def _favicon():
     """Browsers ask for /favicon.ico whatever the page links; base.html links the SVG too.
 
@@ -81,7 +93,7 @@ def _icon_bytes(static_folder: str) -> bytes:
 def _trust_proxies(app: Flask) -> None:
     """Behind N proxies, the client's IP (rate limits) and scheme come from their headers;
     with none configured those headers are ignored, as any client can forge them."""
-    x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
+    x_for, x_proto = settings(app).proxy_fix_x_for, settings(app).proxy_fix_x_proto
     if x_for or x_proto:
         # Flask's documented way to add WSGI middleware is to replace this method.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

@@ -1,40 +1,384 @@
-"""Settings read from environment variables, with defaults that are safe on a laptop.
+"""Settings: one frozen, typed value built from the environment, with safe local defaults.
 
-Nothing here may be a secret constant: SECRET_KEY is generated once and kept under
-``instance/`` so sessions survive restarts without anybody committing a key.
+``settings_from_env`` reads every variable once and checks it: a bad value stops start-up with
+a sentence naming the variable (``JOB_TIMEOUT must be a whole number, got 'abc'``). The app
+factory fills ``app.config`` from the result (Flask and its extensions read their keys there)
+and code reads the typed value through ``settings()``.
+
+Nothing here may be a secret constant: SECRET_KEY comes from the environment, else from
+``instance/secret_key``. Building settings only reads that file; ``ensure_secret_key`` makes
+it, an explicit step taken where the app starts (wsgi.py), so a laptop needs no setup and
+sessions survive restarts without anybody committing a key.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import secrets
 import tempfile
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any, get_type_hints
+from urllib.parse import urlsplit
+
+from flask import Config, current_app
+from flask.sansio.app import App
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
-def _bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+class SettingsError(ValueError):
+    """A setting's value cannot be used; the message names the variable."""
 
 
-def load_or_create_secret_key(instance_path: Path) -> str:
-    """Return SECRET_KEY from the environment, else from instance/secret_key (created once)."""
-    from_env = os.environ.get("SECRET_KEY")
-    if from_env:
-        return from_env
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting the app reads, by the lower-case name of its environment variable."""
+
+    secret_key: str
+    database_url: str
+    redis_url: str | None = None
+    # The public address: absolute links (emails, Stripe's return pages) are built on it
+    # through Flask's SERVER_NAME, PREFERRED_URL_SCHEME and APPLICATION_ROOT.
+    base_url: str = "http://127.0.0.1:5000"
+    demo_mode: bool = False
+    session_cookie_secure: bool = False
+    # Titles of 100 kB must be refused with a message, not read into memory unbounded.
+    max_content_length: int = 1024 * 1024
+    # SQLite only: "deferred" takes the write lock when a transaction first writes (reads
+    # never wait); "immediate" takes it at every BEGIN, reads included (the old way).
+    sqlite_begin: str = "deferred"
+
+    # flask-limiter's counts (marketplace/rate_limits.py), shared through Redis when
+    # configured, else per process. "N per period", several joined by ";". Unset, the
+    # storage is REDIS_URL, else this process's memory.
+    ratelimit_storage_uri: str = "memory://"
+    ratelimit_key_prefix: str = "delegate"
+    ratelimit_enabled: bool = True  # RATELIMIT_DISABLED=1 turns it off
+    # Per client IP (after PROXY_FIX_X_FOR): log-in posts, and each form that checks a
+    # password (confirmation links, password reset, password and address changes).
+    login_rate_limit: str = "30 per minute"
+    # Per client IP: sign-up posts.
+    signup_rate_limit: str = "10 per minute; 50 per hour"
+    # Per client IP: "forgot password" and "send the link again", together.
+    account_email_rate_limit: str = "10 per minute; 50 per hour"
+    # Per address typed, from any IP: sign-up, resend, forgot password and address change
+    # together, so nobody floods one mailbox.
+    account_email_address_limit: str = "10 per hour"
+    # Per account: address changes asked for on the settings page.
+    email_change_rate_limit: str = "5 per hour"
+    # Per account, and per client IP (one office, many assistants): proposals sent.
+    proposal_rate_limit: str = "30 per hour; 100 per day"
+    proposal_ip_rate_limit: str = "200 per hour"
+    # Per client IP: messages sent (per sender: MESSAGE_POST_LIMITS, in the database).
+    message_ip_rate_limit: str = "120 per minute; 3000 per day"
+    # Reports of messages and of people, per account (one count for both).
+    report_rate_limit: str = "10 per hour; 30 per day"
+    # Per API token (per client IP for requests without one): every /api/v1 request.
+    api_rate_limit: str = "120 per minute; 5000 per hour"
+    # Per account: failed log-ins counted in the database, so it holds across every worker
+    # and host with or without Redis.
+    login_account_limit: str = "10 per 15 minutes"
+    # Per owner, counted from the tasks table.
+    task_post_limits: str = "20 per hour; 100 per day"
+    # How many proxies in front of the app set X-Forwarded-For / X-Forwarded-Proto (0 = none:
+    # trust no such header, or any client could pick the IP its rate limit is counted by).
+    proxy_fix_x_for: int = 0
+    proxy_fix_x_proto: int = 0
+    # A log-in is a row in login_sessions; this long after it, it is refused whatever the
+    # cookie says (an absolute lifetime, not an idle one). Log-out revokes the row.
+    login_session_days: float = 14
+
+    # Background jobs: "rq" (needs REDIS_URL), "thread" (a pool in each web process) or
+    # "inline"; unset picks rq when REDIS_URL is set, else thread.
+    jobs_backend: str | None = None
+    jobs_threads: int = 2
+    # The thread backend also queues the sender and the digest every few minutes; turn it
+    # off to run `flask notifications send` / `digest` from cron instead.
+    jobs_periodic: bool = True
+    # Periods of the periodic jobs, overriding schedule.PERIODIC's ("notifications.send=5,
+    # timesheets.run_due=60"), and how often each timer looks whether one is due (shorter
+    # than the shortest period). With RQ, one worker queues each period (schedule.py).
+    jobs_periodic_intervals: str | None = None
+    jobs_periodic_tick: float = 5
+    jobs_queue: str = "delegate"
+    job_retry_intervals: tuple[int, ...] = (10, 60, 300, 1800, 7200)  # seconds between retries
+    job_timeout: int = 600  # a cold matcher fit is slow
+    # How often a worker hands back jobs whose worker died mid-run (RQ's registry clean-up;
+    # one worker per queue at a time). RQ's own default is 10 minutes, on top of the
+    # JOB_TIMEOUT + 60 s a dead worker's job is still presumed running.
+    jobs_maintenance_interval: int = 60
+
+    matches_per_task: int = 10
+    matches_per_assistant: int = 20
+    matcher_dense_weight: float = 0
+    # The worker's matcher learns its factor weights from match events (impressions,
+    # invites, proposals, hires, reviews) once this many shown pairs are recorded ...
+    matcher_learn_min_events: int = 500
+    # ... of which this many were acted on (an invite, a proposal or a hire)
+    matcher_learn_min_positives: int = 20
+    # Learning reads at most the latest this many events (bounded time and memory), and
+    # one owner's or one assistant's pairs weigh at most this many pairs' worth.
+    matcher_learn_max_events: int = 200000
+    matcher_learn_max_pairs_per_person: int = 100
+    # Fair exposure: an assistant is newly recommended to at most this many tasks a day
+    # (0: no cap), and this share of each task's list is kept for complete new profiles.
+    matcher_daily_recommendation_cap: int = 40
+    matcher_newcomer_share: float = 0.2
+    # "New job for you" / "Assistants recommended" only about tasks posted this recently.
+    match_email_max_age_days: float = 3
+
+    # Email. With no SMTP_HOST, mail goes to the local outbox (/dev/outbox in demo mode).
+    smtp_host: str | None = None
+    smtp_port: int = 25  # 587 when SMTP_STARTTLS is on and SMTP_PORT unset
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout: float = 10
+    mail_from: str = "Delegate <no-reply@delegate.localhost>"
+    notification_max_attempts: int = 12
+    notification_retry_seconds: int = 60  # first retry; doubles each time, capped at 6 hours
+    # A sender claims this many rows at a time, each leased for this long; the lease is
+    # renewed just before each message, so it must outlast one SMTP conversation.
+    notification_batch_size: int = 20
+    notification_lease_seconds: float = 300
+    digest_hour: int = 8  # recipient's local time
+
+    # Stripe: real test keys work unchanged; STRIPE_API_BASE points at a local emulator.
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_connect_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    # The platform's share of each contract, in basis points (1000 = 10%).
+    platform_fee_bps: int = 1000
+
+    # The planner prices an item from the assistants the matcher ranks for it: up to
+    # this many, scoring at least this much, and no price from fewer than PLANNER_MIN_FITS.
+    planner_fits_per_item: int = 200
+    planner_min_fit_score: float = 0.4
+    planner_min_fits: int = 5
+    # Hourly contracts: after a week closes, the owner has this many days to approve or
+    # dispute its timesheet before it is approved as logged.
+    timesheet_review_days: int = 5
+    # Fixed work: with no answer from the owner this many days after a submission, the
+    # work is approved and paid out automatically (reminders go 3 days and 1 day before).
+    auto_release_days: float = 14
+    # Invitations one owner may send in any 24 hours (each emails an assistant).
+    invitations_per_owner_per_day: int = 30
+
+    # Messages: the email about unread ones waits this long for more to join it, and comes
+    # at most once per conversation per interval (none once they are read).
+    message_email_delay_seconds: float = 120
+    message_email_interval_seconds: float = 900
+    # Per sender, counted from the messages table.
+    message_post_limits: str = "20 per minute; 500 per day"
+    # How often an open conversation asks for new messages.
+    message_poll_seconds: float = 3
+    # Files sent with messages: each at most this many bytes, this many per message.
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachments_per_message: int = 5
+
+    # Where uploaded files are kept (marketplace/storage): a folder, by default
+    # instance/attachments, or an S3-compatible bucket once STORAGE_S3_BUCKET is set (the
+    # credentials may also come from boto3's own chain: AWS_* variables, an instance role).
+    storage_local_path: str | None = None
+    storage_s3_bucket: str | None = None
+    storage_s3_endpoint_url: str | None = None
+    storage_s3_region: str | None = None
+    storage_s3_prefix: str = ""
+    storage_s3_access_key_id: str | None = None
+    storage_s3_secret_access_key: str | None = None
+    # A stored file no row points at is removed once this old (storage.sweep): far
+    # longer than any upload's transaction stays open.
+    storage_orphan_grace_hours: float = 24
+
+    # Days after a contract ends during which each party may review the other; a review
+    # stays hidden from the other party until both have written or this has passed.
+    review_window_days: float = 14
+    # How long a worker keeps what every visitor of a page sees alike (job search
+    # results); 0 turns it off. See marketplace/microcache.py.
+    microcache_seconds: float = 10
+    # Logs on stderr from this level up, as JSON lines or as readable text
+    # (marketplace/ops/logs.py: unset, text on a terminal and JSON otherwise).
+    log_level: str = "INFO"
+    log_format: str | None = None
+    # /metrics answers only a request bearing this token (Authorization: Bearer ...);
+    # unset, /metrics is not served at all.
+    metrics_token: str | None = None
+
+    def __post_init__(self) -> None:
+        for name, allowed in _CHOICES.items():
+            value = getattr(self, name)
+            if value is not None and value not in allowed:
+                raise SettingsError(
+                    f"{name.upper()} must be one of {', '.join(allowed)}, got {value!r}"
+                )
+        scheme, host = urlsplit(self.base_url)[:2]
+        if scheme not in ("http", "https") or not host:
+            raise SettingsError(
+                f"BASE_URL must be an absolute http(s) address, got {self.base_url!r}"
+            )
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
+        """The settings among ``values`` (upper-case keys, as in app.config), each checked
+        and turned into its type; keys that are not settings are left alone."""
+        hints = _field_types()
+        missing = [name.upper() for name in _REQUIRED if name.upper() not in values]
+        if missing:
+            raise SettingsError(f"{', '.join(missing)} must be set")
+        return cls(
+            **{
+                name: _coerce(name.upper(), hint, values[name.upper()])
+                for name, hint in hints.items()
+                if name.upper() in values
+            }
+        )
+
+    def flask_config(self) -> dict[str, Any]:
+        """app.config's keys: every setting, and what Flask and its extensions derive."""
+        config = {name.upper(): getattr(self, name) for name in _field_types()}
+        base = urlsplit(self.base_url)
+        redis_limits = self.ratelimit_storage_uri.startswith(("redis://", "rediss://"))
+        config.update(
+            # url_for(..., _external=True) builds on these, in a request and in a job alike.
+            SERVER_NAME=base.netloc,
+            PREFERRED_URL_SCHEME=base.scheme,
+            APPLICATION_ROOT=base.path.rstrip("/") or "/",
+            SESSION_COOKIE_HTTPONLY=True,
+            SESSION_COOKIE_SAMESITE="Lax",
+            REMEMBER_COOKIE_HTTPONLY=True,
+            REMEMBER_COOKIE_SAMESITE="Lax",
+            REMEMBER_COOKIE_SECURE=self.session_cookie_secure,
+            WTF_CSRF_TIME_LIMIT=None,
+            # A dead or hung Redis must not take log-in down: short timeouts, then
+            # flask-limiter counts in this process's memory until Redis answers again (it
+            # logs the switch once).
+            RATELIMIT_STORAGE_OPTIONS=(
+                {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if redis_limits else {}
+            ),
+            RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+            RATELIMIT_SWALLOW_ERRORS=True,
+        )
+        return config
+
+
+_CHOICES = {
+    "sqlite_begin": ("deferred", "immediate"),
+    "jobs_backend": ("rq", "thread", "inline"),
+    "log_level": ("DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL"),
+    "log_format": ("json", "text"),
+}
+_REQUIRED = ("secret_key", "database_url")
+SETTING_NAMES = frozenset(field.name.upper() for field in dataclasses.fields(Settings))
+
+
+@cache
+def _field_types() -> dict[str, Any]:
+    return get_type_hints(Settings)
+
+
+def _coerce(name: str, hint: Any, value: Any) -> Any:
+    """An environment variable's text (or a value given in code) as the setting's type."""
+    optional = isinstance(hint, types.UnionType)
+    if optional:
+        if value is None or value == "":
+            return None
+        (hint,) = [arg for arg in hint.__args__ if arg is not type(None)]
+    if hint is bool:
+        return _boolean(name, value)
+    if hint is int:
+        return _number(name, value, int, "a whole number")
+    if hint is float:
+        return _number(name, value, float, "a number")
+    if hint == tuple[int, ...]:
+        items = value.split(",") if isinstance(value, str) else value
+        return tuple(
+            _number(name, item, int, "a comma-separated list of whole numbers") for item in items
+        )
+    if isinstance(value, str | os.PathLike):
+        return os.fspath(value)
+    raise SettingsError(f"{name} must be text, got {value!r}")
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE or text == "":
+        return False
+    raise SettingsError(f"{name} must be on or off (1/0, true/false, yes/no), got {value!r}")
+
+
+def _number(name: str, value: Any, kind: type, described: str) -> Any:
+    if isinstance(value, bool):
+        raise SettingsError(f"{name} must be {described}, got {value!r}")
+    if isinstance(value, int | float) and (kind is float or float(value).is_integer()):
+        return kind(value)
+    try:
+        return kind(str(value).strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be {described}, got {value!r}") from None
+
+
+def settings_from_env(
+    instance_path: Path,
+    environ: Mapping[str, str] = os.environ,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """The one place the environment is read. ``overrides`` (create_app's config argument,
+    as tests and scripts pass it) win over the environment and are checked the same way."""
+    values: dict[str, Any] = {k: v for k, v in environ.items() if k in SETTING_NAMES and v != ""}
+    if "RATELIMIT_DISABLED" in environ:
+        values["RATELIMIT_ENABLED"] = not _boolean(
+            "RATELIMIT_DISABLED", environ["RATELIMIT_DISABLED"]
+        )
+    values.update({k: v for k, v in (overrides or {}).items() if k in SETTING_NAMES})
+    values.setdefault("DATABASE_URL", f"sqlite:///{instance_path / 'delegate.sqlite3'}")
+    values["DATABASE_URL"] = normalise_database_url(str(values["DATABASE_URL"]))
+    values.setdefault("RATELIMIT_STORAGE_URI", values.get("REDIS_URL") or "memory://")
+    if "SMTP_PORT" not in values:
+        values["SMTP_PORT"] = (
+            587 if _boolean("SMTP_STARTTLS", values.get("SMTP_STARTTLS", "")) else 25
+        )
+    if isinstance(values.get("LOG_LEVEL"), str):
+        values["LOG_LEVEL"] = values["LOG_LEVEL"].upper()
+    if not values.get("SECRET_KEY"):
+        values["SECRET_KEY"] = read_secret_key(instance_path)
+    return Settings.from_mapping(values)
+
+
+def read_secret_key(instance_path: Path) -> str:
+    key_file = instance_path / "secret_key"
+    try:
+        key = key_file.read_text().strip()
+    except FileNotFoundError:
+        raise SettingsError(
+            f"SECRET_KEY must be set, or {key_file} made (wsgi.py makes it at start)"
+        ) from None
+    if not key:
+        raise SettingsError(
+            f"{key_file} is empty (left by an interrupted start?); delete it to make a new key"
+        )
+    return key
+
+
+def ensure_secret_key(instance_path: Path, environ: Mapping[str, str] = os.environ) -> None:
+    """Make instance/secret_key once, unless SECRET_KEY is set: the app's start-up step."""
+    if environ.get("SECRET_KEY"):
+        return
     instance_path.mkdir(parents=True, exist_ok=True)
     key_file = instance_path / "secret_key"
     if not key_file.exists():
         _publish_new_key(key_file)
-    key = key_file.read_text().strip()
-    if not key:
-        raise RuntimeError(
-            f"{key_file} is empty (left by an interrupted start?); delete it to make a new key"
-        )
-    return key
 
 
 def _publish_new_key(key_file: Path) -> None:
@@ -82,207 +426,45 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def settings_from_env(instance_path: Path) -> dict:
-    default_db = f"sqlite:///{instance_path / 'delegate.sqlite3'}"
-    return {
-        "SECRET_KEY": load_or_create_secret_key(instance_path),
-        "DATABASE_URL": normalise_database_url(os.environ.get("DATABASE_URL", default_db)),
-        "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
-        "DEMO_MODE": _bool("DEMO_MODE"),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
-        # Titles of 100 kB must be refused with a message, not read into memory unbounded.
-        "MAX_CONTENT_LENGTH": 1024 * 1024,
-        # SQLite only: "deferred" takes the write lock when a transaction first writes (reads
-        # never wait); "immediate" takes it at every BEGIN, reads included (the old way).
-        "SQLITE_BEGIN": os.environ.get("SQLITE_BEGIN", "deferred"),
-        "WTF_CSRF_TIME_LIMIT": None,
-        **_rate_limit_settings(),
-        **_session_settings(),
-        # Background jobs: "rq" (needs REDIS_URL), "thread" (a pool in each web process) or
-        # "inline"; unset picks rq when REDIS_URL is set, else thread.
-        "JOBS_BACKEND": os.environ.get("JOBS_BACKEND") or None,
-        "JOBS_THREADS": int(os.environ.get("JOBS_THREADS", "2")),
-        # The thread backend also queues the sender and the digest every few minutes; turn it
-        # off to run `flask notifications send` / `digest` from cron instead.
-        "JOBS_PERIODIC": _bool("JOBS_PERIODIC", True),
-        # Periods of the periodic jobs, overriding schedule.PERIODIC's ("notifications.send=5,
-        # timesheets.run_due=60"), and how often each timer looks whether one is due (shorter
-        # than the shortest period). With RQ, one worker queues each period (schedule.py).
-        "JOBS_PERIODIC_INTERVALS": os.environ.get("JOBS_PERIODIC_INTERVALS") or None,
-        "JOBS_PERIODIC_TICK": float(os.environ.get("JOBS_PERIODIC_TICK", "5")),
-        "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "delegate"),
-        "JOB_RETRY_INTERVALS": [10, 60, 300, 1800, 7200],  # seconds between RQ retries
-        "JOB_TIMEOUT": int(os.environ.get("JOB_TIMEOUT", "600")),  # a cold matcher fit is slow
-        # How often a worker hands back jobs whose worker died mid-run (RQ's registry clean-up;
-        # one worker per queue at a time). RQ's own default is 10 minutes, on top of the
-        # JOB_TIMEOUT + 60 s a dead worker's job is still presumed running.
-        "JOBS_MAINTENANCE_INTERVAL": int(os.environ.get("JOBS_MAINTENANCE_INTERVAL", "60")),
-        "MATCHES_PER_TASK": 10,
-        "MATCHER_DENSE_WEIGHT": float(os.environ.get("MATCHER_DENSE_WEIGHT", "0")),
-        # The worker's matcher learns its factor weights from match events (impressions,
-        # invites, proposals, hires, reviews) once this many shown pairs are recorded.
-        "MATCHER_LEARN_MIN_EVENTS": int(os.environ.get("MATCHER_LEARN_MIN_EVENTS", "500")),
-        # ... of which this many were acted on (an invite, a proposal or a hire)
-        "MATCHER_LEARN_MIN_POSITIVES": int(os.environ.get("MATCHER_LEARN_MIN_POSITIVES", "20")),
-        # Learning reads at most the latest this many events (bounded time and memory), and
-        # one owner's or one assistant's pairs weigh at most this many pairs' worth.
-        "MATCHER_LEARN_MAX_EVENTS": int(os.environ.get("MATCHER_LEARN_MAX_EVENTS", "200000")),
-        "MATCHER_LEARN_MAX_PAIRS_PER_PERSON": int(
-            os.environ.get("MATCHER_LEARN_MAX_PAIRS_PER_PERSON", "100")
-        ),
-        # Fair exposure: an assistant is newly recommended to at most this many tasks a day
-        # (0: no cap), and this share of each task's list is kept for complete new profiles.
-        "MATCHER_DAILY_RECOMMENDATION_CAP": int(
-            os.environ.get("MATCHER_DAILY_RECOMMENDATION_CAP", "40")
-        ),
-        "MATCHER_NEWCOMER_SHARE": float(os.environ.get("MATCHER_NEWCOMER_SHARE", "0.2")),
-        "MATCHES_PER_ASSISTANT": 20,
-        # "New job for you" / "Assistants recommended" only about tasks posted this recently.
-        "MATCH_EMAIL_MAX_AGE_DAYS": float(os.environ.get("MATCH_EMAIL_MAX_AGE_DAYS", "3")),
-        # Email. With no SMTP_HOST, mail goes to the local outbox (/dev/outbox in demo mode).
-        "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
-        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587" if _bool("SMTP_STARTTLS") else "25")),
-        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME") or None,
-        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
-        "SMTP_STARTTLS": _bool("SMTP_STARTTLS"),
-        "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "10")),
-        "MAIL_FROM": os.environ.get("MAIL_FROM", "Delegate <no-reply@delegate.localhost>"),
-        "NOTIFICATION_MAX_ATTEMPTS": int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "12")),
-        "NOTIFICATION_RETRY_SECONDS": 60,  # first retry; doubles each time, capped at 6 hours
-        # A sender claims this many rows at a time, each leased for this long; the lease is
-        # renewed just before each message, so it must outlast one SMTP conversation.
-        "NOTIFICATION_BATCH_SIZE": int(os.environ.get("NOTIFICATION_BATCH_SIZE", "20")),
-        "NOTIFICATION_LEASE_SECONDS": float(os.environ.get("NOTIFICATION_LEASE_SECONDS", "300")),
-        "DIGEST_HOUR": int(os.environ.get("DIGEST_HOUR", "8")),  # recipient's local time
-        # Stripe: real test keys work unchanged; STRIPE_API_BASE points at a local emulator.
-        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
-        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
-        "STRIPE_CONNECT_WEBHOOK_SECRET": os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET") or None,
-        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
-        # The planner prices an item from the assistants the matcher ranks for it: up to
-        # this many, scoring at least this much, and no price from fewer than PLANNER_MIN_FITS.
-        "PLANNER_FITS_PER_ITEM": int(os.environ.get("PLANNER_FITS_PER_ITEM", "200")),
-        "PLANNER_MIN_FIT_SCORE": float(os.environ.get("PLANNER_MIN_FIT_SCORE", "0.4")),
-        "PLANNER_MIN_FITS": int(os.environ.get("PLANNER_MIN_FITS", "5")),
-        # The platform's share of each contract, in basis points (1000 = 10%).
-        "PLATFORM_FEE_BPS": int(os.environ.get("PLATFORM_FEE_BPS", "1000")),
-        # Hourly contracts: after a week closes, the owner has this many days to approve or
-        # dispute its timesheet before it is approved as logged.
-        "TIMESHEET_REVIEW_DAYS": int(os.environ.get("TIMESHEET_REVIEW_DAYS", "5")),
-        # Fixed work: with no answer from the owner this many days after a submission, the
-        # work is approved and paid out automatically (reminders go 3 days and 1 day before).
-        "AUTO_RELEASE_DAYS": float(os.environ.get("AUTO_RELEASE_DAYS", "14")),
-        # Invitations one owner may send in any 24 hours (each emails an assistant).
-        "INVITATIONS_PER_OWNER_PER_DAY": int(os.environ.get("INVITATIONS_PER_OWNER_PER_DAY", "30")),
-        # Messages: the email about unread ones waits this long for more to join it, and comes
-        # at most once per conversation per interval (none once they are read).
-        "MESSAGE_EMAIL_DELAY_SECONDS": float(os.environ.get("MESSAGE_EMAIL_DELAY_SECONDS", "120")),
-        "MESSAGE_EMAIL_INTERVAL_SECONDS": float(
-            os.environ.get("MESSAGE_EMAIL_INTERVAL_SECONDS", "900")
-        ),
-        # Per sender, counted from the messages table.
-        "MESSAGE_POST_LIMITS": os.environ.get("MESSAGE_POST_LIMITS", "20 per minute; 500 per day"),
-        # How often an open conversation asks for new messages.
-        "MESSAGE_POLL_SECONDS": float(os.environ.get("MESSAGE_POLL_SECONDS", "3")),
-        # Files sent with messages: each at most this many bytes, this many per message.
-        "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
-        "ATTACHMENTS_PER_MESSAGE": int(os.environ.get("ATTACHMENTS_PER_MESSAGE", "5")),
-        **_storage_settings(),
-        # Days after a contract ends during which each party may review the other; a review
-        # stays hidden from the other party until both have written or this has passed.
-        "REVIEW_WINDOW_DAYS": float(os.environ.get("REVIEW_WINDOW_DAYS", "14")),
-        # How long a worker keeps what every visitor of a page sees alike (job search
-        # results); 0 turns it off. See marketplace/microcache.py.
-        "MICROCACHE_SECONDS": float(os.environ.get("MICROCACHE_SECONDS", "10")),
-        # Logs: JSON lines on stderr from this level up (marketplace/ops/logs.py).
-        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
-        # /metrics answers only a request bearing this token (Authorization: Bearer ...);
-        # unset, /metrics is not served at all.
-        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
-    }
+class TrackedConfig(Config):
+    """app.config that counts its changes, so ``settings()`` sees a value a test (or
+    Flask itself: ``app.debug = True``) put there after start-up: one way to override."""
+
+    changes = 0
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.changes += 1
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self.changes += 1
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self.changes += 1
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.changes += 1
+        return super().setdefault(key, default)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self.changes += 1
+        return super().pop(key, *default)
 
 
-def _rate_limit_settings() -> dict:
-    storage = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
-    return {
-        "RATELIMIT_STORAGE_URI": storage,
-        # A dead or hung Redis must not take log-in down: short timeouts, then flask-limiter
-        # counts in this process's memory until Redis answers again (it logs the switch once).
-        "RATELIMIT_STORAGE_OPTIONS": (
-            {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
-            if storage.startswith(("redis://", "rediss://"))
-            else {}
-        ),
-        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        "RATELIMIT_SWALLOW_ERRORS": True,
-        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "delegate"),
-        "RATELIMIT_ENABLED": not _bool("RATELIMIT_DISABLED"),
-        # flask-limiter's counts (marketplace/rate_limits.py), shared through Redis when
-        # configured, else per process. "N per period", several joined by ";".
-        # Per client IP (after PROXY_FIX_X_FOR): log-in posts, and each form that checks a
-        # password (confirmation links, password reset, password and address changes).
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "30 per minute"),
-        # Per client IP: sign-up posts.
-        "SIGNUP_RATE_LIMIT": os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute; 50 per hour"),
-        # Per client IP: "forgot password" and "send the link again", together.
-        "ACCOUNT_EMAIL_RATE_LIMIT": os.environ.get(
-            "ACCOUNT_EMAIL_RATE_LIMIT", "10 per minute; 50 per hour"
-        ),
-        # Per address typed, from any IP: sign-up, resend, forgot password and address change
-        # together, so nobody floods one mailbox.
-        "ACCOUNT_EMAIL_ADDRESS_LIMIT": os.environ.get("ACCOUNT_EMAIL_ADDRESS_LIMIT", "10 per hour"),
-        # Per account: address changes asked for on the settings page.
-        "EMAIL_CHANGE_RATE_LIMIT": os.environ.get("EMAIL_CHANGE_RATE_LIMIT", "5 per hour"),
-        # Per account, and per client IP (one office, many assistants): proposals sent.
-        "PROPOSAL_RATE_LIMIT": os.environ.get("PROPOSAL_RATE_LIMIT", "30 per hour; 100 per day"),
-        "PROPOSAL_IP_RATE_LIMIT": os.environ.get("PROPOSAL_IP_RATE_LIMIT", "200 per hour"),
-        # Per client IP: messages sent (per sender: MESSAGE_POST_LIMITS, in the database).
-        "MESSAGE_IP_RATE_LIMIT": os.environ.get(
-            "MESSAGE_IP_RATE_LIMIT", "120 per minute; 3000 per day"
-        ),
-        # Reports of messages and of people, per account (one count for both).
-        "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT", "10 per hour; 30 per day"),
-        # Per API token (per client IP for requests without one): every /api/v1 request.
-        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute; 5000 per hour"),
-        # Per account: failed log-ins counted in the database, so it holds across every worker
-        # and host with or without Redis.
-        "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes"),
-        # Per owner, counted from the tasks table.
-        "TASK_POST_LIMITS": os.environ.get("TASK_POST_LIMITS", "20 per hour; 100 per day"),
-        # How many proxies in front of the app set X-Forwarded-For / X-Forwarded-Proto (0 = none:
-        # trust no such header, or any client could pick the IP its rate limit is counted by).
-        "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
-        "PROXY_FIX_X_PROTO": int(os.environ.get("PROXY_FIX_X_PROTO", "0")),
-    }
+_EXTENSION = "delegate_settings"
 
 
-def _storage_settings() -> dict:
-    """Where uploaded files are kept (marketplace/storage): a folder, by default
-    instance/attachments, or an S3-compatible bucket once STORAGE_S3_BUCKET is set (the
-    credentials may also come from boto3's own chain: AWS_* variables, an instance role)."""
-    return {
-        "STORAGE_LOCAL_PATH": os.environ.get("STORAGE_LOCAL_PATH") or None,
-        "STORAGE_S3_BUCKET": os.environ.get("STORAGE_S3_BUCKET") or None,
-        "STORAGE_S3_ENDPOINT_URL": os.environ.get("STORAGE_S3_ENDPOINT_URL") or None,
-        "STORAGE_S3_REGION": os.environ.get("STORAGE_S3_REGION") or None,
-        "STORAGE_S3_PREFIX": os.environ.get("STORAGE_S3_PREFIX", ""),
-        "STORAGE_S3_ACCESS_KEY_ID": os.environ.get("STORAGE_S3_ACCESS_KEY_ID") or None,
-        "STORAGE_S3_SECRET_ACCESS_KEY": os.environ.get("STORAGE_S3_SECRET_ACCESS_KEY") or None,
-        # A stored file no row points at is removed once this old (storage.sweep): far
-        # longer than any upload's transaction stays open.
-        "STORAGE_ORPHAN_GRACE_HOURS": float(os.environ.get("STORAGE_ORPHAN_GRACE_HOURS", "24")),
-    }
+def settings(app: App | None = None) -> Settings:
+    """The app's settings (the current app's when none is given).
 
-
-def _session_settings() -> dict:
-    return {
-        # A log-in is a row in login_sessions; this long after it, it is refused whatever the
-        # cookie says (an absolute lifetime, not an idle one). Log-out revokes the row.
-        "LOGIN_SESSION_DAYS": float(os.environ.get("LOGIN_SESSION_DAYS", "14")),
-    }
+    Built again from app.config only when app.config has changed since, which in
+    production is never after start-up."""
+    app = app or current_app
+    config = app.config
+    changes = config.changes if isinstance(config, TrackedConfig) else -1
+    cached = app.extensions.get(_EXTENSION)
+    if cached is None or cached[0] != changes or changes < 0:
+        cached = app.extensions[_EXTENSION] = (changes, Settings.from_mapping(config))
+    return cached[1]

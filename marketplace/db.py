@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from .config import settings
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -229,7 +231,7 @@ class Database:
 
 def init_app(app: Flask) -> None:
     app.extensions["db"] = Database(
-        app.config["DATABASE_URL"], sqlite_begin=app.config.get("SQLITE_BEGIN", "deferred")
+        settings(app).database_url, sqlite_begin=settings(app).sqlite_begin
     )
     app.teardown_appcontext(_close_session)
 

@@ -39,6 +39,8 @@ from markupsafe import Markup
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from .config import settings
+
 T = TypeVar("T")
 MAX_ENTRIES = 512
 _WROTE = "delegate_microcache_tables"  # session.info: tables this transaction wrote to
@@ -79,7 +81,7 @@ class Microcache:
         _caches.append(self)
 
     def _seconds_now(self) -> float:
-        seconds = float(current_app.config["MICROCACHE_SECONDS"])
+        seconds = settings().microcache_seconds
         if seconds <= 0 or self._own_seconds is None:
             return seconds
         return self._own_seconds

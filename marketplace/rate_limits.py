@@ -34,12 +34,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, g, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits import parse_many
 
+from .config import settings
 from .errors import DomainError, error_response, is_api_request, wants_json
 from .extensions import limiter
 
@@ -82,7 +83,7 @@ def typed_address() -> str:
     """The address typed into the form, however it is spelled."""
     from .accounts.addresses import lookup_key
 
-    secret = current_app.config["SECRET_KEY"].encode()
+    secret = settings().secret_key.encode()
     return "address:" + hmac.new(secret, lookup_key(_typed()).encode(), hashlib.sha256).hexdigest()
 
 
@@ -157,7 +158,7 @@ def _limit(
     rule: Rule, page: FormPage | None, methods: tuple[str, ...] | None = ("POST",)
 ) -> Callable:
     def value() -> str:
-        return current_app.config[rule.setting]
+        return getattr(settings(), rule.setting.lower())
 
     def breached(request_limit) -> None:
         g.rate_limit_breach = (request_limit, page)
@@ -237,7 +238,7 @@ RULES = (
 def init_app(app: Flask) -> None:
     for rule in RULES:  # a typo in a setting fails at start-up, not at somebody's sign-up
         try:
-            parse_many(app.config[rule.setting])
+            parse_many(getattr(settings(app), rule.setting.lower()))
         except ValueError as exc:
             raise ValueError(f"{rule.setting}: {exc}") from exc
     # More specific than errors.py's HTTPException handler, so Flask picks this one.

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, request
 from flask.wrappers import Response
 
+from .config import settings
+
 # Where Pay and "Set up payouts" send the browser when STRIPE_API_BASE is Stripe's own.
 STRIPE_REDIRECT_ORIGINS = ("https://checkout.stripe.com", "https://connect.stripe.com")
 
@@ -73,7 +75,7 @@ def init_app(app: Flask) -> None:
     def _security_headers(response: Response) -> Response:
         view = current_app.view_functions.get(request.endpoint or "")
         relaxed = bool(getattr(view, _RELAXED_STYLES, False))
-        policy = content_security_policy(app.config.get("STRIPE_API_BASE"), inline_styles=relaxed)
+        policy = content_security_policy(settings(app).stripe_api_base, inline_styles=relaxed)
         response.headers.setdefault("Content-Security-Policy", policy)
         for name, value in static_headers.items():
             response.headers.setdefault(name, value)

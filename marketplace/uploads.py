@@ -2,7 +2,7 @@
 saying what was too large instead of a bare 413.
 
 MAX_CONTENT_LENGTH stays small for every other form (a 100 kB title is refused unread); a
-view marked ``@accepts_files(limit)`` reads up to ``limit(config)`` bytes instead. The limit
+view marked ``@accepts_files(limit)`` reads up to ``limit(settings)`` bytes instead. The limit
 is looked up by the request itself (the rule is matched before anything reads the body), so
 it holds for the CSRF check, which reads the form before any view-level hook could run.
 """
@@ -16,16 +16,17 @@ from flask import Request as FlaskRequest
 from flask import request as current_request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .config import Settings, settings
 from .errors import error_response
 
 _LIMIT = "_delegate_body_limit"
 _TOO_LARGE = "_delegate_too_large_message"
 
-Limit = Callable[[dict], int]
+Limit = Callable[[Settings], int]
 
 
-def accepts_files(limit: Limit, too_large: Callable[[dict], str]) -> Callable:
-    """Mark a view as taking up to ``limit(config)`` bytes; ``too_large(config)`` is what a
+def accepts_files(limit: Limit, too_large: Callable[[Settings], str]) -> Callable:
+    """Mark a view as taking up to ``limit(settings)`` bytes; ``too_large(settings)`` is what a
     person reads when they send more."""
 
     def mark(view: Callable) -> Callable:
@@ -48,7 +49,7 @@ class Request(FlaskRequest):
         if self._max_content_length is None and current_app:
             limit = getattr(_view_of(self), _LIMIT, None)
             if limit is not None:
-                return limit(current_app.config)
+                return limit(settings())
         return super().max_content_length
 
     @max_content_length.setter
@@ -67,7 +68,7 @@ def init_app(app: Flask) -> None:
     def _too_large(exc: RequestEntityTooLarge):
         explain = getattr(_view_of(current_request), _TOO_LARGE, None)
         if explain is not None:
-            message = explain(app.config)
+            message = explain(settings(app))
         else:
             message = (
                 f"What you sent is larger than this form accepts (at most "

@@ -41,3 +41,13 @@ def s3_settings(s3_endpoint) -> dict:
         aws_secret_access_key="testing",
     ).create_bucket(Bucket=settings["STORAGE_S3_BUCKET"])
     return settings
+
+
+def s3_storage(s3_settings: dict):
+    """The S3 storage those settings describe, as the app would build it."""
+    from marketplace.config import Settings
+    from marketplace.storage.s3 import S3Storage
+
+    return S3Storage.from_settings(
+        Settings.from_mapping({"SECRET_KEY": "s3", "DATABASE_URL": "sqlite://", **s3_settings})
+    )

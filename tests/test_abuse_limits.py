@@ -313,4 +313,6 @@ def test_the_page_script_gets_the_message_or_the_reason_as_json(app, client, db_
 
 def test_a_typo_in_a_limit_setting_fails_at_start_up(database_url):
     with pytest.raises(ValueError, match="PROPOSAL_RATE_LIMIT"):
-        create_app({"DATABASE_URL": database_url, "PROPOSAL_RATE_LIMIT": "lots per day"})
+        create_app(
+            {"DATABASE_URL": database_url, "SECRET_KEY": "k", "PROPOSAL_RATE_LIMIT": "lots per day"}
+        )

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import multiprocessing
+from pathlib import Path
 
-from marketplace.config import load_or_create_secret_key
+from marketplace.config import ensure_secret_key, read_secret_key
 
 PROCESSES = 4
 ROUNDS = 100
 
 
 def _worker(folder_queue, barrier, results) -> None:
-    # Each round: every process waits at the barrier, then all read-or-create at once.
+    # Each round: every process waits at the barrier, then all start (make the key if there
+    # is none, then read it) at once, as wsgi.py does.
     while True:
         folder = folder_queue.get()
         if folder is None:
             return
         barrier.wait()
         try:
-            results.put((folder, load_or_create_secret_key(__import__("pathlib").Path(folder))))
+            ensure_secret_key(Path(folder), environ={})
+            results.put((folder, read_secret_key(Path(folder))))
         except Exception as exc:  # reported, so the test names what went wrong
             results.put((folder, f"error: {exc!r}"))
 

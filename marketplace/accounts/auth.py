@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, g, request, session
 from flask_login import current_user, user_logged_in, user_logged_out
 
+from ..config import settings
 from ..db import get_session
 from ..extensions import login_manager
 from . import login_limits, sessions
@@ -40,7 +41,7 @@ def load_user(user_id: str) -> User | None:
 
 
 def _lifetime(app: Flask) -> timedelta:
-    return timedelta(days=app.config["LOGIN_SESSION_DAYS"])
+    return timedelta(days=settings(app).login_session_days)
 
 
 def _on_login(app: Flask, user: User, **_extra) -> None:
@@ -77,7 +78,7 @@ def _load_and_touch() -> None:
 
 def init_app(app: Flask) -> None:
     # Settings are parsed once here so a typo fails at start-up, not at the first log-in.
-    login_limits.parse_limit(app.config["LOGIN_ACCOUNT_LIMIT"])
+    login_limits.parse_limit(settings(app).login_account_limit)
     _lifetime(app)
     user_logged_in.connect(_on_login, app)
     user_logged_out.connect(_on_logout, app)
@@ -85,4 +86,4 @@ def init_app(app: Flask) -> None:
 
 
 def account_limit():
-    return login_limits.parse_limit(current_app.config["LOGIN_ACCOUNT_LIMIT"])
+    return login_limits.parse_limit(settings().login_account_limit)

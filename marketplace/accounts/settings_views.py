@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..api import tokens as api_tokens
 from ..api.forms import TokenForm
 from ..api.models import TokenScope
+from ..config import settings
 from ..db import get_session, today_in
 from ..errors import Conflict, Invalid
 from ..forms import show_error, timezone_choices
@@ -210,7 +211,7 @@ def confirm_email(token: str):
     viewer = current_user.id if current_user.is_authenticated else None
     try:
         user = account_settings.account_for_email_link(
-            session, current_app.config["SECRET_KEY"], token, viewer_id=viewer
+            session, settings().secret_key, token, viewer_id=viewer
         )
     except tokens.LinkInvalid as exc:
         return _link_refused(exc)

@@ -3,10 +3,11 @@ it works."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask import session as browser_session
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..config import settings
 from ..db import get_session
 from ..errors import Invalid
 from ..forms import has_errors, timezone_choices
@@ -71,7 +72,7 @@ def signup():
                 role=Role(form.role.data),
                 display_name=form.display_name.data,
                 timezone=form.timezone.data,
-                secret_key=current_app.config["SECRET_KEY"],
+                secret_key=settings().secret_key,
             )
         except Invalid as exc:
             getattr(form, exc.field or "email").errors.append(exc.message)
@@ -123,13 +124,13 @@ def confirm_signup(token: str):
     reaches someone else's hands, or a sign-up somebody made with your address, logs nobody
     in."""
     session = get_session()
-    config = current_app.config
+    secret_key = settings().secret_key
     try:
-        user = services.pending_sign_up_for(session, config["SECRET_KEY"], token)
+        user = services.pending_sign_up_for(session, secret_key, token)
     except tokens.LinkInvalid as exc:
         return render_template("accounts/confirm_invalid.html", message=exc.message), 400
     form = ConfirmForm()
-    same_browser = _is_signing_up_browser(user, config["SECRET_KEY"])
+    same_browser = _is_signing_up_browser(user, secret_key)
     if same_browser or form.validate_on_submit():
         if same_browser or services.password_matches(user, form.password.data):
             try:
@@ -188,7 +189,7 @@ def login():
         session = get_session()
         limit = auth.account_limit()
         # The lookup key is the account's identity however the address is typed.
-        secret = current_app.config["SECRET_KEY"]
+        secret = settings().secret_key
         key = login_limits.account_key(lookup_key(form.email.data), secret)
         attempt = login_limits.record_attempt(session, key, limit)
         session.commit()  # visible to every other worker before it is counted
@@ -269,7 +270,7 @@ def reset_password(token: str):
     person logs in with the new password, as OWASP advises: the password manager saves it,
     and no new log-in path skips the log-in page's checks."""
     session = get_session()
-    secret = current_app.config["SECRET_KEY"]
+    secret = settings().secret_key
     viewer = current_user.id if current_user.is_authenticated else None
     try:
         user = reset.account_for_reset(session, secret, token, viewer_id=viewer)

@@ -3,8 +3,7 @@ what is theirs (the hiring, matches and contracts services decide that, as on th
 
 from __future__ import annotations
 
-from flask import current_app
-
+from ..config import settings
 from ..contracts import services as contracts
 from ..db import get_session
 from ..hiring import services as hiring
@@ -59,7 +58,7 @@ def invite(data: dict, task_id: int):
             task_id,
             data["assistant_id"],
             data["rate_cents"],
-            current_app.config["INVITATIONS_PER_OWNER_PER_DAY"],
+            settings().invitations_per_owner_per_day,
         )
     session.commit()
     return invitation

@@ -9,8 +9,7 @@ the outbox after the commit.
 
 from __future__ import annotations
 
-from flask import current_app
-
+from ..config import settings
 from ..db import get_session
 from ..messages import services
 from ..messages.forms import MessageForm
@@ -72,7 +71,7 @@ def send(data: dict, conversation_id: int):
     user = api_user()
     conversation = services.conversation_for(session, user, conversation_id)
     form = inputs.checked(MessageForm, data)
-    limits = services.parse_limits(current_app.config["MESSAGE_POST_LIMITS"])
+    limits = services.parse_limits(settings().message_post_limits)
     message = services.post_message(session, user, conversation, form.body.data, limits)
     session.commit()
     return message

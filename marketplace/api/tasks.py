@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import current_app
-
+from ..config import settings
 from ..db import get_session
 from ..tasks import post_limits, services
 from ..tasks.browse_form import JobFilterForm
@@ -32,7 +31,7 @@ def post_task(data: dict):
     """Post a task (owners). It is matched with assistants in the background."""
     form = inputs.checked(TaskForm, data, TASK_FIELDS)
     session = get_session()
-    limits = post_limits.parse_limits(current_app.config["TASK_POST_LIMITS"])
+    limits = post_limits.parse_limits(settings().task_post_limits)
     with inputs.api_field_names(TASK_FIELDS):
         task = services.publish_task(session, api_user(), form.to_input(), limits)
     session.commit()

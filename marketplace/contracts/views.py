@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..accounts.access import assistant_required, owner_required
+from ..config import settings
 from ..db import get_session
 from ..errors import Invalid
 from ..filters import CURRENCY_SYMBOLS
@@ -27,7 +28,7 @@ CONFIRM_POLLS = 40  # the page looks again every 3 s, for two minutes, while Str
 
 
 def _fee_bps() -> int:
-    return current_app.config["PLATFORM_FEE_BPS"]
+    return settings().platform_fee_bps
 
 
 @bp.route("/proposals/<int:proposal_id>/hire", methods=["GET", "POST"])
@@ -146,7 +147,7 @@ def _page(contract, status: int = 200, submit_form=None, answer_form=None):
         review_form=ReviewForm(formdata=None),
         submissions=history,
         waiting=next((s for s in history if s.waiting), None),
-        release_days=f"{current_app.config['AUTO_RELEASE_DAYS']:g}",
+        release_days=f"{settings().auto_release_days:g}",
         submit_form=submit_form or SubmitWorkForm(formdata=None),
         answer_form=answer_form or AnswerForm(formdata=None),
         returned=returned,

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import Role, User
+from ..config import settings
 from ..contracts import services as contracts
 from ..contracts import submissions
 from ..contracts.models import Contract, ContractKind, ContractStatus
@@ -374,11 +375,11 @@ def money_from(app, session: Session) -> Money | None:
     """Money on the emulator the app is configured for, or None when it has no emulator."""
     from ..payments.gateway import get_gateway
 
-    config = app.config
-    emulator = StripeEmulator.at(config.get("STRIPE_API_BASE"))
-    if emulator is None or not config.get("STRIPE_SECRET_KEY"):
+    config = settings(app)
+    emulator = StripeEmulator.at(config.stripe_api_base)
+    if emulator is None or not config.stripe_secret_key:
         return None
-    return Money(session, get_gateway(), emulator, config["PLATFORM_FEE_BPS"], config["BASE_URL"])
+    return Money(session, get_gateway(), emulator, config.platform_fee_bps, config.base_url)
 
 
 def load_hourly_contract(session: Session, money: Money, *, seed: int) -> dict[str, int]:

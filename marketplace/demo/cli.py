@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..config import settings
 from ..db import get_session
 from .data import DEMO_PASSWORD, load_demo_data
 
@@ -30,7 +31,7 @@ def load_cmd(seed: int, assistants: int, owners: int, tasks: int) -> None:
     session.commit()
     click.echo(
         f"Loaded {counts['owners']} owners, {counts['assistants']} assistants, "
-        f"{counts['tasks']} tasks into {current_app.config['DATABASE_URL']}."
+        f"{counts['tasks']} tasks into {settings().database_url}."
     )
     counts = activity.load_proposals_and_invitations(session, seed=seed)
     session.commit()

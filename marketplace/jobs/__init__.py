@@ -34,6 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.local import LocalProxy
 
+from ..config import settings
 from ..ops.logs import current_request_id, job_context
 from ..ops.metrics import observe_job
 
@@ -109,21 +110,16 @@ def _dispatch_committed(session: Session, transaction) -> None:
         dispatch(app, name, args)
 
 
-BACKENDS = ("rq", "thread", "inline")
-
-
 def backend(app: Flask) -> str:
     """ "rq", "thread" or "inline". An app under test runs inline unless JOBS_BACKEND says
     otherwise, so a REDIS_URL in CI's environment does not send every test's jobs to a queue
     nobody reads, and no thread touches a test's shared connection."""
-    chosen = app.config.get("JOBS_BACKEND")
+    chosen = settings(app).jobs_backend  # one of the three: Settings checks it
     if chosen:
-        if chosen not in BACKENDS:
-            raise ValueError(f"JOBS_BACKEND must be one of {', '.join(BACKENDS)}, not {chosen!r}")
         return chosen
     if app.testing:
         return "inline"
-    return "rq" if app.config.get("REDIS_URL") else "thread"
+    return "rq" if settings(app).redis_url else "thread"
 
 
 def dispatch(app: Flask, name: str, args: tuple) -> None:
@@ -183,7 +179,7 @@ class JobPool:
         """Send retries and leftovers, and write digests, from this process (no cron needed)."""
         from .schedule import parse_intervals, periodic_jobs, run_periodically
 
-        jobs = periodic_jobs(parse_intervals(self.app.config.get("JOBS_PERIODIC_INTERVALS")))
+        jobs = periodic_jobs(parse_intervals(settings(self.app).jobs_periodic_intervals))
         with self.lock:
             if self.ticker is not None or self.stop.is_set():
                 return
@@ -193,7 +189,7 @@ class JobPool:
                     lambda name: self.submit(name, ()),
                     self.stop,
                     jobs,
-                    float(self.app.config["JOBS_PERIODIC_TICK"]),
+                    settings(self.app).jobs_periodic_tick,
                 ),
                 name="delegate-periodic",
                 daemon=True,
@@ -216,20 +212,20 @@ def pool(app: Flask) -> JobPool:
     with _POOL_LOCK:
         found = app.extensions.get(_POOL)
         if found is None:
-            found = app.extensions[_POOL] = JobPool(app, int(app.config["JOBS_THREADS"]))
+            found = app.extensions[_POOL] = JobPool(app, settings(app).jobs_threads)
     return found
 
 
 def init_app(app: Flask) -> None:
     from .schedule import parse_intervals
 
-    parse_intervals(app.config.get("JOBS_PERIODIC_INTERVALS"))  # a typo fails at start-up
+    parse_intervals(settings(app).jobs_periodic_intervals)  # a typo fails at start-up
 
     # Started by the first request, not by create_app: after gunicorn forks, and never in a
     # process that only runs CLI commands.
     @app.before_request
     def _start_periodic_jobs() -> None:
-        if backend(app) == "thread" and app.config.get("JOBS_PERIODIC", True):
+        if backend(app) == "thread" and settings(app).jobs_periodic:
             pool(app).start_periodic()
 
 

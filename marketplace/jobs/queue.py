@@ -14,6 +14,7 @@ from rq import Queue, Retry, SimpleWorker
 from rq.job import Job
 from rq.job_lifecycle import call_exception_handlers
 
+from ..config import settings
 from ..ops.logs import current_request_id, job_context
 from . import current_app_object
 from .schedule import PeriodClaims, parse_intervals, periodic_jobs, run_claimed_periodically
@@ -24,12 +25,14 @@ log = logging.getLogger(__name__)
 def connection(app: Flask) -> Redis:
     conn = app.extensions.get("jobs_redis")
     if conn is None:
-        conn = app.extensions["jobs_redis"] = Redis.from_url(app.config["REDIS_URL"])
+        url = settings(app).redis_url
+        assert url, "JOBS_BACKEND=rq needs REDIS_URL"
+        conn = app.extensions["jobs_redis"] = Redis.from_url(url)
     return conn
 
 
 def queue(app: Flask) -> Queue:
-    return Queue(app.config["JOBS_QUEUE"], connection=connection(app))
+    return Queue(settings(app).jobs_queue, connection=connection(app))
 
 
 def enqueue(
@@ -37,14 +40,14 @@ def enqueue(
 ) -> None:
     """Queue job `name(*args)`; its meta carries the request id that caused it (its log lines
     say it too) and what else is given (a periodic job's period)."""
-    intervals = list(app.config["JOB_RETRY_INTERVALS"])
+    intervals = list(settings(app).job_retry_intervals)
     request_id = current_request_id()
     queue(app).enqueue(
         "marketplace.jobs.perform",
         name,
         *args,
         retry=Retry(max=len(intervals), interval=intervals),
-        job_timeout=app.config["JOB_TIMEOUT"],
+        job_timeout=settings(app).job_timeout,
         description=f"{name}{args!r}",
         # Failed jobs stay in RQ's FailedJobRegistry for a week: never silently dropped.
         failure_ttl=7 * 24 * 3600,
@@ -55,15 +58,15 @@ def enqueue(
 
 def start_periodic(app: Flask, stop: threading.Event) -> threading.Thread:
     """This worker's share of the one schedule (see schedule.PeriodClaims)."""
-    claims = PeriodClaims(connection(app), f"delegate:periodic:{app.config['JOBS_QUEUE']}")
+    claims = PeriodClaims(connection(app), f"delegate:periodic:{settings(app).jobs_queue}")
 
     def enqueue_period(name: str, first: int, period: int, pipe: Pipeline) -> None:
         enqueue(app, name, (), pipeline=pipe, periodic=name, periods=[first, period])
 
-    jobs = periodic_jobs(parse_intervals(app.config.get("JOBS_PERIODIC_INTERVALS")))
+    jobs = periodic_jobs(parse_intervals(settings(app).jobs_periodic_intervals))
     thread = threading.Thread(
         target=run_claimed_periodically,
-        args=(claims, enqueue_period, stop, jobs, float(app.config["JOBS_PERIODIC_TICK"])),
+        args=(claims, enqueue_period, stop, jobs, settings(app).jobs_periodic_tick),
         name="delegate-periodic",
         daemon=True,
     )
@@ -92,7 +95,7 @@ def make_worker(app: Flask) -> Worker:
     return Worker(
         [queue(app)],
         connection=connection(app),
-        maintenance_interval=int(app.config["JOBS_MAINTENANCE_INTERVAL"]),
+        maintenance_interval=settings(app).jobs_maintenance_interval,
     )
 
 
@@ -102,12 +105,12 @@ def make_worker(app: Flask) -> Worker:
 def worker_cmd(burst: bool) -> None:
     """Run background jobs from Redis (matching, email), with retries and periodic jobs."""
     app = current_app_object()
-    if not app.config.get("REDIS_URL"):
+    if not settings(app).redis_url:
         raise click.ClickException(
             "Set REDIS_URL: without Redis, jobs run in a thread pool of each web process."
         )
     stop = threading.Event()
-    if not burst and app.config.get("JOBS_PERIODIC", True):
+    if not burst and settings(app).jobs_periodic:
         # Every worker runs the timer; a Redis lease lets one queue each period. The web
         # processes queue none with RQ.
         start_periodic(app, stop)

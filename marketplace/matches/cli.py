@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from ..config import settings
 from ..db import get_session, utcnow
 from ..tasks.models import Task, TaskStatus
 from .exposure import exposure_policy, shown_fairly
@@ -26,24 +27,24 @@ def rebuild_cmd() -> None:
     index = matcher_index(current_app)
     matcher = index.current(session)
     model = index.learn(session)  # the latest events, whenever the index was fitted
-    config = current_app.config
+    per_task, per_assistant = settings().matches_per_task, settings().matches_per_assistant
     week = utcnow().date()  # the first day of the week whose shared hours are scored
     tasks = list(session.scalars(select(Task).where(Task.status == TaskStatus.OPEN)))
-    k, policy = config["MATCHES_PER_TASK"], exposure_policy(config)
+    policy = exposure_policy(settings())
     ranked = matcher.rank_assistants_batch(
-        [to_matching_task(t) for t in tasks], k=policy.candidates(k) + SLACK, reference_date=week
+        [to_matching_task(t) for t in tasks],
+        k=policy.candidates(per_task) + SLACK,
+        reference_date=week,
     )
     for task, matches in zip(tasks, ranked, strict=True):
         # one after another, as the jobs would: each list's places count against the cap
-        store_task_matches(session, task, shown_fairly(session, task, matches, k, policy), k)
-    assistants, _ = load_assistants(session)
-    ranked = matcher.rank_tasks_batch(
-        assistants, k=config["MATCHES_PER_ASSISTANT"], reference_date=week
-    )
-    for assistant, matches in zip(assistants, ranked, strict=True):
-        store_assistant_matches(
-            session, row_id(assistant.id), matches, config["MATCHES_PER_ASSISTANT"]
+        store_task_matches(
+            session, task, shown_fairly(session, task, matches, per_task, policy), per_task
         )
+    assistants, _ = load_assistants(session)
+    ranked = matcher.rank_tasks_batch(assistants, k=per_assistant, reference_date=week)
+    for assistant, matches in zip(assistants, ranked, strict=True):
+        store_assistant_matches(session, row_id(assistant.id), matches, per_assistant)
     session.commit()
     click.echo(f"Ranked {len(tasks)} open tasks and {len(assistants)} assistants.")
     if model is None:

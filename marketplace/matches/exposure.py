@@ -16,9 +16,8 @@ candidates the matcher returned.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,12 +31,14 @@ if TYPE_CHECKING:
     import matching
     from matching.exposure import ExposurePolicy
 
+    from ..config import Settings
 
-def exposure_policy(config: Mapping[str, Any]) -> ExposurePolicy:
+
+def exposure_policy(config: Settings) -> ExposurePolicy:
     from matching.exposure import ExposurePolicy
 
-    cap = int(config["MATCHER_DAILY_RECOMMENDATION_CAP"])
-    return ExposurePolicy(cap=cap or None, new_share=float(config["MATCHER_NEWCOMER_SHARE"]))
+    cap = config.matcher_daily_recommendation_cap
+    return ExposurePolicy(cap=cap or None, new_share=config.matcher_newcomer_share)
 
 
 def _newcomers(session: Session, ids: list) -> set[int]:

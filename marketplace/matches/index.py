@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 import matching
 from matching.learning import LearnerConfig, OutcomeModel
 
+from ..config import settings
 from ..db import utcnow
 from ..profiles.models import AssistantProfile
 from ..skills.models import Skill, assistant_skills, task_skills
@@ -249,12 +250,12 @@ def matcher_index(app: Flask) -> MatcherIndex:
     if index is None:
         # A dense weight above 0 blends sentence embeddings into text similarity (needs the
         # `embeddings` extra): better rankings, slower index builds (see benchmarks/README.md).
-        config = matching.MatcherConfig(dense_weight=app.config["MATCHER_DENSE_WEIGHT"])
+        config = matching.MatcherConfig(dense_weight=settings(app).matcher_dense_weight)
         learner = LearnerConfig(
-            min_events=app.config["MATCHER_LEARN_MIN_EVENTS"],
-            min_positives=app.config["MATCHER_LEARN_MIN_POSITIVES"],
-            max_events=app.config["MATCHER_LEARN_MAX_EVENTS"] or None,
-            max_pairs_per_person=app.config["MATCHER_LEARN_MAX_PAIRS_PER_PERSON"] or None,
+            min_events=settings(app).matcher_learn_min_events,
+            min_positives=settings(app).matcher_learn_min_positives,
+            max_events=settings(app).matcher_learn_max_events or None,
+            max_pairs_per_person=settings(app).matcher_learn_max_pairs_per_person or None,
         )
         index = app.extensions.setdefault("matcher_index", MatcherIndex(config, learner))
     return index

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..config import settings
 from ..db import utcnow
 from ..jobs import job
 from ..tasks.models import Task, TaskStatus
@@ -33,14 +34,14 @@ MAX_TASKS_TO_REFRESH = 20
 
 
 def _max_email_age() -> timedelta:
-    return timedelta(days=float(current_app.config["MATCH_EMAIL_MAX_AGE_DAYS"]))
+    return timedelta(days=settings().match_email_max_age_days)
 
 
 def rank_and_store_task(session: Session, task: Task, *, announce: bool = True) -> list:
     """Rank the task's assistants and store them; `announce` emails the newly matched (the
     task was posted or edited), otherwise the rows are only refreshed."""
-    k = current_app.config["MATCHES_PER_TASK"]
-    policy = exposure_policy(current_app.config)
+    k = settings().matches_per_task
+    policy = exposure_policy(settings())
     matcher = matcher_index(current_app).current(session)
     ranked = matcher.rank_assistants(
         to_matching_task(task), k=policy.candidates(k) + SLACK, reference_date=utcnow().date()
@@ -68,7 +69,7 @@ def match_assistant(session: Session, user_id: int, announce: bool = True) -> in
     assistant = load_assistant(session, user_id)
     if assistant is None:
         return 0
-    k = current_app.config["MATCHES_PER_ASSISTANT"]
+    k = settings().matches_per_assistant
     matcher = matcher_index(current_app).current(session)
     ranked = matcher.rank_tasks(assistant, k=k + SLACK, reference_date=utcnow().date())
     kept = store_assistant_matches(session, user_id, ranked, k)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..accounts.access import assistant_required, owner_required
+from ..config import settings
 from ..db import get_session
 from ..errors import RateLimited
 from . import services
@@ -24,7 +25,7 @@ def invite(task_id: int, assistant_id: int):
             task_id,
             assistant_id,
             request.form.get("rate_cents", type=int),
-            current_app.config["INVITATIONS_PER_OWNER_PER_DAY"],
+            settings().invitations_per_owner_per_day,
         )
     except (services.RateChanged, RateLimited) as exc:
         session.rollback()

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
+from ..config import settings
 from ..errors import Invalid, NotFound, Unavailable
 from ..storage import delete_after_commit, get_storage, put_in_transaction
 from ..storage.sweep import SweepReport, sweep_orphans
@@ -47,8 +48,8 @@ class CheckedFile:
 
 def limits() -> tuple[int, int]:
     """(most bytes per file, most files per message), from the settings."""
-    config = current_app.config
-    return int(config["ATTACHMENT_MAX_BYTES"]), int(config["ATTACHMENTS_PER_MESSAGE"])
+    config = settings()
+    return config.attachment_max_bytes, config.attachments_per_message
 
 
 def human_size(size: int) -> str:
@@ -213,7 +214,7 @@ def referenced_keys(session: Session, keys: list[str]) -> set[str]:
 
 def sweep_orphan_files(session: Session) -> SweepReport:
     """Remove stored files whose message never committed, after STORAGE_ORPHAN_GRACE_HOURS."""
-    grace = timedelta(hours=float(current_app.config["STORAGE_ORPHAN_GRACE_HOURS"]))
+    grace = timedelta(hours=settings().storage_orphan_grace_hours)
     return sweep_orphans(session, get_storage(), referenced_keys, grace)
 
 

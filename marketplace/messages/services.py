@@ -19,13 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from limits import RateLimitItem, parse_many
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, lazyload, selectinload
 
 from .. import allowances
 from ..accounts.models import User
+from ..config import settings
 from ..contracts.models import Contract
 from ..db import rows_changed, utcnow
 from ..errors import Conflict, Invalid, NotFound, RateLimited
@@ -324,15 +324,15 @@ def _schedule_notice(
     )
     if waiting is not None:
         return  # it will tell of this message too
-    config = current_app.config
-    due = utcnow() + timedelta(seconds=float(config["MESSAGE_EMAIL_DELAY_SECONDS"]))
+    config = settings()
+    due = utcnow() + timedelta(seconds=config.message_email_delay_seconds)
     last_sent = session.scalar(
         select(func.max(Notification.sent_at)).where(
             *about_this, Notification.status == Status.SENT
         )
     )
     if last_sent is not None:
-        interval = timedelta(seconds=float(config["MESSAGE_EMAIL_INTERVAL_SECONDS"]))
+        interval = timedelta(seconds=config.message_email_interval_seconds)
         due = max(due, last_sent + interval)
     # What is new since the last email starts here; earlier unread ones were told of.
     notify_new_messages(session, conversation, recipient_id, message_id, not_before=due)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -21,6 +20,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 
 from .. import nav_counts
+from ..config import Settings, settings
 from ..db import get_session
 from ..errors import (
     Invalid,
@@ -44,7 +44,7 @@ bp = Blueprint("messages", __name__)
 
 def _check_limits(state: BlueprintSetupState) -> None:
     # A typo in the setting fails at start-up, not at somebody's first message.
-    services.parse_limits(state.app.config["MESSAGE_POST_LIMITS"])
+    services.parse_limits(settings(state.app).message_post_limits)
 
 
 def _removed_note(state: BlueprintSetupState) -> None:
@@ -87,7 +87,7 @@ def _page(conversation, form: MessageForm, status: int = 200):
         messages=messages,
         form=form,
         report_form=ReportForm(formdata=None),
-        poll_ms=int(current_app.config["MESSAGE_POLL_SECONDS"] * 1000),
+        poll_ms=int(settings().message_poll_seconds * 1000),
         accepted_files=file_types.ACCEPTED,
         max_files=max_files,
         max_file_size=attachments.human_size(max_bytes),
@@ -111,16 +111,16 @@ def _post_limited(message: str) -> str:
     return _page(conversation, form, 429)[0]
 
 
-def _body_limit(config) -> int:
+def _body_limit(config: Settings) -> int:
     # Every file at its largest, plus room for the text and the form's own bytes.
-    return int(config["ATTACHMENT_MAX_BYTES"]) * int(config["ATTACHMENTS_PER_MESSAGE"]) + 2**20
+    return config.attachment_max_bytes * config.attachments_per_message + 2**20
 
 
-def _too_large(config) -> str:
+def _too_large(config: Settings) -> str:
     return (
         f"The files are too large to send: each can be at most "
-        f"{attachments.human_size(int(config['ATTACHMENT_MAX_BYTES']))}, and at most "
-        f"{config['ATTACHMENTS_PER_MESSAGE']} go with one message. Nothing was sent; go back "
+        f"{attachments.human_size(config.attachment_max_bytes)}, and at most "
+        f"{config.attachments_per_message} go with one message. Nothing was sent; go back "
         "and choose smaller files (what you wrote is still in the box)."
     )
 
@@ -136,7 +136,7 @@ def post(conversation_id: int):
     conversation = services.conversation_for(session, current_user, conversation_id)
     form = MessageForm()
     if form.validate_on_submit():
-        limits = services.parse_limits(current_app.config["MESSAGE_POST_LIMITS"])
+        limits = services.parse_limits(settings().message_post_limits)
         try:
             message = services.post_message(
                 session, current_user, conversation, form.body.data, limits, form.chosen_files()

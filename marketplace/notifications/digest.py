@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
+from ..config import settings
 from ..db import utcnow
 from ..jobs import enqueue_after_commit
 from ..jobs.upserts import insert_ignoring_duplicates
@@ -35,7 +35,7 @@ def _local_now(user: User, now: datetime) -> datetime:
 def send_daily_digests(session: Session) -> int:
     """Write today's digest for everyone due; returns how many digests were written."""
     now = utcnow()
-    hour = current_app.config["DIGEST_HOUR"]
+    hour = settings().digest_hour
     user_ids = list(session.scalars(select(Notification.user_id).where(*_WAITING).distinct()))
     written = 0
     for user in session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.id)):

@@ -12,12 +12,13 @@ from email.utils import formataddr, formatdate
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..accounts import tokens
 from ..accounts.addresses import wire_address
+from ..config import settings
 from ..contracts.models import Contract, ContractStatus, Submission, SubmissionAnswer
 from ..db import utcnow
 from ..filters import format_in_zone, zone_label
@@ -42,12 +43,9 @@ from .services import unsubscribe_token
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """An absolute link from BASE_URL; works in a worker, where there is no request."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
+    """A link for an email: on BASE_URL's host (SERVER_NAME) in a worker too, where only
+    the app context is there to build it."""
+    return url_for(endpoint, _external=True, **values)
 
 
 def _open_task(session: Session, task_id: int) -> Task | None:
@@ -233,7 +231,7 @@ def _submission(summary: str, *, while_waiting: bool = False):
             "release_at": format_in_zone(submission.release_due_at, zone, "%a %d %b %Y, %H:%M"),
             "release_day": _day_in(submission.release_due_at, zone),
             "submitted_on": format_in_zone(submission.submitted_at, zone, "%a %d %b %Y, %H:%M"),
-            "days": _days(current_app.config["AUTO_RELEASE_DAYS"]),
+            "days": _days(settings().auto_release_days),
             "payout_ready": bool(account and account.payouts_enabled),
             "url": absolute_url("contracts.show", contract_id=contract.id),
             "ledger_url": absolute_url("payments.ledger_page"),
@@ -277,7 +275,7 @@ def _signup_confirmation(session: Session, n: Notification) -> dict | None:
     # Confirmed meanwhile, or replaced by a newer sign-up (which sends its own link).
     if user.is_verified or not tokens.matches(user, payload_of(n, p.LinkNote)["fingerprint"]):
         return None
-    token = tokens.make_token(current_app.config["SECRET_KEY"], tokens.CONFIRM_SIGNUP, user)
+    token = tokens.make_token(settings().secret_key, tokens.CONFIRM_SIGNUP, user)
     return {
         "url": absolute_url("accounts.confirm_signup", token=token),
         "hours": int(tokens.SIGNUP_LINK_MAX_AGE.total_seconds() // 3600),
@@ -304,7 +302,7 @@ def _password_reset(session: Session, n: Notification) -> dict | None:
     user = n.user
     if not tokens.matches(user, payload_of(n, p.LinkNote)["fingerprint"]):
         return None  # the password (or the address) changed before it went out
-    token = tokens.make_token(current_app.config["SECRET_KEY"], tokens.RESET_PASSWORD, user)
+    token = tokens.make_token(settings().secret_key, tokens.RESET_PASSWORD, user)
     return {
         "url": absolute_url("accounts.reset_password", token=token),
         "minutes": int(tokens.RESET_LINK_MAX_AGE.total_seconds() // 60),
@@ -337,7 +335,7 @@ def _email_change_confirm(session: Session, n: Notification) -> dict | None:
     # Cancelled, replaced by a newer request, or the password changed meanwhile.
     if user.pending_email != note["to"] or not tokens.matches(user, note["fingerprint"]):
         return None
-    token = tokens.make_token(current_app.config["SECRET_KEY"], tokens.CHANGE_EMAIL, user)
+    token = tokens.make_token(settings().secret_key, tokens.CHANGE_EMAIL, user)
     return {
         "url": absolute_url("settings.confirm_email", token=token),
         "hours": int(tokens.EMAIL_CHANGE_LINK_MAX_AGE.total_seconds() // 3600),
@@ -592,9 +590,9 @@ def build_message(session: Session, n: Notification) -> EmailMessage | None:
     context = CONTEXTS[n.kind](session, n)
     if context is None:
         return None
-    config = current_app.config
+    config = settings()
     unsubscribe = absolute_url(
-        "notifications.unsubscribe", token=unsubscribe_token(config["SECRET_KEY"], n.user_id)
+        "notifications.unsubscribe", token=unsubscribe_token(config.secret_key, n.user_id)
     )
     context.update(
         user=n.user,
@@ -605,11 +603,11 @@ def build_message(session: Session, n: Notification) -> EmailMessage | None:
     msg = EmailMessage()
     # single_line: a name or title stored before input was cleaned must not break headers.
     msg["Subject"] = single_line(_render(f"{folder}/subject.txt", context))
-    msg["From"] = config["MAIL_FROM"]
+    msg["From"] = config.mail_from
     msg["To"] = formataddr((_recipient_name(n), _recipient_address(n)))
     msg["Date"] = formatdate(usegmt=True)
     # Stable per notification: if a send is repeated after a crash, mail clients see one email.
-    domain = urlsplit(config["BASE_URL"]).hostname or "delegate.localhost"
+    domain = urlsplit(config.base_url).hostname or "delegate.localhost"
     msg["Message-ID"] = f"<notification-{n.id}@{domain}>"
     if n.kind not in ACCOUNT_KINDS:
         # RFC 8058 one-click unsubscribe: the client POSTs "List-Unsubscribe=One-Click" here.

@@ -25,6 +25,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from ..config import Settings, settings
 from ..db import rows_changed, utcnow
 from .emails import build_message
 from .models import ACCOUNT_KINDS, Channel, Frequency, LocalEmail, Notification, Status
@@ -47,17 +48,17 @@ class SendReport:
 
 
 class SMTPBackend:
-    def __init__(self, config: dict):
+    def __init__(self, config: Settings):
         self.config = config
         self.conn: smtplib.SMTP | None = None
 
     def open(self) -> None:
         c = self.config
-        self.conn = smtplib.SMTP(c["SMTP_HOST"], c["SMTP_PORT"], timeout=c["SMTP_TIMEOUT"])
-        if c["SMTP_STARTTLS"]:
+        self.conn = smtplib.SMTP(c.smtp_host or "", c.smtp_port, timeout=c.smtp_timeout)
+        if c.smtp_starttls:
             self.conn.starttls(context=ssl.create_default_context())
-        if c["SMTP_USERNAME"]:
-            self.conn.login(c["SMTP_USERNAME"], c["SMTP_PASSWORD"] or "")
+        if c.smtp_username:
+            self.conn.login(c.smtp_username, c.smtp_password or "")
 
     def send(self, session: Session, n: Notification, msg: EmailMessage) -> None:
         assert self.conn is not None, "open() before send()"
@@ -105,8 +106,8 @@ class LocalBackend:
         pass
 
 
-def make_backend(config: dict):
-    return SMTPBackend(config) if config.get("SMTP_HOST") else LocalBackend()
+def make_backend(config: Settings):
+    return SMTPBackend(config) if config.smtp_host else LocalBackend()
 
 
 def backoff(attempts: int, base_seconds: int) -> timedelta:
@@ -122,8 +123,8 @@ def _due(now):
     )
 
 
-def lease_of(config) -> timedelta:
-    return timedelta(seconds=float(config["NOTIFICATION_LEASE_SECONDS"]))
+def lease_of(config: Settings) -> timedelta:
+    return timedelta(seconds=config.notification_lease_seconds)
 
 
 def claim(session: Session, token: str, limit: int, lease: timedelta) -> list[int]:
@@ -167,17 +168,17 @@ def _release(n: Notification) -> None:
     n.locked_until, n.claim_token = None, None
 
 
-def _record_failure(n: Notification, error: str, config) -> None:
+def _record_failure(n: Notification, error: str, config: Settings) -> None:
     n.attempts += 1
     n.last_error = error[:2000]
     _release(n)
-    if n.attempts >= config["NOTIFICATION_MAX_ATTEMPTS"]:
+    if n.attempts >= config.notification_max_attempts:
         n.status = Status.FAILED
         current_app.logger.error(
             "Notification %s failed for good after %s attempts: %s", n.id, n.attempts, error
         )
     else:
-        n.next_attempt_at = utcnow() + backoff(n.attempts, config["NOTIFICATION_RETRY_SECONDS"])
+        n.next_attempt_at = utcnow() + backoff(n.attempts, config.notification_retry_seconds)
 
 
 def _wanted(session: Session, n: Notification) -> bool:
@@ -189,8 +190,8 @@ def _wanted(session: Session, n: Notification) -> bool:
 def send_due(session: Session, *, limit: int | None = None) -> SendReport:
     """Send due instant notifications, batch after batch, until none is due (or `limit`
     rows were handled, or the SMTP server cannot be reached); commits as it goes."""
-    config = current_app.config
-    batch_size = int(config["NOTIFICATION_BATCH_SIZE"])
+    config = settings()
+    batch_size = config.notification_batch_size
     lease = lease_of(config)
     token = secrets.token_hex(16)  # this run's claims; another run never holds the same
     report = SendReport()

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import nav_counts
+from ..config import settings
 from ..db import get_session
 from ..errors import NotFound
 from ..extensions import csrf
@@ -57,7 +58,7 @@ def preferences():
 
 
 def _user_from(token: str) -> int:
-    return services.user_id_from_token(current_app.config["SECRET_KEY"], token)
+    return services.user_id_from_token(settings().secret_key, token)
 
 
 @bp.get("/unsubscribe/<token>")
@@ -80,7 +81,7 @@ def unsubscribe_post(token: str):
 
 def _outbox_allowed() -> None:
     # Every user's mail is readable here: only on a developer's machine or the demo.
-    if not (current_app.config.get("DEMO_MODE") or current_app.debug):
+    if not (settings().demo_mode or current_app.debug):
         abort(404)
 
 

@@ -15,6 +15,8 @@ from flask import Flask, current_app
 from redis import Redis
 from sqlalchemy import text
 
+from ..config import settings
+
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 2.0
 
@@ -30,7 +32,7 @@ def _database(app: Flask) -> None:
 
 def _redis(app: Flask) -> None:
     conn = Redis.from_url(
-        app.config["REDIS_URL"],
+        settings(app).redis_url or "",  # checked only when set (checks below)
         socket_timeout=TIMEOUT_SECONDS,
         socket_connect_timeout=TIMEOUT_SECONDS,
     )
@@ -42,7 +44,7 @@ def _redis(app: Flask) -> None:
 
 def checks(app: Flask) -> dict[str, Callable[[Flask], None]]:
     found: dict[str, Callable[[Flask], None]] = {"database": _database}
-    if app.config.get("REDIS_URL"):
+    if settings(app).redis_url:
         found["redis"] = _redis
     return found
 

@@ -1,4 +1,9 @@
-"""Structured logs: one JSON object per line on stderr, each carrying its request id.
+"""Logs on stderr, each line carrying its request id: JSON objects for a log collector, or
+readable text for a person at a terminal.
+
+LOG_FORMAT chooses (``json`` or ``text``); unset, a terminal gets text and anything else (a
+process manager, a container's log driver, a file) gets JSON, so production logs are JSON
+without anyone remembering to ask and ``make demo`` is readable.
 
 The request id comes from ``X-Request-ID`` when it looks like one (a proxy or a client
 tracing a call), else it is made here; the response returns it, and every job the request
@@ -17,9 +22,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import TextIO
 
 from flask import Flask, request
 from flask.logging import default_handler
+
+from ..config import settings
 
 HEADER = "X-Request-ID"
 _SANE = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
@@ -73,6 +81,35 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """``2026-03-02 09:15:04.120Z INFO marketplace.payments [request-id] message``: one line
+    (a traceback follows on its own lines)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.fromtimestamp(record.created, UTC)
+        context = _request_id.get() or "-"
+        job = _job.get()
+        if job:
+            context += f" job={job}"
+        line = (
+            f"{when:%Y-%m-%d %H:%M:%S}.{when.microsecond // 1000:03d}Z {record.levelname} "
+            f"{record.name} [{context}] {record.getMessage()}"
+        )
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        if record.stack_info:
+            line += "\n" + self.formatStack(record.stack_info)
+        return line
+
+
+def chosen_format(setting: str | None, stream: TextIO) -> str:
+    """``json`` or ``text``: LOG_FORMAT's, else text only for a terminal."""
+    if setting:
+        return setting
+    isatty = getattr(stream, "isatty", None)
+    return "text" if isatty is not None and isatty() else "json"
+
+
 class StderrHandler(logging.StreamHandler):
     """Writes to whatever sys.stderr is at the time: pytest swaps it for each test, and a
     handler holding the first test's stream would write into a closed file ever after."""
@@ -96,16 +133,18 @@ def _our_handler() -> logging.Handler | None:
 
 
 def configure_logging(app: Flask) -> None:
-    """One JSON handler on the root logger, once per process, so module loggers, Flask's
+    """One handler on the root logger, once per process, so module loggers, Flask's
     app.logger, RQ's and gunicorn-adjacent libraries all write the same lines. Loggers
     that brought a handler of their own (Flask's default one) lose it: each line once."""
+    config = settings(app)
     handler = _our_handler()
     if handler is None:
         handler = StderrHandler()
         handler.delegate_json = True
-        handler.setFormatter(JsonFormatter())
         logging.root.addHandler(handler)
-    logging.root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    text = chosen_format(config.log_format, sys.stderr) == "text"
+    handler.setFormatter(TextFormatter() if text else JsonFormatter())
+    logging.root.setLevel(config.log_level)
     for name in (app.logger.name, "flask-limiter"):
         logging.getLogger(name).removeHandler(default_handler)
 

@@ -31,6 +31,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 
+from ..config import settings
 from ..db import utcnow
 
 log = logging.getLogger(__name__)
@@ -158,7 +159,7 @@ def _authorised(token: str) -> bool:
 
 
 def metrics_view():
-    token = current_app.config.get("METRICS_TOKEN")
+    token = settings().metrics_token
     if not token:
         abort(404)  # not configured: not there at all
     if not _authorised(token):

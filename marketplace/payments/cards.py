@@ -18,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
+from urllib.parse import urljoin
 
 import stripe
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -180,10 +181,11 @@ def payment_checkout_url(
 
 
 def _return_urls(path: str) -> tuple[str, str]:
-    base = current_app.config["BASE_URL"].rstrip("/")
+    """Stripe's way back: the page that waits for the card, then ``path`` (a local path,
+    safe_return_path's), both on the public address."""
+    success = url_for("payments.card_saved", next=path, _external=True)
     # Stripe fills in {CHECKOUT_SESSION_ID}; it must stay unescaped.
-    success = base + url_for("payments.card_saved", next=path) + "&session_id={CHECKOUT_SESSION_ID}"
-    return success, base + path
+    return success + "&session_id={CHECKOUT_SESSION_ID}", urljoin(success, path)
 
 
 def _customer(session: Session, gateway: StripeGateway, owner: User) -> tuple[str, int]:

@@ -10,6 +10,7 @@ from typing import Any
 import stripe
 from flask import current_app
 
+from ..config import settings
 from ..db import utcnow
 from ..errors import Unavailable
 
@@ -383,16 +384,16 @@ def get_gateway() -> StripeGateway:
     app = current_app
     gateway = app.extensions.get("stripe_gateway")
     if gateway is None:
-        key = app.config.get("STRIPE_SECRET_KEY")
+        key = settings(app).stripe_secret_key
         if not key:
             raise PaymentsNotConfigured()
         gateway = StripeGateway(
             key,
             [
-                app.config.get("STRIPE_WEBHOOK_SECRET"),
-                app.config.get("STRIPE_CONNECT_WEBHOOK_SECRET"),
+                settings(app).stripe_webhook_secret,
+                settings(app).stripe_connect_webhook_secret,
             ],
-            app.config.get("STRIPE_API_BASE"),
+            settings(app).stripe_api_base,
         )
         app.extensions["stripe_gateway"] = gateway
     return gateway

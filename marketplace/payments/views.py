@@ -8,7 +8,6 @@ import logging
 import stripe
 from flask import (
     Blueprint,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -19,6 +18,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..accounts.access import assistant_required, owner_required
+from ..config import settings
 from ..db import get_session
 from ..errors import Invalid
 from ..extensions import csrf
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 @bp.app_context_processor
 def payments_mode() -> dict:
-    key = current_app.config.get("STRIPE_SECRET_KEY") or ""
+    key = settings().stripe_secret_key or ""
     return {"payments_test_mode": key.startswith("sk_test_")}
 
 
@@ -51,18 +51,15 @@ def saved_card_helper() -> dict:
     return {"saved_card": saved_card}
 
 
-def _external(endpoint: str, **values) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return base + url_for(endpoint, **values)
-
-
 def checkout_urls(contract_id: int) -> dict[str, str]:
     """Where Stripe's Checkout page sends the owner back: the contract's page, which waits
     for the webhook (the API's checkout returns there too)."""
-    success = _external("contracts.show", contract_id=contract_id, checkout="done")
+    success = url_for("contracts.show", _external=True, contract_id=contract_id, checkout="done")
     return {
         "success": success + "&session_id={CHECKOUT_SESSION_ID}",
-        "cancel": _external("contracts.show", contract_id=contract_id, checkout="cancelled"),
+        "cancel": url_for(
+            "contracts.show", _external=True, contract_id=contract_id, checkout="cancelled"
+        ),
     }
 
 
@@ -124,8 +121,8 @@ def connect():
         session,
         get_gateway(),
         current_user,
-        refresh_url=_external("payments.payouts_page"),
-        return_url=_external("payments.onboarding_return"),
+        refresh_url=url_for("payments.payouts_page", _external=True),
+        return_url=url_for("payments.onboarding_return", _external=True),
     )
     session.commit()
     return redirect(url, code=303)

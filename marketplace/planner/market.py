@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import in_good_standing
+from ..config import settings
 from ..contracts.pricing import share_of
 from ..db import utcnow
 from ..profiles.models import AssistantProfile
@@ -74,7 +75,7 @@ def summarise(fits: list[MarketFit], currency: str, weekly_hours: int) -> Market
     same = [f for f in fits if f.currency == currency]
     rates = sorted(f.rate_cents for f in same)
     available = sum(1 for f in same if f.hours_per_week >= weekly_hours)
-    if len(rates) < current_app.config["PLANNER_MIN_FITS"]:
+    if len(rates) < settings().planner_min_fits:
         return MarketRange(len(rates), None, None, None, available, currency)
     return MarketRange(
         len(rates),
@@ -107,13 +108,13 @@ def rank_and_store(session: Session, queries: list) -> dict[str, int]:
     standing; returns how many each key now has."""
     from ..matches.index import matcher_index
 
-    config = current_app.config
+    config = settings()
     matcher = matcher_index(current_app).current(session)
     ranked = matcher.rank_assistants_batch(
-        queries, k=config["PLANNER_FITS_PER_ITEM"], reference_date=utcnow().date()
+        queries, k=config.planner_fits_per_item, reference_date=utcnow().date()
     )
     wanted = {
-        q.id: [m for m in matches if m.score >= config["PLANNER_MIN_FIT_SCORE"]]
+        q.id: [m for m in matches if m.score >= config.planner_min_fit_score]
         for q, matches in zip(queries, ranked, strict=True)
     }
     ids = {m.id for matches in wanted.values() for m in matches}

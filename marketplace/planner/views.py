@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask import session as browser_session
 from flask_login import current_user, user_logged_in
 
 from ..accounts.views import AFTER_SIGNUP
+from ..config import settings
 from ..contracts import services as contracts
 from ..db import get_session
 from ..errors import Invalid, RateLimited
@@ -115,7 +116,7 @@ def plan_rows(session, plan):
     """Every item's figures, best to delegate first."""
     if plan is None or not plan.items:
         return []
-    fee_bps = current_app.config["PLATFORM_FEE_BPS"]
+    fee_bps = settings().platform_fee_bps
     near = {i.id: nearest(i.label, i.skill_list, i.category) for i in plan.items if i.being_priced}
     keys = {pricing_key(i) for i in plan.items} | {n[0].key for n in near.values() if n}
     fits = fits_by_key(session, keys)
@@ -185,9 +186,9 @@ def _page(session, plan, form):
         chart_height=height,
         zones=timezone_choices(),
         catalogue=CATALOGUE,
-        fee_percent=current_app.config["PLATFORM_FEE_BPS"] / 100,
+        fee_percent=settings().platform_fee_bps / 100,
         conversion=WEEKS_PER_MONTH_TEXT,
-        min_fits=current_app.config["PLANNER_MIN_FITS"],
+        min_fits=settings().planner_min_fits,
     )
 
 
@@ -298,7 +299,7 @@ def post():
     if form.validate_on_submit():
         try:
             services.refuse_secrets(form.description.data, "description")
-            limits = post_limits.parse_limits(current_app.config["TASK_POST_LIMITS"])
+            limits = post_limits.parse_limits(settings().task_post_limits)
             post_limits.check_allowance(session, current_user, limits)
             task = task_services.post_task(session, current_user, form.to_input())
         except RateLimited as exc:

@@ -19,12 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from ..accounts.models import User
+from ..config import settings
 from ..contracts import services as contracts
 from ..contracts.models import Contract, ContractStatus
 from ..db import rows_changed, utcnow
@@ -76,7 +76,7 @@ def _last_paid_week(contract: Contract) -> datetime | None:
 
 
 def configured_window() -> timedelta:
-    return timedelta(days=float(current_app.config["REVIEW_WINDOW_DAYS"]))
+    return timedelta(days=settings().review_window_days)
 
 
 def closes_at(contract: Contract, window: timedelta) -> datetime | None:

@@ -25,6 +25,8 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..config import settings
+
 log = logging.getLogger(__name__)
 
 _STORED = "delegate_storage_stored"  # session.info: (storage, key) put in this transaction
@@ -54,14 +56,14 @@ def new_key() -> str:
 
 
 def _build(app: Flask) -> Storage:
-    config = app.config
-    if config.get("STORAGE_S3_BUCKET"):
+    config = settings(app)
+    if config.storage_s3_bucket:
         from .s3 import S3Storage
 
-        return S3Storage.from_config(config)
+        return S3Storage.from_settings(config)
     from .local import LocalStorage
 
-    root = config.get("STORAGE_LOCAL_PATH") or Path(app.instance_path) / "attachments"
+    root = config.storage_local_path or Path(app.instance_path) / "attachments"
     return LocalStorage(Path(root))
 
 

@@ -15,6 +15,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from ..config import Settings
+
 
 class S3Storage:
     def __init__(self, client, bucket: str, prefix: str = ""):
@@ -23,17 +25,17 @@ class S3Storage:
         self.prefix = prefix
 
     @classmethod
-    def from_config(cls, config) -> S3Storage:
+    def from_settings(cls, config: Settings) -> S3Storage:
         client = boto3.client(
             "s3",
-            endpoint_url=config.get("STORAGE_S3_ENDPOINT_URL") or None,
-            region_name=config.get("STORAGE_S3_REGION") or None,
-            aws_access_key_id=config.get("STORAGE_S3_ACCESS_KEY_ID") or None,
-            aws_secret_access_key=config.get("STORAGE_S3_SECRET_ACCESS_KEY") or None,
+            endpoint_url=config.storage_s3_endpoint_url,
+            region_name=config.storage_s3_region,
+            aws_access_key_id=config.storage_s3_access_key_id,
+            aws_secret_access_key=config.storage_s3_secret_access_key,
             # Bounded waits: a hung storage server must not hold a web worker for minutes.
             config=Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3}),
         )
-        return cls(client, config["STORAGE_S3_BUCKET"], config.get("STORAGE_S3_PREFIX") or "")
+        return cls(client, config.storage_s3_bucket or "", config.storage_s3_prefix)
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}{key}"

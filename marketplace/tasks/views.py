@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     get_template_attribute,
     jsonify,
@@ -20,6 +19,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..accounts.access import owner_required
+from ..config import settings
 from ..contracts import services as contracts
 from ..db import get_session
 from ..errors import Invalid, RateLimited
@@ -59,7 +59,7 @@ _owner_records = Microcache("owner records", tables={"contracts", "reviews"})
 
 def _check_limits(state: BlueprintSetupState) -> None:
     # A typo in the setting fails at start-up, not at somebody's first post.
-    post_limits.parse_limits(state.app.config["TASK_POST_LIMITS"])
+    post_limits.parse_limits(settings(state.app).task_post_limits)
 
 
 bp.record_once(_check_limits)
@@ -83,7 +83,7 @@ def new():
         form.timezone.data = current_user.timezone
     if form.validate_on_submit():
         session = get_session()
-        limits = post_limits.parse_limits(current_app.config["TASK_POST_LIMITS"])
+        limits = post_limits.parse_limits(settings().task_post_limits)
         try:
             task = services.publish_task(session, current_user, form.to_input(), limits)
         except RateLimited as exc:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..config import settings
 from ..payments.gateway import PaymentsNotConfigured, get_gateway
 from . import billing, disputes, services, settlement_money
 from .models import SettlementStatus, Timesheet, TimesheetStatus
@@ -33,7 +33,7 @@ def run_due(session: Session) -> Report:
     report = Report()
     report.ended = services.end_finished(session)
     session.commit()
-    report.closed = services.close_due_weeks(session, current_app.config["TIMESHEET_REVIEW_DAYS"])
+    report.closed = services.close_due_weeks(session, settings().timesheet_review_days)
     session.commit()
     services.remind_before_auto_approval(session)
     session.commit()

@@ -79,7 +79,8 @@ def worker_env(database_url: str, queue_name: str, **settings: str) -> dict:
         REDIS_URL=redis_url(),
         JOBS_QUEUE=queue_name,
         SECRET_KEY="worker-test-key",
-        LOG_LEVEL="INFO",  # the tests read the workers' job lines
+        LOG_LEVEL="INFO",  # the tests read the workers' job lines, as JSON
+        LOG_FORMAT="json",
         **settings,
     )
     return env

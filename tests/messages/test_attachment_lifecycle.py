@@ -13,7 +13,6 @@ from marketplace.messages.attachments import delete_conversation_files, delete_u
 from marketplace.notifications.sender import send_due
 from marketplace.storage import get_storage
 from marketplace.storage.local import LocalStorage
-from marketplace.storage.s3 import S3Storage
 from tests.factories import make_assistant, make_task
 from tests.messages import files
 from tests.messages.attachment_helpers import (
@@ -25,6 +24,7 @@ from tests.messages.attachment_helpers import (
 )
 from tests.messages.helpers import conversation_id, open_as_owner, scene, start
 from tests.notifications.mailbox import body_html, body_text
+from tests.s3_support import s3_storage
 
 INVOICE = files.pdf()
 
@@ -82,7 +82,7 @@ def test_a_persons_files_are_the_files_they_sent(app, client, db_session):
 
 
 def test_files_go_to_s3_when_configured(app, client, other_client, db_session, s3_settings):
-    s3 = S3Storage.from_config(s3_settings)
+    s3 = s3_storage(s3_settings)
     with storage_in_use(app, s3):
         owner, task, va = scene(db_session)
         cid = open_as_owner(client, owner, task, va)

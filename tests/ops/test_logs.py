@@ -1,15 +1,19 @@
-"""Logs are JSON lines carrying the request id, which the response returns and the jobs the
-request queued carry, in this process or in an RQ worker's."""
+"""Logs are JSON lines (readable text at a terminal) carrying the request id, which the
+response returns and the jobs the request queued carry, in this process or in an RQ worker's."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import re
 import time
+
+import pytest
 
 from marketplace.jobs import job, pool
 from marketplace.jobs import shutdown as shutdown_jobs
-from marketplace.ops.logs import current_request_id
+from marketplace.ops.logs import chosen_format, current_request_id
 from tests.accounts.signup import SIGNUP
 from tests.db_utils import empty_all_tables
 from tests.factories import make_owner, task_form
@@ -120,3 +124,49 @@ def test_a_job_in_the_thread_pool_carries_the_id_of_the_request_that_queued_it(
     assert current_request_id() is None  # the request has ended; its id with it
     shutdown_jobs(app)  # waits for the pool
     assert SEEN_IDS == ["pooled-9"]
+
+
+@pytest.fixture
+def logs_as_before():
+    """configure_logging sets the one process-wide handler's format: put it back."""
+    handler = next(h for h in logging.root.handlers if getattr(h, "delegate_json", False))
+    before = handler.formatter
+    yield
+    handler.setFormatter(before)
+
+
+def test_text_logs_are_one_readable_line_with_the_request_id(
+    make_app, database_url, capsys, logs_as_before
+):
+    app = make_app(DATABASE_URL=database_url, LOG_FORMAT="text")
+
+    def broken():
+        return 1 / 0
+
+    app.add_url_rule("/broken", "broken", broken)
+    capsys.readouterr()
+    app.test_client().get("/broken", headers={"X-Request-ID": "req-text"})
+    first, *traceback = capsys.readouterr().err.splitlines()
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z ERROR marketplace \[req-text\] "
+        r"Unhandled error on GET /broken",
+        first,
+    )
+    assert traceback[0].startswith("Traceback") and "ZeroDivisionError" in traceback[-1]
+    assert not json_lines("\n".join([first, *traceback]))
+
+
+class _Stream(io.StringIO):
+    def __init__(self, terminal: bool) -> None:
+        super().__init__()
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+
+def test_a_terminal_gets_text_and_anything_else_json_unless_log_format_says():
+    assert chosen_format(None, _Stream(terminal=True)) == "text"
+    assert chosen_format(None, _Stream(terminal=False)) == "json"  # gunicorn under a supervisor
+    assert chosen_format("json", _Stream(terminal=True)) == "json"
+    assert chosen_format("text", _Stream(terminal=False)) == "text"

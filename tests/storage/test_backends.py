@@ -11,6 +11,7 @@ import pytest
 from marketplace.storage import delete_after_commit, get_storage, new_key, put_in_transaction
 from marketplace.storage.local import LocalStorage
 from marketplace.storage.s3 import S3Storage
+from tests.s3_support import s3_storage
 
 DATA = b"%PDF-1.4 the bytes of a file\x00\xff" * 1000
 
@@ -19,7 +20,7 @@ DATA = b"%PDF-1.4 the bytes of a file\x00\xff" * 1000
 def storage(request, tmp_path):
     if request.param == "local":
         return LocalStorage(tmp_path / "files")
-    return S3Storage.from_config(request.getfixturevalue("s3_settings"))
+    return s3_storage(request.getfixturevalue("s3_settings"))
 
 
 def read(storage, key: str) -> bytes:
@@ -51,7 +52,7 @@ def test_keys_stay_inside_the_folder(tmp_path):
 
 
 def test_s3_objects_sit_under_the_prefix(s3_settings):
-    s3 = S3Storage.from_config(s3_settings)
+    s3 = s3_storage(s3_settings)
     key = new_key()
     s3.put(key, io.BytesIO(DATA))
     listed = s3.client.list_objects_v2(Bucket=s3_settings["STORAGE_S3_BUCKET"])
@@ -59,12 +60,12 @@ def test_s3_objects_sit_under_the_prefix(s3_settings):
 
 
 def test_the_app_picks_s3_when_a_bucket_is_set(app, s3_settings):
-    from flask import Flask
+    from marketplace import create_app
 
-    other = Flask("s3-app")
-    other.config.update(s3_settings)
+    other = create_app({"SECRET_KEY": "k", "DATABASE_URL": "sqlite://", **s3_settings})
     assert isinstance(get_storage(other), S3Storage)
-    plain = Flask("local-app", instance_path=str(app.instance_path))
+    plain = create_app({"SECRET_KEY": "k", "DATABASE_URL": "sqlite://"})
+    plain.instance_path = str(app.instance_path)
     assert isinstance(get_storage(plain), LocalStorage)
 
 

@@ -15,10 +15,10 @@ from marketplace.jobs import run_job
 from marketplace.jobs.schedule import PERIODIC
 from marketplace.storage import new_key
 from marketplace.storage.local import LocalStorage
-from marketplace.storage.s3 import S3Storage
 from tests.messages import files
 from tests.messages.attachment_helpers import attachments_of, send_files, storage_in_use
 from tests.messages.helpers import open_as_owner, scene
+from tests.s3_support import s3_storage
 
 INVOICE = files.pdf("Invoice 77")
 GRACE = timedelta(hours=24)  # the default STORAGE_ORPHAN_GRACE_HOURS
@@ -29,7 +29,7 @@ def storage(request, app, tmp_path):
     if request.param == "local":
         backend = LocalStorage(tmp_path / "files")
     else:
-        backend = S3Storage.from_config(request.getfixturevalue("s3_settings"))
+        backend = s3_storage(request.getfixturevalue("s3_settings"))
     with storage_in_use(app, backend):
         yield backend
 
