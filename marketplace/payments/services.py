@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
+from ..contracts import milestones
 from ..contracts import services as contracts
-from ..contracts.models import MONEY_HELD, Contract, ContractStatus
+from ..contracts.models import MONEY_HELD, Contract, ContractStatus, Milestone, MilestoneStatus
 from ..contracts.pricing import share_of
 from ..db import rows_changed, utcnow
 from ..errors import Conflict
@@ -382,38 +383,84 @@ def reverse_fee_share(
 
 
 def pay_out(session: Session, gateway: StripeGateway, contract: Contract) -> bool:
-    """Transfer the assistant's share of an approved contract, if they can be paid."""
-    if contract.status != ContractStatus.APPROVED or contract.payout_hold:
+    """Transfer the assistant's share of each approved milestone of a contract, if they can
+    be paid; True when at least one went out. After the last milestone the contract is paid."""
+    if contract.status not in MONEY_HELD or contract.payout_hold:
         return False
     account = session.get(PayoutAccount, contract.assistant_id)
     if account is None or not account.payouts_enabled:
         return False  # shown as "payout pending until you connect Stripe"
+    count = len(milestones.of(session, contract.id))
+    paid = False
+    for milestone in milestones.payable(session, contract.id):
+        if not _pay_out_milestone(session, gateway, contract, milestone, account, count):
+            break
+        paid = True
+    if (
+        paid
+        and contract.status == ContractStatus.APPROVED
+        and not milestones.payable(session, contract.id)
+    ):
+        contracts.transition(
+            session,
+            contract,
+            [ContractStatus.APPROVED],
+            ContractStatus.PAID,
+            paid_at=utcnow(),
+            transfer_id=contract.transfer_id or _last_transfer(session, contract),
+        )
+        reviews.contract_ended(session, contract)  # the work is paid for: both may review it
+    session.flush()
+    return paid
+
+
+def _pay_out_milestone(
+    session: Session,
+    gateway: StripeGateway,
+    contract: Contract,
+    milestone: Milestone,
+    account: PayoutAccount,
+    count: int,
+) -> bool:
     try:
         charge_id = contract.charge_id or charge_of(gateway, contract.payment_intent_id)
         transfer = gateway.create_transfer(
             contract_id=contract.id,
-            amount_cents=contract.net_cents,
+            amount_cents=milestone.net_cents,
             currency=contract.currency,
             destination=account.stripe_account_id,
             charge_id=charge_id,
+            idempotency_key=milestones.transfer_key(milestone, count),
         )
     except stripe.StripeError:
-        log.exception("Payout for contract %s failed; reconcile will retry", contract.id)
+        log.exception("Payout of milestone %s failed; reconcile will retry", milestone.id)
         return False
     contract.charge_id = charge_id
-    contracts.transition(
+    milestones.move(
         session,
-        contract,
-        [ContractStatus.APPROVED],
-        ContractStatus.PAID,
+        milestone,
+        [MilestoneStatus.APPROVED],
+        MilestoneStatus.PAID,
         paid_at=utcnow(),
         transfer_id=transfer.id,
     )
-    ledger.record(session, contract, EntryKind.TRANSFER, contract.net_cents, transfer.id)
-    _tell(session, contract, Kind.PAYMENT_SENT, contract.assistant_id)
-    reviews.contract_ended(session, contract)  # the work is paid for: both may review it
-    session.flush()
+    ledger.record(session, contract, EntryKind.TRANSFER, milestone.net_cents, transfer.id)
+    # One email per milestone paid (the outbox's key names it); a one-milestone contract's
+    # is the contract's, as before milestones.
+    about = f"contract:{contract.id}" if count == 1 else f"milestone:{milestone.id}"
+    notify(
+        session,
+        contract.assistant_id,
+        Kind.PAYMENT_SENT,
+        about,
+        {"contract_id": contract.id, "milestone_id": milestone.id},
+    )
     return True
+
+
+def _last_transfer(session: Session, contract: Contract) -> str | None:
+    paid = [m for m in milestones.of(session, contract.id) if m.transfer_id]
+    return paid[-1].transfer_id if paid else None
 
 
 def pay_out_approved(session: Session, gateway: StripeGateway, contract_id: int) -> bool:
@@ -440,11 +487,24 @@ def charge_of(gateway: StripeGateway, payment_intent_id: str) -> str:
     return latest if isinstance(latest, str) else latest.id
 
 
-def pending_payouts(session: Session, assistant_id: int) -> list[Contract]:
+def pending_payouts(session: Session, assistant_id: int) -> list[Milestone]:
+    """Milestones approved for this assistant whose share has not gone out yet."""
     return list(
         session.scalars(
-            select(Contract).where(
-                Contract.assistant_id == assistant_id, Contract.status == ContractStatus.APPROVED
+            select(Milestone)
+            .join(Contract, Contract.id == Milestone.contract_id)
+            .where(
+                Contract.assistant_id == assistant_id,
+                Milestone.status == MilestoneStatus.APPROVED,
             )
+            .order_by(Milestone.contract_id, Milestone.number)
         )
     )
+
+
+def contracts_to_pay(session: Session, assistant_id: int) -> list[Contract]:
+    """The contracts of ``pending_payouts``, each once, for paying them out."""
+    seen: dict[int, Contract] = {}
+    for milestone in pending_payouts(session, assistant_id):
+        seen.setdefault(milestone.contract_id, milestone.contract)
+    return list(seen.values())

@@ -137,7 +137,7 @@ def onboarding_return():
     session = get_session()
     account = payouts.refresh_account(session, get_gateway(), current_user)
     if account and account.payouts_enabled:
-        for contract in services.pending_payouts(session, current_user.id):
+        for contract in services.contracts_to_pay(session, current_user.id):
             services.pay_out(session, get_gateway(), contract)
         flash("Your Stripe account is connected. You can be paid.", "success")
     else:
