@@ -11,6 +11,7 @@ from ..errors import Invalid
 from ..filters import CURRENCY_SYMBOLS
 from ..forms import has_errors
 from ..hiring.services import owned_proposal
+from ..payments import flows
 from ..payments import services as payments
 from ..payments.cards import saved_card
 from ..payments.gateway import get_gateway
@@ -257,11 +258,7 @@ def request_changes(contract_id: int):
 @bp.post("/contracts/<int:contract_id>/cancel")
 @login_required
 def cancel(contract_id: int):
-    session = get_session()
-    contract = services.contract_for(session, current_user, contract_id)
-    gateway = get_gateway() if contract.checkout_session_id else None
-    contract = payments.cancel_and_refund(session, gateway, current_user, contract_id)
-    session.commit()
+    contract = flows.cancel(get_session(), current_user, contract_id)
     if contract.payment_intent_id:
         flash("Cancelled. Your payment is being refunded in full.", "info")
     else:

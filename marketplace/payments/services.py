@@ -31,23 +31,6 @@ from .models import EntryKind, PayoutAccount
 log = logging.getLogger(__name__)
 
 
-def start_checkout(
-    session: Session, gateway: StripeGateway, owner: User, contract_id: int, urls: dict[str, str]
-) -> str:
-    """The URL of a Stripe Checkout page for this contract, reusing one that is still open."""
-    contract = contracts.lock(session, contract_id)
-    check_fundable(contract, owner)
-    url = open_checkout_url(gateway, contract)
-    if url is not None:
-        return url
-    contract.checkout_attempt += 1
-    checkout = create_checkout(gateway, contract, contract.checkout_attempt, owner, urls)
-    contract.checkout_session_id = checkout.id
-    contract.last_payment_error = None
-    session.flush()
-    return checkout.url
-
-
 def check_fundable(contract: Contract, owner: User) -> None:
     """Only the owner pays, and only a contract waiting for its money (a stranger's 404)."""
     if contract.party(owner) is None:
@@ -90,8 +73,9 @@ def create_checkout(
     )
 
 
-# Checkout with no lock held while Stripe answers: claim an attempt number (committed), ask
-# Stripe for that attempt's session, then store it if the attempt is still the latest.
+# Checkout with no lock held while Stripe answers (``flows.checkout``): claim an attempt number
+# (committed), ask Stripe for that attempt's session, then store it if the attempt is still
+# the latest.
 
 CHECKOUT_RACED = "The contract changed while its payment page was being made. Try again."
 
@@ -260,13 +244,6 @@ def refund_payment(gateway: StripeGateway, contract_id: int, payment_intent_id: 
         # The reconcile command retries with the same idempotency key; nothing is lost.
         log.exception("Refund for contract %s failed; reconcile will retry", contract_id)
         return None
-
-
-def cancel_and_refund(
-    session: Session, gateway: StripeGateway | None, owner: User, contract_id: int
-):
-    contract, was_funded = contracts.cancel(session, owner, contract_id)
-    return settle_cancelled(session, gateway, contract, was_funded)
 
 
 def settle_cancelled(

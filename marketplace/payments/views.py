@@ -25,7 +25,7 @@ from ..extensions import csrf
 from ..ops import metrics
 from ..payments.models import PayoutAccount
 from ..timesheets.services import awaiting_payout, billed_weeks_of
-from . import cards, ledger, payouts, services, webhooks
+from . import cards, flows, ledger, payouts, services, webhooks
 from .gateway import get_gateway
 
 bp = Blueprint("payments", __name__)
@@ -69,10 +69,7 @@ def checkout_urls(contract_id: int) -> dict[str, str]:
 @bp.post("/contracts/<int:contract_id>/checkout")
 @login_required
 def checkout(contract_id: int):
-    session = get_session()
-    urls = checkout_urls(contract_id)
-    url = services.start_checkout(session, get_gateway(), current_user, contract_id, urls)
-    session.commit()
+    url = flows.checkout(get_session(), current_user, contract_id, checkout_urls(contract_id))
     return redirect(url, code=303)
 
 
