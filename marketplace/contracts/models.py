@@ -163,6 +163,10 @@ class Contract(Base):
     assistant: Mapped[User] = relationship(
         foreign_keys=[assistant_id], lazy="joined", innerjoin=True
     )
+    # Read-only, loaded when asked for (the API's contract); milestones.of is the query.
+    milestones: Mapped[list[Milestone]] = relationship(
+        viewonly=True, order_by="Milestone.number", lazy="select"
+    )
 
     @property
     def is_hourly(self) -> bool:

@@ -241,3 +241,31 @@ def test_emails_name_the_milestone_and_its_money(
     paid = text(assistant.id, Kind.PAYMENT_SENT)
     assert "You have been paid $135" in paid
     assert "milestone 1 of 2" in paid and "$150 less the $15 platform fee" in paid
+
+
+def test_an_operator_settles_only_what_is_still_held(
+    client, other_client, db_session, stripe_relay, time_machine
+):
+    from tests.operator.helpers import make_operator
+
+    _, _, contract_id = funded_in_parts(
+        client, other_client, db_session, stripe_relay, time_machine, TWO
+    )
+    assert submit(other_client, contract_id, "The draft.").status_code == 302
+    assert approve(client, contract_id, 1).status_code == 302  # $135 of milestone 1 paid
+    client.login_as(make_operator(db_session))
+    page = client.get(f"/operator/contracts/{contract_id}").get_data(as_text=True)
+    assert "$100 held, of $250" in page and "($90 after the fee)" in page
+    assert 'data-testid="milestone-1" data-status="paid"' in page
+    settled = client.post(
+        f"/operator/contracts/{contract_id}/resolve",
+        {"outcome": "release", "refund": "", "note": "Finished.", "reason": "Ticket 7"},
+    )
+    assert settled.status_code == 303, settled.get_data(as_text=True)
+    # Milestone 2's share, not the whole contract's a second time.
+    assert transfers(db_session, contract_id) == [13500, 9000]
+    assert contract(db_session, contract_id).status == ContractStatus.PAID
+    assert [m[4] for m in milestones(db_session, contract_id)] == [
+        MilestoneStatus.PAID,
+        MilestoneStatus.PAID,
+    ]
