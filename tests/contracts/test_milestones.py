@@ -112,9 +112,7 @@ def test_each_milestone_is_submitted_answered_and_paid_on_its_own(
         f"/contracts/{contract_id}"
     ).get_data(as_text=True)
     # The whole-contract cancel would refund money already paid out: it is not offered.
-    assert "Cancel and refund" not in client.get(f"/contracts/{contract_id}").get_data(
-        as_text=True
-    )
+    assert "Cancel and refund" not in client.get(f"/contracts/{contract_id}").get_data(as_text=True)
     refused = client.post(f"/contracts/{contract_id}/cancel")
     assert refused.status_code == 409
     assert "Milestone 1 has been released" in refused.get_data(as_text=True)
@@ -154,9 +152,7 @@ def test_fee_shares_add_up_to_the_contract_fee_to_the_cent(
     assert sum(r[3] for r in rows) == whole.fee_cents == 2500
 
 
-def test_milestones_that_do_not_add_up_to_the_total_hire_nothing(
-    client, db_session, time_machine
-):
+def test_milestones_that_do_not_add_up_to_the_total_hire_nothing(client, db_session, time_machine):
     time_machine.move_to(START, tick=False)
     owner, _, proposal = proposal_scene(db_session)
     client.login_as(owner)
@@ -268,4 +264,38 @@ def test_an_operator_settles_only_what_is_still_held(
     assert [m[4] for m in milestones(db_session, contract_id)] == [
         MilestoneStatus.PAID,
         MilestoneStatus.PAID,
+    ]
+
+
+def test_milestones_approved_before_the_assistant_can_be_paid_go_out_once_later(
+    app, client, other_client, db_session, stripe_relay, time_machine
+):
+    from marketplace.payments.models import PayoutAccount
+
+    time_machine.move_to(START, tick=False)
+    owner, assistant, proposal = proposal_scene(db_session)
+    client.login_as(owner)
+    hired = hire_in_parts(client, proposal.id, TWO)
+    contract_id = int(re.search(r"/contracts/(\d+)", hired.location).group(1))
+    stripe_relay.pay(checkout_url(client, contract_id))
+    stripe_relay.deliver(client)
+    other_client.login_as(assistant)
+    assert submit(other_client, contract_id, "The draft.").status_code == 302
+    assert approve(client, contract_id, 1).status_code == 302
+    assert transfers(db_session, contract_id) == []  # no Stripe account to pay yet
+    pending = other_client.get("/payouts").get_data(as_text=True)
+    assert "milestone 1: Draft chart of accounts" in pending and "$135" in pending
+
+    other_client.post("/payouts/connect")
+    db_session.expire_all()
+    stripe_relay.onboard(db_session.get(PayoutAccount, assistant.id).stripe_account_id)
+    # account.updated is lost: the reconcile command pays the approved milestone, once.
+    result = app.test_cli_runner().invoke(args=["payments", "reconcile"])
+    assert f"paid out [{contract_id}]" in result.output, result.output
+    app.test_cli_runner().invoke(args=["payments", "reconcile"])
+    assert transfers(db_session, contract_id) == [13500]
+    assert len(stripe_relay.transfers(contract_id)) == 1
+    assert [m[4] for m in milestones(db_session, contract_id)] == [
+        MilestoneStatus.PAID,
+        MilestoneStatus.FUNDED,
     ]
