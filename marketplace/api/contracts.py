@@ -14,7 +14,7 @@ from ..contracts import services as contracts
 from ..contracts import submissions
 from ..contracts.forms import AnswerForm, SubmitWorkForm
 from ..db import get_session
-from ..errors import Conflict
+from ..payments import flows
 from ..payments import services as payments
 from ..payments.gateway import get_gateway
 from ..payments.views import checkout_urls
@@ -31,24 +31,9 @@ bp = api_blueprint("contracts", "Fund, deliver, approve, cancel, pause and end c
 def checkout(contract_id: int):
     """Start funding a fixed contract (owners): the Stripe Checkout page to open. A page
     still open is given again; the contract is funded when Stripe confirms the payment."""
-    session = get_session()
-    user = api_user()
-    contract = contracts.contract_for(session, user, contract_id)
-    payments.check_fundable(contract, user)
-    session.commit()  # nothing was written: this only ends the transaction before Stripe
-    gateway = get_gateway()
-    url = payments.open_checkout_url(gateway, contract)
-    if url is not None:
-        return {"url": url}
-    attempt = payments.claim_checkout_attempt(session, contract)
-    session.commit()
-    made = payments.create_checkout(gateway, contract, attempt, user, checkout_urls(contract.id))
-    if not payments.record_checkout(session, contract, attempt, made):
-        session.rollback()
-        payments.expire_quietly(gateway, contract.id, made.id)
-        raise Conflict(payments.CHECKOUT_RACED)
-    session.commit()
-    return {"url": made.url}
+    return {
+        "url": flows.checkout(get_session(), api_user(), contract_id, checkout_urls(contract_id))
+    }
 
 
 @bp.post("/contracts/<int:contract_id>/submit")
@@ -102,16 +87,7 @@ def request_changes(data: dict, contract_id: int):
 def cancel(contract_id: int):
     """Cancel a fixed contract before the work is submitted (owners); what was paid is
     refunded in full."""
-    session = get_session()
-    seen = contracts.contract_for(session, api_user(), contract_id)
-    # Asked first, as on the site: a funded contract is not cancelled where it cannot be
-    # refunded (no Stripe configured).
-    gateway = get_gateway() if seen.checkout_session_id else None
-    contract, was_funded = contracts.cancel(session, api_user(), contract_id)
-    session.commit()
-    contract = payments.settle_cancelled(session, gateway, contract, was_funded)
-    session.commit()
-    return contract
+    return flows.cancel(get_session(), api_user(), contract_id)
 
 
 @bp.post("/contracts/<int:contract_id>/pause")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..contracts.models import ContractKind, ContractStatus
+from ..contracts.models import ContractKind, ContractStatus, MilestoneStatus
 from ..forms import CURRENCIES
 from ..hiring.models import ProposalStatus
 from ..input_guard import MAX_ID
@@ -256,6 +256,19 @@ class InvitationOut(StrictSchema):
     created_at = fields.AwareDateTime(required=True)
 
 
+class MilestoneOut(StrictSchema):
+    number = fields.Integer(required=True, metadata={"description": "Worked on in order, 1 first"})
+    title = fields.String(required=True)
+    amount_cents = fields.Integer(required=True)
+    fee_cents = fields.Integer(required=True)
+    net_cents = fields.Integer(required=True, metadata={"description": "What the assistant gets"})
+    due_on = fields.Date(allow_none=True, required=True)
+    status = fields.String(required=True, validate=_one_of(MilestoneStatus))
+    submitted_at = fields.AwareDateTime(allow_none=True, required=True)
+    approved_at = fields.AwareDateTime(allow_none=True, required=True)
+    paid_at = fields.AwareDateTime(allow_none=True, required=True)
+
+
 class ContractOut(StrictSchema):
     id = fields.Integer(required=True)
     task_id = fields.Integer(required=True)
@@ -269,6 +282,15 @@ class ContractOut(StrictSchema):
     total_cents = fields.Integer(required=True, metadata={"description": "0 for hourly"})
     fee_cents = fields.Integer(required=True)
     created_at = fields.AwareDateTime(required=True)
+    milestones = fields.List(
+        fields.Nested(MilestoneOut),
+        required=True,
+        metadata={
+            "description": "Fixed: the price's parts, each submitted, approved and paid out "
+            "on its own; submit, approve and request-changes act on the first one not "
+            "approved yet. Hourly: empty."
+        },
+    )
 
 
 class ContractPage(Paged):

@@ -1,10 +1,43 @@
-from wtforms import DateField, IntegerField, RadioField, TextAreaField
+from wtforms import (
+    DateField,
+    FieldList,
+    FormField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms import Form as SubForm
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..forms import Form, choices
+from ..forms import Form, MoneyField, choices, one_line, refuse_forbidden_characters
 from ..tasks.models import MAX_OPENINGS
-from .models import NOTE_MAX, ContractKind
+from .milestones import Part
+from .models import MAX_MILESTONES, MILESTONE_TITLE_MAX, NOTE_MAX, ContractKind
 from .services import MAX_HOURS
+
+MILESTONE_ROWS = 3  # rows shown at first; "Add a milestone" shows one more, up to ten
+
+
+class MilestoneRow(SubForm):
+    """One milestone on the hire form; a row left empty is not a milestone. (A sub-form:
+    the hire form's CSRF token covers it.)"""
+
+    title = StringField(
+        "Milestone",
+        filters=[one_line],
+        validators=[
+            refuse_forbidden_characters,
+            Optional(),
+            Length(max=MILESTONE_TITLE_MAX, message=f"At most {MILESTONE_TITLE_MAX} characters."),
+        ],
+    )
+    amount = MoneyField("Amount", validators=[refuse_forbidden_characters, Optional()])
+    due_on = DateField("Due on", validators=[refuse_forbidden_characters, Optional()])
+
+    @property
+    def filled(self) -> bool:
+        return bool((self.title.data or "").strip() or self.amount.data)
 
 
 class HireForm(Form):
@@ -38,6 +71,18 @@ class HireForm(Form):
         # Left out (a page from before): the task's number stays as it is.
         validators=[Optional(), NumberRange(1, MAX_OPENINGS, f"Between 1 and {MAX_OPENINGS}.")],
     )
+    # Fixed only: the price split into parts (services.hire checks them against the total).
+    milestones = FieldList(
+        FormField(MilestoneRow), min_entries=MILESTONE_ROWS, max_entries=MAX_MILESTONES
+    )
+
+    def milestone_parts(self) -> list[Part]:
+        """The rows filled in, in order, as the service takes them."""
+        return [
+            Part(row.title.data or "", row.amount.data or 0, row.due_on.data)
+            for row in (entry.form for entry in self.milestones)
+            if row.filled
+        ]
 
 
 class SubmitWorkForm(Form):

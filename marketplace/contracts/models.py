@@ -163,6 +163,10 @@ class Contract(Base):
     assistant: Mapped[User] = relationship(
         foreign_keys=[assistant_id], lazy="joined", innerjoin=True
     )
+    # Read-only, loaded when asked for (the API's contract); milestones.of is the query.
+    milestones: Mapped[list[Milestone]] = relationship(
+        viewonly=True, order_by="Milestone.number", lazy="select"
+    )
 
     @property
     def is_hourly(self) -> bool:
@@ -196,6 +200,73 @@ class Contract(Base):
         return None
 
 
+class MilestoneStatus(StrEnum):
+    """Where one milestone of a fixed contract is. While the whole price is paid at hire,
+    funding, cancelling and refunding move every milestone with the contract
+    (``milestones.follow_contract``); submitting, approving and paying out move one."""
+
+    AWAITING_FUNDING = "awaiting_funding"
+    FUNDED = "funded"  # the money is held; the assistant works on it (or will, in turn)
+    SUBMITTED = "submitted"
+    APPROVED = "approved"  # released by the owner or the clock; its transfer may be pending
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+    @property
+    def label(self) -> str:
+        return MILESTONE_LABELS[self]
+
+
+MILESTONE_LABELS = {
+    MilestoneStatus.AWAITING_FUNDING: "Awaiting funding",
+    MilestoneStatus.FUNDED: "Funded",
+    MilestoneStatus.SUBMITTED: "Submitted for approval",
+    MilestoneStatus.APPROVED: "Approved: payout pending",
+    MilestoneStatus.PAID: "Paid out",
+    MilestoneStatus.CANCELLED: "Cancelled",
+    MilestoneStatus.REFUNDED: "Refunded",
+}
+MAX_MILESTONES = 10
+MILESTONE_TITLE_MAX = 120
+
+
+class Milestone(Base):
+    """One part of a fixed contract's price: its own delivery, approval and payout. The
+    amounts of a contract's milestones add up to its total and their fee shares to its fee,
+    to the cent (``milestones.plan``); number 1 is worked on first."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "number", name="uq_milestones_contract_number"),
+        CheckConstraint("amount_cents > 0", name="positive_amount"),
+        CheckConstraint("fee_cents >= 0 AND fee_cents <= amount_cents", name="sane_fee"),
+        CheckConstraint("number BETWEEN 1 AND 10", name="sane_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="RESTRICT"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(MILESTONE_TITLE_MAX))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    fee_cents: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[MilestoneStatus] = mapped_column(
+        str_enum(MilestoneStatus, "milestone_status"), default=MilestoneStatus.AWAITING_FUNDING
+    )
+    transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    contract: Mapped[Contract] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def net_cents(self) -> int:
+        return self.amount_cents - self.fee_cents
+
+
 class SubmissionAnswer(StrEnum):
     APPROVED = "approved"  # by the owner, or automatically once the release window ran out
     CHANGES_REQUESTED = "changes_requested"  # back to the assistant, with the owner's note
@@ -208,9 +279,9 @@ _UNANSWERED = text("answer IS NULL")
 class Submission(Base):
     """One delivery of the work for the owner's answer: what the assistant says was delivered,
     and the owner's answer (approved, or changes requested with a note). A fixed contract is
-    one milestone today; its submissions are numbered 1, 2, ... per contract, and only the
-    newest can be waiting for an answer. (When a contract has several milestones, a submission
-    belongs to a milestone row instead: ``contract_id`` becomes ``milestone_id``.)"""
+    split into milestones, worked on in turn; a submission delivers one (``milestone_id``).
+    Submissions are numbered 1, 2, ... per contract, across its milestones, and only the
+    newest can be waiting for an answer."""
 
     __tablename__ = "submissions"
     __table_args__ = (
@@ -237,6 +308,9 @@ class Submission(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="RESTRICT"))
+    milestone_id: Mapped[int] = mapped_column(
+        ForeignKey("milestones.id", ondelete="RESTRICT"), index=True
+    )
     number: Mapped[int] = mapped_column(Integer)
     # Plain text as written (escaped, links made clickable, when shown). Empty only for work
     # submitted before Delegate asked for a note.
@@ -253,6 +327,7 @@ class Submission(Base):
     auto_released: Mapped[bool] = mapped_column(Boolean, default=False)
 
     contract: Mapped[Contract] = relationship(lazy="joined", innerjoin=True)
+    milestone: Mapped[Milestone] = relationship(lazy="joined", innerjoin=True)
 
     @property
     def waiting(self) -> bool:

@@ -5,7 +5,7 @@ the loser gets a Conflict and nothing changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from sqlalchemy import or_, select, update
@@ -22,6 +22,7 @@ from ..matches import events as match_events
 from ..matches.models import EventKind, Invitation
 from ..notifications import notices
 from ..tasks.models import MAX_OPENINGS, Engagement, Task, TaskStatus
+from . import milestones
 from .models import ENDED_UNPAID, UNDER_WAY, Contract, ContractKind, ContractStatus, hired_count
 from .pricing import Price, price_for
 
@@ -57,11 +58,13 @@ def hire(
     kind: ContractKind = ContractKind.FIXED,
     ends_on: date | None = None,
     openings: int | None = None,
+    parts: Sequence[milestones.Part] = (),
 ) -> Contract:
     """The owner accepts a proposal at the price they were shown: a fixed contract awaiting
-    funding, or an hourly one whose weekly limit is ``hours`` (and whose quoted total is the
-    most one week can cost). ``openings``: how many assistants the owner wants on the task,
-    if they changed it on the hire form."""
+    funding, split into ``parts`` (none: one milestone for the whole price), or an hourly one
+    whose weekly limit is ``hours`` (and whose quoted total is the most one week can cost).
+    ``openings``: how many assistants the owner wants on the task, if they changed it on the
+    hire form."""
     proposal = proposals.owned_proposal(session, owner, proposal_id)
     most = MAX_WEEKLY_HOURS if kind == ContractKind.HOURLY else MAX_HOURS
     if not 1 <= hours <= most:
@@ -70,14 +73,16 @@ def hire(
     price = quote(proposal, hours, fee_bps)
     if quoted_total_cents != price.total_cents:
         raise PriceChanged(price, hours)
+    today = today_in(owner.timezone or "UTC")
     hourly_end = ends_on if kind == ContractKind.HOURLY else None
-    if hourly_end is not None and hourly_end < today_in(owner.timezone or "UTC"):
+    if hourly_end is not None and hourly_end < today:
         raise Invalid("The end date has passed; choose today or a later day.", "ends_on")
+    planned = milestones.plan(parts, price, today) if kind == ContractKind.FIXED else []
     task = _lock_opening(session, proposal.task_id, openings)
     # The rate is part of the compare-and-set: a proposal re-sent at another rate since the
     # page was shown is not hired at a price nobody saw.
     _claim(session, proposal, [ProposalStatus.SUBMITTED], rate_cents=proposal.proposed_rate_cents)
-    contract = _contract_from(session, task, proposal, hours, fee_bps, kind)
+    contract = _contract_from(session, task, proposal, hours, fee_bps, kind, planned)
     if kind == ContractKind.HOURLY:
         contract.ends_on = ends_on
         session.flush()
@@ -211,10 +216,12 @@ def _contract_from(
     hours: int,
     fee_bps: int,
     kind: ContractKind = ContractKind.FIXED,
+    planned: Sequence[milestones.Planned] = (),
 ) -> Contract:
     """The contract for a proposal just claimed (accepted), at its rate. A fixed one waits
-    for its money; an hourly one is active at once (time is billed after each week, and can
-    be logged once the owner has a card saved: timesheets.services.why_no_time)."""
+    for its money, split into its milestones (``planned``; none: one for the whole price);
+    an hourly one is active at once (time is billed after each week, and can be logged once
+    the owner has a card saved: timesheets.services.why_no_time)."""
     price = quote(proposal, hours, fee_bps)
     hourly = kind == ContractKind.HOURLY
     contract = Contract(
@@ -237,6 +244,8 @@ def _contract_from(
     except IntegrityError as exc:
         raise Conflict("This proposal has already been accepted.") from exc
     session.flush()
+    if not hourly:
+        milestones.create(session, contract, planned or milestones.whole(task.title, price))
     # Out of every job feed from this commit on once every opening is taken.
     full = (session.scalar(hired_count(task.id)) or 0) >= task.openings
     task.status = TaskStatus.HIRED if full else TaskStatus.OPEN
@@ -347,6 +356,7 @@ def transition(
         now, wanted = contract.status.label.lower(), to.label.lower()
         raise Conflict(f"This contract is {now}; it cannot become {wanted}.")
     session.refresh(contract)
+    milestones.follow_contract(session, contract, to)
     return contract
 
 
@@ -379,6 +389,15 @@ def cancel(session: Session, owner: User, contract_id: int) -> tuple[Contract, b
     if contract.party(owner) is None:
         raise NotFound("This contract does not exist.")
     require_party(contract, owner, "owner", "cancel the contract")
+    released = milestones.released_any(session, contract.id)
+    if released is not None:
+        # The whole price was paid at hire: a full refund would give back money already
+        # released to the assistant.
+        raise Conflict(
+            f"Milestone {released.number} has been released to "
+            f"{contract.assistant.display_name}, so this contract can no longer be cancelled "
+            "with a refund. Ask Delegate's support to settle the rest."
+        )
     was_funded = contract.status == ContractStatus.FUNDED
     transition(
         session,

@@ -1,10 +1,12 @@
 """Fixed work's submissions and the owner's answer: approve, request changes, or let the
-release window run out (the work is then approved and paid out automatically).
+release window run out (the milestone is then approved and paid out automatically).
 
-A fixed contract is one milestone today, so "the work" is the contract: its status says where
-the work is (funded: in progress, submitted: waiting for the owner) and its submissions say
-what was delivered each time and what the owner answered. Every step is a compare-and-set on
-the submission (its answer is written once) and on the contract's status, under the
+A fixed contract's price is split into milestones, worked on in turn (``milestones``). The
+contract's status says where the current one is (funded: in progress, submitted: waiting for
+the owner), the milestone's its own; the submissions say what was delivered each time and
+what the owner answered. Approving a milestone releases its share: the next one is in
+progress, or after the last the contract is approved. Every step is a compare-and-set on the
+submission (its answer is written once), the milestone and the contract's status, under the
 contract's row lock, so an approval racing a change request, or two workers releasing the
 same work, have one winner. Paying out is ``payments.services.pay_out_approved``'s, after the
 approval has committed: Stripe is never called while a row is locked.
@@ -14,16 +16,24 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..config import settings
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..notifications import notices
-from . import services
-from .models import NOTE_MAX, Contract, ContractStatus, Submission, SubmissionAnswer
+from . import milestones, services
+from .models import (
+    NOTE_MAX,
+    Contract,
+    ContractStatus,
+    Milestone,
+    MilestoneStatus,
+    Submission,
+    SubmissionAnswer,
+)
 
 # Reminders to the owner before an unanswered submission is released: (name, how long
 # before). Each goes once per submission (the outbox's unique key names both).
@@ -31,7 +41,7 @@ REMINDERS = (("1d", timedelta(days=1)), ("3d", timedelta(days=3)))
 
 
 def release_window() -> timedelta:
-    return timedelta(days=settings().auto_release_days)
+    return timedelta(days=float(current_app.config["AUTO_RELEASE_DAYS"]))
 
 
 def _clean_note(note: str | None, field: str, empty: str) -> str:
@@ -83,14 +93,18 @@ def submit(
     note: str | None,
     window: timedelta | None = None,
 ) -> Submission:
-    """The assistant delivers the work with a note of what was delivered; the owner has
-    ``window`` (AUTO_RELEASE_DAYS) to answer before it is approved automatically."""
+    """The assistant delivers the current milestone with a note of what was delivered; the
+    owner has ``window`` (AUTO_RELEASE_DAYS) to answer before it is approved automatically."""
     contract = _locked(session, assistant, contract_id, "assistant", "submit the work")
     check_can_submit(contract, assistant)
     note = _clean_note(note, "note", "Say what you delivered, so the owner knows what to check.")
+    milestone = _current(session, contract)
     now = utcnow()
     services.transition(
         session, contract, [ContractStatus.FUNDED], ContractStatus.SUBMITTED, submitted_at=now
+    )
+    milestones.move(
+        session, milestone, [MilestoneStatus.FUNDED], MilestoneStatus.SUBMITTED, submitted_at=now
     )
     number = (
         session.scalar(
@@ -100,6 +114,7 @@ def submit(
     ) + 1
     submission = Submission(
         contract_id=contract.id,
+        milestone_id=milestone.id,
         number=number,
         note=note,
         submitted_at=now,
@@ -110,6 +125,13 @@ def submit(
     session.flush()
     notices.notify_work_submitted(session, submission)
     return submission
+
+
+def _current(session: Session, contract: Contract) -> Milestone:
+    milestone = milestones.current(session, contract.id)
+    if milestone is None:
+        raise Conflict("Every milestone of this contract has been delivered already.")
+    return milestone
 
 
 def check_can_submit(contract: Contract, assistant: User) -> None:
@@ -167,14 +189,25 @@ def _answer(session: Session, submission: Submission, answer: SubmissionAnswer, 
 def _approve(session: Session, contract: Contract, submission: Submission, *, automatic: bool):
     if not _answer(session, submission, SubmissionAnswer.APPROVED, auto_released=automatic):
         raise Conflict("This submission has been answered already.")
-    services.transition(
+    milestones.move(
         session,
-        contract,
-        [ContractStatus.SUBMITTED],
-        ContractStatus.APPROVED,
+        submission.milestone,
+        [MilestoneStatus.SUBMITTED],
+        MilestoneStatus.APPROVED,
         approved_at=submission.answered_at,
     )
-    services.finish_task(session, contract.task)
+    if milestones.current(session, contract.id) is not None:
+        # Its share is released; the next milestone is in progress, the rest still held.
+        services.transition(session, contract, [ContractStatus.SUBMITTED], ContractStatus.FUNDED)
+    else:
+        services.transition(
+            session,
+            contract,
+            [ContractStatus.SUBMITTED],
+            ContractStatus.APPROVED,
+            approved_at=submission.answered_at,
+        )
+        services.finish_task(session, contract.task)
     session.flush()
 
 
@@ -197,6 +230,9 @@ def request_changes(
     if not _answer(session, submission, SubmissionAnswer.CHANGES_REQUESTED, answer_note=note):
         raise Conflict("This submission has been answered already.")
     services.transition(session, contract, [ContractStatus.SUBMITTED], ContractStatus.FUNDED)
+    milestones.move(
+        session, submission.milestone, [MilestoneStatus.SUBMITTED], MilestoneStatus.FUNDED
+    )
     notices.notify_changes_requested(session, submission)
     session.flush()
     return submission

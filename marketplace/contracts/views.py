@@ -12,6 +12,7 @@ from ..errors import Invalid
 from ..filters import CURRENCY_SYMBOLS
 from ..forms import has_errors
 from ..hiring.services import owned_proposal
+from ..payments import flows
 from ..payments import services as payments
 from ..payments.cards import saved_card
 from ..payments.gateway import get_gateway
@@ -19,7 +20,7 @@ from ..payments.models import PayoutAccount
 from ..reviews import services as reviews
 from ..reviews.forms import ReviewForm
 from ..tasks.models import Engagement
-from . import services, submissions
+from . import milestones, services, submissions
 from .forms import AnswerForm, HireForm, SubmitWorkForm
 from .models import ContractKind, ContractStatus
 
@@ -47,8 +48,11 @@ def hire(proposal_id: int):
             if proposal.task.engagement == Engagement.RECURRING
             else ContractKind.FIXED.value
         )
-    changed, full = None, False
-    if form.validate_on_submit() and request.form.get("action") != "quote":
+    changed, full, milestone_error = None, False, None
+    action = request.form.get("action")
+    if action == "more" and len(form.milestones) < form.milestones.max_entries:
+        form.milestones.append_entry()
+    if form.validate_on_submit() and action not in ("quote", "more"):
         quoted = request.form.get("quoted_total_cents", type=int)
         kind = ContractKind(form.kind.data)
         try:
@@ -62,13 +66,17 @@ def hire(proposal_id: int):
                 kind,
                 form.ends_on.data,
                 form.openings.data,
+                form.milestone_parts(),
             )
         except services.PriceChanged as exc:
             changed = exc.message
         except (Invalid, services.TaskFull) as exc:  # e.g. more hours than a week allows
+            if exc.field == "milestones":
+                milestone_error = exc.message
             by_name = {"ends_on": form.ends_on, "openings": form.openings}
             field = by_name.get(exc.field or "hours", form.hours)
-            field.errors = [*field.errors, exc.message]
+            if exc.field != "milestones":
+                field.errors = [*field.errors, exc.message]
             full = isinstance(exc, services.TaskFull)
         else:
             session.commit()
@@ -83,13 +91,14 @@ def hire(proposal_id: int):
         form.hours.label.text = "Weekly limit (hours)"
     hours = form.hours.data if isinstance(form.hours.data, int) and form.hours.data > 0 else 1
     price = services.quote(proposal, min(hours, services.MAX_HOURS), _fee_bps())
-    status = 409 if changed or full else 422 if has_errors(form) else 200
+    status = 409 if changed or full else 422 if has_errors(form) or milestone_error else 200
     return render_template(
         "contracts/hire.html",
         form=form,
         proposal=proposal,
         price=price,
         changed=changed,
+        milestone_error=milestone_error,
         fee_bps=_fee_bps(),
         hourly=form.kind.data == ContractKind.HOURLY.value,
         max_hours=services.MAX_HOURS,
@@ -137,6 +146,7 @@ def _page(contract, status: int = 200, submit_form=None, answer_form=None):
     )
     poll = request.args.get("poll", 0, type=int)
     history = [] if contract.is_hourly else submissions.history(session, contract)
+    parts = [] if contract.is_hourly else milestones.of(session, contract.id)
     return render_template(
         "contracts/show.html",
         contract=contract,
@@ -146,6 +156,9 @@ def _page(contract, status: int = 200, submit_form=None, answer_form=None):
         review=reviews.state_for(session, current_user, contract, reviews.configured_window()),
         review_form=ReviewForm(formdata=None),
         submissions=history,
+        milestones=parts,
+        current_milestone=next((m for m in parts if m.status in milestones.UNRELEASED), None),
+        released=any(m.status in milestones.RELEASED for m in parts),
         waiting=next((s for s in history if s.waiting), None),
         release_days=f"{settings().auto_release_days:g}",
         submit_form=submit_form or SubmitWorkForm(formdata=None),
@@ -246,11 +259,7 @@ def request_changes(contract_id: int):
 @bp.post("/contracts/<int:contract_id>/cancel")
 @login_required
 def cancel(contract_id: int):
-    session = get_session()
-    contract = services.contract_for(session, current_user, contract_id)
-    gateway = get_gateway() if contract.checkout_session_id else None
-    contract = payments.cancel_and_refund(session, gateway, current_user, contract_id)
-    session.commit()
+    contract = flows.cancel(get_session(), current_user, contract_id)
     if contract.payment_intent_id:
         flash("Cancelled. Your payment is being refunded in full.", "info")
     else:

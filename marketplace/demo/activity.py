@@ -33,7 +33,7 @@ from ..errors import Conflict
 from ..hiring.models import Proposal
 from ..hiring.services import apply_to_task, withdraw_proposal
 from ..matches.services import invite_assistant
-from ..payments import payouts
+from ..payments import flows, payouts
 from ..payments import services as payments
 from ..payments.gateway import StripeGateway
 from ..payments.models import PayoutAccount
@@ -185,8 +185,7 @@ class Money:
             "success": page + "?checkout=done&session_id={CHECKOUT_SESSION_ID}",
             "cancel": page + "?checkout=cancelled",
         }
-        url = payments.start_checkout(self.session, self.gateway, owner, contract.id, urls)
-        self.session.commit()
+        url = flows.checkout(self.session, owner, contract.id, urls, lambda: self.gateway)
         self.emulator.pay(url)
         self.deliver_events()
 
@@ -206,8 +205,7 @@ class Money:
         self.deliver_events()
 
     def cancel(self, owner: User, contract: Contract) -> None:
-        payments.cancel_and_refund(self.session, self.gateway, owner, contract.id)
-        self.session.commit()
+        flows.cancel(self.session, owner, contract.id, lambda: self.gateway)
         self.deliver_events()
 
     def connect_payouts(self, assistant: User) -> None:

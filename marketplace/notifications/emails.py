@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..accounts import tokens
 from ..accounts.addresses import wire_address
 from ..config import settings
-from ..contracts.models import Contract, ContractStatus, Submission, SubmissionAnswer
+from ..contracts.models import Contract, ContractStatus, Milestone, Submission, SubmissionAnswer
 from ..db import utcnow
 from ..filters import format_in_zone, zone_label
 from ..hiring.models import Proposal, ProposalStatus
@@ -173,12 +173,18 @@ def _digest(session: Session, n: Notification) -> dict | None:
     return {"items": items, "url": absolute_url("accounts.index")}
 
 
-def _contract(subject: str, *, while_status: ContractStatus | None = None):
+def _contract(
+    subject: str,
+    *,
+    while_status: ContractStatus | None = None,
+    shape: type[p.ContractRef] = p.ContractRef,
+):
     """Context for the contract emails: the contract and what it means for this recipient;
-    with ``while_status``, only while the contract is still in that state when sent."""
+    with ``while_status``, only while the contract is still in that state when sent.
+    ``shape``: the kind's payload, a ContractRef or one that extends it."""
 
     def context(session: Session, n: Notification) -> dict | None:
-        contract = session.get(Contract, payload_of(n, p.ContractRef)["contract_id"])
+        contract = session.get(Contract, payload_of(n, shape)["contract_id"])
         if contract is None or (while_status is not None and contract.status != while_status):
             return None
         return {
@@ -194,13 +200,29 @@ def _contract(subject: str, *, while_status: ContractStatus | None = None):
     return context
 
 
-def _latest_submission(session: Session, contract_id: int) -> Submission | None:
+def _latest_submission(
+    session: Session, contract_id: int, milestone_id: int | None = None
+) -> Submission | None:
+    """The contract's newest submission (of that milestone, when one is named)."""
+    of_part = [] if milestone_id is None else [Submission.milestone_id == milestone_id]
     return session.scalar(
         select(Submission)
-        .where(Submission.contract_id == contract_id)
+        .where(Submission.contract_id == contract_id, *of_part)
         .order_by(Submission.number.desc())
         .limit(1)
     )
+
+
+def _part(session: Session, contract: Contract, milestone_id: int | None) -> dict:
+    """The milestone an email is about (``part``: its amount, fee and share are the money the
+    email names) and how many the contract has (``several``: 0 when it has only one)."""
+    parts = list(
+        session.scalars(
+            select(Milestone).where(Milestone.contract_id == contract.id).order_by(Milestone.number)
+        )
+    )
+    part = next((m for m in parts if m.id == milestone_id), parts[0] if parts else None)
+    return {"part": part, "several": len(parts) if len(parts) > 1 else 0}
 
 
 def _submission(summary: str, *, while_waiting: bool = False):
@@ -228,6 +250,7 @@ def _submission(summary: str, *, while_waiting: bool = False):
             "task": contract.task,
             "submission": submission,
             "is_owner": contract.owner_id == n.user_id,
+            **_part(session, contract, submission.milestone_id),
             "release_at": format_in_zone(submission.release_due_at, zone, "%a %d %b %Y, %H:%M"),
             "release_day": _day_in(submission.release_due_at, zone),
             "submitted_on": format_in_zone(submission.submitted_at, zone, "%a %d %b %Y, %H:%M"),
@@ -261,12 +284,14 @@ def _days(value: float) -> str:
 
 
 def _payment_sent(session: Session, n: Notification) -> dict | None:
-    context = _contract("You have been paid for {title}")(session, n)
+    context = _contract("You have been paid for {title}", shape=p.PaymentNote)(session, n)
     if context is not None:
-        last = _latest_submission(session, context["contract"].id)
+        milestone_id = payload_of(n, p.PaymentNote).get("milestone_id")
+        last = _latest_submission(session, context["contract"].id, milestone_id)
         context["auto_released"] = bool(
             last and last.answer == SubmissionAnswer.APPROVED and last.auto_released
         )
+        context.update(_part(session, context["contract"], milestone_id))
     return context
 
 

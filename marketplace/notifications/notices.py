@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from matching import Match as RankedMatch
 
     from ..accounts.models import User
-    from ..contracts.models import Contract, Submission
+    from ..contracts.models import Contract, Milestone, Submission
     from ..hiring.models import Proposal
     from ..matches.models import Invitation
     from ..messages.models import Conversation
@@ -124,8 +124,15 @@ def notify_contract_funded(session: Session, contract: Contract) -> bool:
     return _each(parties, lambda u: _about_contract(session, contract, Kind.CONTRACT_FUNDED, u))
 
 
-def notify_payment_sent(session: Session, contract: Contract) -> bool:
-    return _about_contract(session, contract, Kind.PAYMENT_SENT, contract.assistant_id)
+def notify_payment_sent(
+    session: Session, contract: Contract, milestone: Milestone, milestones: int
+) -> bool:
+    """One email per milestone paid (the key names it); a one-milestone contract's is the
+    contract's, as before milestones, so a payment announced before the upgrade is not
+    announced again. ``milestones``: how many the contract has."""
+    key = contract_key(contract.id) if milestones == 1 else f"milestone:{milestone.id}"
+    note = p.PaymentNote(contract_id=contract.id, milestone_id=milestone.id)
+    return _put(session, contract.assistant_id, Kind.PAYMENT_SENT, key, note)
 
 
 def notify_refund_issued(session: Session, contract: Contract) -> bool:
@@ -175,7 +182,11 @@ def submission_key(submission_id: int, reminder: str = "") -> str:
 def _about_submission(
     session: Session, submission: Submission, kind: Kind, user_id: int, reminder: str = ""
 ) -> bool:
-    note = p.SubmissionNote(contract_id=submission.contract_id, submission_id=submission.id)
+    note = p.SubmissionNote(
+        contract_id=submission.contract_id,
+        submission_id=submission.id,
+        milestone_id=submission.milestone_id,
+    )
     return _put(session, user_id, kind, submission_key(submission.id, reminder), note)
 
 

@@ -50,6 +50,11 @@ class ContractRef(TypedDict):
 class SubmissionNote(TypedDict):
     contract_id: int
     submission_id: NotRequired[int]  # absent in rows queued before submissions existed
+    milestone_id: NotRequired[int]  # absent in rows queued before milestones existed
+
+
+class PaymentNote(ContractRef):
+    milestone_id: NotRequired[int]  # the milestone paid; absent before milestones existed
 
 
 class LinkNote(TypedDict):
@@ -117,7 +122,7 @@ SHAPES: dict[Kind, type] = {
     Kind.REPORT_HANDLED: ReportNote,
     Kind.DAILY_DIGEST: DigestNote,
     Kind.CONTRACT_FUNDED: ContractRef,
-    Kind.PAYMENT_SENT: ContractRef,
+    Kind.PAYMENT_SENT: PaymentNote,
     Kind.REFUND_ISSUED: ContractRef,
     Kind.INVITATION_ACCEPTED: ContractRef,
     Kind.CONTRACT_CANCELLED: ContractRef,

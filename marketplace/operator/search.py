@@ -6,7 +6,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..accounts.models import User
-from ..contracts import submissions
+from ..contracts import milestones, submissions
 from ..contracts.models import Contract
 from ..notifications import notices
 from ..notifications.models import Notification
@@ -112,10 +112,12 @@ def contract_history(session: Session, contract: Contract) -> dict:
             select(Resolution).where(Resolution.contract_id == contract.id).order_by(Resolution.id)
         )
     )
+    parts = milestones.of(session, contract.id)
     keys = [
         notices.contract_key(contract.id),
         *(notices.resolution_key(r.id) for r in resolutions),
         *submissions.object_keys(session, contract),
+        *(f"milestone:{m.id}" for m in parts),
     ]
     return {
         "ledger": list(
@@ -141,5 +143,6 @@ def contract_history(session: Session, contract: Contract) -> dict:
         ),
         "resolutions": resolutions,
         "submissions": submissions.history(session, contract),
+        "milestones": parts,
         "audit": audit_log(session, 1, ("contract", contract.id)).items,
     }

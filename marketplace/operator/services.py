@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..accounts import sessions
 from ..accounts.addresses import lookup_key
 from ..accounts.models import User
+from ..contracts import milestones
 from ..contracts import services as contracts
 from ..contracts.models import MONEY_HELD, Contract, ContractStatus
 from ..contracts.pricing import share_of
@@ -188,8 +189,9 @@ class DisputeSubject:
     label: str
 
 
-def contract_subject(contract: Contract) -> DisputeSubject:
-    return DisputeSubject("contract", contract.id, contract.id, contract.total_cents, "Contract")
+def contract_subject(contract: Contract, held_cents: int | None = None) -> DisputeSubject:
+    amount = contract.total_cents if held_cents is None else held_cents
+    return DisputeSubject("contract", contract.id, contract.id, amount, "Contract")
 
 
 def parse_cents(text: str | None, field: str = "refund") -> int:
@@ -201,16 +203,21 @@ def parse_cents(text: str | None, field: str = "refund") -> int:
         raise Invalid(str(exc), field) from exc
 
 
-def split(contract: Contract, outcome: Outcome, refund_cents: int) -> tuple[int, int]:
-    """(to the owner, to the assistant) in cents. The platform gives up the refunded share of
-    its fee, with the rounding every refund uses, and keeps the rest of it."""
+def split(
+    contract: Contract, outcome: Outcome, refund_cents: int, held: tuple[int, int] | None = None
+) -> tuple[int, int]:
+    """(to the owner, to the assistant) in cents, of what is still held: ``held`` is (amount,
+    fee) of the milestones not paid out yet (``milestones.held_cents``), the whole contract
+    if not given. The platform gives up the refunded share of its fee, with the rounding
+    every refund uses, and keeps the rest of it."""
+    total, fee = held if held is not None else (contract.total_cents, contract.fee_cents)
     if outcome == Outcome.RELEASE:
-        return 0, contract.net_cents
-    if not 0 < refund_cents <= contract.total_cents:
-        total = format_money(contract.total_cents, contract.currency)
-        raise Invalid(f"Refund more than nothing and at most the {total} paid.", "refund")
-    fee_kept = contract.fee_cents - share_of(contract.fee_cents, refund_cents, contract.total_cents)
-    return refund_cents, contract.total_cents - refund_cents - fee_kept
+        return 0, total - fee
+    if not 0 < refund_cents <= total:
+        shown = format_money(total, contract.currency)
+        raise Invalid(f"Refund more than nothing and at most the {shown} held.", "refund")
+    fee_kept = fee - share_of(fee, refund_cents, total)
+    return refund_cents, total - refund_cents - fee_kept
 
 
 def resolve(
@@ -237,8 +244,9 @@ def resolve(
         )
     if contract.resolution_started_at is not None:
         raise Conflict("Another operator is settling this contract already.")
-    to_owner, to_assistant = split(contract, outcome, refund_cents)
-    subject = contract_subject(contract)
+    held = milestones.held_cents(session, contract)
+    to_owner, to_assistant = split(contract, outcome, refund_cents, held)
+    subject = contract_subject(contract, held[0])
     claimed = rows_changed(
         session,
         update(Contract)

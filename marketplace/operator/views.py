@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.models import User
+from ..contracts import milestones
 from ..contracts.models import MONEY_HELD, Contract
 from ..db import get_session, utcnow
 from ..errors import DomainError, Invalid, NotFound
@@ -134,6 +135,7 @@ def contract(contract_id: int):
         "operator/contract.html",
         contract=found,
         history=search.contract_history(session, found),
+        held=milestones.held_cents(session, found),
         resolvable=found.status in MONEY_HELD
         and found.payment_intent_id is not None
         and found.resolution_started_at is None,

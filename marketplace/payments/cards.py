@@ -155,7 +155,7 @@ def payment_checkout_url(
     """
     _require_owner(owner)
     if "contract_id" in metadata:
-        raise ValueError("contract_id belongs to the contract checkout (services.start_checkout)")
+        raise ValueError("contract_id belongs to the contract checkout (services.flows.checkout)")
     path = safe_return_path(return_to)
     customer_id, attempt = _customer(session, gateway, owner)
     success, cancel = _return_urls(path)

@@ -306,8 +306,11 @@ class StripeGateway:
         destination: str,
         charge_id: str,
         key_suffix: str = "",
+        idempotency_key: str | None = None,
     ):
-        key = f"contract-{contract_id}-transfer" + (f"-{key_suffix}" if key_suffix else "")
+        key = idempotency_key or (
+            f"contract-{contract_id}-transfer" + (f"-{key_suffix}" if key_suffix else "")
+        )
         return self.client.v1.transfers.create(
             params={
                 "amount": amount_cents,

@@ -129,7 +129,7 @@ def _apply(session, gateway, contract: Contract, ask: _Ask, report: ReconcileRep
             refund = ask.refund
             services.record_refunds(session, contract, [(refund.id, refund.amount)], refund.amount)
             report.refunded.append(contract.id)
-    if contract.status == ContractStatus.APPROVED and services.pay_out(session, gateway, contract):
+    if contract.status in MONEY_HELD and services.pay_out(session, gateway, contract):
         report.paid_out.append(contract.id)
 
 

@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
+from ..contracts import milestones
 from ..contracts import services as contracts
-from ..contracts.models import MONEY_HELD, Contract, ContractStatus
+from ..contracts.models import MONEY_HELD, Contract, ContractStatus, Milestone, MilestoneStatus
 from ..contracts.pricing import share_of
 from ..db import rows_changed, utcnow
 from ..errors import Conflict
@@ -27,23 +28,6 @@ from .gateway import CheckoutRequest, PaymentFacts, PaymentsNotConfigured, Strip
 from .models import EntryKind, PayoutAccount
 
 log = logging.getLogger(__name__)
-
-
-def start_checkout(
-    session: Session, gateway: StripeGateway, owner: User, contract_id: int, urls: dict[str, str]
-) -> str:
-    """The URL of a Stripe Checkout page for this contract, reusing one that is still open."""
-    contract = contracts.lock(session, contract_id)
-    check_fundable(contract, owner)
-    url = open_checkout_url(gateway, contract)
-    if url is not None:
-        return url
-    contract.checkout_attempt += 1
-    checkout = create_checkout(gateway, contract, contract.checkout_attempt, owner, urls)
-    contract.checkout_session_id = checkout.id
-    contract.last_payment_error = None
-    session.flush()
-    return checkout.url
 
 
 def check_fundable(contract: Contract, owner: User) -> None:
@@ -88,8 +72,9 @@ def create_checkout(
     )
 
 
-# Checkout with no lock held while Stripe answers: claim an attempt number (committed), ask
-# Stripe for that attempt's session, then store it if the attempt is still the latest.
+# Checkout with no lock held while Stripe answers (``flows.checkout``): claim an attempt number
+# (committed), ask Stripe for that attempt's session, then store it if the attempt is still
+# the latest.
 
 CHECKOUT_RACED = "The contract changed while its payment page was being made. Try again."
 
@@ -254,13 +239,6 @@ def refund_payment(gateway: StripeGateway, contract_id: int, payment_intent_id: 
         return None
 
 
-def cancel_and_refund(
-    session: Session, gateway: StripeGateway | None, owner: User, contract_id: int
-):
-    contract, was_funded = contracts.cancel(session, owner, contract_id)
-    return settle_cancelled(session, gateway, contract, was_funded)
-
-
 def settle_cancelled(
     session: Session, gateway: StripeGateway | None, contract: Contract, was_funded: bool
 ) -> Contract:
@@ -375,38 +353,75 @@ def reverse_fee_share(
 
 
 def pay_out(session: Session, gateway: StripeGateway, contract: Contract) -> bool:
-    """Transfer the assistant's share of an approved contract, if they can be paid."""
-    if contract.status != ContractStatus.APPROVED or contract.payout_hold:
+    """Transfer the assistant's share of each approved milestone of a contract, if they can
+    be paid; True when at least one went out. After the last milestone the contract is paid."""
+    if contract.status not in MONEY_HELD or contract.payout_hold:
         return False
     account = session.get(PayoutAccount, contract.assistant_id)
     if account is None or not account.payouts_enabled:
         return False  # shown as "payout pending until you connect Stripe"
+    count = len(milestones.of(session, contract.id))
+    paid = False
+    for milestone in milestones.payable(session, contract.id):
+        if not _pay_out_milestone(session, gateway, contract, milestone, account, count):
+            break
+        paid = True
+    if (
+        paid
+        and contract.status == ContractStatus.APPROVED
+        and not milestones.payable(session, contract.id)
+    ):
+        contracts.transition(
+            session,
+            contract,
+            [ContractStatus.APPROVED],
+            ContractStatus.PAID,
+            paid_at=utcnow(),
+            transfer_id=contract.transfer_id or _last_transfer(session, contract),
+        )
+        reviews.contract_ended(session, contract)  # the work is paid for: both may review it
+    session.flush()
+    return paid
+
+
+def _pay_out_milestone(
+    session: Session,
+    gateway: StripeGateway,
+    contract: Contract,
+    milestone: Milestone,
+    account: PayoutAccount,
+    count: int,
+) -> bool:
     try:
         charge_id = contract.charge_id or charge_of(gateway, contract.payment_intent_id)
         transfer = gateway.create_transfer(
             contract_id=contract.id,
-            amount_cents=contract.net_cents,
+            amount_cents=milestone.net_cents,
             currency=contract.currency,
             destination=account.stripe_account_id,
             charge_id=charge_id,
+            idempotency_key=milestones.transfer_key(milestone, count),
         )
     except stripe.StripeError:
-        log.exception("Payout for contract %s failed; reconcile will retry", contract.id)
+        log.exception("Payout of milestone %s failed; reconcile will retry", milestone.id)
         return False
     contract.charge_id = charge_id
-    contracts.transition(
+    milestones.move(
         session,
-        contract,
-        [ContractStatus.APPROVED],
-        ContractStatus.PAID,
+        milestone,
+        [MilestoneStatus.APPROVED],
+        MilestoneStatus.PAID,
         paid_at=utcnow(),
         transfer_id=transfer.id,
     )
-    ledger.record(session, contract, EntryKind.TRANSFER, contract.net_cents, transfer.id)
-    notices.notify_payment_sent(session, contract)
-    reviews.contract_ended(session, contract)  # the work is paid for: both may review it
-    session.flush()
+    ledger.record(session, contract, EntryKind.TRANSFER, milestone.net_cents, transfer.id)
+    notices.notify_payment_sent(session, contract, milestone, count)
     return True
+
+
+def _last_transfer(session: Session, contract: Contract) -> str | None:
+    paid = [m for m in milestones.of(session, contract.id) if m.transfer_id]
+    return paid[-1].transfer_id if paid else None
 
 
 def pay_out_approved(session: Session, gateway: StripeGateway, contract_id: int) -> bool:
@@ -433,11 +448,24 @@ def charge_of(gateway: StripeGateway, payment_intent_id: str) -> str:
     return latest if isinstance(latest, str) else latest.id
 
 
-def pending_payouts(session: Session, assistant_id: int) -> list[Contract]:
+def pending_payouts(session: Session, assistant_id: int) -> list[Milestone]:
+    """Milestones approved for this assistant whose share has not gone out yet."""
     return list(
         session.scalars(
-            select(Contract).where(
-                Contract.assistant_id == assistant_id, Contract.status == ContractStatus.APPROVED
+            select(Milestone)
+            .join(Contract, Contract.id == Milestone.contract_id)
+            .where(
+                Contract.assistant_id == assistant_id,
+                Milestone.status == MilestoneStatus.APPROVED,
             )
+            .order_by(Milestone.contract_id, Milestone.number)
         )
     )
+
+
+def contracts_to_pay(session: Session, assistant_id: int) -> list[Contract]:
+    """The contracts of ``pending_payouts``, each once, for paying them out."""
+    seen: dict[int, Contract] = {}
+    for milestone in pending_payouts(session, assistant_id):
+        seen.setdefault(milestone.contract_id, milestone.contract)
+    return list(seen.values())

@@ -25,7 +25,7 @@ from ..extensions import csrf
 from ..ops import metrics
 from ..payments.models import PayoutAccount
 from ..timesheets.services import awaiting_payout, billed_weeks_of
-from . import cards, ledger, payouts, services, webhooks
+from . import cards, flows, ledger, payouts, services, webhooks
 from .gateway import get_gateway
 
 bp = Blueprint("payments", __name__)
@@ -66,10 +66,7 @@ def checkout_urls(contract_id: int) -> dict[str, str]:
 @bp.post("/contracts/<int:contract_id>/checkout")
 @login_required
 def checkout(contract_id: int):
-    session = get_session()
-    urls = checkout_urls(contract_id)
-    url = services.start_checkout(session, get_gateway(), current_user, contract_id, urls)
-    session.commit()
+    url = flows.checkout(get_session(), current_user, contract_id, checkout_urls(contract_id))
     return redirect(url, code=303)
 
 
@@ -134,7 +131,7 @@ def onboarding_return():
     session = get_session()
     account = payouts.refresh_account(session, get_gateway(), current_user)
     if account and account.payouts_enabled:
-        for contract in services.pending_payouts(session, current_user.id):
+        for contract in services.contracts_to_pay(session, current_user.id):
             services.pay_out(session, get_gateway(), contract)
         flash("Your Stripe account is connected. You can be paid.", "success")
     else:

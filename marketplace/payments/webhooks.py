@@ -293,7 +293,7 @@ def account_updated(session, gateway, obj: dict, facts) -> None:
     sync_account(account, obj)
     session.flush()
     if account.payouts_enabled:
-        for contract in services.pending_payouts(session, account.user_id):
+        for contract in services.contracts_to_pay(session, account.user_id):
             services.pay_out(session, gateway, contracts.lock(session, contract.id))
 
 

@@ -107,3 +107,36 @@ def test_strangers_and_read_only_tokens_change_no_contract(client, app, db_sessi
         assert refused.mimetype == "application/problem+json"
         assert client.raw.post(url, json=body, headers=reader).status_code == 403
     assert status_of(db_session, contract.id) == ContractStatus.AWAITING_FUNDING
+
+
+def test_a_contract_in_milestones_shows_each_and_pays_them_in_turn(
+    client, other_client, app, db_session, stripe_relay
+):
+    from marketplace.contracts.milestones import Part
+
+    owner, assistant = make_owner(db_session), make_assistant(db_session)
+    task = make_task(db_session, owner)
+    proposal = apply_to_task(
+        db_session, assistant, task.id, cover_note=NOTE, proposed_rate_cents=2500
+    )
+    parts = [Part("Set up", 5001), Part("Close the year", 19999)]
+    with app.app_context():
+        contract = hire(db_session, owner, proposal.id, 10, 1000, 25000, parts=parts)
+        db_session.commit()
+    connect_payouts(other_client, stripe_relay, db_session, assistant)
+    mine, theirs = bearer(token_for(db_session, owner)), bearer(token_for(db_session, assistant))
+    base = f"/api/v1/contracts/{contract.id}"
+    stripe_relay.pay(client.raw.post(f"{base}/checkout", headers=mine).get_json()["url"])
+    stripe_relay.deliver(client)
+
+    client.raw.post(f"{base}/submit", json={"note": "Set up done."}, headers=theirs)
+    body = client.raw.post(f"{base}/approve", json={"submission": 1}, headers=mine).get_json()
+    assert body["status"] == "funded"  # milestone 2 is the work now
+    assert [
+        (m["number"], m["amount_cents"], m["fee_cents"], m["status"]) for m in body["milestones"]
+    ] == [
+        (1, 5001, 500, "paid"),
+        (2, 19999, 2000, "funded"),
+    ]
+    assert body["milestones"][0]["net_cents"] == 4501
+    assert (EntryKind.TRANSFER, 4501) in ledger(db_session, contract.id)

@@ -16,10 +16,13 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
+from marketplace.contracts import milestones
 from marketplace.contracts.models import (
     Contract,
     ContractKind,
     ContractStatus,
+    Milestone,
+    MilestoneStatus,
     Submission,
     SubmissionAnswer,
 )
@@ -93,6 +96,21 @@ class World:
         )
         self.session.add(contract)
         self.session.flush()
+        if not hourly:  # a fixed contract is worked in milestones: here one, for it all
+            statuses = {m.value for m in MilestoneStatus}
+            self.session.add(
+                Milestone(
+                    contract_id=contract.id,
+                    number=1,
+                    title=TITLE,
+                    amount_cents=contract.total_cents,
+                    fee_cents=contract.fee_cents,
+                    status=MilestoneStatus(status.value)
+                    if status.value in statuses
+                    else MilestoneStatus.FUNDED,
+                )
+            )
+            self.session.flush()
         return contract
 
     def week(self, status: TimesheetStatus, **kw) -> Timesheet:
@@ -123,8 +141,10 @@ class World:
         return self.week(status, approved_minutes=270, amount_cents=12600, fee_cents=1260, **kw)
 
     def submission(self, contract: Contract, **kw) -> Submission:
+        (milestone,) = milestones.of(self.session, contract.id)
         submission = Submission(
             contract_id=contract.id,
+            milestone_id=milestone.id,
             number=1,
             note="The books balance to the cent; the report is attached.",
             submitted_at=utcnow(),
@@ -425,7 +445,13 @@ SCENES = {
         ["$280", f"{BASE}/contracts/"],
     ),  # fmt: skip
     Kind.PAYMENT_SENT: _about_contract(
-        ContractStatus.PAID, notices.notify_payment_sent, "va", "paid $252", ["$252", "$28"]
+        ContractStatus.PAID,
+        lambda session, c: notices.notify_payment_sent(
+            session, c, milestones.of(session, c.id)[0], 1
+        ),
+        "va",
+        "paid $252",
+        ["$252", "$28"],
     ),
     Kind.REFUND_ISSUED: _about_contract(
         ContractStatus.REFUNDED, notices.notify_refund_issued, "owner", "Refund of $280", []
