@@ -170,7 +170,9 @@ class _About:
     html: Markup
 
 
-def _about(page: services.TaskPage, task: Callable[[], Task], owner_summary: str, hired) -> _About:
+def _about(
+    page: services.TaskPage, task: Callable[[], Task], owner_summary: str, hired: int | None
+) -> _About:
     """The task's own part of its page, kept per version: the key holds what the page read
     fresh (its updated_at, status, owner's name), the viewer's time zone (times are shown in
     it) and writer stamp, so an edit shows at once wherever it was made."""
@@ -204,7 +206,8 @@ def _owner_part(session, page: services.TaskPage, task: Callable[[], Task]) -> _
     found = _owner_parts.get(key)
     if found is not None:
         return found
-    # Held from here on: the recommendations read the task too, and would read it again.
+    # Read first: the recommendations look the task up too, and find it in the session
+    # without a query only while something holds it.
     the_task = task()
     shown = shown_to_owner(session, current_user, page.id)
     working = contracts.working_on(session, page.id)
