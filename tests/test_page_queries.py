@@ -73,8 +73,10 @@ def market(session, n: int):
 
 # page -> (who looks, statements allowed). When logged in, the user's own row is one of them,
 # and the nav's unread-message and notification counts two more (each kept per person for a
-# few seconds when the cache is on, as it is outside this test). A task page reads the
-# owner's record (hires, rating from assistants) in one more; a profile its latest reviews;
+# few seconds when the cache is on, as it is outside this test). A task page reads who may
+# see it and the viewer's proposal and invitation in one, the task's text in one more (with
+# the cache on, only for a version no page of this worker has shown) and the owner's record
+# (hires, rating from assistants) in another; a profile its latest reviews;
 # the owner's own task page who is working on it (its contracts, with their assistants),
 # the plan's hourly worth for its line of what delegating it frees, and what it showed
 # (match events: one INSERT for the whole list, whose rows a reload the same day leaves as
@@ -85,7 +87,7 @@ PAGES = {
     "job search with a query": ("assistant", lambda t, v: "/jobs?q=bookkeeping", 5),
     "job list (visitor)": (None, lambda t, v: "/jobs", 4),
     "job page (assistant)": ("assistant", lambda t, v: f"/tasks/{t.id}", 6),
-    "owner's task page with recommendations": ("owner", lambda t, v: f"/tasks/{t.id}", 9),
+    "owner's task page with recommendations": ("owner", lambda t, v: f"/tasks/{t.id}", 10),
     "jobs for you": ("assistant", lambda t, v: "/jobs/for-you", 6),
     "proposals on a task": ("owner", lambda t, v: f"/tasks/{t.id}/proposals", 6),
     "my proposals": ("assistant", lambda t, v: "/proposals", 4),

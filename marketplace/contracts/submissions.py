@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
+from ..config import settings
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..notifications import notices
@@ -41,7 +41,7 @@ REMINDERS = (("1d", timedelta(days=1)), ("3d", timedelta(days=3)))
 
 
 def release_window() -> timedelta:
-    return timedelta(days=float(current_app.config["AUTO_RELEASE_DAYS"]))
+    return timedelta(days=settings().auto_release_days)
 
 
 def _clean_note(note: str | None, field: str, empty: str) -> str:

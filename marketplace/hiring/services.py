@@ -13,7 +13,7 @@ from ..db import rows_changed, utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..matches import events as match_events
 from ..matches.explain import explain, percent
-from ..matches.models import EventKind, Invitation, Match
+from ..matches.models import EventKind, Match
 from ..messages.services import open_conversation
 from ..notifications.notices import notify_new_proposal
 from ..profiles.models import AssistantProfile
@@ -133,31 +133,6 @@ def proposal_of(session: Session, task_id: int, assistant_id: int) -> Proposal |
     return session.scalar(
         select(Proposal).where(Proposal.task_id == task_id, Proposal.assistant_id == assistant_id)
     )
-
-
-def standing_on(
-    session: Session, task_id: int, assistant_id: int
-) -> tuple[Proposal | None, Invitation | None]:
-    """The assistant's proposal on the task and their invitation to it (with the terms the
-    owner saw), if any: one query."""
-    mine = (Proposal.task_id == Task.id) & (Proposal.assistant_id == assistant_id)
-    invited = (Invitation.task_id == Task.id) & (Invitation.assistant_id == assistant_id)
-    row = session.execute(
-        select(Proposal, Invitation)
-        .select_from(Task)
-        .outerjoin(Proposal, mine)
-        .outerjoin(Invitation, invited)
-        .where(Task.id == task_id)
-        .options(
-            # Every eager join off: Invitation.task's inner join would drop the whole row
-            # (the proposal too) whenever there is no invitation.
-            lazyload(Proposal.task),
-            lazyload(Proposal.assistant),
-            lazyload(Invitation.assistant),
-            lazyload(Invitation.task),
-        )
-    ).one_or_none()
-    return (row[0], row[1]) if row else (None, None)
 
 
 @dataclass(frozen=True)

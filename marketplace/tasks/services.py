@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from ..accounts.models import User
 from ..contracts.models import hired_count
@@ -14,6 +15,7 @@ from ..db import today_in, utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..hiring.models import Proposal
 from ..jobs import enqueue_after_commit
+from ..matches.models import Invitation
 from ..skills.services import get_or_create_skills
 from .models import MAX_OPENINGS, BudgetType, Category, Engagement, Task, TaskStatus
 from .post_limits import check_allowance
@@ -103,8 +105,8 @@ def publish_task(session: Session, owner: User, data: TaskInput, limits) -> Task
     return task
 
 
-def get_task(session: Session, task_id: int) -> Task:
-    task = session.get(Task, task_id)
+def get_task(session: Session, task_id: int, *, with_skills: bool = False) -> Task:
+    task = session.get(Task, task_id, options=[joinedload(Task.skills)] if with_skills else ())
     if task is None:
         raise NotFound("This task does not exist.")
     return task
@@ -122,21 +124,108 @@ def visible_task(session: Session, viewer: User | None, task_id: int) -> Task:
     sequential ids reveals nothing.
     """
     task = session.get(Task, task_id, options=[joinedload(Task.skills)])
-    listed = task is not None and task.is_open and not task.owner.is_suspended
-    if task is not None and (listed or _is_party(session, task, viewer)):
-        return task
-    raise NotFound(NOT_VISIBLE)
+    if task is None or not _may_read(
+        task.is_open,
+        task.owner.is_suspended,
+        task.owner_id,
+        viewer,
+        lambda: _applied(session, task.id, viewer),
+    ):
+        raise NotFound(NOT_VISIBLE)
+    return task
 
 
-def _is_party(session: Session, task: Task, viewer: User | None) -> bool:
+def _may_read(
+    is_open: bool, owner_suspended: bool, owner_id: int, viewer: User | None, applied
+) -> bool:
+    """visible_task's rule; ``applied()`` tells whether the viewer sent a proposal."""
+    if is_open and not owner_suspended:
+        return True
+    return viewer is not None and (owner_id == viewer.id or applied())
+
+
+def _applied(session: Session, task_id: int, viewer: User | None) -> bool:
     if viewer is None:
         return False
-    if task.owner_id == viewer.id:
-        return True
     applied = select(Proposal.id).where(
-        Proposal.task_id == task.id, Proposal.assistant_id == viewer.id
+        Proposal.task_id == task_id, Proposal.assistant_id == viewer.id
     )
     return session.scalar(applied) is not None
+
+
+class TaskOwner(NamedTuple):
+    id: int
+    display_name: str
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """What a task's page reads on every visit, fresh: who may see it and what the viewer
+    did about it. The task's text is read only when the page's kept copy is older than
+    ``updated_at`` (tasks/views.py)."""
+
+    id: int
+    owner: TaskOwner
+    status: TaskStatus
+    updated_at: datetime
+    my_proposal: Proposal | None  # the viewing assistant's, if any
+    invitation: Invitation | None  # the viewing assistant's, with the terms the owner saw
+
+    @property
+    def owner_id(self) -> int:
+        return self.owner.id
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == TaskStatus.OPEN
+
+
+_viewer_is = bindparam("viewer", type_=Integer())
+# Built once: the job page is among the most loaded, and building it cost more than running it.
+_TASK_PAGE = (
+    select(
+        Task.owner_id,
+        Task.status,
+        Task.updated_at,
+        User.display_name,
+        User.suspended_at,
+        Proposal,
+        Invitation,
+    )  # fmt: skip
+    .join(User, User.id == Task.owner_id)
+    .outerjoin(Proposal, (Proposal.task_id == Task.id) & (Proposal.assistant_id == _viewer_is))
+    .outerjoin(
+        Invitation, (Invitation.task_id == Task.id) & (Invitation.assistant_id == _viewer_is)
+    )
+    .where(Task.id == bindparam("task"))
+    .options(
+        # Every eager join off: Invitation.task's inner join would drop the whole row (the
+        # proposal too) whenever there is no invitation.
+        lazyload(Proposal.task),
+        lazyload(Proposal.assistant),
+        lazyload(Invitation.assistant),
+        lazyload(Invitation.task),
+    )
+)
+
+
+def task_page(session: Session, viewer: User | None, task_id: int) -> TaskPage:
+    """visible_task's rule for the task's page, with the viewing assistant's proposal and
+    invitation: one statement (a proposal and an invitation are once per assistant and task)."""
+    assistant_id = viewer.id if viewer is not None and viewer.is_assistant else None
+    row = session.execute(_TASK_PAGE, {"task": task_id, "viewer": assistant_id}).one_or_none()
+    if row is None:
+        raise NotFound(NOT_VISIBLE)
+    owner_id, status, updated_at, owner_name, suspended_at, proposal, invitation = row
+    # A party who applied has a proposal, so the row answers the rule without another query.
+    if not _may_read(
+        status == TaskStatus.OPEN, suspended_at is not None, owner_id, viewer,
+        lambda: proposal is not None,
+    ):  # fmt: skip
+        raise NotFound(NOT_VISIBLE)
+    return TaskPage(
+        task_id, TaskOwner(owner_id, owner_name), status, updated_at, proposal, invitation
+    )
 
 
 def get_owned_task(session: Session, owner: User, task_id: int, *, for_update=False) -> Task:

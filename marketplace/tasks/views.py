@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import (
@@ -23,8 +25,8 @@ from ..config import settings
 from ..contracts import services as contracts
 from ..db import get_session
 from ..errors import Invalid, RateLimited
+from ..filters import viewer_timezone
 from ..forms import has_errors, show_error, timezone_choices
-from ..hiring import services as hiring
 from ..matches.services import ShownAssistant, shown_to_owner
 from ..matches.shown import record_shown
 from ..microcache import Microcache, render_without_tokens, with_token, writer_stamp
@@ -34,6 +36,7 @@ from ..skills.services import popular_skills
 from . import post_limits, services
 from .browse_form import JobFilterForm
 from .forms import TaskForm
+from .models import Task
 from .search import search_jobs
 
 bp = Blueprint("tasks", __name__)
@@ -53,6 +56,8 @@ _owner_parts = Microcache(
         "contracts", "plans",
     },
 )  # fmt: skip
+# A task's own part of its page (tasks/_about.html), per version and time zone (_about).
+_abouts = Microcache("task pages' text", tables={"tasks", "task_skills", "users"})
 # What assistants read about an owner beside each of their tasks: hires and rating.
 _owner_records = Microcache("owner records", tables={"contracts", "reviews"})
 
@@ -136,29 +141,60 @@ def show(task_id: int):
     """Public while the task is open (visitors see it and are asked to log in to apply)."""
     session = get_session()
     viewer = current_user if current_user.is_authenticated else None
-    task = services.visible_task(session, viewer, task_id)
-    is_owner = viewer is not None and task.owner_id == viewer.id
-    my_proposal, invitation = None, None
-    if viewer is not None and viewer.is_assistant:
-        my_proposal, invitation = hiring.standing_on(session, task.id, viewer.id)
+    page = services.task_page(session, viewer, task_id)
+    is_owner = viewer is not None and page.owner_id == viewer.id
+
+    @functools.cache
+    def task() -> Task:  # its row, read only when a kept part is missing (or a new version)
+        return services.get_task(session, task_id, with_skills=True)
+
     # Only the owner's page carries recommendations: scores are not for other assistants.
-    parts = _owner_part(session, task) if is_owner else None
+    parts = _owner_part(session, page, task) if is_owner else None
+    record = _owner_records.get_or_make(page.owner_id, lambda: owner_record(session, page.owner_id))
+    about = _about(page, task, record.summary, parts.hired if parts else None)
     body = render_template(
         "tasks/show.html",
-        task=task,
+        task=page,
+        title=about.title,
+        about=about.html,
         is_owner=is_owner,
-        my_proposal=my_proposal,
-        invitation=invitation,
-        owner_record=_owner_records.get_or_make(
-            task.owner_id, lambda: owner_record(session, task.owner_id)
-        ),
-        hired=parts.hired if parts else None,
+        my_proposal=page.my_proposal,
+        invitation=page.invitation,
         owner_html=with_token(parts.html) if parts else None,
         recommended_html=with_token(parts.recommended_html) if parts else None,
     )
     if parts and parts.shown:
-        _record_impressions(session, task.id, parts.shown)
+        _record_impressions(session, task_id, parts.shown)
     return body
+
+
+@dataclass(frozen=True)
+class _About:
+    title: str
+    html: Markup
+
+
+def _about(
+    page: services.TaskPage, task: Callable[[], Task], owner_summary: str, hired: int | None
+) -> _About:
+    """The task's own part of its page, kept per version: the key holds what the page read
+    fresh (its updated_at, status, owner's name), the viewer's time zone (times are shown in
+    it) and writer stamp, so an edit shows at once wherever it was made."""
+    key = (
+        page.id, page.updated_at, page.status, page.owner.display_name, owner_summary, hired,
+        viewer_timezone().key, writer_stamp(),
+    )  # fmt: skip
+    found = _abouts.get(key)
+    if found is not None:
+        return found
+    html = render_template(
+        "tasks/_about.html",
+        task=task(),
+        owner_name=page.owner.display_name,
+        owner_summary=owner_summary,
+        hired=hired,
+    )
+    return _abouts.put(key, _About(task().title, Markup(html)))
 
 
 @dataclass(frozen=True)
@@ -169,27 +205,30 @@ class _OwnerPart:
     recommended_html: Markup
 
 
-def _owner_part(session, task) -> _OwnerPart:
-    key = (task.id, current_user.id, writer_stamp(), task.status, task.updated_at)
+def _owner_part(session, page: services.TaskPage, task: Callable[[], Task]) -> _OwnerPart:
+    key = (page.id, current_user.id, writer_stamp(), page.status, page.updated_at)
     found = _owner_parts.get(key)
     if found is not None:
         return found
-    shown = shown_to_owner(session, current_user, task.id)
-    working = contracts.working_on(session, task.id)
+    # Read first: the recommendations look the task up too, and find it in the session
+    # without a query only while something holds it.
+    the_task = task()
+    shown = shown_to_owner(session, current_user, page.id)
+    working = contracts.working_on(session, page.id)
     part = _OwnerPart(
         shown,
         len(working),
         render_without_tokens(
             "tasks/_owner_part.html",
-            task=task,
+            task=the_task,
             working=working,
-            roi=_task_roi(session, task, shown),
+            roi=_task_roi(session, the_task, shown),
         ),
-        render_without_tokens("matches/_recommended.html", task=task, recommendations=shown)
-        if task.is_open
+        render_without_tokens("matches/_recommended.html", task=the_task, recommendations=shown)
+        if page.is_open
         else Markup(),
     )
-    if shown or not task.is_open:  # none yet is a ranking still under way: ask next time
+    if shown or not page.is_open:  # none yet is a ranking still under way: ask next time
         _owner_parts.put(key, part)
     return part
 
