@@ -18,7 +18,11 @@ from .db import utcnow
 
 
 def lock_owner(session: Session, owner: User) -> None:
-    session.execute(select(User.id).where(User.id == owner.id).with_for_update())
+    # FOR NO KEY UPDATE on PostgreSQL: it still queues the owner's counted actions behind each
+    # other, but not behind the key-share lock an INSERT of a row that refers to the owner
+    # takes. With FOR UPDATE, two posts that inserted their task before counting (as
+    # publish_task does) each waited for the other's insert: a deadlock.
+    session.execute(select(User.id).where(User.id == owner.id).with_for_update(key_share=True))
 
 
 def next_free_at(

@@ -42,5 +42,9 @@ def page_rows(
     ).all()
     if rows:
         return rows, rows[0].total
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    return rows, total or 0
+    return rows, count_rows(session, stmt)
+
+
+def count_rows(session: Session, stmt: Select) -> int:
+    """How many rows `stmt` returns, for a page that had none to carry its total."""
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

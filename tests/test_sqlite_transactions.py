@@ -168,3 +168,52 @@ def test_concurrent_posts_on_one_task_all_land(sqlite_app):
     with app.app_context():
         proposals = get_session().scalars(select(Proposal).where(Proposal.task_id == task_id))
         assert len(proposals.all()) == len(clients)
+
+
+def test_two_reading_pages_and_a_writer_run_side_by_side(sqlite_app, monkeypatch):
+    """Two job searches stop halfway, each inside its open read transaction, until both are
+    there; meanwhile an assistant applies to the task. If a read took the write lock at
+    BEGIN, the second search would wait for the first (and the barrier would time out), and
+    the proposal would wait for both."""
+    from marketplace.hiring.models import Proposal
+    from marketplace.tasks import views
+
+    app, task_id = sqlite_app, sqlite_app.scene["task"]
+    app.config["MICROCACHE_SECONDS"] = 0
+    both_reading, applied = threading.Barrier(3), threading.Event()  # two readers, the writer
+    real_search = views.search_jobs
+
+    def search_then_pause(session, query):
+        page = real_search(session, query)
+        assert session.in_transaction()  # the read transaction is still open
+        both_reading.wait(20)
+        assert applied.wait(20)
+        return page
+
+    monkeypatch.setattr(views, "search_jobs", search_then_pause)
+    readers = [Client(app.test_client()) for _ in range(2)]
+    writer = logged_in_client(app, app.scene["assistants"][0])
+    token = writer.csrf_token()
+    statuses: dict[str, int] = {}
+
+    def read(name, client):
+        def go():
+            statuses[name] = client.get("/jobs?q=bookkeeping").status_code
+
+        return go
+
+    def apply():
+        both_reading.wait(20)
+        form = {
+            "csrf_token": token,
+            "cover_note": "I reconcile bank feeds in QuickBooks every month for shops.",
+            "proposed_rate": "25",
+        }
+        statuses["apply"] = writer.raw.post(f"/tasks/{task_id}/apply", data=form).status_code
+        applied.set()
+
+    run_threads([read("first", readers[0]), read("second", readers[1]), apply], timeout=40)
+    assert statuses == {"first": 200, "second": 200, "apply": 302}
+    with app.app_context():
+        proposals = get_session().scalars(select(Proposal).where(Proposal.task_id == task_id))
+        assert len(proposals.all()) == 1

@@ -6,12 +6,15 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, String, false, or_, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, false, select, text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ..db import Base, UTCDateTime, utcnow
 from ..enums import str_enum
 from .addresses import lookup_key, wire_address
+
+# Suspended or deleted: listed nowhere (in_good_standing).
+GONE = "suspended_at IS NOT NULL OR deleted_at IS NOT NULL"
 
 
 class Role(StrEnum):
@@ -21,6 +24,16 @@ class Role(StrEnum):
 
 class User(UserMixin, Base):
     __tablename__ = "users"
+    __table_args__ = (
+        # The few accounts in_good_standing leaves out, read at once instead of scanning every
+        # user on each list of tasks or profiles (80 ms of every job search at 100,000 users).
+        Index(
+            "ix_users_gone",
+            "id",
+            postgresql_where=text(GONE),
+            sqlite_where=text(GONE),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # As typed, normalised by the email standards (accounts.addresses): what we show.
@@ -87,8 +100,8 @@ class User(UserMixin, Base):
 def in_good_standing(user_id_column):
     """SQL: the user in ``user_id_column`` is neither suspended nor deleted (their tasks and
     profile are listed, their contracts move)."""
-    gone = or_(User.suspended_at.is_not(None), User.deleted_at.is_not(None))
-    return user_id_column.not_in(select(User.id).where(gone))
+    # Word for word the predicate of ix_users_gone, so both databases read the set from it.
+    return user_id_column.not_in(select(User.id).where(text(GONE)))
 
 
 class LoginSession(Base):

@@ -6,12 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask import session as browser_session
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 
 from ..config import settings
 from ..db import get_session
 from ..errors import Invalid
 from ..forms import has_errors, timezone_choices
-from ..profiles.services import public_profiles
+from ..microcache import Microcache, render_without_tokens
+from ..profiles.services import best_profiles, listed_profile_count
 from ..rate_limits import (
     ACCOUNT_EMAIL_PER_ADDRESS,
     ACCOUNT_EMAIL_PER_IP,
@@ -41,15 +43,34 @@ def home_for(user: User) -> str:
     return url_for("tasks.dashboard") if user.is_owner else url_for("tasks.browse")
 
 
+# The same for every visitor: rendered once per expiry (or write) in each worker, not for
+# each of them. Kept without the page around it, whose flashed messages are one browser's.
+_front_page = Microcache(
+    "front page",
+    tables={"tasks", "task_skills", "users", "assistant_profiles", "assistant_skills", "skills"},
+    max_entries=1,
+)
+
+
 @bp.get("/")
 def index():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     # Visitors see the marketplace itself: open jobs and assistants, before any sign-up.
+    body = _front_page.get_or_make("front", _render_front_page)
+    return render_template("index.html", body=body)
+
+
+def _render_front_page() -> Markup:
     session = get_session()
     jobs = search_jobs(session, JobQuery(sort=Sort.NEWEST, page_size=HOME_LIST_SIZE))
-    assistants = public_profiles(session, size=HOME_LIST_SIZE)
-    return render_template("index.html", jobs=jobs, assistants=assistants)
+    assistants = best_profiles(session, HOME_LIST_SIZE)
+    return render_without_tokens(
+        "_index_body.html",
+        jobs=jobs,
+        assistants=assistants,
+        assistant_count=listed_profile_count(session),
+    )
 
 
 def _signup_limited(message: str) -> str:

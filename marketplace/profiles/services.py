@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import User, in_good_standing
@@ -95,11 +95,18 @@ def public_profiles(
     such as their email, proposals and contracts, is never read here.
     """
     page = max(1, page)
-    listed = in_good_standing(AssistantProfile.user_id)  # a suspended assistant is not listed
-    total = session.scalar(select(func.count()).select_from(AssistantProfile).where(listed)) or 0
+    total = session.scalar(select(func.count()).select_from(AssistantProfile).where(_LISTED)) or 0
+    return Page(best_profiles(session, size, offset=(page - 1) * size), total, page, size)
+
+
+_LISTED = in_good_standing(AssistantProfile.user_id)  # a suspended assistant is not listed
+
+
+def best_profiles(session: Session, size: int, *, offset: int = 0) -> list[AssistantProfile]:
+    """Listed profiles in the directory's order (read from ix_assistant_profiles_listing)."""
     items = session.scalars(
         select(AssistantProfile)
-        .where(listed)
+        .where(_LISTED)
         .options(selectinload(AssistantProfile.skills))
         .order_by(
             AssistantProfile.review_count.desc(),
@@ -107,6 +114,41 @@ def public_profiles(
             AssistantProfile.user_id.desc(),
         )
         .limit(size)
-        .offset((page - 1) * size)
+        .offset(offset)
     )
-    return Page(list(items), total, page, size)
+    return list(items)
+
+
+@dataclass(frozen=True)
+class Count:
+    value: int
+    approximate: bool = False  # rounded down from the database's estimate
+
+
+# Counted exactly up to here; beyond it, PostgreSQL's own row estimate: counting 100,000
+# profiles past the suspended accounts took 78 ms of every front page.
+EXACT_COUNT_UP_TO = 10_000
+
+
+def listed_profile_count(session: Session) -> Count:
+    """How many profiles are listed: exact for a small marketplace, else PostgreSQL's
+    estimate of the table's rows (kept by ANALYZE and autovacuum) less the suspended and
+    deleted assistants, rounded down to two significant figures and marked approximate."""
+    if session.get_bind().dialect.name == "postgresql":
+        estimate = session.scalar(
+            text("SELECT reltuples FROM pg_class WHERE oid = 'assistant_profiles'::regclass")
+        )
+        if estimate is not None and estimate > EXACT_COUNT_UP_TO:
+            gone = session.scalar(
+                select(func.count()).select_from(AssistantProfile).where(~_LISTED)
+            )
+            return Count(_two_significant_figures(int(estimate) - (gone or 0)), approximate=True)
+    exact = session.scalar(select(func.count()).select_from(AssistantProfile).where(_LISTED))
+    return Count(exact or 0)
+
+
+def _two_significant_figures(n: int) -> int:
+    if n < 100:
+        return max(n, 0)
+    unit = 10 ** (len(str(n)) - 2)
+    return n // unit * unit

@@ -24,10 +24,16 @@ def parse_limits(text: str) -> list[RateLimitItem]:
     return parse_many(text)
 
 
-def check_allowance(session: Session, owner: User, limits: list[RateLimitItem]) -> None:
-    """Raise RateLimited when one more task would pass any of the limits."""
+def check_allowance(
+    session: Session, owner: User, limits: list[RateLimitItem], *, new: Task | None = None
+) -> None:
+    """Raise RateLimited when one more task would pass any of the limits. ``new``: that one
+    task, already flushed, which is not counted: the owner's row is locked from here to the
+    commit, so the fewer statements after this, the sooner the owner's next post may count."""
     allowances.lock_owner(session, owner)
     posted = select(Task.created_at).where(Task.owner_id == owner.id)
+    if new is not None:
+        posted = posted.where(Task.id != new.id)
     for limit in limits:
         free = allowances.next_free_at(
             session, posted, limit.amount, timedelta(seconds=limit.get_expiry())

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from ..accounts.models import in_good_standing
 from ..fulltext import Document, text_filter, words
-from ..paging import Page, page_rows
+from ..paging import Page, count_rows
 from ..skills.models import Skill, task_skills
 from ..skills.services import skill_key
 from .models import BudgetType, Category, Engagement, Task, TaskStatus
@@ -89,18 +89,32 @@ def search_jobs(session: Session, q: JobQuery) -> Page[Task]:
     by_relevance = q.sort == Sort.RELEVANCE and bool(words(q.text))
     stmt = text_filter(stmt, dialect, q.text, by_relevance, _DOCUMENT)
     page, size = max(1, q.page), q.page_size
+    # The page is picked among the matching tasks' ids, and only its own rows are read:
+    # ordering and counting every match with its description (the total is a window over
+    # all of them) spilled 10,000 wide rows to disk on each front page at marketplace size.
+    ordering = stmt.order_by(*_ordering(q.sort), Task.id.desc())._order_by_clauses
+    hits = (
+        stmt.order_by(None)
+        .with_only_columns(
+            Task.id,
+            func.count().over().label("total"),
+            func.row_number().over(order_by=ordering).label("position"),
+        )
+        .order_by(*ordering)
+        .limit(size)
+        .offset(q.first_row)
+        .subquery("hits")
+    )
     # Listed tasks show their skills from `skill_names` (no query per task, nor one for all of
     # them) and not their owner (no join). The total comes with the page, in the same query.
-    rows, total = page_rows(
-        session,
-        stmt,
-        stmt.options(lazyload(Task.owner)).order_by(*_ordering(q.sort), Task.id.desc()),
-        page,
-        size,
-        offset=q.first_row,
-    )
-    items = [row[0] for row in rows]
-    return Page(items=items, total=total, page=page, size=size)
+    rows = session.execute(
+        select(Task, hits.c.total)
+        .join(hits, hits.c.id == Task.id)
+        .options(lazyload(Task.owner))
+        .order_by(hits.c.position)
+    ).all()
+    total = rows[0].total if rows else count_rows(session, stmt)
+    return Page(items=[row[0] for row in rows], total=total, page=page, size=size)
 
 
 def _ordering(sort: Sort) -> list:

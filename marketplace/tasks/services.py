@@ -99,8 +99,11 @@ def post_task(session: Session, owner: User, data: TaskInput) -> Task:
 def publish_task(session: Session, owner: User, data: TaskInput, limits) -> Task:
     """Post a task within the owner's allowance (``post_limits``); it is matched once the
     caller commits. What the task form and the API both do."""
-    check_allowance(session, owner, limits)
+    # Written first, counted after: the owner's row lock (check_allowance) is then held for
+    # one query and the commit, not for the whole post, while the owner's other posts (an
+    # API client posting a batch) wait for it.
     task = post_task(session, owner, data)
+    check_allowance(session, owner, limits, new=task)
     enqueue_after_commit(session, "matches.match_task", task.id)
     return task
 
