@@ -1,7 +1,7 @@
 """The front page's and the directory's order as an index.
 
 Revision ID: 0037_home_page_index
-Revises: 0034_task_openings
+Revises: 0036_milestones
 Create Date: 2026-12-02
 
 - ``ix_assistant_profiles_listing`` on ``assistant_profiles (review_count, updated_at,
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0037_home_page_index"
-down_revision = "0034_task_openings"
+down_revision = "0036_milestones"
 branch_labels = None
 depends_on = None
 
