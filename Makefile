@@ -78,7 +78,7 @@ test: venv lint
 # Lint, format and types: the same checks .pre-commit-config.yaml runs on each commit.
 lint: venv
 	$(BIN)/ruff check marketplace matching tests benchmarks devtools
-	$(BIN)/ruff format --check marketplace matching benchmarks devtools
+	$(BIN)/ruff format --check marketplace matching tests benchmarks devtools
 	$(BIN)/mypy
 
 # Background jobs from Redis (needs REDIS_URL); without it jobs run inline after commit.

@@ -39,9 +39,7 @@ def test_the_shared_hours_window_follows_the_clock_across_daylight_saving(
 
     time_machine.move_to(moment)
     owner = make_owner(db_session)
-    va = make_assistant(
-        db_session, timezone="UTC", work_start=time(0, 0), work_end=time(23, 59)
-    )
+    va = make_assistant(db_session, timezone="UTC", work_start=time(0, 0), work_end=time(23, 59))
     task = make_task(db_session, owner, timezone="America/New_York")
     [match] = [
         m

@@ -65,8 +65,7 @@ def _mail_texts(base, email: str, mailbox) -> list[str]:
                 select(LocalEmail.text_body)
                 # "Name <address>", or the bare address when the mailbox is not proven yet
                 .where(
-                    (LocalEmail.recipient == email)
-                    | LocalEmail.recipient.endswith(f"<{email}>")
+                    (LocalEmail.recipient == email) | LocalEmail.recipient.endswith(f"<{email}>")
                 )
                 .order_by(LocalEmail.id.desc())
             )

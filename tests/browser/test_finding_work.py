@@ -42,16 +42,18 @@ def bookkeeping_jobs(session):
         fill = lambda s, biz=biz, tool=tool: s.replace("{biz}", biz).replace("{tool}", tool)  # noqa: E731
         made.append(
             make_task(
-                session, owner, title=fill(title), description=fill(description),
-                skills=[fill(s) for s in skills], category=category,
+                session,
+                owner,
+                title=fill(title),
+                description=fill(description),
+                skills=[fill(s) for s in skills],
+                category=category,
             )  # fmt: skip
         )
     return [(t.id, t.title) for t in made]
 
 
-def test_the_search_page_finds_skill_tags_and_explains_a_page_past_the_end(
-    live_server, new_page
-):
+def test_the_search_page_finds_skill_tags_and_explains_a_page_past_the_end(live_server, new_page):
     jobs = committed(live_server, bookkeeping_jobs)
     page = new_page()
     page.goto(f"{live_server}/jobs")

@@ -47,7 +47,9 @@ def test_posting_a_task_stores_ranked_matches_the_owner_sees_with_reasons(client
     assert matches[0].matcher_version and 0 < matches[0].score <= 1
     # what Joy lists, in her words: she has both skills the task names
     assert {e["asked"]: (e["kind"], e["has"]) for e in matches[0].explanation["skills"]} == {
-        "Gmail": ("exact", ["Gmail"]), "inbox management": ("exact", ["inbox management"])}
+        "Gmail": ("exact", ["Gmail"]),
+        "inbox management": ("exact", ["inbox management"]),
+    }
 
     page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "Recommended assistants" in page

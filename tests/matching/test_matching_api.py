@@ -16,7 +16,7 @@ from matching import (
 
 
 def test_normalise_skill_folds_and_maps_synonyms():
-    assert normalise_skill("QuickBooks ") == "bookkeeping"[: 0] + normalise_skill("quickbooks")
+    assert normalise_skill("QuickBooks ") == "bookkeeping"[:0] + normalise_skill("quickbooks")
     assert normalise_skill("  Inbox ") == normalise_skill("email management")
     assert normalise_skill("E-mail") == normalise_skill("email")
     assert normalise_skill("Obsidian!") == "obsidian"  # unknown skills keep their folded form
@@ -24,16 +24,19 @@ def test_normalise_skill_folds_and_maps_synonyms():
 
 
 def test_quickbooks_meets_bookkeeping_and_inbox_meets_email(config):
-    book = Assistant(id="a", headline="Virtual assistant", bio="Ten years of QuickBooks",
-                     skills=("QuickBooks",))
-    mail = Assistant(id="b", headline="Virtual assistant", bio="I tame your inbox",
-                     skills=("Inbox",))
+    book = Assistant(
+        id="a", headline="Virtual assistant", bio="Ten years of QuickBooks", skills=("QuickBooks",)
+    )
+    mail = Assistant(
+        id="b", headline="Virtual assistant", bio="I tame your inbox", skills=("Inbox",)
+    )
     m = Matcher(config).fit([book, mail])
     top = m.rank_assistants(Task(id=1, title="Bookkeeping help", skills=("bookkeeping",)))
     assert top[0].id == "a"
     # the factor credits QuickBooks as bookkeeping; the explanation says what she listed
     assert top[0].explanation["skills"] == [
-        {"asked": "bookkeeping", "has": ["QuickBooks"], "kind": "similar"}]
+        {"asked": "bookkeeping", "has": ["QuickBooks"], "kind": "similar"}
+    ]
     top = m.rank_assistants(Task(id=2, title="Email management", skills=("email management",)))
     assert top[0].id == "b"
     assert json.dumps(top[0].explanation)  # JSON-serialisable as the web app needs
@@ -97,14 +100,20 @@ def test_batch_beyond_the_candidate_pool_matches_single_queries():
     words = ["bookkeeping", "invoices", "inbox", "calendar", "design", "canva", "travel", "excel"]
     rng = np.random.default_rng(0)
     assistants = [
-        Assistant(id=i, headline=" ".join(rng.choice(words, 3)), bio=" ".join(rng.choice(words, 6)),
-                  rating=float(rng.uniform(3, 5)), review_count=int(rng.integers(0, 50)))
+        Assistant(
+            id=i,
+            headline=" ".join(rng.choice(words, 3)),
+            bio=" ".join(rng.choice(words, 6)),
+            rating=float(rng.uniform(3, 5)),
+            review_count=int(rng.integers(0, 50)),
+        )
         for i in range(300)
     ]
     tasks = [Task(id=j, title=" ".join(rng.choice(words, 3))) for j in range(20)]
     m = Matcher(cfg).fit(assistants)
     batch = m.rank_assistants_batch(tasks, k=5)
     single = [m.rank_assistants(t, k=5) for t in tasks]
+
     # the batch re-scores candidates with another float32 product: equal up to rounding
     def key(ms):
         return [(x.id, round(x.score, 5)) for x in ms]

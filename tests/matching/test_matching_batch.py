@@ -15,10 +15,35 @@ from matching.vocabulary import ALIASES
 from tests.matching.matching_strategies import REFERENCE, corpus, tasks
 from tests.matching.test_matching_properties import violates
 
-WORDS = ["bookkeeping", "invoices", "inbox", "calendar", "design", "canva", "travel", "excel",
-         "payroll", "research", "newsletter", "podcast", "shopify", "contracts", "tickets"]
-SKILLS = ["QuickBooks", "bookkeeping", "Inbox", "email management", "Canva", "Excel",
-          "travel planning", "Zendesk", "data entry", "Obsidian"]
+WORDS = [
+    "bookkeeping",
+    "invoices",
+    "inbox",
+    "calendar",
+    "design",
+    "canva",
+    "travel",
+    "excel",
+    "payroll",
+    "research",
+    "newsletter",
+    "podcast",
+    "shopify",
+    "contracts",
+    "tickets",
+]
+SKILLS = [
+    "QuickBooks",
+    "bookkeeping",
+    "Inbox",
+    "email management",
+    "Canva",
+    "Excel",
+    "travel planning",
+    "Zendesk",
+    "data entry",
+    "Obsidian",
+]
 ZONES = [None, "UTC", "America/New_York", "Europe/London", "Asia/Kolkata", "Asia/Manila"]
 
 
@@ -29,11 +54,15 @@ def _opt(rng, value, p=0.2):
 def make_assistants(rng, n):
     return [
         Assistant(
-            id=i, headline=" ".join(rng.choice(WORDS, 3)), bio=" ".join(rng.choice(WORDS, 8)),
+            id=i,
+            headline=" ".join(rng.choice(WORDS, 3)),
+            bio=" ".join(rng.choice(WORDS, 8)),
             skills=tuple(rng.choice(SKILLS, int(rng.integers(0, 4)), replace=False)),
-            hourly_rate_cents=_opt(rng, int(rng.integers(1000, 6000))), currency="USD",
+            hourly_rate_cents=_opt(rng, int(rng.integers(1000, 6000))),
+            currency="USD",
             timezone=ZONES[int(rng.integers(0, len(ZONES)))],
-            work_start=str(rng.choice(["07:00", "09:00", "13:00", "22:00"])), work_end=None,
+            work_start=str(rng.choice(["07:00", "09:00", "13:00", "22:00"])),
+            work_end=None,
             hours_per_week=_opt(rng, float(rng.integers(5, 41))),
             rating=_opt(rng, float(rng.uniform(3, 5))),
             review_count=_opt(rng, int(rng.integers(0, 60))),
@@ -45,11 +74,13 @@ def make_assistants(rng, n):
 def make_tasks(rng, n, prefix="t"):
     return [
         Task(
-            id=f"{prefix}{j}", title=" ".join(rng.choice(WORDS, 3)),
+            id=f"{prefix}{j}",
+            title=" ".join(rng.choice(WORDS, 3)),
             description=" ".join(rng.choice(WORDS, 5)),
             skills=tuple(rng.choice(SKILLS, int(rng.integers(0, 3)), replace=False)),
             max_hourly_rate_cents=_opt(rng, int(rng.integers(2000, 7000)), 0.5),
-            currency="USD", timezone=ZONES[int(rng.integers(0, len(ZONES)))],
+            currency="USD",
+            timezone=ZONES[int(rng.integers(0, len(ZONES)))],
             overlap_hours=_opt(rng, float(rng.choice([1, 2, 3])), 0.6),
             hours_per_week=_opt(rng, float(rng.integers(5, 30)), 0.5),
         )
@@ -85,8 +116,10 @@ def test_batch_is_the_single_path_when_the_pool_holds_every_candidate():
     # a pool one short of the corpus still takes the vectorised path
     m, _assistants, _tasks = fitted(399)
     tasks = make_tasks(np.random.default_rng(1), 40, prefix="q")
-    assert _compare(m.rank_assistants_batch(tasks, k=8),
-                    [m.rank_assistants(t, k=8) for t in tasks]) == 40
+    assert (
+        _compare(m.rank_assistants_batch(tasks, k=8), [m.rank_assistants(t, k=8) for t in tasks])
+        == 40
+    )
     people = make_assistants(np.random.default_rng(2), 40)
     m, _assistants, _tasks = fitted(299)
     assert _compare(m.rank_tasks_batch(people, k=8), [m.rank_tasks(a, k=8) for a in people]) == 40
@@ -146,13 +179,16 @@ def _readable(term, *texts):
 
 
 def test_matched_terms_are_words_both_texts_contain_as_the_task_wrote_them(config):
-    bio = ("I reconcile accounts, send invoices and chase invoices every month; "
-           "invoicing and bookkeeping in QuickBooks for small businesses.")
+    bio = (
+        "I reconcile accounts, send invoices and chase invoices every month; "
+        "invoicing and bookkeeping in QuickBooks for small businesses."
+    )
     a = Assistant(id=1, headline="Bookkeeper for small businesses", bio=bio)
     b = Assistant(id=2, headline="Travel planner", bio="Flights and hotels booked")
     m = Matcher(config).fit([a, b])
-    task = Task(id=1, title="Invoicing and bookkeeping",
-                description="Reconciling accounts each month")
+    task = Task(
+        id=1, title="Invoicing and bookkeeping", description="Reconciling accounts each month"
+    )
     top = m.rank_assistants(task)[0]
     terms = top.explanation["matched_terms"]
     assert top.id == 1
@@ -169,8 +205,11 @@ def test_matched_terms_are_words_both_texts_contain_as_the_task_wrote_them(confi
 
 
 def test_matched_terms_leave_out_filler_words_single_letters_and_numbers(config):
-    a = Assistant(id=1, headline="Payroll and invoices",
-                  bio="I need 10 hours a week of payroll work and invoices, plan B ready.")
+    a = Assistant(
+        id=1,
+        headline="Payroll and invoices",
+        bio="I need 10 hours a week of payroll work and invoices, plan B ready.",
+    )
     m = Matcher(config).fit([a, Assistant(id=2, headline="designer")])
     task = Task(id=1, title="Need help 10 hours a week", description="payroll and invoices; plan B")
     terms = m.rank_assistants(task)[0].explanation["matched_terms"]
@@ -179,10 +218,20 @@ def test_matched_terms_leave_out_filler_words_single_letters_and_numbers(config)
     assert not {"need", "help", "hours", "week", "10", "b", "a"} & set(words), terms
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(corpus(max_size=14), st.lists(tasks(st.text("xyz", min_size=1, max_size=3)),
-                                     min_size=1, max_size=4, unique_by=lambda t: t.id))
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    corpus(max_size=14),
+    st.lists(
+        tasks(st.text("xyz", min_size=1, max_size=3)),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda t: t.id,
+    ),
+)
 def test_vectorised_batch_on_random_data_keeps_constraints_and_scores(data, queries):
     # a pool of 3 sends every corpus of more than 3 assistants down the vectorised path
     m = Matcher(MatcherConfig(candidate_pool=3, reference_date=REFERENCE)).fit(*data)

@@ -6,13 +6,30 @@ import pytest
 
 GOOD = {
     "assistants": [
-        {"id": 1, "headline": "Bookkeeper", "bio": "QuickBooks and invoicing for small firms",
-         "skills": ["QuickBooks"], "hourly_rate_cents": 2500, "currency": "USD",
-         "timezone": "America/New_York", "hours_per_week": 20, "rating": 4.9, "review_count": 30},
+        {
+            "id": 1,
+            "headline": "Bookkeeper",
+            "bio": "QuickBooks and invoicing for small firms",
+            "skills": ["QuickBooks"],
+            "hourly_rate_cents": 2500,
+            "currency": "USD",
+            "timezone": "America/New_York",
+            "hours_per_week": 20,
+            "rating": 4.9,
+            "review_count": 30,
+        },
         {"id": "b", "headline": "Social media", "bio": "Instagram posts and Canva graphics"},
     ],
-    "tasks": [{"id": "t1", "title": "Monthly bookkeeping", "description": "Reconcile in Xero",
-               "skills": ["bookkeeping"], "max_hourly_rate_cents": 3000, "currency": "USD"}],
+    "tasks": [
+        {
+            "id": "t1",
+            "title": "Monthly bookkeeping",
+            "description": "Reconcile in Xero",
+            "skills": ["bookkeeping"],
+            "max_hourly_rate_cents": 3000,
+            "currency": "USD",
+        }
+    ],
 }
 
 
@@ -21,7 +38,9 @@ def run(tmp_path, payload, *args, raw=None):
     path.write_text(raw if raw is not None else json.dumps(payload))
     return subprocess.run(
         [sys.executable, "-m", "matching", "rank", str(path), *args],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -70,8 +89,12 @@ def test_invalid_json_and_missing_file(tmp_path):
     res = run(tmp_path, None, raw="{not json")
     assert res.returncode == 2 and "not valid JSON" in res.stderr
     assert "Traceback" not in res.stderr
-    res = subprocess.run([sys.executable, "-m", "matching", "rank", str(tmp_path / "nope.json")],
-                         capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "matching", "rank", str(tmp_path / "nope.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 2 and "cannot read" in res.stderr
 
 
@@ -81,6 +104,7 @@ def test_bad_k_is_a_usage_error(tmp_path):
 
 
 def test_help_works():
-    res = subprocess.run([sys.executable, "-m", "matching", "--help"], capture_output=True,
-                         text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "matching", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert res.returncode == 0 and "rank" in res.stdout and "evaluate" in res.stdout

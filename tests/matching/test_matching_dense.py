@@ -26,14 +26,36 @@ pytestmark = pytest.mark.skipif(
 )
 
 ASSISTANTS = [
-    Assistant(id="books", headline="Bookkeeper", bio="I keep the ledgers of small firms",
-              skills=("QuickBooks",), rating=4.8, review_count=12),
-    Assistant(id="design", headline="Graphic designer", bio="Logos, brand kits and posters",
-              skills=("Canva",), rating=4.7, review_count=9),
-    Assistant(id="travel", headline="Travel coordinator",
-              bio="I plan trips: flights, hotels and itineraries", rating=4.6, review_count=3),
-    Assistant(id="support", headline="Customer support agent",
-              bio="Friendly replies to customer tickets", rating=4.5, review_count=20),
+    Assistant(
+        id="books",
+        headline="Bookkeeper",
+        bio="I keep the ledgers of small firms",
+        skills=("QuickBooks",),
+        rating=4.8,
+        review_count=12,
+    ),
+    Assistant(
+        id="design",
+        headline="Graphic designer",
+        bio="Logos, brand kits and posters",
+        skills=("Canva",),
+        rating=4.7,
+        review_count=9,
+    ),
+    Assistant(
+        id="travel",
+        headline="Travel coordinator",
+        bio="I plan trips: flights, hotels and itineraries",
+        rating=4.6,
+        review_count=3,
+    ),
+    Assistant(
+        id="support",
+        headline="Customer support agent",
+        bio="Friendly replies to customer tickets",
+        rating=4.5,
+        review_count=20,
+    ),
 ]
 
 
@@ -81,23 +103,28 @@ def test_blended_text_is_explained_and_contributions_sum_to_score(dense_matcher)
         blended = 0.7 * ts["lexical"] + 0.3 * min(max(ts["dense"], 0.0), 1.0)
         assert e["factor_values"]["text"] == pytest.approx(min(max(blended, 0.0), 1.0))
         assert json.dumps(e)
-    assert dense_matcher.rank_assistants(Task(id=3, title="Make a logo for my bakery"))[0].id \
+    assert (
+        dense_matcher.rank_assistants(Task(id=3, title="Make a logo for my bakery"))[0].id
         == "design"
+    )
 
 
 def test_hard_constraints_still_hold_with_dense(dense_matcher):
-    capped = Assistant(id="cheap", headline="Bookkeeper", bio="ledgers", hourly_rate_cents=2000,
-                       currency="USD")
+    capped = Assistant(
+        id="cheap", headline="Bookkeeper", bio="ledgers", hourly_rate_cents=2000, currency="USD"
+    )
     m = Matcher(MatcherConfig(reference_date=REFERENCE, dense_weight=0.3)).fit(
-        [*ASSISTANTS, capped])
+        [*ASSISTANTS, capped]
+    )
     task = Task(id=4, title="Bookkeeping", max_hourly_rate_cents=2500, currency="USD")
     assert [x.id for x in m.rank_assistants(task, k=5)] == ["cheap"]  # no rate: not shown
 
 
 def test_upsert_remove_and_save_load_keep_embeddings(dense_matcher, tmp_path):
     m = Matcher(MatcherConfig(reference_date=REFERENCE, dense_weight=0.3)).fit(ASSISTANTS)
-    m.upsert_assistants([Assistant(id="books", headline="Wedding planner",
-                                   bio="Venues, caterers, flowers")])
+    m.upsert_assistants(
+        [Assistant(id="books", headline="Wedding planner", bio="Venues, caterers, flowers")]
+    )
     m.remove_assistants(["support"])
     task = Task(id=5, title="Organise our wedding reception")
     before = [(x.id, x.score) for x in m.rank_assistants(task, k=3)]
@@ -115,8 +142,10 @@ def test_batch_path_agrees_with_single_path():
 
     rng = random.Random(7)
     roles = ["bookkeeper", "designer", "travel planner", "support agent", "writer", "paralegal"]
-    people = [Assistant(id=i, headline=f"{rng.choice(roles)} {i}", bio=rng.choice(roles))
-              for i in range(60)]
+    people = [
+        Assistant(id=i, headline=f"{rng.choice(roles)} {i}", bio=rng.choice(roles))
+        for i in range(60)
+    ]
     cfg = MatcherConfig(reference_date=REFERENCE, dense_weight=0.3, candidate_pool=20)
     m = Matcher(cfg).fit(people)
     tasks = [Task(id=j, title=f"need a {rng.choice(roles)}") for j in range(8)]

@@ -33,8 +33,10 @@ def test_no_private_names_cross_modules_and_no_cycles():
             graph[path.stem].add(module)
 
     def reaches(start, goal, seen=()):
-        return any(m == goal or (m not in seen and reaches(m, goal, (*seen, m)))
-                   for m in graph.get(start, ()))
+        return any(
+            m == goal or (m not in seen and reaches(m, goal, (*seen, m)))
+            for m in graph.get(start, ())
+        )
 
     for module in graph:
         assert not reaches(module, module), f"import cycle through matching.{module}"
@@ -65,22 +67,44 @@ def test_buried_rows_never_come_back_and_do_not_crowd_the_pool():
     fresh = Matcher(MatcherConfig(candidate_pool=20, reference_date=BEFORE_ANY)).fit(people)
     fresh.remove_assistants(gone)
     fresh.assistants.compact()
-    assert [(x.id, x.score) for x in after] == [(x.id, x.score)
-                                                for x in fresh.rank_assistants(task, k=10)]
+    assert [(x.id, x.score) for x in after] == [
+        (x.id, x.score) for x in fresh.rank_assistants(task, k=10)
+    ]
 
 
 def test_explanation_carries_the_scored_overlap_rate_and_reputation():
-    london = Assistant(id="l", headline="Bookkeeper", timezone="Europe/London",
-                       work_start="09:00", work_end="17:00", hourly_rate_cents=3000,
-                       currency="GBP", rating=4.5, review_count=3, hours_per_week=20)
+    london = Assistant(
+        id="l",
+        headline="Bookkeeper",
+        timezone="Europe/London",
+        work_start="09:00",
+        work_end="17:00",
+        hourly_rate_cents=3000,
+        currency="GBP",
+        rating=4.5,
+        review_count=3,
+        hours_per_week=20,
+    )
     m = Matcher(MatcherConfig(reference_date=BEFORE_ANY)).fit([london])
-    task = Task(id=1, title="Bookkeeper", timezone="America/New_York", currency="GBP",
-                max_hourly_rate_cents=4000, hours_per_week=10)
+    task = Task(
+        id=1,
+        title="Bookkeeper",
+        timezone="America/New_York",
+        currency="GBP",
+        max_hourly_rate_cents=4000,
+        hours_per_week=10,
+    )
     (top,) = m.rank_assistants(task)
     e = top.explanation
-    assert e["overlap_hours"] == pytest.approx(
-        overlap_hours("Europe/London", "09:00", "17:00", "America/New_York", None, None,
-                      BEFORE_ANY)) == 3.0
+    assert (
+        e["overlap_hours"]
+        == pytest.approx(
+            overlap_hours(
+                "Europe/London", "09:00", "17:00", "America/New_York", None, None, BEFORE_ANY
+            )
+        )
+        == 3.0
+    )
     # New York 09:00-17:00 EST is 14:00-22:00 UTC; London works until 17:00 UTC
     assert e["overlap_window"] == {"start": "2025-03-03T14:00:00Z", "end": "2025-03-03T17:00:00Z"}
     assert e["rate_fit"] == e["factor_values"]["rate"] == pytest.approx(0.5 + 0.5 * 0.25)
@@ -88,7 +112,8 @@ def test_explanation_carries_the_scored_overlap_rate_and_reputation():
     rep = e["reputation"]
     assert rep["rating"] == 4.5 and rep["review_count"] == 3
     assert e["factor_values"]["reputation"] == pytest.approx(
-        rep["bayesian"] + rep["cold_start_bonus"])
+        rep["bayesian"] + rep["cold_start_bonus"]
+    )
 
 
 def test_each_call_can_name_its_own_reference_week():
@@ -98,5 +123,4 @@ def test_each_call_can_name_its_own_reference_week():
     assert m.rank_assistants(task)[0].explanation["overlap_hours"] == 3.0
     later = m.rank_assistants(task, reference_date=US_ONLY)[0].explanation
     assert later["overlap_hours"] == 4.0 and later["reference_date"] == "2025-03-10"
-    assert m.rank_tasks_batch([a], reference_date=US_ONLY)[0][0].explanation[
-        "overlap_hours"] == 4.0
+    assert m.rank_tasks_batch([a], reference_date=US_ONLY)[0][0].explanation["overlap_hours"] == 4.0

@@ -7,8 +7,11 @@ from matching import FACTORS, Matcher, MatcherConfig
 from matching.timezones import overlap_hours
 from tests.matching.matching_strategies import REFERENCE, assistants, corpus, tasks
 
-SETTINGS = settings(max_examples=30, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 CFG = MatcherConfig(reference_date=REFERENCE)
 
 
@@ -30,8 +33,9 @@ def violates(task, a) -> bool:
     if task.overlap_hours:
         if task.timezone is None or a.timezone is None:
             return True
-        ov = overlap_hours(a.timezone, a.work_start, a.work_end, task.timezone, None, None,
-                           REFERENCE)
+        ov = overlap_hours(
+            a.timezone, a.work_start, a.work_end, task.timezone, None, None, REFERENCE
+        )
         if ov + 1e-9 < task.overlap_hours:
             return True
     return False

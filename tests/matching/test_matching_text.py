@@ -41,11 +41,44 @@ def reference_analyse(text: str) -> list[str]:
     return out
 
 
-WORDS = ["QuickBooks", "online", "accounts", "payable", "receivable", "Google", "Calendar",
-         "e-mail", "inbox", "management", "social", "media", "marketing", "email", "the",
-         "and", "Café", "C++", "C#", "monday.com", "R&D", "invoices", "invoicing", "data",
-         "entry", "customer", "service", "support", "  ", ",", ";", "naïve", "İstanbul", "x",
-         "10", "3pm"]
+WORDS = [
+    "QuickBooks",
+    "online",
+    "accounts",
+    "payable",
+    "receivable",
+    "Google",
+    "Calendar",
+    "e-mail",
+    "inbox",
+    "management",
+    "social",
+    "media",
+    "marketing",
+    "email",
+    "the",
+    "and",
+    "Café",
+    "C++",
+    "C#",
+    "monday.com",
+    "R&D",
+    "invoices",
+    "invoicing",
+    "data",
+    "entry",
+    "customer",
+    "service",
+    "support",
+    "  ",
+    ",",
+    ";",
+    "naïve",
+    "İstanbul",
+    "x",
+    "10",
+    "3pm",
+]
 texts = st.lists(st.sampled_from(WORDS), max_size=14).map(" ".join)
 
 
@@ -63,8 +96,9 @@ def test_overlapping_phrases_take_the_longest_first_match():
     tokens = analyse("email marketing campaigns; accounts payable clerk")
     assert tokens.count("c_email_marketing") == 1  # not "email" + "marketing campaigns"
     assert "c_bookkeeping" in tokens
-    assert Counter(tokens) == Counter(reference_analyse(
-        "email marketing campaigns; accounts payable clerk"))
+    assert Counter(tokens) == Counter(
+        reference_analyse("email marketing campaigns; accounts payable clerk")
+    )
 
 
 def test_each_document_is_analysed_once(monkeypatch):
@@ -76,8 +110,10 @@ def test_each_document_is_analysed_once(monkeypatch):
         return real(texts)
 
     monkeypatch.setattr(text_module, "analyse_many", counting)
-    people = [Assistant(id=i, headline=f"bookkeeper {i}", bio="QuickBooks and invoices",
-                        skills=("Xero",)) for i in range(50)]
+    people = [
+        Assistant(id=i, headline=f"bookkeeper {i}", bio="QuickBooks and invoices", skills=("Xero",))
+        for i in range(50)
+    ]
     jobs = [Task(id=i, title="Bookkeeping", description="monthly close") for i in range(7)]
     Matcher().fit(people, jobs)
     # one pass over three fields per document and the one document naming every concept
@@ -85,8 +121,12 @@ def test_each_document_is_analysed_once(monkeypatch):
 
 
 def test_fit_rows_equal_transform_rows_and_are_unit_length():
-    docs = [("Bookkeeper", "QuickBooks and invoices", "Xero; payroll"),
-            ("Designer", "Canva posters", ""), ("", "", ""), ("Inbox", "email email email", "")]
+    docs = [
+        ("Bookkeeper", "QuickBooks and invoices", "Xero; payroll"),
+        ("Designer", "Canva posters", ""),
+        ("", "", ""),
+        ("Inbox", "email email email", ""),
+    ]
     model = TextModel()
     fitted = model.fit_transform(docs)
     again = model.transform(docs)
@@ -100,8 +140,10 @@ def test_fit_rows_equal_transform_rows_and_are_unit_length():
 
 def test_large_batches_are_analysed_in_blocks_with_the_same_result(monkeypatch):
     rng = np.random.default_rng(5)
-    docs = [tuple(" ".join(rng.choice(WORDS, int(rng.integers(0, 9)))) for _ in range(3))
-            for _ in range(60)]
+    docs = [
+        tuple(" ".join(rng.choice(WORDS, int(rng.integers(0, 9)))) for _ in range(3))
+        for _ in range(60)
+    ]
     whole = TextModel()
     rows = whole.fit_transform(docs)
     monkeypatch.setattr(text_module, "BLOCK_DOCUMENTS", 7)

@@ -11,19 +11,37 @@ from matching import onet
 HEADERS = {
     "Occupation Data.txt": ["O*NET-SOC Code", "Title", "Description"],
     "Sample of Reported Titles.txt": [
-        "O*NET-SOC Code", "Title", "Reported Job Title", "Shown in My Next Move"
+        "O*NET-SOC Code",
+        "Title",
+        "Reported Job Title",
+        "Shown in My Next Move",
     ],
     "Technology Skills.txt": [
-        "O*NET-SOC Code", "Title", "Example", "Commodity Code", "Commodity Title",
-        "Hot Technology", "In Demand",
+        "O*NET-SOC Code",
+        "Title",
+        "Example",
+        "Commodity Code",
+        "Commodity Title",
+        "Hot Technology",
+        "In Demand",
     ],
     "Related Occupations.txt": [
-        "O*NET-SOC Code", "Title", "Related O*NET-SOC Code", "Related Title",
-        "Relatedness Tier", "Index",
+        "O*NET-SOC Code",
+        "Title",
+        "Related O*NET-SOC Code",
+        "Related Title",
+        "Relatedness Tier",
+        "Index",
     ],
     "Task Statements.txt": [
-        "O*NET-SOC Code", "Title", "Task ID", "Task", "Task Type", "Incumbents Responding",
-        "Date", "Domain Source",
+        "O*NET-SOC Code",
+        "Title",
+        "Task ID",
+        "Task",
+        "Task Type",
+        "Incumbents Responding",
+        "Date",
+        "Domain Source",
     ],
 }
 BOOK, CLERK, CHEF = "43-3031.00", "43-9061.00", "35-1011.00"

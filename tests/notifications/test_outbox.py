@@ -134,9 +134,7 @@ def test_gives_up_loudly_after_the_last_attempt_and_can_be_queued_again(
         assert row.status == Status.PENDING and row.attempts == 0
 
 
-def test_daily_preference_bundles_into_one_digest(
-    app, smtp_app, db_session, mailbox, time_machine
-):
+def test_daily_preference_bundles_into_one_digest(app, smtp_app, db_session, mailbox, time_machine):
     from marketplace.notifications.digest import send_daily_digests
 
     with app.app_context():
