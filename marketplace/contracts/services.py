@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..db import today_in, utcnow
+from ..db import rows_changed, today_in, utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..filters import format_money
 from ..hiring import services as proposals
@@ -345,13 +345,14 @@ def transition(
     **values,
 ) -> Contract:
     allowed = tuple(allowed_from)
-    result = session.execute(
+    moved = rows_changed(
+        session,
         update(Contract)
         .where(Contract.id == contract.id, Contract.status.in_(allowed))
         .values(status=to, **values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:
+    if moved != 1:
         session.refresh(contract)
         now, wanted = contract.status.label.lower(), to.label.lower()
         raise Conflict(f"This contract is {now}; it cannot become {wanted}.")

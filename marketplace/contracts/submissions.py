@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..config import settings
-from ..db import utcnow
+from ..db import rows_changed, utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..notifications import notices
 from . import milestones, services
@@ -176,14 +176,15 @@ def check_can_answer(session: Session, contract: Contract, owner: User, number: 
 
 def _answer(session: Session, submission: Submission, answer: SubmissionAnswer, **values) -> bool:
     """Write the owner's (or the clock's) answer once: False when another got there first."""
-    result = session.execute(
+    answered = rows_changed(
+        session,
         update(Submission)
         .where(Submission.id == submission.id, Submission.answer.is_(None))
         .values(answer=answer, answered_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     session.refresh(submission)
-    return result.rowcount == 1
+    return answered == 1
 
 
 def _approve(session: Session, contract: Contract, submission: Submission, *, automatic: bool):
@@ -289,7 +290,8 @@ def release(session: Session, submission_id: int) -> Contract | None:
     contract = services.lock_where(session, Contract.id == submission.contract_id)
     session.refresh(submission)
     if (
-        submission.answer is not None
+        contract is None
+        or submission.answer is not None
         or submission.release_due_at > utcnow()
         or contract.status != ContractStatus.SUBMITTED
         or contract.frozen_reason

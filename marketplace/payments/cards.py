@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.landing import landing_page
 from ..accounts.models import User
+from ..db import rows_changed
 from ..errors import Conflict, Invalid, PermissionDenied
 from .gateway import CardPaymentRequest, OffSessionCharge, PaymentsNotConfigured, StripeGateway
 from .models import BillingProfile
@@ -325,7 +326,8 @@ def record_card(session: Session, facts: SavedCardFacts) -> bool:
             BillingProfile.card_source_id < facts.source_id,
         ),
     )
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(BillingProfile)
         .where(
             BillingProfile.user_id == facts.user_id,
@@ -341,12 +343,12 @@ def record_card(session: Session, facts: SavedCardFacts) -> bool:
             card_saved_at=facts.saved_at,
             card_source_id=facts.source_id,
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     profile = session.get(BillingProfile, facts.user_id)
     if profile is not None:
         session.refresh(profile)
-    stored = result.rowcount == 1
+    stored = changed == 1
     if stored:
         for hook in _CARD_SAVED:
             hook(session, facts.user_id)

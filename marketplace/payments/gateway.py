@@ -5,7 +5,7 @@ idempotency key built from our own ids, so a retry or a double-click cannot move
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import stripe
 from flask import current_app
@@ -13,6 +13,10 @@ from flask import current_app
 from ..config import settings
 from ..db import utcnow
 from ..errors import Unavailable
+
+if TYPE_CHECKING:
+    from stripe.params import RefundCreateParams
+    from stripe.params.checkout import SessionCreateParams
 
 
 class PaymentsNotConfigured(Unavailable):
@@ -93,8 +97,9 @@ class OffSessionCharge:
 
 def _facts(intent) -> PaymentFacts:
     charge = intent.latest_charge
+    refunds: tuple[tuple[str, int], ...] = ()
     if isinstance(charge, str) or charge is None:  # not expanded: nothing known about it
-        charge_id, captured, refunded, refunds, disputed = charge, False, 0, (), False
+        charge_id, captured, refunded, disputed = charge, False, 0, False
     else:
         listed = getattr(charge, "refunds", None)
         rows = sorted(
@@ -124,7 +129,7 @@ class StripeGateway:
     def __init__(
         self,
         secret_key: str,
-        webhook_secrets: list[str],
+        webhook_secrets: list[str | None],  # an unset one (no Connect endpoint) is skipped
         api_base: str | None = None,
     ):
         options: dict[str, Any] = {"max_network_retries": 2}
@@ -194,8 +199,11 @@ class StripeGateway:
     ):
         """Stripe's hosted page that saves a card on the Customer and charges nothing."""
         metadata = {"user_id": str(user_id)}
-        return self.client.v1.checkout.sessions.create(
-            params={
+        # payment_method_types: Stripe's API takes it (and the emulator needs it in setup
+        # mode), but stripe-python's typed parameters no longer list it.
+        params = cast(
+            "SessionCreateParams",
+            {
                 "mode": "setup",
                 "customer": customer_id,
                 "payment_method_types": ["card"],
@@ -204,6 +212,9 @@ class StripeGateway:
                 "success_url": success_url,
                 "cancel_url": cancel_url,
             },
+        )
+        return self.client.v1.checkout.sessions.create(
+            params=params,
             options={"idempotency_key": f"customer-user-{user_id}-setup-{attempt}"},
         )
 
@@ -334,7 +345,7 @@ class StripeGateway:
     ):
         """Refund what is left of the payment, or only ``amount_cents`` of it."""
         key = f"contract-{contract_id}-refund" + (f"-{key_suffix}" if key_suffix else "")
-        params: dict[str, Any] = {
+        params: RefundCreateParams = {
             "payment_intent": payment_intent_id,
             "metadata": {"contract_id": str(contract_id)},
         }

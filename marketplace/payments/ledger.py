@@ -55,11 +55,11 @@ def total(
 ) -> int:
     """The contract's entries of this kind, summed; those of one week if ``timesheet_id``."""
     week = [] if timesheet_id is None else [LedgerEntry.timesheet_id == timesheet_id]
-    return session.scalar(
+    return session.scalars(
         select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
             LedgerEntry.contract_id == contract.id, LedgerEntry.kind == kind, *week
         )
-    )
+    ).one()
 
 
 def entries_for(session: Session, user: User) -> list[LedgerEntry]:
@@ -136,7 +136,8 @@ def balances_for(session: Session, user: User) -> dict[str, Balances]:
     )
     for week in weeks:
         b = result.setdefault(week.contract.currency, Balances())
-        b.held_cents += week.amount_cents if week.contract.owner_id == user.id else week.net_cents
+        amount, _fee, net = week.billed
+        b.held_cents += amount if week.contract.owner_id == user.id else net
     # Disputed time an operator settled: charged, its payout not gone out yet.
     settlements = session.scalars(
         select(DisputeSettlement)

@@ -49,7 +49,7 @@ class _Ask:
     total_cents: int
     currency: str
     payment: PaymentFacts | None = None  # the checkout's payment, or the funding one
-    refund: object | None = None  # our refund of a cancelled contract
+    refund: stripe.Refund | None = None  # our refund of a cancelled contract
 
 
 def reconcile(session: Session, gateway: StripeGateway) -> ReconcileReport:

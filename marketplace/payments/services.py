@@ -248,6 +248,7 @@ def settle_cancelled(
     if was_funded:
         if gateway is None:
             raise PaymentsNotConfigured()
+        assert contract.payment_intent_id, "a funded contract was paid through its intent"
         refund = refund_payment(gateway, contract.id, contract.payment_intent_id)
         if refund is not None:
             rows_changed(
@@ -392,6 +393,7 @@ def _pay_out_milestone(
     account: PayoutAccount,
     count: int,
 ) -> bool:
+    assert contract.payment_intent_id, "a contract paying out was paid through its intent"
     try:
         charge_id = contract.charge_id or charge_of(gateway, contract.payment_intent_id)
         transfer = gateway.create_transfer(

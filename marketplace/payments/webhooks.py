@@ -119,7 +119,7 @@ def contract_terms(session: Session, event: dict) -> tuple[int, int, str] | None
             Contract.id == contract_id
         )
     ).first()
-    return tuple(row) if row else None
+    return (row.id, row.total_cents, row.currency) if row else None
 
 
 def ask_stripe(

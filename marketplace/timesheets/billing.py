@@ -61,15 +61,17 @@ def charge(session: Session, gateway: StripeGateway, timesheet_id: int) -> Times
     contract = sheet.contract
     attempt = sheet.charge_attempt
     card = saved_card(session, contract.owner_id)
-    if card is None:
+    if card is None or card.payment_method_id is None:
         _failed(session, sheet, attempt, "There is no card saved to pay with.", None)
         return sheet.status
+    method = card.payment_method_id
+    amount_cents, _fee, _net = sheet.billed
     try:
         result = charge_saved_card(
             gateway,
             customer_id=card.stripe_customer_id,
-            payment_method_id=card.payment_method_id,
-            amount_cents=sheet.amount_cents,
+            payment_method_id=method,
+            amount_cents=amount_cents,
             currency=contract.currency,
             description=description(sheet),
             idempotency_key=charge_key(sheet),
@@ -80,9 +82,10 @@ def charge(session: Session, gateway: StripeGateway, timesheet_id: int) -> Times
         log.exception("Charging timesheet %s failed; the next run retries", sheet.id)
         return sheet.status
     if result.outcome == "succeeded":
+        assert result.payment_intent_id, "a succeeded charge has its PaymentIntent"
         charged(session, sheet, result.payment_intent_id, result.charge_id, result.amount_cents)
     else:
-        _failed(session, sheet, attempt, result.message, card.payment_method_id)
+        _failed(session, sheet, attempt, result.message or "The card was declined.", method)
     return sheet.status
 
 
@@ -111,12 +114,9 @@ def charged(
     if not won:
         return False
     contract = sheet.contract
-    ledger.record(
-        session, contract, EntryKind.CHARGE, sheet.amount_cents, payment_intent_id, sheet.id
-    )
-    ledger.record(
-        session, contract, EntryKind.FEE, sheet.fee_cents, fee_key(payment_intent_id), sheet.id
-    )
+    _amount, fee_cents, _net = sheet.billed
+    ledger.record(session, contract, EntryKind.CHARGE, amount_cents, payment_intent_id, sheet.id)
+    ledger.record(session, contract, EntryKind.FEE, fee_cents, fee_key(payment_intent_id), sheet.id)
     notices.notify_timesheet_charged(session, sheet)
     # An ended contract's first paid week makes it reviewable (reviews.services.ended_at).
     reviews.contract_ended(session, contract)
@@ -182,11 +182,14 @@ def pay_out(session: Session, gateway: StripeGateway, timesheet_id: int) -> bool
     account = session.get(PayoutAccount, contract.assistant_id)
     if account is None or not account.payouts_enabled:
         return False
+    _amount, _fee, net_cents = sheet.billed
+    intent = sheet.payment_intent_id
+    assert intent, "a charged week has its PaymentIntent"
     try:
-        charge_id = sheet.charge_id or charge_of(gateway, sheet.payment_intent_id)
+        charge_id = sheet.charge_id or charge_of(gateway, intent)
         transfer = gateway.create_transfer(
             contract_id=contract.id,
-            amount_cents=sheet.net_cents,
+            amount_cents=net_cents,
             currency=contract.currency,
             destination=account.stripe_account_id,
             charge_id=charge_id,
@@ -205,7 +208,7 @@ def pay_out(session: Session, gateway: StripeGateway, timesheet_id: int) -> bool
         paid_at=utcnow(),
     ):
         return False
-    ledger.record(session, contract, EntryKind.TRANSFER, sheet.net_cents, transfer.id, sheet.id)
+    ledger.record(session, contract, EntryKind.TRANSFER, net_cents, transfer.id, sheet.id)
     notices.notify_timesheet_paid(session, sheet)
     session.flush()
     return True
@@ -217,14 +220,15 @@ def start_paying_on_session(session: Session, owner: User, timesheet_id: int) ->
     Stripe for the page."""
     sheet = services.timesheet_for(session, owner, timesheet_id)
     contracts.require_party(sheet.contract, owner, "owner", "pay for this week")
-    result = session.execute(
+    claimed = db.rows_changed(
+        session,
         update(Timesheet)
         .where(Timesheet.id == sheet.id, Timesheet.status == TimesheetStatus.CHARGE_FAILED)
         .values(on_session_at=utcnow(), checkout_attempt=Timesheet.checkout_attempt + 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     session.refresh(sheet)
-    if result.rowcount != 1:
+    if claimed != 1:
         raise Conflict(f"This week is {sheet.status.label.lower()}; there is nothing to pay.")
     return sheet
 
@@ -277,7 +281,7 @@ def hold_if_taken_back(session: Session, sheet: Timesheet, facts: PaymentFacts) 
             contract,
             payment_intent_id=sheet.payment_intent_id,
             paid_cents=sheet.amount_cents,
-            fee_cents=sheet.fee_cents if taken else 0,
+            fee_cents=(sheet.fee_cents or 0) if taken else 0,
             refunded_cents=facts.amount_refunded,
             timesheet_id=sheet.id,
         )
@@ -310,9 +314,10 @@ def check_charged_weeks(session: Session, gateway: StripeGateway) -> list[int]:
         )
     ).all()
     session.rollback()  # no transaction open while Stripe answers
-    answers = [(sheet_id, gateway.payment_facts(intent_id)) for sheet_id, intent_id in rows]
+    # A charged week always has its PaymentIntent (charged() stores it in the same change).
+    answers = [(sid, gateway.payment_facts(intent)) for sid, intent in rows if intent]
     for sheet_id, facts in answers:
-        sheet = session.get(Timesheet, sheet_id)
+        sheet = session.get_one(Timesheet, sheet_id)
         if hold_if_taken_back(session, sheet, facts):
             held.append(sheet_id)
     return held

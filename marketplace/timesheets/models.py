@@ -118,7 +118,15 @@ class Timesheet(Base):
 
     @property
     def net_cents(self) -> int | None:
-        return None if self.amount_cents is None else self.amount_cents - self.fee_cents
+        return None if self.amount_cents is None else self.amount_cents - (self.fee_cents or 0)
+
+    @property
+    def billed(self) -> tuple[int, int, int]:
+        """(amount, fee, net) in cents of a week that has been billed (approved or later);
+        asking before is a bug, not a zero."""
+        if self.amount_cents is None or self.fee_cents is None:
+            raise ValueError(f"timesheet {self.id} is {self.status}: it has not been billed")
+        return self.amount_cents, self.fee_cents, self.amount_cents - self.fee_cents
 
 
 class TimeEntry(Base):

@@ -21,7 +21,7 @@ from ..accounts.models import User
 from ..contracts import services as contracts
 from ..contracts.models import Contract, ContractKind, ContractStatus
 from ..contracts.pricing import share_of
-from ..db import today_in, utcnow
+from ..db import rows_changed, today_in, utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..jobs.upserts import insert_ignoring_duplicates
 from ..notifications import notices
@@ -193,11 +193,11 @@ def _open_sheet(session: Session, contract: Contract, work_date: date) -> Timesh
             "created_at": utcnow(),
         },
     )
-    sheet = session.scalar(
+    sheet = session.scalars(
         select(Timesheet)
         .where(Timesheet.contract_id == contract.id, Timesheet.week_start == start)
         .execution_options(populate_existing=True)
-    )
+    ).one()  # inserted just now, or by the request that got there first
     if sheet.status != TimesheetStatus.OPEN or utcnow() >= sheet.closes_at:
         raise Conflict(
             f"The week of {start:%d %b} has closed; time for it can no longer be logged.",
@@ -207,11 +207,11 @@ def _open_sheet(session: Session, contract: Contract, work_date: date) -> Timesh
 
 
 def _check_limit(session: Session, contract: Contract, sheet: Timesheet, more: int) -> None:
-    logged = session.scalar(
+    logged = session.scalars(
         select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
             TimeEntry.timesheet_id == sheet.id
         )
-    )
+    ).one()
     limit = contract.hours * 60
     if logged + more > limit:
         left = max(limit - logged, 0)
@@ -240,14 +240,15 @@ def transition(
     disputed time); False (and the row re-read) when another request or worker moved it
     first."""
     model = type(row)
-    result = session.execute(
+    moved = rows_changed(
+        session,
         update(model)
         .where(model.id == row.id, model.status.in_(tuple(allowed_from)), *conditions)
         .values(status=to, **values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     session.refresh(row)
-    return result.rowcount == 1
+    return moved == 1
 
 
 def close_due_weeks(session: Session, review_days: int) -> int:
@@ -417,6 +418,7 @@ def end_finished(session: Session) -> int:
         )
     ).all()
     for contract in candidates:
+        assert contract.ends_on is not None  # the query's own condition
         if contract.ends_on >= today_in(zone_of(contract.owner)):
             continue
         try:

@@ -177,11 +177,12 @@ def pay(timesheet_id: int):
     session = get_session()
     sheet = billing.start_paying_on_session(session, current_user, timesheet_id)
     session.commit()
+    amount_cents, _fee, _net = sheet.billed  # a failed charge was of an approved week
     page = cards.payment_checkout_url(
         session,
         get_gateway(),
         current_user,
-        amount_cents=sheet.amount_cents,
+        amount_cents=amount_cents,
         currency=sheet.contract.currency,
         description=billing.description(sheet),
         idempotency_key=billing.checkout_key(sheet),
