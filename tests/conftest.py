@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from marketplace import create_app, microcache
+from marketplace import microcache
 from marketplace.config import normalise_database_url
 from marketplace.migrate import upgrade_database
+from tests.apps import make_test_app
 from tests.clock import SUITE_TIME_VARIABLE, suite_destination, travel_suite
-from tests.rate_limit_support import GENEROUS_LIMITS
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # pytest-xdist names each worker process gw0, gw1, ...; each gets its own PostgreSQL database
@@ -116,19 +116,7 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
-    instance = tmp_path_factory.mktemp("instance")
-    application = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret-key",
-            "RATELIMIT_STORAGE_URI": "memory://",
-            # Tests log in far more often than people do; rate-limit tests lower these.
-            **GENEROUS_LIMITS,
-            "BASE_URL": "http://localhost",
-        }
-    )
-    application.instance_path = str(instance)
+    application = make_test_app(database_url, tmp_path_factory.mktemp("instance"))
     yield application
     application.extensions["db"].engine.dispose()
 

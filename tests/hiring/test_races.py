@@ -10,7 +10,6 @@ from functools import partial
 import pytest
 from sqlalchemy import func, select
 
-from marketplace import create_app
 from marketplace.accounts.models import User
 from marketplace.contracts.models import Contract
 from marketplace.db import get_session
@@ -19,31 +18,18 @@ from marketplace.hiring.services import apply_to_task
 from marketplace.matches.models import Invitation
 from marketplace.notifications.models import Kind, Notification
 from marketplace.tasks.models import Task, TaskStatus
+from tests.apps import committed_test_app
 from tests.conftest import Client
-from tests.db_utils import empty_all_tables
 from tests.factories import make_assistant, make_owner, make_task
 from tests.payments.helpers import quoted_total
-from tests.rate_limit_support import GENEROUS_LIMITS
 
 ROUNDS = 12
 
 
 @pytest.fixture
 def committed_app(database_url, tmp_path):
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "races",
-            "TESTING": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            **GENEROUS_LIMITS,
-            "JOBS_BACKEND": "inline",
-        }
-    )
-    app.instance_path = str(tmp_path)
-    yield app
-    empty_all_tables(app.extensions["db"].engine)
-    app.extensions["db"].engine.dispose()
+    with committed_test_app(database_url, tmp_path, JOBS_BACKEND="inline") as app:
+        yield app
 
 
 def _client(app, user_id: int) -> tuple[Client, str]:

@@ -11,15 +11,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from marketplace import create_app
 from marketplace.db import get_session, utcnow
 from marketplace.hiring.services import apply_to_task
 from marketplace.notifications.models import Notification, Status
 from marketplace.notifications.sender import send_due
-from tests.db_utils import empty_all_tables
+from tests.apps import committed_test_app
 from tests.factories import make_assistant, make_owner, make_task
 from tests.notifications.mailbox import Mailbox, SMTPServer, wait_for
-from tests.rate_limit_support import GENEROUS_LIMITS
 
 ROWS = 40
 NOTE = "I reconcile bank feeds in QuickBooks for three bakeries."
@@ -35,26 +33,17 @@ def slow_smtp():
 
 @pytest.fixture
 def committed_app(database_url, tmp_path, slow_smtp):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "sender-leases",
-            "RATELIMIT_STORAGE_URI": "memory://",
-            **GENEROUS_LIMITS,
-            "BASE_URL": "http://localhost",
-            "JOBS_BACKEND": "inline",
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": slow_smtp.port,
-            "SMTP_TIMEOUT": 10,
-            "NOTIFICATION_BATCH_SIZE": 20,
-            "NOTIFICATION_LEASE_SECONDS": 1,
-        }
-    )
-    app.instance_path = str(tmp_path)
-    yield app
-    empty_all_tables(app.extensions["db"].engine)
-    app.extensions["db"].engine.dispose()
+    with committed_test_app(
+        database_url,
+        tmp_path,
+        JOBS_BACKEND="inline",
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=slow_smtp.port,
+        SMTP_TIMEOUT=10,
+        NOTIFICATION_BATCH_SIZE=20,
+        NOTIFICATION_LEASE_SECONDS=1,
+    ) as app:
+        yield app
 
 
 def test_a_batch_outliving_its_lease_beside_a_second_sender_sends_each_email_once(

@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 
 from devtools.stripe_emulator import run_in_thread
-from marketplace import create_app
-from tests.db_utils import empty_all_tables
+from tests.apps import committed_test_app
 from tests.notifications.mailbox import fresh_matcher_index, mailbox, smtp_app, smtp_server  # noqa: F401
-from tests.rate_limit_support import GENEROUS_LIMITS
 from tests.stripe_support import API_KEY, SECRET, StripeRelay, http
 
 
@@ -43,19 +41,11 @@ def committed_stripe_app(database_url, tmp_path, stripe_emulator):
     """An app of its own whose requests commit for real (no rolled-back test transaction),
     on the Stripe emulator: for races between threads on committed rows."""
     http("POST", f"{stripe_emulator.base_url}/_emulator/reset")
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "committed",
-            "TESTING": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            **GENEROUS_LIMITS,
-            "STRIPE_SECRET_KEY": API_KEY,
-            "STRIPE_WEBHOOK_SECRET": SECRET,
-            "STRIPE_API_BASE": stripe_emulator.base_url,
-        }
-    )
-    app.instance_path = str(tmp_path)
-    yield app
-    empty_all_tables(app.extensions["db"].engine)
-    app.extensions["db"].engine.dispose()
+    with committed_test_app(
+        database_url,
+        tmp_path,
+        STRIPE_SECRET_KEY=API_KEY,
+        STRIPE_WEBHOOK_SECRET=SECRET,
+        STRIPE_API_BASE=stripe_emulator.base_url,
+    ) as app:
+        yield app
