@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from wtforms import FieldList, FormField
 
 from marketplace.accounts import tokens
 from marketplace.accounts.forms import ConfirmForm, LoginForm, ResendForm, SignUpForm
@@ -96,13 +97,20 @@ ROUTES = [
 
 
 def field_names(form_class) -> list[str]:
-    """Every field of the form as the app defines it, so a new field is covered too."""
-    return [name for name, value in vars(form_class).items() if hasattr(value, "field_class")] + [
-        name
-        for base in form_class.__mro__[1:]
-        for name, value in vars(base).items()
-        if hasattr(value, "field_class")
-    ]
+    """Every input of the form as the app defines it, so a new field is covered too; a list
+    of sub-forms (the hire form's milestone rows) by its first row's inputs, as browsers
+    send them (``milestones-0-title``)."""
+    names = []
+    for klass in form_class.__mro__:
+        for name, value in vars(klass).items():
+            if not hasattr(value, "field_class"):
+                continue
+            if value.field_class is FieldList and value.args[0].field_class is FormField:
+                row = value.args[0].args[0]
+                names += [f"{name}-0-{sub}" for sub in field_names(row)]
+            else:
+                names.append(name)
+    return names
 
 
 CASES = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import Integer, bindparam, func, select
@@ -184,39 +185,47 @@ class TaskPage:
 
 
 _viewer_is = bindparam("viewer", type_=Integer())
-# Built once: the job page is among the most loaded, and building it cost more than running it.
-_TASK_PAGE = (
-    select(
-        Task.owner_id,
-        Task.status,
-        Task.updated_at,
-        User.display_name,
-        User.suspended_at,
-        Proposal,
-        Invitation,
-    )  # fmt: skip
-    .join(User, User.id == Task.owner_id)
-    .outerjoin(Proposal, (Proposal.task_id == Task.id) & (Proposal.assistant_id == _viewer_is))
-    .outerjoin(
-        Invitation, (Invitation.task_id == Task.id) & (Invitation.assistant_id == _viewer_is)
+
+
+# Built once, on first use: the job page is among the most loaded, and building it cost more
+# than running it. Not at import: its loader options configure every mapper, which needs
+# every model imported (a worker that only sends email imports few).
+@cache
+def _task_page_statement():
+    return (
+        select(
+            Task.owner_id,
+            Task.status,
+            Task.updated_at,
+            User.display_name,
+            User.suspended_at,
+            Proposal,
+            Invitation,
+        )  # fmt: skip
+        .join(User, User.id == Task.owner_id)
+        .outerjoin(Proposal, (Proposal.task_id == Task.id) & (Proposal.assistant_id == _viewer_is))
+        .outerjoin(
+            Invitation, (Invitation.task_id == Task.id) & (Invitation.assistant_id == _viewer_is)
+        )
+        .where(Task.id == bindparam("task"))
+        .options(
+            # Every eager join off: Invitation.task's inner join would drop the whole row (the
+            # proposal too) whenever there is no invitation.
+            lazyload(Proposal.task),
+            lazyload(Proposal.assistant),
+            lazyload(Invitation.assistant),
+            lazyload(Invitation.task),
+        )
     )
-    .where(Task.id == bindparam("task"))
-    .options(
-        # Every eager join off: Invitation.task's inner join would drop the whole row (the
-        # proposal too) whenever there is no invitation.
-        lazyload(Proposal.task),
-        lazyload(Proposal.assistant),
-        lazyload(Invitation.assistant),
-        lazyload(Invitation.task),
-    )
-)
 
 
 def task_page(session: Session, viewer: User | None, task_id: int) -> TaskPage:
     """visible_task's rule for the task's page, with the viewing assistant's proposal and
     invitation: one statement (a proposal and an invitation are once per assistant and task)."""
     assistant_id = viewer.id if viewer is not None and viewer.is_assistant else None
-    row = session.execute(_TASK_PAGE, {"task": task_id, "viewer": assistant_id}).one_or_none()
+    row = session.execute(
+        _task_page_statement(), {"task": task_id, "viewer": assistant_id}
+    ).one_or_none()
     if row is None:
         raise NotFound(NOT_VISIBLE)
     owner_id, status, updated_at, owner_name, suspended_at, proposal, invitation = row
