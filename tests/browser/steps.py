@@ -138,3 +138,32 @@ def screenshot(page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=Path(folder) / f"{name}.png", full_page=True)
+
+
+def wait_for_status(page, text):
+    # Webhooks arrive in the background; the page shows Stripe's word once it has come.
+    for _ in range(30):
+        if text in page.locator("[data-testid=status]").inner_text():
+            return
+        page.wait_for_timeout(300)
+        page.reload()
+    expect(page.locator("[data-testid=status]")).to_have_text(text)
+
+
+def enter_card(page, number: str = "4242 4242 4242 4242", button: str = "Pay") -> None:
+    """On Stripe's hosted page (the emulator's): a card, its expiry and CVC, then the button."""
+    expect(page.locator("text=TEST MODE").first).to_be_visible()
+    page.fill("#cardNumber", number)
+    page.fill("#cardExpiry", "12 / 34")
+    page.fill("#cardCvc", "123")
+    page.click(f"button:has-text('{button}')")
+
+
+def fund_contract(page, pay_button: str) -> str:
+    """Press the contract page's Pay button and pay with a good card; the contract's address,
+    once the webhook has funded it."""
+    page.click(f"button:has-text('{pay_button}')")
+    enter_card(page)
+    expect(page).to_have_url(re.compile(r"/contracts/\d+\?checkout=done"))
+    wait_for_status(page, "Funded: work can start")
+    return page.url.split("?")[0]

@@ -2,16 +2,13 @@
 assistant submits with a note, the owner asks for changes, the assistant submits again, the
 owner approves and the payout goes out."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from marketplace.db import get_session
 from marketplace.hiring.services import apply_to_task
 from tests.browser.conftest import stripe_settings
-from tests.browser.steps import log_in
-from tests.browser.test_payments_journey import wait_for_status
+from tests.browser.steps import fund_contract, log_in
 from tests.factories import make_assistant, make_owner, make_task
 
 pytestmark = pytest.mark.browser
@@ -50,14 +47,7 @@ def test_fund_submit_ask_for_changes_resubmit_and_approve(
     owner_page.fill("#hours", "4")
     owner_page.click("button:has-text('Update price')")
     owner_page.click("button:has-text('Hire and continue to payment')")
-    owner_page.click("button:has-text('Pay $120 with Stripe')")
-    owner_page.fill("#cardNumber", "4242 4242 4242 4242")
-    owner_page.fill("#cardExpiry", "12 / 34")
-    owner_page.fill("#cardCvc", "123")
-    owner_page.click("button:has-text('Pay')")
-    expect(owner_page).to_have_url(re.compile(r"/contracts/\d+\?checkout=done"))
-    wait_for_status(owner_page, "Funded: work can start")
-    contract_url = owner_page.url.split("?")[0]
+    contract_url = fund_contract(owner_page, "Pay $120 with Stripe")
 
     va_page = new_page()
     log_in(va_page, live_server, "va-changes@example.com")

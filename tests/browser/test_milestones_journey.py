@@ -3,16 +3,13 @@ milestones, pays the whole once on the (emulated) Stripe Checkout page; the assi
 delivers the first, the owner approves it, and exactly its share is paid out while the
 second is the work in progress."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from marketplace.db import get_session
 from marketplace.hiring.services import apply_to_task
 from tests.browser.conftest import stripe_settings
-from tests.browser.steps import log_in
-from tests.browser.test_payments_journey import wait_for_status
+from tests.browser.steps import fund_contract, log_in
 from tests.factories import make_assistant, make_owner, make_task
 
 pytestmark = pytest.mark.browser
@@ -58,14 +55,7 @@ def test_owner_hires_in_two_milestones_and_the_assistant_is_paid_for_the_first(
     milestone_1 = owner_page.locator("[data-testid=milestone-1]")
     expect(milestone_1).to_contain_text("Reconcile the bank accounts")
     expect(owner_page.locator("[data-testid=milestone-2]")).to_contain_text("$70")
-    owner_page.click("button:has-text('Pay $120 with Stripe')")
-    owner_page.fill("#cardNumber", "4242 4242 4242 4242")
-    owner_page.fill("#cardExpiry", "12 / 34")
-    owner_page.fill("#cardCvc", "123")
-    owner_page.click("button:has-text('Pay')")
-    expect(owner_page).to_have_url(re.compile(r"/contracts/\d+\?checkout=done"))
-    wait_for_status(owner_page, "Funded: work can start")
-    contract_url = owner_page.url.split("?")[0]
+    contract_url = fund_contract(owner_page, "Pay $120 with Stripe")
 
     va_page = new_page()
     log_in(va_page, live_server, "va-parts@example.com")

@@ -1,15 +1,13 @@
 """Money end to end in a real browser: the owner pays on the (emulated) Stripe Checkout page,
 the assistant onboards to Stripe Connect, the owner approves, both see the payout."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from marketplace.db import get_session
 from marketplace.hiring.services import apply_to_task
 from tests.browser.conftest import stripe_settings
-from tests.browser.steps import log_in
+from tests.browser.steps import fund_contract, log_in
 from tests.factories import make_assistant, make_owner, make_task
 
 pytestmark = pytest.mark.browser
@@ -18,16 +16,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def live_server_config(stripe_for_browser):
     return stripe_settings(stripe_for_browser)
-
-
-def wait_for_status(page, text):
-    # Webhooks arrive in the background; the page shows Stripe's word once it has come.
-    for _ in range(30):
-        if text in page.locator("[data-testid=status]").inner_text():
-            return
-        page.wait_for_timeout(300)
-        page.reload()
-    expect(page.locator("[data-testid=status]")).to_have_text(text)
 
 
 def test_fund_onboard_approve_and_see_the_payout(live_server, new_page, stripe_for_browser):
@@ -58,15 +46,7 @@ def test_fund_onboard_approve_and_see_the_payout(live_server, new_page, stripe_f
     expect(owner_page.locator("[data-testid=net]")).to_have_text("$135")
     owner_page.click("button:has-text('Hire and continue to payment')")
     expect(owner_page.locator("[data-testid=status]")).to_have_text("Awaiting funding")
-    owner_page.click("button:has-text('Pay $150 with Stripe')")
-    expect(owner_page.locator("text=TEST MODE").first).to_be_visible()
-    owner_page.fill("#cardNumber", "4242 4242 4242 4242")
-    owner_page.fill("#cardExpiry", "12 / 34")
-    owner_page.fill("#cardCvc", "123")
-    owner_page.click("button:has-text('Pay')")
-    expect(owner_page).to_have_url(re.compile(r"/contracts/\d+\?checkout=done"))
-    wait_for_status(owner_page, "Funded: work can start")
-    contract_url = owner_page.url.split("?")[0]
+    contract_url = fund_contract(owner_page, "Pay $150 with Stripe")
 
     va_page = new_page()
     log_in(va_page, live_server, "va-pay@example.com")

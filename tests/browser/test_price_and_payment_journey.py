@@ -10,7 +10,7 @@ from marketplace.contracts.models import Contract
 from marketplace.db import get_session
 from marketplace.hiring.services import apply_to_task
 from tests.browser.conftest import stripe_settings
-from tests.browser.steps import log_in
+from tests.browser.steps import enter_card, log_in
 from tests.factories import make_assistant, make_owner, make_task
 from tests.stripe_support import DECLINED
 
@@ -95,14 +95,6 @@ def test_without_javascript_a_changed_price_is_shown_and_confirmed_first(
         context.close()
 
 
-def pay_on_checkout(page, card):
-    expect(page.locator("text=TEST MODE").first).to_be_visible()
-    page.fill("#cardNumber", card)
-    page.fill("#cardExpiry", "12 / 34")
-    page.fill("#cardCvc", "123")
-    page.click("button:has-text('Pay')")
-
-
 def test_after_a_declined_card_and_a_good_one_the_page_confirms_instead_of_failing(
     live_server, new_page, stripe_for_browser
 ):
@@ -115,7 +107,7 @@ def test_after_a_declined_card_and_a_good_one_the_page_confirms_instead_of_faili
     contract_url = page.url
 
     page.click("button:has-text('Pay $150 with Stripe')")
-    pay_on_checkout(page, DECLINED)
+    enter_card(page, DECLINED)
     expect(page.locator("#card-errors")).to_have_text("Your card was declined.")
     page.goto(contract_url)
     error = page.locator("[data-testid=payment-error]")
@@ -129,7 +121,7 @@ def test_after_a_declined_card_and_a_good_one_the_page_confirms_instead_of_faili
     # Stripe's confirmation of the good card takes a few seconds this time.
     stripe_for_browser.configure(webhook_delay=1.5)
     page.click("button:has-text('Pay $150 with Stripe')")
-    pay_on_checkout(page, "4242 4242 4242 4242")
+    enter_card(page, "4242 4242 4242 4242")
     expect(page).to_have_url(re.compile(r"/contracts/\d+\?checkout=done&session_id=cs_test_"))
     expect(page.locator("[data-testid=confirming]")).to_contain_text("Confirming your payment")
     expect(page.locator("[data-testid=payment-error]")).to_have_count(0)
