@@ -20,16 +20,6 @@ from ..profiles.models import AssistantProfile
 from ..tasks.models import BudgetType, Engagement, Task
 
 
-def task_max_rate_cents(task: Task) -> int | None:
-    """The hourly rate a task can pay: its maximum, or a fixed budget spread over its hours."""
-    if task.budget_type == BudgetType.HOURLY:
-        return task.max_hourly_rate_cents
-    hours = task.estimated_hours if task.engagement == Engagement.ONE_OFF else None
-    if task.budget_cents and hours:
-        return task.budget_cents // hours
-    return None
-
-
 def percent(score: float) -> int:
     return round(max(0.0, min(1.0, score)) * 100)
 
@@ -76,7 +66,7 @@ def _rate_line(explanation: dict, task: Task, profile: AssistantProfile, *, owne
         cents = profile.hourly_rate_cents
     currency = explanation.get("currency") or profile.currency
     rate = format_money(cents, currency) + "/h"
-    cap = task_max_rate_cents(task)
+    cap = task.pay_per_hour_cents
     if task.budget_type == BudgetType.FIXED and task.budget_cents:
         budget = format_money(task.budget_cents, task.currency)
         hours = task.estimated_hours or 0

@@ -31,7 +31,6 @@ from ..profiles.models import AssistantProfile
 from ..skills.models import Skill, assistant_skills, task_skills
 from ..tasks.models import Task, TaskStatus
 from . import events
-from .explain import task_max_rate_cents
 
 # Transactions commit some time after they stamp updated_at; re-reading a margin behind the
 # watermark catches rows that committed late (upserting a row twice is harmless).
@@ -80,7 +79,7 @@ def to_matching_task(task: Task, skills: list[str] | None = None) -> matching.Ta
         title=task.title,
         description=task.description,
         skills=tuple(skills if skills is not None else (s.name for s in task.skills)),
-        max_hourly_rate_cents=task_max_rate_cents(task),
+        max_hourly_rate_cents=task.pay_per_hour_cents,
         currency=task.currency,
         timezone=task.timezone,
         overlap_hours=task.overlap_hours,

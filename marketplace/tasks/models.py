@@ -7,13 +7,18 @@ from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    and_,
+    case,
+    null,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -133,12 +138,44 @@ class Task(Base):
     def is_open(self) -> bool:
         return self.status == TaskStatus.OPEN
 
-    @property
+    # Each rule below is written twice, once for a loaded task and once as SQL (search's
+    # filters and sorting); tests/tasks/test_task_rules.py holds the two to the same answers.
+    @hybrid_property
     def weekly_hours(self) -> int | None:
         """Hours a week the task asks of an assistant (a one-off counts as one week's work)."""
         if self.engagement == Engagement.RECURRING:
             return self.hours_per_week
         return self.estimated_hours
+
+    @weekly_hours.inplace.expression
+    @classmethod
+    def _weekly_hours_sql(cls) -> ColumnElement[int | None]:
+        return case(
+            (cls.engagement == Engagement.RECURRING, cls.hours_per_week),
+            else_=cls.estimated_hours,
+        )
+
+    @hybrid_property
+    def pay_per_hour_cents(self) -> int | None:
+        """What the task pays per hour: its hourly maximum, or a one-off's fixed budget spread
+        over its estimated hours (whole cents, rounded down); None when it does not say."""
+        if self.budget_type == BudgetType.HOURLY:
+            return self.max_hourly_rate_cents
+        if self.engagement == Engagement.ONE_OFF and self.budget_cents and self.estimated_hours:
+            return self.budget_cents // self.estimated_hours
+        return None
+
+    @pay_per_hour_cents.inplace.expression
+    @classmethod
+    def _pay_per_hour_cents_sql(cls) -> ColumnElement[int | None]:
+        spread = and_(
+            cls.engagement == Engagement.ONE_OFF, cls.budget_cents > 0, cls.estimated_hours > 0
+        )
+        return case(
+            (cls.budget_type == BudgetType.HOURLY, cls.max_hourly_rate_cents),
+            (spread, cls.budget_cents // cls.estimated_hours),
+            else_=null(),
+        )
 
 
 keep_skill_names(Task)

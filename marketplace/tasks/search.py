@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
 from ..accounts.models import in_good_standing
@@ -51,13 +51,6 @@ class JobQuery:
         return self.skip if self.skip is not None else (max(1, self.page) - 1) * self.page_size
 
 
-# What the task pays per hour: the hourly cap, or a fixed budget spread over its hours.
-effective_rate_cents = case(
-    (Task.budget_type == BudgetType.HOURLY, Task.max_hourly_rate_cents),
-    else_=Task.budget_cents / func.nullif(Task.estimated_hours, 0),
-)
-weekly_hours = func.coalesce(Task.hours_per_week, Task.estimated_hours)
-
 _DOCUMENT = Document("tasks_fts", Task.id, "tasks.search_vector")  # built by 0009_search
 
 
@@ -78,13 +71,13 @@ def search_jobs(session: Session, q: JobQuery) -> Page[Task]:
     if q.engagement:
         stmt = stmt.where(Task.engagement == q.engagement)
     if q.min_rate_cents is not None:
-        stmt = stmt.where(effective_rate_cents >= q.min_rate_cents)
+        stmt = stmt.where(Task.pay_per_hour_cents >= q.min_rate_cents)
     if q.min_budget_cents is not None:
         stmt = stmt.where(
             Task.budget_type == BudgetType.FIXED, Task.budget_cents >= q.min_budget_cents
         )
     if q.max_weekly_hours is not None:
-        stmt = stmt.where(weekly_hours <= q.max_weekly_hours)
+        stmt = stmt.where(Task.weekly_hours <= q.max_weekly_hours)
 
     by_relevance = q.sort == Sort.RELEVANCE and bool(words(q.text))
     stmt = text_filter(stmt, dialect, q.text, by_relevance, _DOCUMENT)
@@ -119,7 +112,7 @@ def search_jobs(session: Session, q: JobQuery) -> Page[Task]:
 
 def _ordering(sort: Sort) -> list:
     if sort == Sort.PAY:
-        return [effective_rate_cents.desc()]
+        return [Task.pay_per_hour_cents.desc()]
     if sort == Sort.DEADLINE:
         return [Task.deadline.is_(None), Task.deadline.asc()]
     return [Task.created_at.desc()]
