@@ -81,6 +81,19 @@ def rows_changed(session: Session, statement: Executable) -> int:
     return cast(CursorResult, session.execute(statement)).rowcount
 
 
+def add_once(session: Session, row: Base) -> bool:
+    """Insert ``row`` unless a unique key says it is there already (a double click, a webhook
+    delivered twice, a racing request): False then, with the session still usable (the
+    insert ran in a savepoint). The caller says what that means: refuse, or read the winner.
+    The ORM-object twin of ``jobs.upserts.insert_ignoring_duplicates``."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except exc.IntegrityError:
+        return False
+    return True
+
+
 def make_engine(url: str, *, sqlite_begin: str = "deferred") -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})

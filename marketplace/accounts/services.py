@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..db import rows_changed, utcnow
+from ..db import add_once, rows_changed, utcnow
 from ..errors import DomainError, Invalid
 from ..notifications import notices
 from ..text import single_line
@@ -117,13 +116,10 @@ def _pending_sign_up(session: Session, fields: dict) -> User | None:
     for _attempt in range(3):
         user = session.scalar(select(User).where(User.email_key == key))
         if user is None:
-            try:
-                with session.begin_nested():
-                    user = User(**fields)
-                    session.add(user)
+            user = User(**fields)
+            if add_once(session, user):
                 return user
-            except IntegrityError:  # a concurrent sign-up for the address won the insert
-                continue
+            continue  # a concurrent sign-up for the address won the insert
         if user.is_verified:
             return None
         # Compare-and-set: only while still unconfirmed (its link may be in use right now).

@@ -9,11 +9,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..db import rows_changed, today_in, utcnow
+from ..db import add_once, rows_changed, today_in, utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..filters import format_money
 from ..hiring import services as proposals
@@ -122,11 +121,8 @@ def accept_invitation(session: Session, assistant: User, task_id: int, fee_bps: 
             currency=invitation.currency,
             status=ProposalStatus.ACCEPTED,
         )
-        try:
-            with session.begin_nested():  # the unique (task, assistant) key settles a race
-                session.add(proposal)
-        except IntegrityError as exc:
-            raise Conflict("You have answered this invitation already.") from exc
+        if not add_once(session, proposal):  # the unique (task, assistant) key settles a race
+            raise Conflict("You have answered this invitation already.")
     else:
         # Accepting the invitation is accepting its terms, whatever an earlier proposal said.
         _claim(
@@ -238,11 +234,8 @@ def _contract_from(
         fee_bps=fee_bps if hourly else None,
         status=ContractStatus.ACTIVE if hourly else ContractStatus.AWAITING_FUNDING,
     )
-    try:
-        with session.begin_nested():
-            session.add(contract)
-    except IntegrityError as exc:
-        raise Conflict("This proposal has already been accepted.") from exc
+    if not add_once(session, contract):
+        raise Conflict("This proposal has already been accepted.")
     session.flush()
     if not hourly:
         milestones.create(session, contract, planned or milestones.whole(task.title, price))

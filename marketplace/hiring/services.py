@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from ..accounts.models import User
-from ..db import rows_changed, utcnow
+from ..db import add_once, rows_changed, utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..matches import events as match_events
 from ..matches.explain import explain, percent
@@ -56,13 +55,8 @@ def apply_to_task(
             currency=task.currency,
             status=ProposalStatus.SUBMITTED,
         )
-        try:
-            # The unique constraint decides a double-click race; the savepoint keeps the
-            # session usable.
-            with session.begin_nested():
-                session.add(proposal)
-        except IntegrityError as exc:
-            raise AlreadyApplied() from exc
+        if not add_once(session, proposal):  # the unique key decides a double-click race
+            raise AlreadyApplied()
     match_events.record(
         session, EventKind.PROPOSAL, task.id, assistant.id, f"{proposal.id}:{proposal.revision}"
     )

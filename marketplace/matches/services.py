@@ -12,12 +12,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from .. import allowances
 from ..accounts.models import User, in_good_standing
-from ..db import utcnow
+from ..db import add_once, utcnow
 from ..errors import Conflict, NotFound, RateLimited
 from ..filters import format_localtime, format_money
 from ..jobs.upserts import upsert
@@ -347,12 +346,8 @@ def invite_assistant(
         currency=profile.currency,
         hours=task.weekly_hours or 1,
     )
-    try:
-        # The unique constraint settles a double click; the savepoint keeps the session usable.
-        with session.begin_nested():
-            session.add(invitation)
-    except IntegrityError as exc:
-        raise AlreadyInvited() from exc
+    if not add_once(session, invitation):  # the unique key settles a double click
+        raise AlreadyInvited()
     events.record(session, EventKind.INVITE, task.id, assistant_id, str(invitation.id))
     open_conversation(session, task, assistant_id)  # the invitation's questions go here
     notices.notify_invitation(session, invitation)

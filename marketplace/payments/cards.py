@@ -23,12 +23,11 @@ from urllib.parse import urljoin
 import stripe
 from flask import url_for
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..accounts.landing import landing_page
 from ..accounts.models import User
-from ..db import rows_changed
+from ..db import add_once, rows_changed
 from ..errors import Conflict, Invalid, PermissionDenied
 from .gateway import CardPaymentRequest, OffSessionCharge, PaymentsNotConfigured, StripeGateway
 from .models import BillingProfile
@@ -209,16 +208,10 @@ def _remember(session: Session, user_id: int, customer_id: str, attempt: int) ->
     """Store the Customer (once: a racing click inserted the same one) and the number of the
     setup session just opened (only ever raised)."""
     if session.get(BillingProfile, user_id) is None:
-        try:
-            with session.begin_nested():
-                session.add(
-                    BillingProfile(
-                        user_id=user_id, stripe_customer_id=customer_id, setup_attempt=attempt
-                    )
-                )
+        row = BillingProfile(user_id=user_id, stripe_customer_id=customer_id, setup_attempt=attempt)
+        if add_once(session, row):
             return
-        except IntegrityError:
-            pass  # the other click's row: the same Customer (same idempotency key)
+        # Else the other click's row: the same Customer (same idempotency key).
     session.execute(
         update(BillingProfile)
         .where(BillingProfile.user_id == user_id, BillingProfile.setup_attempt < attempt)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..contracts.models import MONEY_HELD, Contract
+from ..db import add_once
 from .models import EntryKind, LedgerEntry
 
 
@@ -31,10 +31,7 @@ def record(
         currency=contract.currency,
         stripe_object_id=stripe_object_id,
     )
-    try:
-        with session.begin_nested():
-            session.add(entry)
-    except IntegrityError:  # a concurrent webhook recorded it first
+    if not add_once(session, entry):  # a concurrent webhook recorded it first
         return None
     return entry
 

@@ -17,11 +17,11 @@ import logging
 from collections.abc import Callable
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..contracts import services as contracts
 from ..contracts.models import Contract, ContractStatus
+from ..db import add_once
 from . import cards, ledger, services
 from .gateway import PaymentFacts, StripeGateway
 from .models import EntryKind, PayoutAccount, StripeEvent
@@ -173,14 +173,10 @@ def apply_event(
     if session.get(StripeEvent, event["id"]) is not None:
         return "duplicate"
     obj = event["data"]["object"]
-    try:
-        with session.begin_nested():
-            session.add(
-                StripeEvent(
-                    id=event["id"], type=event["type"], contract_id=_about_contract(session, obj)
-                )
-            )
-    except IntegrityError:
+    seen = StripeEvent(
+        id=event["id"], type=event["type"], contract_id=_about_contract(session, obj)
+    )
+    if not add_once(session, seen):
         return "duplicate"
     routed = routed_handler(event)
     if routed is not None:

@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from ..accounts.models import User
 from ..config import settings
 from ..contracts import services as contracts
 from ..contracts.models import Contract, ContractStatus
-from ..db import rows_changed, utcnow
+from ..db import add_once, rows_changed, utcnow
 from ..errors import Conflict, Invalid, NotFound, PermissionDenied
 from ..filters import format_localtime
 from ..jobs import enqueue_after_commit
@@ -139,11 +138,8 @@ def write_review(
         created_at=now,
         visible_from=closes,
     )
-    try:
-        with session.begin_nested():  # the unique (contract, side) key settles a double post
-            session.add(review)
-    except IntegrityError as exc:
-        raise AlreadyReviewed() from exc
+    if not add_once(session, review):  # the unique (contract, side) key settles a double post
+        raise AlreadyReviewed()
     other = _review_by(session, contract.id, _other_side(review.author_side))
     if other is not None:
         # Both have written: neither is blind any more.

@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..db import add_once
 from ..errors import Invalid
 from ..text import single_line
 from .models import Skill
@@ -56,14 +56,11 @@ def get_or_create_skills(session: Session, names: Iterable[str]) -> list[Skill]:
 
 
 def _insert_skill(session: Session, key: str, name: str) -> Skill:
-    # Another request may add the same skill concurrently; the savepoint keeps ours intact.
-    try:
-        with session.begin_nested():
-            skill = Skill(key=key, name=name)
-            session.add(skill)
+    skill = Skill(key=key, name=name)
+    if add_once(session, skill):
         return skill
-    except IntegrityError:
-        return session.scalars(select(Skill).where(Skill.key == key)).one()
+    # Another request added the same skill meanwhile: theirs is the one.
+    return session.scalars(select(Skill).where(Skill.key == key)).one()
 
 
 def popular_skills(session: Session, limit: int = 60) -> list[str]:
