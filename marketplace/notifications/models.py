@@ -80,6 +80,8 @@ ACCOUNT_NOTICE_KINDS = frozenset(
     # work already done: not news one can opt out of.
     | {Kind.DISPUTE_RESOLVED, Kind.CHARGE_FAILED}
     | {Kind.TIMESHEET_DISPUTE_SETTLED, Kind.SETTLEMENT_CHARGE_FAILED}
+    # Pay an assistant was counting on, withheld: they must hear of it whatever they chose.
+    | {Kind.PAYOUT_HELD}
 )
 # About the account itself, not news: sent whatever the email preferences say, right away,
 # and without an unsubscribe link (turning them off would lock people out).
@@ -94,6 +96,7 @@ IN_APP_KINDS |= {
     Kind.CHARGE_FAILED,
     Kind.TIMESHEET_DISPUTE_SETTLED,
     Kind.SETTLEMENT_CHARGE_FAILED,
+    Kind.PAYOUT_HELD,
 }
 
 

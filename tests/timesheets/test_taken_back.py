@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from marketplace.notifications.models import Kind
+from marketplace.notifications.models import Frequency, Kind
+from marketplace.notifications.services import save_preferences
 from marketplace.payments.models import EntryKind
 from marketplace.timesheets.models import TimesheetStatus
 from tests.payments.helpers import connect_payouts, ledger
@@ -55,6 +56,9 @@ def test_a_disputed_week_is_held_by_its_webhook_and_never_paid_out(
     assistant, contract_id, sheet = charged_week(
         app, client, other_client, db_session, stripe_relay, time_machine
     )
+    # Turning email off does not hide withheld pay: the hold is an account notice.
+    save_preferences(db_session, assistant, Frequency.OFF, 0.4)
+    db_session.commit()
     dispute(stripe_relay, sheet.charge_id)
     [event] = [e for e in stripe_relay.events("charge.dispute.created")]
     stripe_relay.deliver(client, types={"charge.dispute.created"})
