@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from marketplace import create_app
@@ -46,3 +47,10 @@ def committed_test_app(
     finally:
         empty_all_tables(app.extensions["db"].engine)
         app.extensions["db"].engine.dispose()
+
+
+@pytest.fixture
+def committed_app(database_url, tmp_path):
+    """An app whose requests commit for real, for races between threads on committed rows."""
+    with committed_test_app(database_url, tmp_path) as app:
+        yield app

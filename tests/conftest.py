@@ -18,8 +18,18 @@ from sqlalchemy import create_engine, make_url, text
 from marketplace import microcache
 from marketplace.config import normalise_database_url
 from marketplace.migrate import upgrade_database
-from tests.apps import make_test_app
 from tests.clock import SUITE_TIME_VARIABLE, suite_destination, travel_suite
+
+# Fixtures every folder may use, shared here rather than imported into each folder's conftest:
+# the test SMTP server and mailbox, the Stripe emulator, S3 (moto), a live server for the
+# browser, and apps of a test's own.
+pytest_plugins = [
+    "tests.apps",
+    "tests.notifications.mailbox",
+    "tests.stripe_fixtures",
+    "tests.s3_support",
+    "tests.live_server",
+]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # pytest-xdist names each worker process gw0, gw1, ...; each gets its own PostgreSQL database
@@ -116,6 +126,8 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
+    from tests.apps import make_test_app  # a plugin (pytest_plugins): imported once pytest has it
+
     application = make_test_app(database_url, tmp_path_factory.mktemp("instance"))
     yield application
     application.extensions["db"].engine.dispose()

@@ -12,7 +12,6 @@ import shutil
 import pytest
 
 from devtools.stripe_emulator import run_in_thread
-from tests.live_server import live_server, live_server_config  # noqa: F401 (fixtures)
 from tests.stripe_support import API_KEY, SECRET, http
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.steps import post_bakery_task, save_profile, sign_up
-from tests.notifications.mailbox import mailbox, smtp_server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 from functools import partial
 
-import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
@@ -18,18 +17,11 @@ from marketplace.hiring.services import apply_to_task
 from marketplace.matches.models import Invitation
 from marketplace.notifications.models import Kind, Notification
 from marketplace.tasks.models import Task, TaskStatus
-from tests.apps import committed_test_app
 from tests.conftest import Client
 from tests.factories import make_assistant, make_owner, make_task
 from tests.payments.helpers import quoted_total
 
 ROUNDS = 12
-
-
-@pytest.fixture
-def committed_app(database_url, tmp_path):
-    with committed_test_app(database_url, tmp_path, JOBS_BACKEND="inline") as app:
-        yield app
 
 
 def _client(app, user_id: int) -> tuple[Client, str]:

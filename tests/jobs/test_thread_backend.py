@@ -12,7 +12,7 @@ from sqlalchemy import select
 from marketplace.db import get_session
 from marketplace.matches.models import Match
 from tests.factories import PASSWORD, make_assistant, make_owner, task_form
-from tests.live_server import HttpClient, live_server  # noqa: F401 (fixture)
+from tests.live_server import HttpClient
 from tests.notifications.mailbox import Mailbox, SMTPServer, wait_for
 
 INBOX_VA = dict(

@@ -100,8 +100,13 @@ def smtp_app(app, smtp_server, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def fresh_matcher_index(app):
-    """Each test's rows are rolled back, so a matcher index kept from another test is stale."""
+def fresh_matcher_index(request):
+    """Each test's rows are rolled back, so a matcher index kept from another test is stale.
+    Only for tests that use the shared app: the matcher's own tests need none."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
     app.extensions.pop("matcher_index", None)
     yield
     app.extensions.pop("matcher_index", None)

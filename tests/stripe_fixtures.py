@@ -1,4 +1,5 @@
-"""The Stripe emulator in a thread; events are relayed to the app by the test (see StripeRelay)."""
+"""Fixtures: the Stripe emulator in a thread; events are relayed to the app by the test (see
+StripeRelay). A plugin of the whole suite (tests/conftest.py's pytest_plugins)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import pytest
 
 from devtools.stripe_emulator import run_in_thread
 from tests.apps import committed_test_app
-from tests.notifications.mailbox import fresh_matcher_index, mailbox, smtp_app, smtp_server  # noqa: F401
 from tests.stripe_support import API_KEY, SECRET, StripeRelay, http
 
 
