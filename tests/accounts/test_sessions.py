@@ -73,7 +73,10 @@ def test_every_log_in_is_a_new_session_and_revokes_the_browsers_old_one(app, cli
     second = cookie_of(client)
     assert is_logged_in(browser_with(app, second))
     assert not is_logged_in(browser_with(app, first))
-    rows = db_session.scalars(select(LoginSession).where(LoginSession.user_id == owner.id)).all()
+    # In the order they were made: PostgreSQL returns updated rows in any order without one.
+    rows = db_session.scalars(
+        select(LoginSession).where(LoginSession.user_id == owner.id).order_by(LoginSession.id)
+    ).all()
     assert [row.revoked_at is None for row in rows] == [False, True]
 
 
