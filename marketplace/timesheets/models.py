@@ -117,16 +117,26 @@ class Timesheet(Base):
         return sum(e.minutes for e in self.entries)
 
     @property
+    def bill(self) -> tuple[int, int, int] | None:
+        """(amount, fee, net) in cents once the week is billed (approved or later), else None."""
+        amount, fee = self.amount_cents, self.fee_cents
+        if amount is None or fee is None:
+            return None
+        return amount, fee, amount - fee
+
+    @property
     def net_cents(self) -> int | None:
-        return None if self.amount_cents is None else self.amount_cents - (self.fee_cents or 0)
+        """The assistant's share, for pages that show a dash before the week is billed."""
+        bill = self.bill
+        return None if bill is None else bill[2]
 
     @property
     def billed(self) -> tuple[int, int, int]:
-        """(amount, fee, net) in cents of a week that has been billed (approved or later);
-        asking before is a bug, not a zero."""
-        if self.amount_cents is None or self.fee_cents is None:
+        """``bill`` where the week must have been billed: asking before is a bug, not a zero."""
+        bill = self.bill
+        if bill is None:
             raise ValueError(f"timesheet {self.id} is {self.status}: it has not been billed")
-        return self.amount_cents, self.fee_cents, self.amount_cents - self.fee_cents
+        return bill
 
 
 class TimeEntry(Base):
