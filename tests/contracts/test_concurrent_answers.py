@@ -5,7 +5,6 @@ the answer's compare-and-set decides either way."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -16,6 +15,7 @@ from marketplace.contracts.runner import release_due
 from marketplace.db import get_session
 from marketplace.notifications.models import Kind, Notification
 from marketplace.payments.models import EntryKind, LedgerEntry, PayoutAccount
+from tests.concurrency import together
 from tests.conftest import Client
 from tests.contracts.helpers import START
 from tests.payments.helpers import checkout_url, hire_response, proposal_scene
@@ -45,28 +45,6 @@ def _submitted(app, relay, time_machine):
     return contract_id, owner_client, ids
 
 
-def _together(*calls) -> list:
-    """Run each call in its own thread, released at the same moment; their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def run(i, call) -> None:
-        try:
-            barrier.wait()
-            results[i] = call()
-        except BaseException as exc:  # surfaced below: a thread's failure must fail the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors, errors
-    return results
-
-
 def _counts(session, contract_id: int) -> dict:
     return dict(
         session.execute(
@@ -92,7 +70,7 @@ def test_two_workers_releasing_the_same_work_pay_it_out_once(
             session.commit()
             return report
 
-    reports = _together(worker, worker)
+    reports = together(worker, worker)
     assert sorted(r.released for r in reports) == [0, 1]
     assert sum(r.paid_out for r in reports) == 1
     with app.app_context():
@@ -140,7 +118,7 @@ def test_an_approval_racing_a_change_request_has_one_winner(
             .status_code
         ),
     )
-    statuses = _together(approve, ask)
+    statuses = together(approve, ask)
     assert sorted(statuses) == [302, 409]
     with app.app_context():
         session = get_session()

@@ -5,13 +5,12 @@ count with the owner's row lock, SQLite with its write lock."""
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from marketplace.db import get_session
 from marketplace.skills.models import Skill
 from marketplace.tasks.models import Task
+from tests.concurrency import together
 from tests.conftest import Client
 from tests.factories import make_owner, task_form
 
@@ -31,26 +30,14 @@ def test_simultaneous_posts_by_one_owner_stop_exactly_at_the_allowance(committed
             browser.login_as(owner)
     # Outside the app context: inside it, every request would share one `g` and one token.
     clients = [(browser, browser.csrf_token()) for browser in browsers]
-    start = threading.Barrier(POSTS)
-    answers: list[tuple[int, str]] = []
-    errors: list[BaseException] = []
 
-    def post(n: int, client: Client, token: str) -> None:
+    def post(n: int, client: Client, token: str):
         # Every post names the same skill nobody has used yet: the first creates it.
         form = task_form(title=f"Reconcile the March bank feed, batch {n}", skills="Zoho Books")
-        try:
-            start.wait(30)
-            response = client.raw.post("/tasks/new", data={**form, "csrf_token": token})
-            answers.append((response.status_code, response.get_data(as_text=True)))
-        except BaseException as exc:  # reported below: a thread's failure must fail the test
-            errors.append(exc)
+        response = client.raw.post("/tasks/new", data={**form, "csrf_token": token})
+        return response.status_code, response.get_data(as_text=True)
 
-    threads = [threading.Thread(target=post, args=(n, *c)) for n, c in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
-    assert not errors, errors
+    answers = together(*(lambda n=n, c=c: post(n, *c) for n, c in enumerate(clients)))
 
     statuses = sorted(status for status, _ in answers)
     assert statuses == [302] * ALLOWED + [429] * (POSTS - ALLOWED)
