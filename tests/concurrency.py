@@ -5,8 +5,11 @@ from __future__ import annotations
 import threading
 
 
-def together(*calls) -> list:
-    """Run each call in its own thread, released at the same moment; their results in order."""
+def together(*calls, timeout: float = 60) -> list:
+    """Run each call in its own thread, released at the same moment; their results in order.
+
+    A call that raises, or one still running after ``timeout`` seconds (a deadlock, a lock
+    never released), fails the test: a thread's failure is otherwise silent."""
     barrier = threading.Barrier(len(calls))
     results: list = [None] * len(calls)
     errors: list[BaseException] = []
@@ -15,13 +18,14 @@ def together(*calls) -> list:
         try:
             barrier.wait()
             results[i] = call()
-        except BaseException as exc:  # surfaced below: a thread's failure must fail the test
+        except BaseException as exc:  # surfaced below, with the thread's own traceback
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    threads = [threading.Thread(target=run, args=(i, c), daemon=True) for i, c in enumerate(calls)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=60)
+        t.join(timeout)
+    assert not [t for t in threads if t.is_alive()], "a thread is still waiting"
     assert not errors, errors
     return results

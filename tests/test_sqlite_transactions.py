@@ -15,6 +15,7 @@ from marketplace.db import get_session
 from marketplace.migrate import upgrade_database
 from marketplace.profiles.models import AssistantProfile
 from marketplace.tasks.models import Task
+from tests.concurrency import together
 from tests.conftest import Client
 from tests.factories import make_assistant, make_owner, make_task
 from tests.rate_limit_support import GENEROUS_LIMITS
@@ -45,24 +46,6 @@ def sqlite_app(tmp_path):
         app.scene = {"owner": owner.id, "task": task.id, "assistants": [a.id for a in assistants]}
     yield app
     app.extensions["db"].engine.dispose()
-
-
-def run_threads(targets, timeout=60):
-    errors: list[BaseException] = []
-
-    def guarded(target):
-        try:
-            target()
-        except BaseException as exc:  # reported below, with the thread's own traceback
-            errors.append(exc)
-
-    threads = [threading.Thread(target=guarded, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not [t for t in threads if t.is_alive()], "a thread is still waiting"
-    assert errors == []
 
 
 def logged_in_client(app, user_id: int) -> Client:
@@ -106,7 +89,7 @@ def test_pages_and_reads_do_not_wait_behind_a_writer_holding_the_lock(sqlite_app
                 seen.append(get_session().scalar(select(Task.title).where(Task.id == task_id)))
 
         # With every transaction taking the lock at BEGIN these would wait 30 s, then fail.
-        run_threads([lambda c=c: read_pages(c) for c in readers], timeout=20)
+        together(*(lambda c=c: read_pages(c) for c in readers), timeout=20)
         assert seen == ["Monthly bookkeeping in QuickBooks"] * 2  # the committed state
     finally:
         release.set()
@@ -134,7 +117,7 @@ def test_writers_that_read_first_queue_behind_each_other_without_errors(sqlite_a
             session.commit()
             session.close()
 
-    run_threads([read_then_write] * WRITERS)
+    together(*[read_then_write] * WRITERS)
     with app.app_context():
         assert get_session().get(AssistantProfile, profile_id).review_count == WRITERS
 
@@ -148,22 +131,16 @@ def test_concurrent_posts_on_one_task_all_land(sqlite_app):
     for user_id in app.scene["assistants"]:
         client = logged_in_client(app, user_id)
         clients.append((client, client.csrf_token()))
-    start = threading.Barrier(len(clients))
-    statuses: list[int] = []
 
     def apply(client, token):
-        def go():
-            start.wait(30)
-            form = {
-                "csrf_token": token,
-                "cover_note": "I reconcile bank feeds in QuickBooks every month for shops.",
-                "proposed_rate": "25",
-            }
-            statuses.append(client.raw.post(f"/tasks/{task_id}/apply", data=form).status_code)
+        form = {
+            "csrf_token": token,
+            "cover_note": "I reconcile bank feeds in QuickBooks every month for shops.",
+            "proposed_rate": "25",
+        }
+        return lambda: client.raw.post(f"/tasks/{task_id}/apply", data=form).status_code
 
-        return go
-
-    run_threads([apply(c, t) for c, t in clients])
+    statuses = together(*(apply(c, t) for c, t in clients))
     assert statuses == [302] * len(clients)
     with app.app_context():
         proposals = get_session().scalars(select(Proposal).where(Proposal.task_id == task_id))
@@ -212,7 +189,7 @@ def test_two_reading_pages_and_a_writer_run_side_by_side(sqlite_app, monkeypatch
         statuses["apply"] = writer.raw.post(f"/tasks/{task_id}/apply", data=form).status_code
         applied.set()
 
-    run_threads([read("first", readers[0]), read("second", readers[1]), apply], timeout=40)
+    together(read("first", readers[0]), read("second", readers[1]), apply, timeout=40)
     assert statuses == {"first": 200, "second": 200, "apply": 302}
     with app.app_context():
         proposals = get_session().scalars(select(Proposal).where(Proposal.task_id == task_id))

@@ -4,7 +4,6 @@ PostgreSQL serialises them with row locks and compare-and-set, SQLite with BEGIN
 
 from __future__ import annotations
 
-import threading
 from functools import partial
 
 from sqlalchemy import func, select
@@ -17,6 +16,7 @@ from marketplace.hiring.services import apply_to_task
 from marketplace.matches.models import Invitation
 from marketplace.notifications.models import Kind, Notification
 from marketplace.tasks.models import Task, TaskStatus
+from tests.concurrency import together
 from tests.conftest import Client
 from tests.factories import make_assistant, make_owner, make_task
 from tests.payments.helpers import quoted_total
@@ -29,23 +29,6 @@ def _client(app, user_id: int) -> tuple[Client, str]:
     with app.app_context():
         client.login_as(get_session().get(User, user_id))
     return client, client.csrf_token()
-
-
-def _together(*calls) -> list:
-    """Run the calls at the same moment, each in its own thread; their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def _scene(app, n: int, prefix: str) -> tuple[int, int, int]:
@@ -70,7 +53,7 @@ def _hire_against(app, n: int, prefix: str, other: tuple[str, str, dict]):
     who, path, form = other
     acting, token = _client(app, owner_id if who == "owner" else assistant_id)
     quoted = quoted_total(hiring, proposal_id, 8)
-    hired, answered = _together(
+    hired, answered = together(
         partial(
             hiring.raw.post,
             f"/proposals/{proposal_id}/hire",
@@ -164,7 +147,7 @@ def test_the_daily_invitation_limit_holds_under_concurrent_invites(committed_app
             follow_redirects=True,
         )
 
-    pages = _together(
+    pages = together(
         *[
             invite(c, t, task_id, a_id)
             for (c, t), (task_id, a_id) in zip(clients, targets, strict=True)
@@ -248,7 +231,7 @@ def test_two_hires_for_the_last_opening_exactly_one_wins(committed_app):
             return partial(client.raw.post, f"/proposals/{proposal_id}/hire", data=form)
 
         assert hire(tabs[0], proposals[0])().status_code == 302
-        answers = _together(hire(tabs[1], proposals[1]), hire(tabs[2], proposals[2]))
+        answers = together(hire(tabs[1], proposals[1]), hire(tabs[2], proposals[2]))
         assert sorted(a.status_code for a in answers) == [302, 409]
         lost = next(a for a in answers if a.status_code == 409).get_data(as_text=True)
         assert "already has the 2 assistants you asked for" in lost

@@ -2,8 +2,6 @@
 connections: one refund. PostgreSQL serialises them with the contract's row lock and the
 compare-and-set; SQLite with BEGIN IMMEDIATE and the same compare-and-set."""
 
-import threading
-
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
@@ -13,6 +11,7 @@ from marketplace.hiring.services import apply_to_task
 from marketplace.operator.models import AuditEntry, Resolution
 from marketplace.payments.gateway import get_gateway
 from marketplace.payments.models import EntryKind, LedgerEntry, PayoutAccount
+from tests.concurrency import together
 from tests.conftest import Client
 from tests.factories import make_assistant, make_owner, make_task
 from tests.payments.helpers import checkout_url, hire_response
@@ -31,19 +30,11 @@ def at_once(clients: list[Client], url: str | list[str], data: dict) -> list[int
     url or to its own; the status codes they got."""
     tokens = [c.csrf_token() for c in clients]
     urls = [url] * len(clients) if isinstance(url, str) else url
-    barrier = threading.Barrier(len(clients))
-    statuses: list[int] = []
 
-    def post(c: Client, token: str, to: str) -> None:
-        barrier.wait()
-        statuses.append(c.raw.post(to, data={"csrf_token": token, **data}).status_code)
+    def post(c: Client, token: str, to: str):
+        return lambda: c.raw.post(to, data={"csrf_token": token, **data}).status_code
 
-    threads = [threading.Thread(target=post, args=t) for t in zip(clients, tokens, urls)]  # noqa: B905
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return statuses
+    return together(*(post(*t) for t in zip(clients, tokens, urls)))  # noqa: B905
 
 
 def test_two_operators_refunding_at_once_make_one_refund(committed_stripe_app, stripe_emulator):

@@ -4,13 +4,12 @@ the write lock on SQLite, make the second post see the first)."""
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.db import get_session
 from marketplace.reviews.models import Review
+from tests.concurrency import together
 from tests.conftest import Client
 from tests.reviews.helpers import paid_scene
 
@@ -23,22 +22,11 @@ def _logged_in(app, user_id) -> Client:
 
 
 def _at_once(posts) -> list[int]:
-    barrier = threading.Barrier(len(posts))
-    statuses: list[int] = []
+    def post(client, token, data, contract_id):
+        url = f"/contracts/{contract_id}/review"
+        return lambda: client.raw.post(url, data={"csrf_token": token, **data}).status_code
 
-    def run(client, token, data, contract_id):
-        barrier.wait()
-        response = client.raw.post(
-            f"/contracts/{contract_id}/review", data={"csrf_token": token, **data}
-        )
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=run, args=post) for post in posts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return sorted(statuses)
+    return sorted(together(*(post(*p) for p in posts)))
 
 
 def _scene(app):
