@@ -223,6 +223,8 @@ def follow_contract(session: Session, contract: Contract, to: ContractStatus) ->
     settled by an operator); the others keep their state."""
     if contract.is_hourly or to not in _FOLLOW:
         return
+    if contract.funded_per_milestone and to == ContractStatus.FUNDED:
+        return  # each milestone is funded by its own payment (payments.milestone_funding)
     allowed_from, becomes = _FOLLOW[to]
     session.execute(
         update(Milestone)
