@@ -80,6 +80,9 @@ def test_each_milestone_is_funded_when_its_turn_comes_and_paid_out_of_its_own_pa
     assert states(db_session, contract_id) == [F, AF]
     assert ledger(db_session, contract_id) == [(EntryKind.CHARGE, 15000), (EntryKind.FEE, 1500)]
     assert kinds_for(db_session, assistant.id).count(Kind.CONTRACT_FUNDED) == 1
+    # The Money page holds what was paid: milestone 1's $150, not the whole $250.
+    money = client.get("/ledger").get_data(as_text=True)
+    assert re.search(r'data-testid="held-USD">\$150(\.00)?<', money), money
 
     connect_payouts(other_client, stripe_relay, db_session, assistant)
     assert submit(other_client, contract_id, "The draft chart.").status_code == 302
@@ -258,3 +261,50 @@ def test_a_contract_in_one_part_is_still_paid_as_a_whole(client, db_session, tim
     assert not only.funded_per_milestone
     page = client.get(f"/contracts/{only.id}").get_data(as_text=True)
     assert "Pay $250 with Stripe" in page and "Pay milestone" not in page
+
+
+def test_the_email_saying_a_milestone_was_released_asks_the_owner_to_fund_the_next(
+    app, client, other_client, db_session, stripe_relay, time_machine
+):
+    from datetime import timedelta
+
+    from marketplace.contracts.runner import release_due
+    from marketplace.notifications.emails import build_message
+    from marketplace.notifications.models import Notification
+
+    owner, assistant, contract_id = hired_in_parts(client, db_session, time_machine)
+    fund(client, stripe_relay, contract_id)
+    other_client.login_as(assistant)
+    assert submit(other_client, contract_id, "The draft.").status_code == 302
+    time_machine.move_to(START + timedelta(days=14), tick=False)
+    with app.app_context():
+        assert release_due(db_session).released == 1
+    db_session.expire_all()
+    released = db_session.scalars(
+        select(Notification).where(
+            Notification.user_id == owner.id, Notification.kind == Kind.WORK_RELEASED
+        )
+    ).one()
+    with app.app_context():
+        text = build_message(db_session, released).get_body(("plain",)).get_content()
+    assert "approved automatically" in text
+    assert 'Milestone 2, "Reconciled books", is next: fund it ($100)' in text
+    assert states(db_session, contract_id) == [MilestoneStatus.APPROVED, AF]
+
+
+def test_the_operator_console_says_it_cannot_settle_a_contract_paid_by_milestone(
+    client, db_session, stripe_relay, time_machine
+):
+    from tests.operator.helpers import make_operator
+
+    _, _, contract_id = hired_in_parts(client, db_session, time_machine)
+    fund(client, stripe_relay, contract_id)
+    client.login_as(make_operator(db_session))
+    refused = client.post(
+        f"/operator/contracts/{contract_id}/resolve",
+        {"outcome": "refund", "refund": "150", "note": "Owner asked.", "reason": "Ticket 9"},
+    )
+    assert refused.status_code == 409
+    assert "paid for a milestone at a time" in refused.get_data(as_text=True)
+    assert contract(db_session, contract_id).resolution_started_at is None
+    assert states(db_session, contract_id) == [F, AF]
