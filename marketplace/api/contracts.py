@@ -14,7 +14,7 @@ from ..contracts import services as contracts
 from ..contracts import submissions
 from ..contracts.forms import AnswerForm, SubmitWorkForm
 from ..db import get_session
-from ..payments import flows
+from ..payments import flows, milestone_funding
 from ..payments import services as payments
 from ..payments.gateway import get_gateway
 from ..payments.views import checkout_urls
@@ -34,6 +34,16 @@ def checkout(contract_id: int):
     return {
         "url": flows.checkout(get_session(), api_user(), contract_id, checkout_urls(contract_id))
     }
+
+
+@bp.post("/contracts/<int:contract_id>/milestones/<int:number>/checkout")
+@bp.response(200, CheckoutOut)
+def milestone_checkout(contract_id: int, number: int):
+    """Fund one milestone of a contract paid for a milestone at a time (owners): the Stripe
+    Checkout page to open. Milestone 1 is paid at hire, each next one once the one before is
+    approved; the milestone is funded when Stripe confirms the payment."""
+    urls = checkout_urls(contract_id)
+    return {"url": milestone_funding.checkout(get_session(), api_user(), contract_id, number, urls)}
 
 
 @bp.post("/contracts/<int:contract_id>/submit")

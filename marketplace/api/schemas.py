@@ -264,6 +264,11 @@ class MilestoneOut(StrictSchema):
     net_cents = fields.Integer(required=True, metadata={"description": "What the assistant gets"})
     due_on = fields.Date(allow_none=True, required=True)
     status = fields.String(required=True, validate=_one_of(MilestoneStatus))
+    funded_at = fields.AwareDateTime(
+        allow_none=True,
+        required=True,
+        metadata={"description": "When its own payment came (funded_per_milestone), else null"},
+    )
     submitted_at = fields.AwareDateTime(allow_none=True, required=True)
     approved_at = fields.AwareDateTime(allow_none=True, required=True)
     paid_at = fields.AwareDateTime(allow_none=True, required=True)
@@ -282,6 +287,13 @@ class ContractOut(StrictSchema):
     total_cents = fields.Integer(required=True, metadata={"description": "0 for hourly"})
     fee_cents = fields.Integer(required=True)
     created_at = fields.AwareDateTime(required=True)
+    funded_per_milestone = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Fixed: each milestone is paid for on its own when its turn comes "
+            "(milestones/{number}/checkout); false: the whole price at hire (checkout)."
+        },
+    )
     milestones = fields.List(
         fields.Nested(MilestoneOut),
         required=True,

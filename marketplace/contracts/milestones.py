@@ -223,6 +223,8 @@ def follow_contract(session: Session, contract: Contract, to: ContractStatus) ->
     settled by an operator); the others keep their state."""
     if contract.is_hourly or to not in _FOLLOW:
         return
+    if contract.funded_per_milestone and to == ContractStatus.FUNDED:
+        return  # each milestone is funded by its own payment (payments.milestone_funding)
     allowed_from, becomes = _FOLLOW[to]
     session.execute(
         update(Milestone)
@@ -248,3 +250,16 @@ def held_cents(session: Session, contract: Contract) -> tuple[int, int]:
     if not rows and not of(session, contract.id):
         return contract.total_cents, contract.fee_cents
     return sum(m.amount_cents for m in rows), sum(m.fee_cents for m in rows)
+
+
+HELD = (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED, MilestoneStatus.APPROVED)
+
+
+def held_now(session: Session, contract: Contract) -> tuple[int, int]:
+    """(amount, the assistant's share) of the owner's money held for this contract now: its
+    whole price while any of it is held, or where each milestone is paid for on its own
+    (``funded_per_milestone``), the milestones paid for and not paid out."""
+    if not contract.funded_per_milestone:
+        return contract.total_cents, contract.net_cents
+    rows = [m for m in of(session, contract.id) if m.status in HELD]
+    return sum(m.amount_cents for m in rows), sum(m.net_cents for m in rows)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     select,
     text,
@@ -87,6 +88,9 @@ HOURLY_STATUSES = (ContractStatus.ACTIVE, ContractStatus.PAUSED, ContractStatus.
 
 class Contract(Base):
     __tablename__ = "contracts"
+    # funded_per_milestone is read back when first used, not by RETURNING at insert: a row
+    # written at an older schema (the migration tests') has no such column yet.
+    __mapper_args__ = {"eager_defaults": False}
     __table_args__ = (
         CheckConstraint("hours > 0", name="positive_hours"),
         CheckConstraint("rate_cents > 0", name="positive_rate"),
@@ -157,6 +161,11 @@ class Contract(Base):
     ends_on: Mapped[date | None] = mapped_column(Date)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Fixed, hired in two milestones or more: each milestone is paid for on its own, when its
+    # turn comes (``payments.milestone_funding``); the contract's own payment columns stay
+    # empty. False: the whole price is paid at hire and held (every contract hired before).
+    # No Python default: a row written without it leaves it to the database.
+    funded_per_milestone: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     task: Mapped[Task] = relationship(lazy="joined", innerjoin=True)
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined", innerjoin=True)
@@ -201,9 +210,11 @@ class Contract(Base):
 
 
 class MilestoneStatus(StrEnum):
-    """Where one milestone of a fixed contract is. While the whole price is paid at hire,
+    """Where one milestone of a fixed contract is. Where the whole price is paid at hire,
     funding, cancelling and refunding move every milestone with the contract
-    (``milestones.follow_contract``); submitting, approving and paying out move one."""
+    (``milestones.follow_contract``); where each is funded on its own
+    (``Contract.funded_per_milestone``), funding and refunding move one too, as submitting,
+    approving and paying out always do."""
 
     AWAITING_FUNDING = "awaiting_funding"
     FUNDED = "funded"  # the money is held; the assistant works on it (or will, in turn)
@@ -255,6 +266,14 @@ class Milestone(Base):
         str_enum(MilestoneStatus, "milestone_status"), default=MilestoneStatus.AWAITING_FUNDING
     )
     transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # Its own payment, when its contract is funded per milestone (else the contract's is).
+    checkout_attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    charge_id: Mapped[str | None] = mapped_column(String(255))
+    refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    last_payment_error: Mapped[str | None] = mapped_column(Text)
+    funded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -233,6 +233,8 @@ def _contract_from(
         fee_cents=0 if hourly else price.fee_cents,
         fee_bps=fee_bps if hourly else None,
         status=ContractStatus.ACTIVE if hourly else ContractStatus.AWAITING_FUNDING,
+        # Paid a part at a time, as each is started: less of the owner's money at risk.
+        funded_per_milestone=len(planned) >= 2,
     )
     if not add_once(session, contract):
         raise Conflict("This proposal has already been accepted.")
@@ -384,6 +386,17 @@ def cancel(session: Session, owner: User, contract_id: int) -> tuple[Contract, b
         raise NotFound("This contract does not exist.")
     require_party(contract, owner, "owner", "cancel the contract")
     released = milestones.released_any(session, contract.id)
+    if contract.funded_per_milestone:
+        # Each milestone was paid for on its own: those released stay the assistant's, the
+        # others are refunded (payments.milestone_funding.settle_cancelled); only a payout
+        # still on its way must go out first, or it would never go.
+        pending = milestones.payable(session, contract.id)
+        if pending:
+            raise Conflict(
+                f"Milestone {pending[0].number}'s payout to {contract.assistant.display_name} "
+                "has not gone out yet; cancel once it has."
+            )
+        released = None
     if released is not None:
         # The whole price was paid at hire: a full refund would give back money already
         # released to the assistant.
@@ -392,7 +405,7 @@ def cancel(session: Session, owner: User, contract_id: int) -> tuple[Contract, b
             f"{contract.assistant.display_name}, so this contract can no longer be cancelled "
             "with a refund. Ask Delegate's support to settle the rest."
         )
-    was_funded = contract.status == ContractStatus.FUNDED
+    was_funded = contract.status == ContractStatus.FUNDED and not contract.funded_per_milestone
     transition(
         session,
         contract,

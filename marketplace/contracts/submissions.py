@@ -99,6 +99,11 @@ def submit(
     check_can_submit(contract, assistant)
     note = _clean_note(note, "note", "Say what you delivered, so the owner knows what to check.")
     milestone = _current(session, contract)
+    if milestone.status == MilestoneStatus.AWAITING_FUNDING:
+        raise Conflict(
+            f"Milestone {milestone.number} is not funded yet: {contract.owner.display_name} "
+            "pays for it first, and you can submit it once they have."
+        )
     now = utcnow()
     services.transition(
         session, contract, [ContractStatus.FUNDED], ContractStatus.SUBMITTED, submitted_at=now

@@ -9,10 +9,10 @@ from ..accounts.access import assistant_required, owner_required
 from ..config import settings
 from ..db import get_session
 from ..errors import Invalid
-from ..filters import CURRENCY_SYMBOLS
+from ..filters import CURRENCY_SYMBOLS, format_money
 from ..forms import has_errors
 from ..hiring.services import owned_proposal
-from ..payments import flows
+from ..payments import flows, milestone_funding
 from ..payments import services as payments
 from ..payments.cards import saved_card
 from ..payments.gateway import get_gateway
@@ -136,13 +136,18 @@ def _page(contract, status: int = 200, submit_form=None, answer_form=None):
     session = get_session()
     payout_account = session.get(PayoutAccount, contract.assistant_id)
     returned = request.args.get("checkout")
+    # Funded a milestone at a time: the one the owner is asked to pay for now, if any.
+    due = milestone_funding.to_fund(session, contract)
+    if contract.funded_per_milestone:
+        paying = due.checkout_session_id if due else None
+    elif contract.status == ContractStatus.AWAITING_FUNDING:
+        paying = contract.checkout_session_id
+    else:
+        paying = None
     # Back from a paid Checkout Session that is still this contract's: Stripe's webhook is
     # seconds away, so an older "card declined" and the Pay button would only mislead.
     confirming = (
-        returned == "done"
-        and contract.status == ContractStatus.AWAITING_FUNDING
-        and contract.checkout_session_id is not None
-        and request.args.get("session_id") == contract.checkout_session_id
+        returned == "done" and paying is not None and request.args.get("session_id") == paying
     )
     poll = request.args.get("poll", 0, type=int)
     history = [] if contract.is_hourly else submissions.history(session, contract)
@@ -158,6 +163,8 @@ def _page(contract, status: int = 200, submit_form=None, answer_form=None):
         submissions=history,
         milestones=parts,
         current_milestone=next((m for m in parts if m.status in milestones.UNRELEASED), None),
+        due=due,
+        payment_error=due.last_payment_error if due else contract.last_payment_error,
         released=any(m.status in milestones.RELEASED for m in parts),
         waiting=next((s for s in history if s.waiting), None),
         release_days=f"{settings().auto_release_days:g}",
@@ -170,7 +177,7 @@ def _page(contract, status: int = 200, submit_form=None, answer_form=None):
                 "contracts.show",
                 contract_id=contract.id,
                 checkout="done",
-                session_id=contract.checkout_session_id,
+                session_id=paying,
                 poll=poll + 1,
             )
             if confirming and poll < CONFIRM_POLLS
@@ -259,8 +266,18 @@ def request_changes(contract_id: int):
 @bp.post("/contracts/<int:contract_id>/cancel")
 @login_required
 def cancel(contract_id: int):
-    contract = flows.cancel(get_session(), current_user, contract_id)
-    if contract.payment_intent_id:
+    session = get_session()
+    contract = flows.cancel(session, current_user, contract_id)
+    if contract.funded_per_milestone:
+        refunding = milestone_funding.being_refunded(session, contract)
+        flash(
+            f"Cancelled. {format_money(refunding, contract.currency)} paid for milestones not "
+            "yet released is being refunded; released milestones stay paid."
+            if refunding
+            else "Cancelled. Nothing more is charged.",
+            "info",
+        )
+    elif contract.payment_intent_id:
         flash("Cancelled. Your payment is being refunded in full.", "info")
     else:
         flash("Cancelled. Nothing was charged.", "info")

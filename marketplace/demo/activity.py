@@ -19,6 +19,7 @@ import random
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from ..accounts.models import Role, User
 from ..config import settings
 from ..contracts import services as contracts
 from ..contracts import submissions
+from ..contracts.milestones import Part
 from ..contracts.models import Contract, ContractKind, ContractStatus
 from ..errors import Conflict
 from ..hiring.models import Proposal
@@ -157,12 +159,19 @@ class Money:
                 self.session.commit()
                 self.delivered.add(event["id"])
 
-    def hire(self, owner: User, proposal: Proposal, hours: int, hourly: bool = False) -> Contract:
+    def hire(
+        self,
+        owner: User,
+        proposal: Proposal,
+        hours: int,
+        hourly: bool = False,
+        parts: Sequence[Part] = (),
+    ) -> Contract:
         # The owner hires at the price the hire page shows them.
         shown = contracts.quote(proposal, hours, self.fee_bps).total_cents
         kind = ContractKind.HOURLY if hourly else ContractKind.FIXED
         contract = contracts.hire(
-            self.session, owner, proposal.id, hours, self.fee_bps, shown, kind
+            self.session, owner, proposal.id, hours, self.fee_bps, shown, kind, parts=parts
         )
         self.session.commit()
         return contract
@@ -327,8 +336,30 @@ def load_contracts(session: Session, money: Money, *, seed: int) -> dict[str, in
         if contract.status != status:
             raise RuntimeError(f"demo contract {contract.id} is {contract.status}, not {status}")
         made[status.value] = made.get(status.value, 0) + 1
+    made.update(load_milestone_contract(session, money, rng))
     made.update(load_hourly_contract(session, money, seed=seed))
     return made
+
+
+def load_milestone_contract(session: Session, money: Money, rng: random.Random) -> dict[str, int]:
+    """Owner 2 hires assistant 1 for fixed work in two milestones, each paid for when its
+    turn comes: the first funded, delivered, approved and paid out; the second waits for
+    owner 2 to fund it (her contract page asks her to)."""
+    owner, assistant = demo_user(session, Role.OWNER, 2), demo_user(session, Role.ASSISTANT, 1)
+    task = post_task(session, owner, task_input(rng, owner.timezone))
+    proposal = _apply(session, rng, task, assistant)
+    session.commit()
+    hours = min(task.weekly_hours or 1, 40)
+    total = contracts.quote(proposal, hours, money.fee_bps).total_cents
+    parts = [
+        Part("Set-up and a first draft", total // 2),
+        Part("The finished work", total - total // 2),
+    ]
+    contract = money.hire(owner, proposal, hours, parts=parts)
+    money.pay(owner, contract)  # milestone 1's page: the contract is funded by it
+    money.submit(assistant, contract)
+    money.approve(owner, contract)
+    return {"in milestones, the second awaiting funding": 1}
 
 
 # Reviews of the two paid contracts, both with assistant 1: owner 2's has both sides written

@@ -19,7 +19,15 @@ from sqlalchemy.orm import Session
 from ..accounts import tokens
 from ..accounts.addresses import wire_address
 from ..config import settings
-from ..contracts.models import Contract, ContractStatus, Milestone, Submission, SubmissionAnswer
+from ..contracts import milestones
+from ..contracts.models import (
+    Contract,
+    ContractStatus,
+    Milestone,
+    MilestoneStatus,
+    Submission,
+    SubmissionAnswer,
+)
 from ..db import utcnow
 from ..filters import format_in_zone, zone_label
 from ..hiring.models import Proposal, ProposalStatus
@@ -222,7 +230,16 @@ def _part(session: Session, contract: Contract, milestone_id: int | None) -> dic
         )
     )
     part = next((m for m in parts if m.id == milestone_id), parts[0] if parts else None)
-    return {"part": part, "several": len(parts) if len(parts) > 1 else 0}
+    # Paid for a milestone at a time: the one the owner is now asked to fund, if any.
+    unreleased = [m for m in parts if m.status in milestones.UNRELEASED]
+    fund_next = (
+        unreleased[0]
+        if contract.funded_per_milestone
+        and unreleased
+        and unreleased[0].status == MilestoneStatus.AWAITING_FUNDING
+        else None
+    )
+    return {"part": part, "several": len(parts) if len(parts) > 1 else 0, "fund_next": fund_next}
 
 
 def _submission(summary: str, *, while_waiting: bool = False):

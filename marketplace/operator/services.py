@@ -238,6 +238,13 @@ def resolve(
     reason = clean_reason(reason)
     note = clean_reason(note, "note")
     contract = contracts.lock(session, contract_id)
+    if contract.funded_per_milestone:
+        # Each milestone has its own payment; settling them from here is not built yet.
+        raise Conflict(
+            "This contract is paid for a milestone at a time, which the console cannot settle "
+            "yet. Refund a milestone's payment from Stripe's dashboard (Delegate follows "
+            "Stripe's word and holds the payouts), or ask the owner to cancel."
+        )
     if contract.status not in MONEY_HELD or contract.payment_intent_id is None:
         raise Conflict(
             f"This contract is {contract.status.label.lower()}: there is no held money to settle."

@@ -25,6 +25,14 @@ def reconcile_cmd() -> None:
     )
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
+    # Milestones paid for on their own: a paid page whose webhooks were lost, a refund.
+    from .milestone_reconcile import reconcile as reconcile_milestones
+
+    parts = reconcile_milestones(session, get_gateway())
+    session.commit()
+    click.echo(f"milestones: funded {parts.funded}, refunded {parts.refunded}")
+    for error in parts.errors:
+        click.echo(f"error: {error}", err=True)
     # Hourly weeks: a refund or dispute of a paid week whose webhook never came holds its
     # payout; a charge or payout a lost job left behind is done now (same idempotency keys).
     from ..timesheets.billing import check_charged_weeks

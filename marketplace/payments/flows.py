@@ -18,7 +18,7 @@ from ..accounts.models import User
 from ..contracts import services as contracts
 from ..contracts.models import Contract
 from ..errors import Conflict
-from . import services
+from . import milestone_funding, services
 from .gateway import StripeGateway, get_gateway
 
 
@@ -32,6 +32,8 @@ def checkout(
     """The URL of the Stripe Checkout page that funds the contract: one still open, or a new
     one for a newly claimed attempt."""
     contract = contracts.contract_for(session, owner, contract_id)
+    if contract.funded_per_milestone:
+        return milestone_funding.checkout(session, owner, contract_id, None, urls, gateway)
     services.check_fundable(contract, owner)
     session.commit()  # nothing was written: this only ends the transaction before Stripe
     stripe = gateway()
@@ -59,9 +61,14 @@ def cancel(
     still open. Stripe is asked for first only when there is a payment to undo, so a funded
     contract is not cancelled where it cannot be refunded (no Stripe configured)."""
     seen = contracts.contract_for(session, owner, contract_id)
-    stripe = gateway() if seen.checkout_session_id else None
+    per_milestone = seen.funded_per_milestone
+    paid = milestone_funding.needs_stripe_to_cancel(session, seen) if per_milestone else False
+    stripe = gateway() if seen.checkout_session_id or paid else None
     contract, was_funded = contracts.cancel(session, owner, contract_id)
     session.commit()
-    contract = services.settle_cancelled(session, stripe, contract, was_funded)
+    if per_milestone:
+        milestone_funding.settle_cancelled(session, stripe, contract)
+    else:
+        contract = services.settle_cancelled(session, stripe, contract, was_funded)
     session.commit()
     return contract

@@ -35,6 +35,10 @@ class CheckoutRequest:
     customer_email: str
     success_url: str
     cancel_url: str
+    # A payment of one milestone (``milestone_funding``) names it here instead of being the
+    # contract's: its events go to that module's handler, not the contract handlers.
+    metadata: dict[str, str] | None = None
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,30 +145,32 @@ class StripeGateway:
 
     # Checkout -----------------------------------------------------------------------------
     def create_checkout_session(self, req: CheckoutRequest):
-        metadata = {"contract_id": str(req.contract_id)}
+        metadata = req.metadata or {"contract_id": str(req.contract_id)}
+        key = req.idempotency_key or f"contract-{req.contract_id}-checkout-{req.attempt}"
+        params: SessionCreateParams = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": req.currency.lower(),
+                        "unit_amount": req.amount_cents,
+                        "product_data": {"name": req.description[:250]},
+                    },
+                }
+            ],
+            # Separate charges and transfers: the money lands on the platform and is
+            # transferred to the assistant only when the owner approves the work.
+            "payment_intent_data": {"transfer_group": req.transfer_group, "metadata": metadata},
+            "metadata": metadata,
+            "customer_email": req.customer_email,
+            "success_url": req.success_url,
+            "cancel_url": req.cancel_url,
+        }
+        if req.metadata is None:
+            params["client_reference_id"] = str(req.contract_id)
         return self.client.v1.checkout.sessions.create(
-            params={
-                "mode": "payment",
-                "line_items": [
-                    {
-                        "quantity": 1,
-                        "price_data": {
-                            "currency": req.currency.lower(),
-                            "unit_amount": req.amount_cents,
-                            "product_data": {"name": req.description[:250]},
-                        },
-                    }
-                ],
-                # Separate charges and transfers: the money lands on the platform and is
-                # transferred to the assistant only when the owner approves the work.
-                "payment_intent_data": {"transfer_group": req.transfer_group, "metadata": metadata},
-                "client_reference_id": str(req.contract_id),
-                "metadata": metadata,
-                "customer_email": req.customer_email,
-                "success_url": req.success_url,
-                "cancel_url": req.cancel_url,
-            },
-            options={"idempotency_key": f"contract-{req.contract_id}-checkout-{req.attempt}"},
+            params=params, options={"idempotency_key": key}
         )
 
     def retrieve_checkout_session(self, session_id: str):
@@ -342,9 +348,12 @@ class StripeGateway:
         payment_intent_id: str,
         key_suffix: str = "",
         amount_cents: int | None = None,
+        idempotency_key: str | None = None,
     ):
         """Refund what is left of the payment, or only ``amount_cents`` of it."""
-        key = f"contract-{contract_id}-refund" + (f"-{key_suffix}" if key_suffix else "")
+        key = idempotency_key or (
+            f"contract-{contract_id}-refund" + (f"-{key_suffix}" if key_suffix else "")
+        )
         params: RefundCreateParams = {
             "payment_intent": payment_intent_id,
             "metadata": {"contract_id": str(contract_id)},

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
+from ..contracts import milestones
 from ..contracts.models import MONEY_HELD, Contract
 from ..db import add_once
 from .models import EntryKind, LedgerEntry
@@ -118,7 +119,8 @@ def balances_for(session: Session, user: User) -> dict[str, Balances]:
     )
     for contract in contracts:
         b = result.setdefault(contract.currency, Balances())
-        b.held_cents += contract.total_cents if contract.owner_id == user.id else contract.net_cents
+        amount, net = milestones.held_now(session, contract)
+        b.held_cents += amount if contract.owner_id == user.id else net
     # Hourly weeks the owner has paid for and whose payout has not gone out yet.
     # Imported here: timesheets import the ledger.
     from ..timesheets.models import DisputeSettlement, SettlementStatus, Timesheet, TimesheetStatus

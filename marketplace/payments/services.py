@@ -43,9 +43,14 @@ def check_fundable(contract: Contract, owner: User) -> None:
 
 def open_checkout_url(gateway: StripeGateway, contract: Contract) -> str | None:
     """The URL of the contract's Checkout Session while it is open (asks Stripe, no row)."""
-    if not contract.checkout_session_id:
+    return open_session_url(gateway, contract.checkout_session_id)
+
+
+def open_session_url(gateway: StripeGateway, checkout_session_id: str | None) -> str | None:
+    """The URL of a Checkout Session of ours while it is open; a Conflict once it was paid."""
+    if not checkout_session_id:
         return None
-    current = gateway.retrieve_checkout_session(contract.checkout_session_id)
+    current = gateway.retrieve_checkout_session(checkout_session_id)
     if current.status == "open":
         return current.url
     if current.status == "complete":
@@ -149,8 +154,8 @@ def fund(session: Session, gateway: StripeGateway, contract: Contract, facts: Pa
     payment_intent_id = facts.payment_intent_id
     if contract.payment_intent_id == payment_intent_id:
         return  # this payment was applied already: a late or repeated event
-    problem = _why_not_fundable(contract, facts)
-    if problem is _NOT_YET:
+    problem = why_not_fundable(facts, contract.total_cents, contract.currency)
+    if problem is NOT_YET:
         log.info("Payment %s for contract %s is %s", payment_intent_id, contract.id, facts.status)
         return
     if problem is not None:
@@ -182,18 +187,23 @@ def fund(session: Session, gateway: StripeGateway, contract: Contract, facts: Pa
     session.flush()
 
 
-_NOT_YET = "not yet"
+NOT_YET = "not yet"
 
 
-def _why_not_fundable(contract: Contract, facts: PaymentFacts) -> str | None:
+def why_not_fundable(
+    facts: PaymentFacts, amount_cents: int, currency: str, what: str = "this contract"
+) -> str | None:
+    """Why a payment cannot fund ``what`` (a contract, or one milestone of one) of
+    ``amount_cents``: NOT_YET while it is not captured, else None when it can; only a payment
+    of the exact amount, captured, and neither refunded nor disputed funds work."""
     paid = format_money(facts.amount_cents, facts.currency)
     if not facts.succeeded:
-        return _NOT_YET
-    if (facts.amount_cents, facts.currency) != (contract.total_cents, contract.currency.upper()):
-        total = format_money(contract.total_cents, contract.currency)
+        return NOT_YET
+    if (facts.amount_cents, facts.currency) != (amount_cents, currency.upper()):
+        total = format_money(amount_cents, currency)
         return (
-            f"Stripe received {paid}, but this contract is for {total}, so that payment did "
-            "not fund it and is refunded in full. Pay again to fund the contract."
+            f"Stripe received {paid}, but {what} is for {total}, so that payment did "
+            "not fund it and is refunded in full. Pay again to fund it."
         )
     if facts.disputed:
         return (
@@ -210,16 +220,21 @@ def _why_not_fundable(contract: Contract, facts: PaymentFacts) -> str | None:
 
 def _refuse(session: Session, contract: Contract, facts: PaymentFacts, problem: str) -> None:
     """Record what Stripe says happened to a payment that funds nothing; no email goes out."""
-    log.warning("Contract %s not funded by %s: %s", contract.id, facts.payment_intent_id, problem)
-    ledger.record(session, contract, EntryKind.CHARGE, facts.amount_cents, facts.payment_intent_id)
-    for refund_id, amount in facts.refunds:
-        ledger.record(session, contract, EntryKind.REFUND, amount, refund_id)
+    record_refused(session, contract, facts, problem)
     if contract.charge_id == facts.charge_id:
         contract.charge_id = None  # seen by payment_intent.succeeded; it is not our charge
     if contract.status == ContractStatus.AWAITING_FUNDING and contract.payment_intent_id is None:
         contract.last_payment_error = problem
         # That Checkout Session is spent: the next "Pay" opens a new one.
         contract.checkout_session_id = None
+
+
+def record_refused(session: Session, contract: Contract, facts: PaymentFacts, problem: str) -> None:
+    """The ledger's record of a payment that funds nothing: what Stripe took and gave back."""
+    log.warning("Contract %s not funded by %s: %s", contract.id, facts.payment_intent_id, problem)
+    ledger.record(session, contract, EntryKind.CHARGE, facts.amount_cents, facts.payment_intent_id)
+    for refund_id, amount in facts.refunds:
+        ledger.record(session, contract, EntryKind.REFUND, amount, refund_id)
 
 
 def _record_charge(session: Session, contract: Contract, facts: PaymentFacts) -> None:
@@ -393,9 +408,14 @@ def _pay_out_milestone(
     account: PayoutAccount,
     count: int,
 ) -> bool:
-    assert contract.payment_intent_id, "a contract paying out was paid through its intent"
+    # A milestone funded on its own is paid out of its own charge, else of the contract's.
+    own = milestone.payment_intent_id is not None
+    intent = milestone.payment_intent_id or contract.payment_intent_id
+    assert intent, "a contract paying out was paid through its intent"
     try:
-        charge_id = contract.charge_id or charge_of(gateway, contract.payment_intent_id)
+        charge_id = (milestone.charge_id if own else contract.charge_id) or charge_of(
+            gateway, intent
+        )
         transfer = gateway.create_transfer(
             contract_id=contract.id,
             amount_cents=milestone.net_cents,
@@ -407,7 +427,8 @@ def _pay_out_milestone(
     except stripe.StripeError:
         log.exception("Payout of milestone %s failed; reconcile will retry", milestone.id)
         return False
-    contract.charge_id = charge_id
+    if not own:
+        contract.charge_id = charge_id
     milestones.move(
         session,
         milestone,
@@ -415,6 +436,7 @@ def _pay_out_milestone(
         MilestoneStatus.PAID,
         paid_at=utcnow(),
         transfer_id=transfer.id,
+        charge_id=charge_id if own else None,
     )
     ledger.record(session, contract, EntryKind.TRANSFER, milestone.net_cents, transfer.id)
     notices.notify_payment_sent(session, contract, milestone, count)

@@ -25,7 +25,7 @@ from ..extensions import csrf
 from ..ops import metrics
 from ..payments.models import PayoutAccount
 from ..timesheets.services import awaiting_payout, billed_weeks_of
-from . import cards, flows, ledger, payouts, services, webhooks
+from . import cards, flows, ledger, milestone_funding, payouts, services, webhooks
 from .gateway import get_gateway
 
 bp = Blueprint("payments", __name__)
@@ -67,6 +67,15 @@ def checkout_urls(contract_id: int) -> dict[str, str]:
 @login_required
 def checkout(contract_id: int):
     url = flows.checkout(get_session(), current_user, contract_id, checkout_urls(contract_id))
+    return redirect(url, code=303)
+
+
+@bp.post("/contracts/<int:contract_id>/milestones/<int:number>/checkout")
+@login_required
+def milestone_checkout(contract_id: int, number: int):
+    """Pay for one milestone of a contract funded a milestone at a time."""
+    urls = checkout_urls(contract_id)
+    url = milestone_funding.checkout(get_session(), current_user, contract_id, number, urls)
     return redirect(url, code=303)
 
 

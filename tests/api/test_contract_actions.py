@@ -131,12 +131,27 @@ def test_a_contract_in_milestones_shows_each_and_pays_them_in_turn(
 
     client.raw.post(f"{base}/submit", json={"note": "Set up done."}, headers=theirs)
     body = client.raw.post(f"{base}/approve", json={"submission": 1}, headers=mine).get_json()
-    assert body["status"] == "funded"  # milestone 2 is the work now
+    assert body["status"] == "funded" and body["funded_per_milestone"]
     assert [
         (m["number"], m["amount_cents"], m["fee_cents"], m["status"]) for m in body["milestones"]
     ] == [
         (1, 5001, 500, "paid"),
-        (2, 19999, 2000, "funded"),
+        (2, 19999, 2000, "awaiting_funding"),  # milestone 2 is paid for when its turn comes
     ]
     assert body["milestones"][0]["net_cents"] == 4501
     assert (EntryKind.TRANSFER, 4501) in ledger(db_session, contract.id)
+
+    early = client.raw.post(f"{base}/submit", json={"note": "Year closed."}, headers=theirs)
+    assert early.status_code == 409 and "not funded yet" in early.get_json()["detail"]
+    assert client.raw.post(f"{base}/milestones/1/checkout", headers=mine).status_code == 409
+    assert client.raw.post(f"{base}/milestones/2/checkout", headers=theirs).status_code == 403
+    opened = client.raw.post(f"{base}/milestones/2/checkout", headers=mine)
+    assert opened.status_code == 200, opened.get_json()
+    stripe_relay.pay(opened.get_json()["url"])
+    stripe_relay.deliver(client)
+    client.raw.post(f"{base}/submit", json={"note": "Year closed."}, headers=theirs)
+    body = client.raw.post(f"{base}/approve", json={"submission": 2}, headers=mine).get_json()
+    assert body["status"] == "paid"
+    assert [m["status"] for m in body["milestones"]] == ["paid", "paid"]
+    assert body["milestones"][1]["funded_at"] is not None
+    assert (EntryKind.TRANSFER, 17999) in ledger(db_session, contract.id)

@@ -1,7 +1,9 @@
 """Fixed work in milestones in a real browser: the owner hires with the price split into two
-milestones, pays the whole once on the (emulated) Stripe Checkout page; the assistant
-delivers the first, the owner approves it, and exactly its share is paid out while the
-second is the work in progress."""
+milestones and pays for the first alone on the (emulated) Stripe Checkout page; the
+assistant delivers it, the owner approves it, exactly its share is paid out, and the second
+is paid for only then, before the assistant can deliver it."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -9,7 +11,7 @@ from playwright.sync_api import expect
 from marketplace.db import get_session
 from marketplace.hiring.services import apply_to_task
 from tests.browser.conftest import stripe_settings
-from tests.browser.steps import fund_contract, log_in
+from tests.browser.steps import enter_card, fund_contract, log_in
 from tests.factories import make_assistant, make_owner, make_task
 
 pytestmark = pytest.mark.browser
@@ -55,7 +57,7 @@ def test_owner_hires_in_two_milestones_and_the_assistant_is_paid_for_the_first(
     milestone_1 = owner_page.locator("[data-testid=milestone-1]")
     expect(milestone_1).to_contain_text("Reconcile the bank accounts")
     expect(owner_page.locator("[data-testid=milestone-2]")).to_contain_text("$70")
-    contract_url = fund_contract(owner_page, "Pay $120 with Stripe")
+    contract_url = fund_contract(owner_page, "Pay milestone 1 ($50) with Stripe")
 
     va_page = new_page()
     log_in(va_page, live_server, "va-parts@example.com")
@@ -77,14 +79,25 @@ def test_owner_hires_in_two_milestones_and_the_assistant_is_paid_for_the_first(
     owner_page.once("dialog", lambda dialog: dialog.accept())  # "... Joy Santos receives $45"
     owner_page.click("button:has-text('Approve milestone 1 and release $50')")
     expect(milestone_1.locator("[data-testid=milestone-status]")).to_have_text("Paid out")
-    expect(
-        owner_page.locator("[data-testid=milestone-2] [data-testid=milestone-status]")
-    ).to_have_text("Funded")
-    expect(owner_page.locator("[data-testid=status]")).to_have_text("Funded: work can start")
+    milestone_2 = owner_page.locator("[data-testid=milestone-2] [data-testid=milestone-status]")
+    expect(milestone_2).to_have_text("Awaiting funding")
+    expect(owner_page.locator("[data-testid=fund-milestone]")).to_contain_text(
+        "Milestone 1 is approved. Fund milestone 2"
+    )
 
     va_page.goto(f"{live_server}/ledger")
     expect(va_page.locator("tr[data-kind=transfer]")).to_have_count(1)
     expect(va_page.locator("tr[data-kind=transfer]")).to_contain_text("$45")
+    va_page.goto(contract_url)
+    expect(va_page.locator("[data-testid=awaiting-milestone-funding]")).to_contain_text(
+        "is waiting for Dana Reyes to fund it"
+    )
+    expect(va_page.locator("#submit-work")).to_have_count(0)
+
+    owner_page.click("button:has-text('Pay milestone 2 ($70) with Stripe')")
+    enter_card(owner_page)
+    expect(owner_page).to_have_url(re.compile(r"/contracts/\d+\?checkout=done"))
+    expect(milestone_2).to_have_text("Funded", timeout=15000)
     va_page.goto(contract_url)
     expect(
         va_page.locator("button:has-text('Submit milestone 2: File the year-end report')")

@@ -1,13 +1,15 @@
 """Fixed work in milestones: the owner splits the price when hiring; each milestone is
 submitted, answered and paid out on its own, in order, to the cent; the contract is paid when
-its last one is. The whole price is paid at hire and held, each share released on approval."""
+its last one is. Here the whole price is paid at hire and held, each share released on
+approval, as for every contract hired before milestones were funded one at a time
+(test_milestone_funding has those)."""
 
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from marketplace.contracts.models import ContractStatus, Milestone, MilestoneStatus
+from marketplace.contracts.models import Contract, ContractStatus, Milestone, MilestoneStatus
 from marketplace.contracts.runner import release_due
 from marketplace.notifications.models import Kind, Notification
 from marketplace.payments.models import EntryKind
@@ -40,6 +42,15 @@ def hire_in_parts(client, proposal_id: int, parts, hours: int = 10):
     return client.post(f"/proposals/{proposal_id}/hire", data)
 
 
+def paid_as_a_whole(session, contract_id: int) -> None:
+    """The contract as hired before each milestone was funded on its own: its whole price is
+    paid at hire (the upgrade leaves such contracts so)."""
+    session.execute(
+        update(Contract).where(Contract.id == contract_id).values(funded_per_milestone=False)
+    )
+    session.commit()
+
+
 def funded_in_parts(client, other_client, session, relay, time_machine, parts):
     time_machine.move_to(START, tick=False)
     owner, assistant, proposal = proposal_scene(session)  # 10 h at $25: $250, fee $25
@@ -47,6 +58,7 @@ def funded_in_parts(client, other_client, session, relay, time_machine, parts):
     hired = hire_in_parts(client, proposal.id, parts)
     assert hired.status_code == 302, hired.get_data(as_text=True)
     contract_id = int(re.search(r"/contracts/(\d+)", hired.location).group(1))
+    paid_as_a_whole(session, contract_id)
     status, _, _ = relay.pay(checkout_url(client, contract_id))
     assert status == 303
     relay.deliver(client)
@@ -277,6 +289,7 @@ def test_milestones_approved_before_the_assistant_can_be_paid_go_out_once_later(
     client.login_as(owner)
     hired = hire_in_parts(client, proposal.id, TWO)
     contract_id = int(re.search(r"/contracts/(\d+)", hired.location).group(1))
+    paid_as_a_whole(db_session, contract_id)
     stripe_relay.pay(checkout_url(client, contract_id))
     stripe_relay.deliver(client)
     other_client.login_as(assistant)

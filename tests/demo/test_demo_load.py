@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
-from marketplace.contracts.models import Contract, ContractStatus
+from marketplace.contracts.models import Contract, ContractStatus, Milestone, MilestoneStatus
 from marketplace.db import utcnow
 from marketplace.demo.activity import OWNER1_CONTRACTS, demo_user
 from marketplace.demo.data import DEMO_PASSWORD
@@ -111,7 +111,13 @@ def test_demo_load_makes_every_contract_state_through_the_emulator(demo, stripe_
         )
     )
     assert sorted(c.status for c in mine) == sorted(status for status, _ in OWNER1_CONTRACTS)
-    everyone = list(session.scalars(select(Contract).where(Contract.kind == "fixed")))
+    everyone = list(
+        session.scalars(
+            select(Contract).where(
+                Contract.kind == "fixed", Contract.funded_per_milestone.is_(False)
+            )
+        )
+    )
     for contract in everyone:
         assert _entries(session, contract) == _expected(contract), contract.status
 
@@ -148,7 +154,14 @@ def test_demo_load_makes_every_contract_state_through_the_emulator(demo, stripe_
     [received] = ledger.balances_for(session, assistant1).values()
     paid_to_1 = [c for c in everyone if c.assistant_id == assistant1.id and c.status == S.PAID]
     assert len(paid_to_1) == 2  # owner 1's and owner 2's
-    assert received.paid_cents == sum(c.net_cents for c in paid_to_1)
+    # And owner 2's first milestone of the contract paid for a milestone at a time.
+    by_milestone = session.scalars(
+        select(Milestone)
+        .join(Contract, Contract.id == Milestone.contract_id)
+        .where(Contract.funded_per_milestone, Milestone.status == MilestoneStatus.PAID)
+    ).all()
+    assert len(by_milestone) == 1
+    assert received.paid_cents == sum(c.net_cents for c in paid_to_1) + by_milestone[0].net_cents
     assert session.get(PayoutAccount, demo_user(session, Role.ASSISTANT, 3).id) is None
 
 
@@ -172,7 +185,9 @@ def test_demo_load_adds_proposals_invitations_and_loads_only_once(app, demo):
             .group_by(Proposal.status)
         ).all()
     )
-    assert statuses[ProposalStatus.WITHDRAWN] == 1 and statuses[ProposalStatus.ACCEPTED] == 4
+    # Accepted: owner 1's funded, submitted and paid contracts; owner 2's paid one and hers
+    # paid for a milestone at a time.
+    assert statuses[ProposalStatus.WITHDRAWN] == 1 and statuses[ProposalStatus.ACCEPTED] == 5
     assert session.scalar(select(func.count()).where(Invitation.assistant_id == assistant1.id))
     hired = {c.status: c.task.status for c in session.scalars(select(Contract))}
     assert hired[S.APPROVED] == hired[S.PAID] == TaskStatus.COMPLETED
@@ -252,3 +267,25 @@ def test_the_demo_has_reviews_on_its_paid_contracts(app, demo, client):
     _log_in(client, assistant1.email)
     page = client.get(f"/contracts/{_contract(session, owner1, S.PAID)}").get_data(as_text=True)
     assert "has written their review of you" in page and "Publish review" in page
+
+
+def test_demo_has_a_contract_paid_for_a_milestone_at_a_time(demo, stripe_relay):
+    session = demo
+    owner2 = demo_user(session, Role.OWNER, 2)
+    [contract] = session.scalars(
+        select(Contract).where(Contract.owner_id == owner2.id, Contract.funded_per_milestone)
+    )
+    first, second = session.scalars(
+        select(Milestone).where(Milestone.contract_id == contract.id).order_by(Milestone.number)
+    )
+    assert contract.status == S.FUNDED
+    assert (first.status, second.status) == (MilestoneStatus.PAID, MilestoneStatus.AWAITING_FUNDING)
+    intent = stripe_relay.client.v1.payment_intents.retrieve(first.payment_intent_id)
+    assert (intent.status, intent.amount) == ("succeeded", first.amount_cents)
+    [transfer] = stripe_relay.transfers(contract.id)
+    assert transfer.amount == first.net_cents and transfer.source_transaction == first.charge_id
+    assert _entries(session, contract) == {
+        EntryKind.CHARGE: first.amount_cents,
+        EntryKind.FEE: first.fee_cents,
+        EntryKind.TRANSFER: first.net_cents,
+    }
