@@ -288,9 +288,7 @@ def account_updated(session, gateway, obj: dict, facts) -> None:
         return
     sync_account(account, obj)
     session.flush()
-    if account.payouts_enabled:
-        for contract in services.contracts_to_pay(session, account.user_id):
-            services.pay_out(session, gateway, contracts.lock(session, contract.id))
+    services.payouts_enabled(session, account)
 
 
 def sync_account(account: PayoutAccount, obj) -> None:

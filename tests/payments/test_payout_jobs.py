@@ -1,0 +1,53 @@
+"""Payouts a webhook leaves owed are a job on the real Redis queue: a transfer Stripe fails is
+retried by the job (its retry intervals) and goes out once."""
+
+import stripe
+
+from marketplace.contracts.models import ContractStatus
+from marketplace.jobs.queue import queue
+from marketplace.payments.gateway import StripeGateway
+from marketplace.payments.models import EntryKind, PayoutAccount
+from tests.jobs.test_jobs import rq_app, run_worker  # noqa: F401 (rq_app is a fixture)
+from tests.payments.helpers import contract, funded_contract, ledger, proposal_scene
+
+
+def test_a_failed_transfer_is_retried_by_the_job_and_paid_once(
+    rq_app,  # noqa: F811
+    client,
+    other_client,
+    db_session,
+    stripe_relay,
+    monkeypatch,
+):
+    owner, assistant, proposal = proposal_scene(db_session)
+    client.login_as(owner)
+    contract_id = funded_contract(client, stripe_relay, db_session, proposal)
+    other_client.login_as(assistant)
+    assert other_client.post("/payouts/connect").status_code == 303
+    note = {"note": "Delivered: see the shared folder."}
+    assert other_client.post(f"/contracts/{contract_id}/submit", note).status_code == 302
+    assert client.post(f"/contracts/{contract_id}/approve").status_code == 302
+    run_worker(rq_app)  # the emails so far
+    db_session.expire_all()
+    stripe_relay.onboard(db_session.get(PayoutAccount, assistant.id).stripe_account_id)
+
+    original = StripeGateway.create_transfer
+    calls = []
+
+    def flaky(self, **kwargs):
+        calls.append(kwargs["idempotency_key"])
+        if len(calls) == 1:
+            raise stripe.APIConnectionError("Stripe did not answer")
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(StripeGateway, "create_transfer", flaky)
+    stripe_relay.deliver(client, types={"account.updated"})
+    # The webhook only recorded what is owed; the worker pays it.
+    assert contract(db_session, contract_id).status == ContractStatus.APPROVED
+    assert calls == []
+    run_worker(rq_app)
+    assert len(calls) == 2 and calls[0] == calls[1]  # the retry asked with the same key
+    assert contract(db_session, contract_id).status == ContractStatus.PAID
+    assert len(stripe_relay.transfers(contract_id)) == 1
+    assert [k for k, _ in ledger(db_session, contract_id)].count(EntryKind.TRANSFER) == 1
+    assert queue(rq_app).failed_job_registry.count == 0
