@@ -323,7 +323,10 @@ def record_refunds(session: Session, contract: Contract, refunds, refunded_cents
 
 
 def hold_for_dispute(session: Session, contract: Contract) -> None:
-    if contract.status in MONEY_HELD and not contract.payout_hold:
+    if contract.status not in MONEY_HELD:
+        # Nothing is held to stop: the operator console lists it for someone to answer.
+        log.warning("Dispute opened on contract %s, %s", contract.id, contract.status.value)
+    elif not contract.payout_hold:
         contract.payout_hold = (
             "The owner's card issuer opened a dispute on this payment; the payout waits for "
             "its outcome."
