@@ -44,6 +44,19 @@ def pay_out_contract(session: Session, gateway: StripeGateway, contract_id: int)
     return paid
 
 
+def pay_out_now(session: Session, gateway: StripeGateway, contract_id: int) -> bool:
+    """Pay out a contract whose approval has just been committed; True when money went out.
+    If Stripe fails, the assistant's pay-out job is queued to retry it."""
+    try:
+        return pay_out_contract(session, gateway, contract_id)
+    except stripe.StripeError:
+        log.warning("Payout of contract %s failed; a job retries it", contract_id, exc_info=True)
+        contract = session.get_one(Contract, contract_id)
+        enqueue_after_commit(session, "payments.pay_out_assistant", contract.assistant_id)
+        session.commit()
+        return False
+
+
 def pay_out_contracts(
     session: Session, gateway: StripeGateway, contract_ids: list[int]
 ) -> tuple[list[int], dict[int, str]]:
