@@ -74,11 +74,12 @@ def pay_out_contracts(
 
 
 def pay_out_assistant(
-    session: Session, gateway: StripeGateway, assistant_id: int, at_most: int = PAY_OUT_AT_MOST
+    session: Session, gateway: StripeGateway, assistant_id: int, at_most: int | None = None
 ) -> list[int]:
     """Pay out what the assistant is owed (up to ``at_most`` contracts; the rest in a job of
     its own); the ids of the contracts paid. Raises StillOwed after the others are paid when
     a transfer failed."""
+    at_most = at_most or PAY_OUT_AT_MOST
     owed = services.contracts_to_pay(session, assistant_id)
     session.commit()  # only read: ends the transaction before Stripe is asked
     paid, failed = pay_out_contracts(session, gateway, owed[:at_most])

@@ -89,3 +89,49 @@ def test_a_transfer_that_fails_at_approval_is_retried_by_the_job(
     assert contract(db_session, contract_id).status == ContractStatus.PAID
     assert len(stripe_relay.transfers(contract_id)) == 1
     assert queue(rq_app).failed_job_registry.count == 0
+
+
+def test_a_pay_out_job_pays_at_most_its_share_and_queues_the_rest(
+    client, other_client, db_session, stripe_relay, monkeypatch
+):
+    """Two approved contracts wait for the assistant's Stripe account; a job pays one and
+    queues another job for the second (inline here: run after the first one commits)."""
+    from marketplace.hiring.services import apply_to_task
+    from marketplace.payments import runner
+    from tests.factories import make_task
+
+    monkeypatch.setattr(runner, "PAY_OUT_AT_MOST", 1)
+    owner, assistant, proposal = proposal_scene(db_session)
+    second = apply_to_task(
+        db_session,
+        assistant,
+        make_task(db_session, owner).id,
+        cover_note="I have done exactly this for five bakeries.",
+        proposed_rate_cents=2500,
+    )
+    db_session.flush()
+    client.login_as(owner)
+    contract_ids = [
+        funded_contract(client, stripe_relay, db_session, p) for p in (proposal, second)
+    ]
+    other_client.login_as(assistant)
+    assert other_client.post("/payouts/connect").status_code == 303
+    note = {"note": "Delivered: see the shared folder."}
+    for contract_id in contract_ids:
+        assert other_client.post(f"/contracts/{contract_id}/submit", note).status_code == 302
+        assert client.post(f"/contracts/{contract_id}/approve").status_code == 302
+    db_session.expire_all()
+    paid_per_run = []
+    original = runner.pay_out_contracts
+
+    def counted(session, gateway, ids):
+        paid_per_run.append(list(ids))
+        return original(session, gateway, ids)
+
+    monkeypatch.setattr(runner, "pay_out_contracts", counted)
+    stripe_relay.onboard(db_session.get(PayoutAccount, assistant.id).stripe_account_id)
+    stripe_relay.deliver(client, types={"account.updated"})
+    assert paid_per_run == [[contract_ids[0]], [contract_ids[1]]]
+    for contract_id in contract_ids:
+        assert contract(db_session, contract_id).status == ContractStatus.PAID
+        assert len(stripe_relay.transfers(contract_id)) == 1
