@@ -15,7 +15,7 @@ from ..contracts import submissions
 from ..contracts.forms import AnswerForm, SubmitWorkForm
 from ..db import get_session
 from ..payments import flows, milestone_funding
-from ..payments import services as payments
+from ..payments import runner as payment_runner
 from ..payments.gateway import get_gateway
 from ..payments.views import checkout_urls
 from ..timesheets import services as timesheets
@@ -71,7 +71,7 @@ def approve(data: dict, contract_id: int):
     session = get_session()
     contract = submissions.approve(session, api_user(), contract_id, data.get("submission"))
     session.commit()  # the approval stands even if the transfer has to wait
-    payments.pay_out_approved(session, get_gateway(), contract.id)
+    payment_runner.pay_out_now(session, get_gateway(), contract.id)
     session.commit()
     return contracts.contract_for(session, api_user(), contract_id)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from ..errors import DomainError
-from ..payments import services as payments
+from ..payments import runner as payment_runner
 from ..payments.gateway import PaymentsNotConfigured, get_gateway
 from . import submissions
 
@@ -51,6 +51,6 @@ def release_due(session: Session) -> ReleaseReport:
     for contract_id in released:
         # As after the owner's approval: a payout that cannot go yet (no Stripe account, a
         # hold, Stripe down) goes when the account is ready or the reconcile command runs.
-        report.paid_out += payments.pay_out_approved(session, gateway, contract_id)
+        report.paid_out += payment_runner.pay_out_now(session, gateway, contract_id)
         session.commit()
     return report

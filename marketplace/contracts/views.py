@@ -13,7 +13,7 @@ from ..filters import CURRENCY_SYMBOLS, format_money
 from ..forms import has_errors
 from ..hiring.services import owned_proposal
 from ..payments import flows, milestone_funding
-from ..payments import services as payments
+from ..payments import runner as payment_runner
 from ..payments.cards import saved_card
 from ..payments.gateway import get_gateway
 from ..payments.models import PayoutAccount
@@ -222,10 +222,14 @@ def approve(contract_id: int):
     session = get_session()
     contract = submissions.approve(session, current_user, contract_id, _shown_submission())
     session.commit()  # the approval stands even if the transfer has to wait
-    if payments.pay_out_approved(session, get_gateway(), contract.id):
+    if payment_runner.pay_out_now(session, get_gateway(), contract.id):
         flash("Approved. The assistant's payment is on its way.", "success")
     elif contract.payout_hold:
         flash(f"Approved. The payout is on hold: {contract.payout_hold}", "info")
+    elif _payouts_enabled(session, contract.assistant_id):
+        flash(
+            "Approved. Stripe did not take the payout just now; it is sent again shortly.", "info"
+        )
     else:
         flash(
             "Approved. The payout is sent as soon as the assistant's Stripe account is ready.",
@@ -233,6 +237,11 @@ def approve(contract_id: int):
         )
     session.commit()
     return redirect(url_for("contracts.show", contract_id=contract_id))
+
+
+def _payouts_enabled(session, assistant_id: int) -> bool:
+    account = session.get(PayoutAccount, assistant_id)
+    return bool(account and account.payouts_enabled)
 
 
 @bp.post("/contracts/<int:contract_id>/request-changes")

@@ -52,6 +52,7 @@ JOB_MODULES = {
     "reviews": "marketplace.reviews.jobs",
     "contracts": "marketplace.contracts.jobs",
     "storage": "marketplace.storage.jobs",
+    "payments": "marketplace.payments.jobs",
 }
 _PENDING = "delegate_pending_jobs"
 _COMMITTED = "delegate_committed_jobs"

@@ -74,6 +74,7 @@ def home():
         reports=reports.open_queue(session),
         settling=settling,
         disputed_weeks=disputes.weeks_to_settle(session),
+        paid_disputes=search.disputes_after_payout(session),
         audit=search.audit_log(session, 1).items[:10],
     )
 
@@ -131,10 +132,13 @@ def contract(contract_id: int):
     if found is None:
         raise NotFound("No such contract.")
     account = session.get(PayoutAccount, found.assistant_id)
+    history = search.contract_history(session, found)
     return render_template(
         "operator/contract.html",
         contract=found,
-        history=search.contract_history(session, found),
+        history=history,
+        disputed_after_payout=found.status not in MONEY_HELD
+        and any(e.type == search.DISPUTE_OPENED for e in history["events"]),
         held=milestones.held_cents(session, found),
         resolvable=found.status in MONEY_HELD
         and found.payment_intent_id is not None

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from ..db import get_session
 from .gateway import get_gateway
-from .reconcile import reconcile
+from .reconcile import pay_out, reconcile
 
 payments_cli = AppGroup("payments", help="Stripe payments.")
 
@@ -19,6 +19,7 @@ def reconcile_cmd() -> None:
     session = get_session()
     report = reconcile(session, get_gateway())
     session.commit()
+    pay_out(session, get_gateway(), report)
     click.echo(
         f"funded {report.funded}, refunded {report.refunded}, paid out {report.paid_out}, "
         f"payout held {report.held}"

@@ -1,7 +1,8 @@
 """Repair what lost webhooks left behind by asking Stripe for the truth.
 
 Three steps: read what needs asking (no lock), ask Stripe with no transaction open, then
-lock each contract and apply what Stripe said, moving state only forward.
+lock each contract and apply what Stripe said, moving state only forward. Payouts that are
+owed go out after that has committed (``pay_out``), with no lock held.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..contracts import milestones
 from ..contracts import services as contracts
 from ..contracts.models import MONEY_HELD, Contract, ContractStatus
-from . import services
+from . import runner, services
 from .gateway import PaymentFacts, StripeGateway
 from .models import PayoutAccount
 from .webhooks import sync_account
@@ -28,6 +30,7 @@ class ReconcileReport:
     funded: list[int] = field(default_factory=list)
     refunded: list[int] = field(default_factory=list)
     paid_out: list[int] = field(default_factory=list)
+    to_pay_out: list[int] = field(default_factory=list)  # paid by ``pay_out`` once committed
     held: list[int] = field(default_factory=list)  # payout held: refunded in part, or disputed
     errors: list[str] = field(default_factory=list)
 
@@ -129,8 +132,20 @@ def _apply(session, gateway, contract: Contract, ask: _Ask, report: ReconcileRep
             refund = ask.refund
             services.record_refunds(session, contract, [(refund.id, refund.amount)], refund.amount)
             report.refunded.append(contract.id)
-    if contract.status in MONEY_HELD and services.pay_out(session, gateway, contract):
-        report.paid_out.append(contract.id)
+    if (
+        contract.status in MONEY_HELD
+        and not contract.payout_hold
+        and milestones.payable(session, contract.id)
+    ):
+        report.to_pay_out.append(contract.id)
+
+
+def pay_out(session: Session, gateway: StripeGateway, report: ReconcileReport) -> None:
+    """After ``reconcile`` committed: pay out what it found owed, each transfer under no lock
+    (``runner.pay_out_contract`` commits)."""
+    paid, failed = runner.pay_out_contracts(session, gateway, report.to_pay_out)
+    report.paid_out.extend(paid)
+    report.errors.extend(f"contract {cid}: {why}" for cid, why in failed.items())
 
 
 def _refresh_accounts(session: Session, gateway: StripeGateway) -> None:

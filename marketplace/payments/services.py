@@ -21,6 +21,7 @@ from ..contracts.pricing import share_of
 from ..db import rows_changed, utcnow
 from ..errors import Conflict
 from ..filters import format_money
+from ..jobs import enqueue_after_commit
 from ..notifications import notices
 from ..reviews import services as reviews
 from . import ledger
@@ -161,9 +162,12 @@ def fund(session: Session, gateway: StripeGateway, contract: Contract, facts: Pa
     if problem is not None:
         _refuse(session, contract, facts, problem)
     elif contract.payment_intent_id is not None:
-        # A second payment for a contract already paid for: it goes straight back.
+        # A second payment for a contract already paid for: it goes straight back, once this
+        # is committed (the charge row is what says it is owed back).
         ledger.record(session, contract, EntryKind.CHARGE, facts.amount_cents, payment_intent_id)
-        refund_payment(gateway, contract.id, payment_intent_id, suffix=payment_intent_id)
+        enqueue_after_commit(
+            session, "payments.refund_second_payment", contract.id, payment_intent_id
+        )
     elif contract.status == ContractStatus.AWAITING_FUNDING:
         contracts.transition(
             session,
@@ -178,12 +182,13 @@ def fund(session: Session, gateway: StripeGateway, contract: Contract, facts: Pa
         _record_charge(session, contract, facts)
         notices.notify_contract_funded(session, contract)
     elif contract.status == ContractStatus.CANCELLED:
-        # Paid after the owner cancelled (the checkout page was still open): refund it all.
+        # Paid after the owner cancelled (the checkout page was still open): refund it all,
+        # once this is committed (a cancelled contract with a payment and no refund id is
+        # what says it is owed back; the reconcile command finds it too).
         contract.payment_intent_id = payment_intent_id
         contract.charge_id = facts.charge_id
         _record_charge(session, contract, facts)
-        refund = refund_payment(gateway, contract.id, payment_intent_id)
-        contract.refund_id = refund.id if refund else None
+        enqueue_after_commit(session, "payments.refund_late_payment", contract.id)
     session.flush()
 
 
@@ -263,20 +268,29 @@ def settle_cancelled(
     if was_funded:
         if gateway is None:
             raise PaymentsNotConfigured()
-        assert contract.payment_intent_id, "a funded contract was paid through its intent"
-        refund = refund_payment(gateway, contract.id, contract.payment_intent_id)
-        if refund is not None:
-            rows_changed(
-                session,
-                update(Contract)
-                .where(Contract.id == contract.id, Contract.refund_id.is_(None))
-                .values(refund_id=refund.id),
-            )
-            session.refresh(contract)
+        refund_cancelled(session, gateway, contract)
     elif contract.checkout_session_id and gateway is not None:
         expire_quietly(gateway, contract.id, contract.checkout_session_id)
     session.flush()
     return contract
+
+
+def refund_cancelled(session: Session, gateway: StripeGateway, contract: Contract) -> bool:
+    """Refund the payment of a cancelled contract and keep the refund's id (a compare-and-set:
+    a second caller finds the same refund by its key and changes nothing). Call it with no
+    lock held. False when Stripe could not be reached: the refund is still owed."""
+    assert contract.payment_intent_id, "a paid contract was paid through its intent"
+    refund = refund_payment(gateway, contract.id, contract.payment_intent_id)
+    if refund is None:
+        return False
+    rows_changed(
+        session,
+        update(Contract)
+        .where(Contract.id == contract.id, Contract.refund_id.is_(None))
+        .values(refund_id=refund.id),
+    )
+    session.refresh(contract)
+    return True
 
 
 def expire_quietly(gateway: StripeGateway, contract_id: int, checkout_session_id: str) -> None:
@@ -324,7 +338,10 @@ def record_refunds(session: Session, contract: Contract, refunds, refunded_cents
 
 
 def hold_for_dispute(session: Session, contract: Contract) -> None:
-    if contract.status in MONEY_HELD and not contract.payout_hold:
+    if contract.status not in MONEY_HELD:
+        # Nothing is held to stop: the operator console lists it for someone to answer.
+        log.warning("Dispute opened on contract %s, %s", contract.id, contract.status.value)
+    elif not contract.payout_hold:
         contract.payout_hold = (
             "The owner's card issuer opened a dispute on this payment; the payout waits for "
             "its outcome."
@@ -368,9 +385,18 @@ def reverse_fee_share(
         ledger.record(session, contract, EntryKind.FEE_REVERSAL, owed, key, timesheet_id)
 
 
-def pay_out(session: Session, gateway: StripeGateway, contract: Contract) -> bool:
-    """Transfer the assistant's share of each approved milestone of a contract, if they can
-    be paid; True when at least one went out. After the last milestone the contract is paid."""
+def pay_out(
+    session: Session,
+    gateway: StripeGateway,
+    contract: Contract,
+    *,
+    at_most: int | None = None,
+    strict: bool = False,
+) -> bool:
+    """Transfer the assistant's share of each approved milestone of a contract (``at_most``
+    of them), if they can be paid; True when at least one went out. After the last milestone
+    the contract is paid. A transfer Stripe refuses is left for a retry; ``strict`` raises
+    its StripeError (a job, to be retried) instead of logging it."""
     if contract.status not in MONEY_HELD or contract.payout_hold:
         return False
     account = session.get(PayoutAccount, contract.assistant_id)
@@ -378,8 +404,8 @@ def pay_out(session: Session, gateway: StripeGateway, contract: Contract) -> boo
         return False  # shown as "payout pending until you connect Stripe"
     count = len(milestones.of(session, contract.id))
     paid = False
-    for milestone in milestones.payable(session, contract.id):
-        if not _pay_out_milestone(session, gateway, contract, milestone, account, count):
+    for milestone in milestones.payable(session, contract.id)[:at_most]:
+        if not _pay_out_milestone(session, gateway, contract, milestone, account, count, strict):
             break
         paid = True
     if (
@@ -407,6 +433,7 @@ def _pay_out_milestone(
     milestone: Milestone,
     account: PayoutAccount,
     count: int,
+    strict: bool,
 ) -> bool:
     # A milestone funded on its own is paid out of its own charge, else of the contract's.
     own = milestone.payment_intent_id is not None
@@ -425,6 +452,8 @@ def _pay_out_milestone(
             idempotency_key=milestones.transfer_key(milestone, count),
         )
     except stripe.StripeError:
+        if strict:
+            raise
         log.exception("Payout of milestone %s failed; reconcile will retry", milestone.id)
         return False
     if not own:
@@ -448,7 +477,14 @@ def _last_transfer(session: Session, contract: Contract) -> str | None:
     return paid[-1].transfer_id if paid else None
 
 
-def pay_out_approved(session: Session, gateway: StripeGateway, contract_id: int) -> bool:
+def pay_out_approved(
+    session: Session,
+    gateway: StripeGateway,
+    contract_id: int,
+    *,
+    at_most: int | None = None,
+    strict: bool = False,
+) -> bool:
     """Pay out a contract whose approval (the owner's, or the automatic release) has been
     committed: read it afresh with no row lock, so Stripe is never waited on under one. The
     transfer's idempotency key and the APPROVED -> PAID compare-and-set make a second caller
@@ -459,7 +495,7 @@ def pay_out_approved(session: Session, gateway: StripeGateway, contract_id: int)
     if contract is None:
         return False
     try:
-        return pay_out(session, gateway, contract)
+        return pay_out(session, gateway, contract, at_most=at_most, strict=strict)
     except Conflict:
         log.info("Contract %s was paid out by another worker", contract_id)
         session.expire_all()
@@ -487,9 +523,19 @@ def pending_payouts(session: Session, assistant_id: int) -> list[Milestone]:
     )
 
 
-def contracts_to_pay(session: Session, assistant_id: int) -> list[Contract]:
-    """The contracts of ``pending_payouts``, each once, for paying them out."""
-    seen: dict[int, Contract] = {}
+def contracts_to_pay(session: Session, assistant_id: int) -> list[int]:
+    """The ids of the contracts of ``pending_payouts`` that can be paid out now (not held),
+    each once, oldest first."""
+    seen: dict[int, None] = {}
     for milestone in pending_payouts(session, assistant_id):
-        seen.setdefault(milestone.contract_id, milestone.contract)
-    return list(seen.values())
+        contract = milestone.contract
+        if contract.status in MONEY_HELD and not contract.payout_hold:
+            seen.setdefault(contract.id)
+    return list(seen)
+
+
+def payouts_enabled(session: Session, account: PayoutAccount) -> None:
+    """The assistant can be paid now (Stripe said so): what waited for it is paid out once
+    this is committed, by a job, with no lock held while Stripe answers."""
+    if account.payouts_enabled and contracts_to_pay(session, account.user_id):
+        enqueue_after_commit(session, "payments.pay_out_assistant", account.user_id)

@@ -140,8 +140,7 @@ def onboarding_return():
     session = get_session()
     account = payouts.refresh_account(session, get_gateway(), current_user)
     if account and account.payouts_enabled:
-        for contract in services.contracts_to_pay(session, current_user.id):
-            services.pay_out(session, get_gateway(), contract)
+        services.payouts_enabled(session, account)
         flash("Your Stripe account is connected. You can be paid.", "success")
     else:
         flash("Stripe still needs some details before you can be paid.", "info")

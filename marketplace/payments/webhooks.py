@@ -107,7 +107,10 @@ ASKS_ABOUT_PAYMENT = {"checkout.session.completed", "charge.refunded", "charge.d
 
 def contract_terms(session: Session, event: dict) -> tuple[int, int, str] | None:
     """(contract id, total, currency) of the contract a paid checkout is for, read unlocked:
-    these never change after hiring. The caller ends the read before asking Stripe."""
+    these never change after hiring. The caller ends the read before asking Stripe. None
+    when there is nothing to check: above all a late event for the payment that funded the
+    contract already, whose refunds since (in part, in Stripe's dashboard) are the
+    contract's to record, never a reason to give back the rest."""
     obj = event["data"]["object"]
     if event["type"] != "checkout.session.completed" or obj.get("payment_status") != "paid":
         return None
@@ -115,11 +118,13 @@ def contract_terms(session: Session, event: dict) -> tuple[int, int, str] | None
     if contract_id is None:
         return None
     row = session.execute(
-        select(Contract.id, Contract.total_cents, Contract.currency).where(
-            Contract.id == contract_id
-        )
+        select(
+            Contract.id, Contract.total_cents, Contract.currency, Contract.payment_intent_id
+        ).where(Contract.id == contract_id)
     ).first()
-    return (row.id, row.total_cents, row.currency) if row else None
+    if row is None or row.payment_intent_id == object_id(obj.get("payment_intent")):
+        return None
+    return (row.id, row.total_cents, row.currency)
 
 
 def ask_stripe(
@@ -288,9 +293,7 @@ def account_updated(session, gateway, obj: dict, facts) -> None:
         return
     sync_account(account, obj)
     session.flush()
-    if account.payouts_enabled:
-        for contract in services.contracts_to_pay(session, account.user_id):
-            services.pay_out(session, gateway, contracts.lock(session, contract.id))
+    services.payouts_enabled(session, account)
 
 
 def sync_account(account: PayoutAccount, obj) -> None:

@@ -177,3 +177,32 @@ def test_wrong_amounts_and_missing_words_change_nothing(
     assert len(ledger(db_session, contract_id)) == 2
     assert resolve(client, contract_id, "refund", "50").status_code == 303
     assert resolve(client, contract_id, "refund", "50").status_code == 409  # once only
+
+
+def test_a_card_dispute_after_the_payout_is_shown_to_the_operator(
+    app, client, other_client, db_session, stripe_relay
+):
+    """The money has gone to the assistant, so there is no payout to hold: the operator is
+    told instead, on the console's home page and in the contract's history."""
+    from tests.conftest import Client
+    from tests.stripe_support import http
+
+    owner, assistant, operator, contract_id = scene(client, other_client, db_session, stripe_relay)
+    owner_client = Client(app.test_client())  # other_client is the assistant's now
+    owner_client.login_as(owner)
+    note = {"note": "Delivered: see the shared folder."}
+    assert other_client.post(f"/contracts/{contract_id}/submit", note).status_code == 302
+    assert owner_client.post(f"/contracts/{contract_id}/approve").status_code == 302
+    assert contract(db_session, contract_id).status == ContractStatus.PAID
+    home = client.get("/operator/").get_data(as_text=True)
+    assert f'/operator/contracts/{contract_id}"' not in home.split('id="paid-disputes"')[1]
+
+    charge_id = contract(db_session, contract_id).charge_id
+    http("POST", f"{stripe_relay.base_url}/_emulator/charges/{charge_id}/dispute")
+    stripe_relay.deliver(other_client, types={"charge.dispute.created"})
+    assert contract(db_session, contract_id).status == ContractStatus.PAID
+    section = client.get("/operator/").get_data(as_text=True).split('id="paid-disputes"')[1]
+    section = section.split("</section>")[0]
+    assert f"Contract #{contract_id}" in section and "$250" in section, section
+    page = client.get(f"/operator/contracts/{contract_id}").get_data(as_text=True)
+    assert "Disputed by the card issuer after the payout" in page

@@ -205,3 +205,25 @@ def test_a_partial_refund_of_a_funded_contract_reverses_its_share_of_the_fee_and
     assert sum(a for k, a in ledger(db_session, contract_id) if k == EntryKind.FEE_REVERSAL) == 2500
     assert 'data-testid="fees-USD">$0<' in client.get("/ledger").get_data(as_text=True)
     assert db_session.get(Task, contract(db_session, contract_id).task_id).status == TaskStatus.OPEN
+
+
+def test_a_late_completed_event_after_a_partial_refund_of_the_funding_payment_changes_nothing(
+    app, client, db_session, stripe_relay
+):
+    """Funded by the reconcile command (the webhook was late), then refunded in part in
+    Stripe's dashboard: the completed event that finally arrives neither refunds the rest
+    nor unfunds the contract."""
+    owner, _, proposal = proposal_scene(db_session)
+    client.login_as(owner)
+    contract_id = hire(client, proposal)
+    stripe_relay.pay(checkout_url(client, contract_id))
+    result = app.test_cli_runner().invoke(args=["payments", "reconcile"])
+    assert f"funded [{contract_id}]" in result.output, result.output
+    intent = contract(db_session, contract_id).payment_intent_id
+    stripe_relay.client.v1.refunds.create(params={"payment_intent": intent, "amount": 5000})
+    stripe_relay.deliver(client, types={"checkout.session.completed"})
+    stripe_relay.deliver(client)
+    assert [r.amount for r in refunds_of(stripe_relay, intent)] == [5000]
+    c = contract(db_session, contract_id)
+    assert c.status == ContractStatus.FUNDED and "$50 of the owner's payment" in c.payout_hold
+    assert [a for k, a in ledger(db_session, contract_id) if k == EntryKind.REFUND] == [5000]
