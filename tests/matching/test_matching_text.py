@@ -18,6 +18,7 @@ from matching.text import (
     analyse,
     analyse_many,
     concept_token,
+    prefix_token,
     stem,
 )
 from matching.vocabulary import fold
@@ -25,8 +26,10 @@ from matching.vocabulary import fold
 
 def reference_analyse(text: str) -> list[str]:
     """The per-text analyser the bulk one replaced, written plainly."""
-    stems = [stem(t) for t in TOKEN.findall(fold(text)) if t not in STOP_WORDS]
+    kept = [t for t in TOKEN.findall(fold(text)) if t not in STOP_WORDS]
+    stems = [stem(t) for t in kept]
     out = list(stems)
+    out += [prefix_token(t) for t in kept if len(t) > 5 and not t.isdigit()]
     out += [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)]
     longest = max(map(len, PHRASES))
     i = 0
@@ -152,3 +155,27 @@ def test_large_batches_are_analysed_in_blocks_with_the_same_result(monkeypatch):
     assert list(blocked.terms) == list(whole.terms)
     assert np.array_equal(blocked.idf, whole.idf)
     assert (blocked.transform(docs[:20]) != rows[:20]).nnz == 0
+
+
+def test_words_the_stemmer_leaves_apart_meet_through_their_prefix_and_are_never_shown():
+    people = [
+        Assistant(id="trv", headline="Travel planning", bio="", skills=()),
+        Assistant(id="ana", headline="Analysis of sales figures", bio="", skills=()),
+    ]
+    job = Task(id="t", title="Analyst", description="")
+    (best,) = Matcher().fit(people, [job]).rank_assistants(job, k=1)
+    # "analyst" and "analysis" have different stems and no concept: only their first
+    # letters meet, and those are no word to show
+    assert best.id == "ana" and best.explanation["contributions"]["text"] > 0
+    assert best.explanation["matched_terms"] == []
+
+
+def test_a_tasks_description_says_more_than_its_title():
+    people = [
+        Assistant(id="books", headline="Bookkeeping", bio="", skills=()),
+        Assistant(id="copy", headline="Copywriting", bio="", skills=()),
+    ]
+    job = Task(id="t", title="Copywriting", description="Bookkeeping")
+    ranked = Matcher().fit(people, [job]).rank_assistants(job, k=2)
+    assert [m.id for m in ranked] == ["books", "copy"]
+    assert ranked[0].score > ranked[1].score
