@@ -35,9 +35,10 @@ READABLE_FORMATS = (1, 2)
 # index); explanations ranked with them say so ("weights": source, model, factor weights)
 # 2.3.0: a match placed by the newcomers' share of a list (`exposure.allocate`) says so
 # ("shown_by": "new_assistant_quota"); learning caps what one person's events weigh
-# 2.4.0: prefix terms (a word's first five letters, weighed 0.6) and a task's description
-# weighed above its title (0.7, 1.0): better rankings on real job postings; rows ranked by
-# 2.3.0 keep theirs until re-ranked
+# 2.4.0: prefix terms (a word's first four letters, weighed 0.6, where they join different
+# stems) and a task's description weighed above its title (0.7, 1.0): better rankings on
+# real job postings and on all O*NET occupations; rows ranked by 2.3.0 keep theirs until
+# re-ranked
 MATCHER_VERSION = "2.4.0"
 
 

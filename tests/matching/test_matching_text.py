@@ -12,6 +12,7 @@ import matching.text as text_module
 from matching import Assistant, Matcher, Task
 from matching.text import (
     PHRASES,
+    PREFIX_LETTERS,
     STOP_WORDS,
     TOKEN,
     TextModel,
@@ -29,7 +30,7 @@ def reference_analyse(text: str) -> list[str]:
     kept = [t for t in TOKEN.findall(fold(text)) if t not in STOP_WORDS]
     stems = [stem(t) for t in kept]
     out = list(stems)
-    out += [prefix_token(t) for t in kept if len(t) > 5 and not t.isdigit()]
+    out += [prefix_token(t) for t in kept if len(t) > PREFIX_LETTERS and not t.isdigit()]
     out += [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)]
     longest = max(map(len, PHRASES))
     i = 0
@@ -106,13 +107,13 @@ def test_overlapping_phrases_take_the_longest_first_match():
 
 def test_each_document_is_analysed_once(monkeypatch):
     calls = []
-    real = text_module.analyse_many
+    real = text_module._analyse  # what analyse_many and the fit call
 
     def counting(texts):
         calls.append(len(texts))
         return real(texts)
 
-    monkeypatch.setattr(text_module, "analyse_many", counting)
+    monkeypatch.setattr(text_module, "_analyse", counting)
     people = [
         Assistant(id=i, headline=f"bookkeeper {i}", bio="QuickBooks and invoices", skills=("Xero",))
         for i in range(50)
@@ -179,3 +180,12 @@ def test_a_tasks_description_says_more_than_its_title():
     ranked = Matcher().fit(people, [job]).rank_assistants(job, k=2)
     assert [m.id for m in ranked] == ["books", "copy"]
     assert ranked[0].score > ranked[1].score
+
+
+def test_only_prefixes_that_join_different_stems_are_kept():
+    model = TextModel()
+    model.fit_transform([("Analyst", "analysis", ""), ("Zookeeper", "zookeeping", "")])
+    terms = set(model.terms)
+    assert prefix_token("analyst") in terms  # "analyst" and "analysis": two stems
+    assert prefix_token("zookeeper") not in terms  # one stem, "zookeep": nothing to join
+    assert "zookeep" in terms
