@@ -22,7 +22,9 @@ from .text import TextModel
 class Matcher:
     def __init__(self, config: MatcherConfig | None = None):
         self.config = config or MatcherConfig()
-        self.text = TextModel(self.config.field_weights)
+        self.text = TextModel(
+            self.config.field_weights, task_field_weights=self.config.task_field_weights
+        )
         self.assistants = Side("assistant")
         self.tasks = Side("task")
         self.skill_space = SkillSpace()
@@ -43,7 +45,8 @@ class Matcher:
         self._check_types(tasks, Task)
         documents: list[Assistant | Task] = [*assistants, *tasks]
         # every document analysed once: the vocabulary, IDF and rows come from one pass
-        rows = self.text.fit_transform([text_fields(x) for x in documents])
+        is_task = [False] * len(assistants) + [True] * len(tasks)
+        rows = self.text.fit_transform([text_fields(x) for x in documents], is_task)
         rated = [(a.rating, a.review_count or 1) for a in assistants if a.rating is not None]
         if self.config.prior_mean is not None:
             self.prior = float(self.config.prior_mean)
@@ -84,7 +87,8 @@ class Matcher:
         self._check()
         self._check_types(items, cls)
         if items:
-            self._add(side, items, self.text.transform([text_fields(x) for x in items]))
+            fields = [text_fields(x) for x in items]
+            self._add(side, items, self.text.transform(fields, tasks=side.kind == "task"))
 
     def remove_assistants(self, ids: Iterable[Any]) -> None:
         self._check()

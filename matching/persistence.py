@@ -35,7 +35,11 @@ READABLE_FORMATS = (1, 2)
 # index); explanations ranked with them say so ("weights": source, model, factor weights)
 # 2.3.0: a match placed by the newcomers' share of a list (`exposure.allocate`) says so
 # ("shown_by": "new_assistant_quota"); learning caps what one person's events weigh
-MATCHER_VERSION = "2.3.0"
+# 2.4.0: prefix terms (a word's first four letters, weighed 0.6, where they join different
+# stems) and a task's description weighed above its title (0.7, 1.0): better rankings on
+# real job postings and on all O*NET occupations; rows ranked by 2.3.0 keep theirs until
+# re-ranked
+MATCHER_VERSION = "2.4.0"
 
 
 class IncompatibleIndexError(Exception):
@@ -45,6 +49,7 @@ class IncompatibleIndexError(Exception):
 def _config_json(cfg: MatcherConfig) -> dict:
     d = dataclasses.asdict(cfg)
     d["field_weights"] = list(cfg.field_weights)
+    d["task_field_weights"] = list(cfg.task_field_weights)
     d["reference_date"] = cfg.reference_date.isoformat() if cfg.reference_date else None
     if not cfg.dense_weight:  # files without the dense extra stay readable by older matchers
         d.pop("dense_weight")
@@ -55,6 +60,8 @@ def _config_json(cfg: MatcherConfig) -> dict:
 def _config_from(d: dict) -> MatcherConfig:
     d = dict(d)
     d["field_weights"] = tuple(d["field_weights"])
+    # a file before 2.4.0 weighed a task's fields as an assistant's
+    d["task_field_weights"] = tuple(d.get("task_field_weights", d["field_weights"]))
     if d.get("reference_date"):
         d["reference_date"] = dt.date.fromisoformat(d["reference_date"])
     return MatcherConfig(**d)

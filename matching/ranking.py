@@ -288,7 +288,8 @@ class Ranking:
     def _chunk(self, queries: list, k: int) -> list[list[Match]]:
         side, cfg = self.side, self.cfg
         n = len(queries)
-        q = self.m.text.transform([text_fields(x) for x in queries])
+        # the queries are tasks when the items ranked are assistants
+        q = self.m.text.transform([text_fields(x) for x in queries], side.kind == "assistant")
         qd = self.m.dense.encode(queries) if self.m.dense is not None else None
         out: list[list[Match] | None] = [None] * n
         pool = max(cfg.candidate_pool, k)

@@ -34,6 +34,9 @@ class MatcherConfig:
     # headline/title, bio/description, skills; with prf_weight, tuned on the even (tune) O*NET
     # split only: 0.604 -> 0.615 NDCG@10 there against (1.0, 1.0, 0.6) and 0.5
     field_weights: tuple[float, float, float] = (1.0, 0.7, 0.8)
+    # a task's title, description, skills: a posting's description says what the work is,
+    # its title is a few words (SkillSpan tune split; O*NET tasks have a title only)
+    task_field_weights: tuple[float, float, float] = (0.7, 1.0, 0.8)
     prf_weight: float = 0.4
     prf_docs: int = 3
     prf_terms: int = 0  # keep this many expansion terms (0: all; pruning measured worse)

@@ -12,12 +12,14 @@ import matching.text as text_module
 from matching import Assistant, Matcher, Task
 from matching.text import (
     PHRASES,
+    PREFIX_LETTERS,
     STOP_WORDS,
     TOKEN,
     TextModel,
     analyse,
     analyse_many,
     concept_token,
+    prefix_token,
     stem,
 )
 from matching.vocabulary import fold
@@ -25,8 +27,10 @@ from matching.vocabulary import fold
 
 def reference_analyse(text: str) -> list[str]:
     """The per-text analyser the bulk one replaced, written plainly."""
-    stems = [stem(t) for t in TOKEN.findall(fold(text)) if t not in STOP_WORDS]
+    kept = [t for t in TOKEN.findall(fold(text)) if t not in STOP_WORDS]
+    stems = [stem(t) for t in kept]
     out = list(stems)
+    out += [prefix_token(t) for t in kept if len(t) > PREFIX_LETTERS and not t.isdigit()]
     out += [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)]
     longest = max(map(len, PHRASES))
     i = 0
@@ -103,13 +107,13 @@ def test_overlapping_phrases_take_the_longest_first_match():
 
 def test_each_document_is_analysed_once(monkeypatch):
     calls = []
-    real = text_module.analyse_many
+    real = text_module._analyse  # what analyse_many and the fit call
 
     def counting(texts):
         calls.append(len(texts))
         return real(texts)
 
-    monkeypatch.setattr(text_module, "analyse_many", counting)
+    monkeypatch.setattr(text_module, "_analyse", counting)
     people = [
         Assistant(id=i, headline=f"bookkeeper {i}", bio="QuickBooks and invoices", skills=("Xero",))
         for i in range(50)
@@ -152,3 +156,36 @@ def test_large_batches_are_analysed_in_blocks_with_the_same_result(monkeypatch):
     assert list(blocked.terms) == list(whole.terms)
     assert np.array_equal(blocked.idf, whole.idf)
     assert (blocked.transform(docs[:20]) != rows[:20]).nnz == 0
+
+
+def test_words_the_stemmer_leaves_apart_meet_through_their_prefix_and_are_never_shown():
+    people = [
+        Assistant(id="trv", headline="Travel planning", bio="", skills=()),
+        Assistant(id="ana", headline="Analysis of sales figures", bio="", skills=()),
+    ]
+    job = Task(id="t", title="Analyst", description="")
+    (best,) = Matcher().fit(people, [job]).rank_assistants(job, k=1)
+    # "analyst" and "analysis" have different stems and no concept: only their first
+    # letters meet, and those are no word to show
+    assert best.id == "ana" and best.explanation["contributions"]["text"] > 0
+    assert best.explanation["matched_terms"] == []
+
+
+def test_a_tasks_description_says_more_than_its_title():
+    people = [
+        Assistant(id="books", headline="Bookkeeping", bio="", skills=()),
+        Assistant(id="copy", headline="Copywriting", bio="", skills=()),
+    ]
+    job = Task(id="t", title="Copywriting", description="Bookkeeping")
+    ranked = Matcher().fit(people, [job]).rank_assistants(job, k=2)
+    assert [m.id for m in ranked] == ["books", "copy"]
+    assert ranked[0].score > ranked[1].score
+
+
+def test_only_prefixes_that_join_different_stems_are_kept():
+    model = TextModel()
+    model.fit_transform([("Analyst", "analysis", ""), ("Zookeeper", "zookeeping", "")])
+    terms = set(model.terms)
+    assert prefix_token("analyst") in terms  # "analyst" and "analysis": two stems
+    assert prefix_token("zookeeper") not in terms  # one stem, "zookeep": nothing to join
+    assert "zookeep" in terms
