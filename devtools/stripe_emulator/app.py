@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import _compat, admin, cards, checkout, checkout_page, connect, core_routes, disputes
+from . import _compat, admin, cards, checkout, checkout_page, connect, core_routes, disputes, lists
 from ._keys import ACCOUNT_LINKS, DISPATCHER, IDEMPOTENCY, PUBLIC_URL
 from .middleware import IdempotencyStore, auth_middleware, error_middleware
 from .webhooks import Dispatcher, WebhookConfig
@@ -53,6 +53,7 @@ def create_app(
     admin.add_routes(app)
     disputes.add_routes(app)
     cards.add_routes(app)
+    lists.add_routes(app)
     core_routes.add_routes(app)
     app.on_startup.append(_on_startup)
     app.on_cleanup.append(_on_cleanup)

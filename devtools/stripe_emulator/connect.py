@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 from localstripe import resources as ls
 
+from . import lists
 from ._http import (
     StripeError,
     json_response,
@@ -340,23 +341,6 @@ async def retrieve_transfer(request: web.Request) -> web.Response:
     return json_response(transfer._export(expand=pop_expand(params)))
 
 
-async def list_transfers(request: web.Request) -> web.Response:
-    params = dict(await read_params(request))
-    limit = to_int(params.get("limit", 10), "limit")
-    items = sorted(_transfers(), key=lambda t: t.created, reverse=True)
-    for key in ("transfer_group", "destination"):
-        if params.get(key):
-            items = [t for t in items if getattr(t, key) == params[key]]
-    return json_response(
-        {
-            "object": "list",
-            "url": "/v1/transfers",
-            "has_more": len(items) > limit,
-            "data": [t._export() for t in items[:limit]],
-        }
-    )
-
-
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/v1/accounts", create_account)
     app.router.add_get("/v1/accounts", list_accounts)
@@ -367,5 +351,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/setup/e/{token}", onboarding_submit)
     app.router.add_post("/_emulator/accounts/{id}/onboard", admin_onboard)
     app.router.add_post("/v1/transfers", create_transfer)
-    app.router.add_get("/v1/transfers", list_transfers)
+    app.router.add_get("/v1/transfers", lists.list_transfers)
     app.router.add_get("/v1/transfers/{id}", retrieve_transfer)

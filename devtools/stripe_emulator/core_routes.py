@@ -7,7 +7,7 @@ import inspect
 from aiohttp import web
 from localstripe import resources as ls
 
-from . import _compat
+from . import _compat, lists
 from ._http import StripeError, json_response, pop_expand, read_params, to_int
 from .webhooks import emit
 
@@ -16,6 +16,7 @@ OVERRIDDEN = {
     ("POST", "/v1/refunds"),
     ("POST", "/v1/payment_intents"),  # cards.py
     ("POST", "/v1/customers/{id}"),  # cards.py
+    *lists.ROUTES,
 }
 
 

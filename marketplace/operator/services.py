@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 import stripe
 from sqlalchemy import func, or_, select, update
@@ -311,6 +312,7 @@ class _Plan:
     transfer_cents: int
     transfer_id: str | None
     destination: str | None
+    decided_at: datetime  # before any of the resolution's money moved
 
 
 def settle(session: Session, gateway: StripeGateway, resolution_id: int) -> Resolution:
@@ -327,6 +329,7 @@ def settle(session: Session, gateway: StripeGateway, resolution_id: int) -> Reso
                 payment_intent_id=plan.payment_intent_id,
                 key_suffix=f"resolution-{plan.resolution_id}",
                 amount_cents=plan.refund_cents,
+                since=plan.decided_at,
             ).id
         if plan.transfer_cents and transfer_id is None:
             if plan.destination is None:
@@ -340,6 +343,7 @@ def settle(session: Session, gateway: StripeGateway, resolution_id: int) -> Reso
                     destination=plan.destination,
                     charge_id=charge_id,
                     key_suffix=f"resolution-{plan.resolution_id}",
+                    since=plan.decided_at,
                 ).id
     except stripe.StripeError as exc:
         log.exception("Settling resolution %s failed; it can be retried", plan.resolution_id)
@@ -368,6 +372,7 @@ def _plan(session: Session, resolution_id: int) -> _Plan:
         transfer_cents=resolution.transfer_cents,
         transfer_id=resolution.transfer_id,
         destination=account.stripe_account_id if account and account.payouts_enabled else None,
+        decided_at=resolution.created_at,
     )
 
 

@@ -377,11 +377,14 @@ def charge_saved_card(
     description: str,
     idempotency_key: str,
     metadata: dict[str, str],
+    since: datetime | None = None,
 ) -> OffSessionResult:
     """Charge the saved card with the owner away. A declined card or one whose bank wants
     the owner to authenticate is an outcome (with the card error's message for the owner),
     never an exception; the same ``idempotency_key`` (e.g. ``timesheet-123-charge``) gets
-    back the first attempt's result, so a retry never charges twice.
+    back the first attempt's result, so a retry never charges twice; ``since`` (no attempt
+    with this key can be older) tells when Stripe may have forgotten the key, so the gateway
+    looks for the first attempt's payment instead (see gateway).
 
     Raises PaymentsNotConfigured without a gateway, and stripe.StripeError (other than a
     card error) when Stripe cannot be reached or refuses the request: nothing is known to
@@ -397,6 +400,7 @@ def charge_saved_card(
         description=description,
         idempotency_key=idempotency_key,
         metadata={str(k): str(v) for k, v in metadata.items()},
+        since=since,
     )
     try:
         intent = gateway.charge_off_session(request)
@@ -418,19 +422,28 @@ def _result_of(intent, currency: str) -> OffSessionResult:
             message=None,
             decline_code=None,
         )
-    needs_action = intent.status == "requires_action"
+    # A declined intent found again after its key was forgotten says why on the intent.
+    error = getattr(intent, "last_payment_error", None)
+    code = getattr(error, "code", None) if error else None
+    decline_code = getattr(error, "decline_code", None) if error else None
+    needs_action = intent.status == "requires_action" or "authentication_required" in (
+        code,
+        decline_code,
+    )
+    if error is not None and getattr(error, "message", None):
+        message = error.message
+    elif needs_action:
+        message = "Your bank asks you to confirm this payment."
+    else:
+        message = f"The payment did not go through (Stripe says it is {intent.status})."
     return OffSessionResult(
         outcome="authentication_required" if needs_action else "declined",
         payment_intent_id=intent.id,
         charge_id=charge_id,
         amount_cents=0,
         currency=currency.upper(),
-        message=(
-            "Your bank asks you to confirm this payment."
-            if needs_action
-            else f"The payment did not go through (Stripe says it is {intent.status})."
-        ),
-        decline_code=None,
+        message=message,
+        decline_code=decline_code,
     )
 
 

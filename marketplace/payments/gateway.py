@@ -1,10 +1,20 @@
 """The one place that talks to Stripe. Keys are passed in; every POST carries an
 idempotency key built from our own ids, so a retry or a double-click cannot move money twice.
+
+Stripe forgets a key after 24 hours, and our retries (the reconcile command, the weekly
+runner, an operator's retry, a charge retried once the card is fixed) are not bounded by that.
+So every create that moves money also stamps its key into the object's metadata
+(``delegate_key``), and a retry that may come after the key is forgotten first looks for the
+object by that stamp (``_stamped``). The caller says since when a first attempt with the key
+can have been made (``since``, a time recorded before any attempt, such as when the week was
+approved): a call within 24 hours of it relies on the key alone and costs no extra request;
+without ``since`` the gateway always looks first.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import stripe
@@ -15,7 +25,11 @@ from ..db import utcnow
 from ..errors import Unavailable
 
 if TYPE_CHECKING:
-    from stripe.params import RefundCreateParams
+    from stripe.params import (
+        PaymentIntentListParams,
+        RefundCreateParams,
+        TransferListParams,
+    )
     from stripe.params.checkout import SessionCreateParams
 
 
@@ -97,6 +111,31 @@ class OffSessionCharge:
     description: str
     idempotency_key: str
     metadata: dict[str, str]
+    since: datetime | None = None  # no first attempt with this key can be older
+
+
+KEY_LIFETIME = timedelta(hours=24)  # Stripe keeps an idempotency key at least this long
+# Our clock and Stripe's may differ by a little: look a little before the key can go.
+CLOCK_MARGIN = timedelta(seconds=30)
+KEY_METADATA = "delegate_key"
+
+
+def key_may_be_forgotten(since: datetime | None) -> bool:
+    """Whether a first attempt made at or after ``since`` may be past its key's lifetime."""
+    return since is None or utcnow() - since >= KEY_LIFETIME - CLOCK_MARGIN
+
+
+def _earliest(since: datetime) -> int:
+    """``created[gte]`` for objects made at or after ``since`` by Stripe's clock."""
+    return int((since - CLOCK_MARGIN).timestamp())
+
+
+def _stamped(objects, key: str):
+    """The object whose metadata carries ``key``, reading every page of a Stripe list."""
+    for obj in objects.auto_paging_iter():
+        if obj.metadata and obj.metadata.to_dict().get(KEY_METADATA) == key:
+            return obj
+    return None
 
 
 def _facts(intent) -> PaymentFacts:
@@ -274,7 +313,16 @@ class StripeGateway:
 
     def charge_off_session(self, req: OffSessionCharge):
         """Confirm a PaymentIntent on the saved card with the owner away. Raises
-        stripe.CardError when the card is declined or wants authentication."""
+        stripe.CardError when the card is declined or wants authentication. An earlier
+        attempt's PaymentIntent found by its stamped key is returned as it is."""
+        key = req.idempotency_key
+        if key_may_be_forgotten(req.since):
+            params: PaymentIntentListParams = {"customer": req.customer_id, "limit": 100}
+            if req.since is not None:
+                params["created"] = {"gte": _earliest(req.since)}
+            found = _stamped(self.client.v1.payment_intents.list(params=params), key)
+            if found is not None:
+                return found
         return self.client.v1.payment_intents.create(
             params={
                 "amount": req.amount_cents,
@@ -284,9 +332,9 @@ class StripeGateway:
                 "off_session": True,
                 "confirm": True,
                 "description": req.description[:1000],
-                "metadata": req.metadata,
+                "metadata": {**req.metadata, KEY_METADATA: key},
             },
-            options={"idempotency_key": req.idempotency_key},
+            options={"idempotency_key": key},
         )
 
     # Connect ------------------------------------------------------------------------------
@@ -324,19 +372,32 @@ class StripeGateway:
         charge_id: str,
         key_suffix: str = "",
         idempotency_key: str | None = None,
+        since: datetime | None = None,
     ):
         key = idempotency_key or (
             f"contract-{contract_id}-transfer" + (f"-{key_suffix}" if key_suffix else "")
         )
+        group = f"contract-{contract_id}"
+        if key_may_be_forgotten(since):
+            params: TransferListParams = {
+                "transfer_group": group,
+                "destination": destination,
+                "limit": 100,
+            }
+            if since is not None:
+                params["created"] = {"gte": _earliest(since)}
+            found = _stamped(self.client.v1.transfers.list(params=params), key)
+            if found is not None:
+                return found
         return self.client.v1.transfers.create(
             params={
                 "amount": amount_cents,
                 "currency": currency.lower(),
                 "destination": destination,
-                "transfer_group": f"contract-{contract_id}",
+                "transfer_group": group,
                 # Tie the transfer to the owner's charge so it can never outrun the money.
                 "source_transaction": charge_id,
-                "metadata": {"contract_id": str(contract_id)},
+                "metadata": {"contract_id": str(contract_id), KEY_METADATA: key},
             },
             options={"idempotency_key": key},
         )
@@ -349,14 +410,25 @@ class StripeGateway:
         key_suffix: str = "",
         amount_cents: int | None = None,
         idempotency_key: str | None = None,
+        since: datetime | None = None,
     ):
         """Refund what is left of the payment, or only ``amount_cents`` of it."""
         key = idempotency_key or (
             f"contract-{contract_id}-refund" + (f"-{key_suffix}" if key_suffix else "")
         )
+        if key_may_be_forgotten(since):
+            # A payment has a handful of refunds: no time bound needed to find ours.
+            found = _stamped(
+                self.client.v1.refunds.list(
+                    params={"payment_intent": payment_intent_id, "limit": 100}
+                ),
+                key,
+            )
+            if found is not None:
+                return found
         params: RefundCreateParams = {
             "payment_intent": payment_intent_id,
-            "metadata": {"contract_id": str(contract_id)},
+            "metadata": {"contract_id": str(contract_id), KEY_METADATA: key},
         }
         if amount_cents is not None:
             params["amount"] = amount_cents

@@ -77,6 +77,7 @@ def charge(session: Session, gateway: StripeGateway, timesheet_id: int) -> Times
             idempotency_key=charge_key(sheet),
             # Not "contract_id": that key sends events to the fixed contracts' handlers.
             metadata=payment_metadata(sheet),
+            since=sheet.approved_at,  # no charge of the week comes before its approval
         )
     except stripe.StripeError:
         log.exception("Charging timesheet %s failed; the next run retries", sheet.id)
@@ -194,6 +195,7 @@ def pay_out(session: Session, gateway: StripeGateway, timesheet_id: int) -> bool
             destination=account.stripe_account_id,
             charge_id=charge_id,
             key_suffix=f"timesheet-{sheet.id}",
+            since=sheet.charged_at,
         )
     except stripe.StripeError:
         log.exception("Payout for timesheet %s failed; the next run retries", sheet.id)

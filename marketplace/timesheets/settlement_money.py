@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 import stripe
 from sqlalchemy import update
@@ -41,6 +42,7 @@ class _Charge:
     description: str
     customer_id: str | None
     payment_method_id: str | None
+    decided_at: datetime  # before any charge of the decision
 
 
 def payment_metadata(settlement_id: int, attempt: int) -> dict[str, str]:
@@ -74,6 +76,7 @@ def charge(session: Session, gateway: StripeGateway, settlement_id: int) -> Sett
         ),
         customer_id=card.stripe_customer_id if card else None,
         payment_method_id=card.payment_method_id if card else None,
+        decided_at=settlement.created_at,
     )
     key = charge_key(settlement)
     session.rollback()  # no transaction open while Stripe answers
@@ -90,6 +93,7 @@ def charge(session: Session, gateway: StripeGateway, settlement_id: int) -> Sett
             description=plan.description,
             idempotency_key=key,
             metadata=payment_metadata(plan.settlement_id, plan.attempt),
+            since=plan.decided_at,
         )
     except stripe.StripeError as exc:
         log.exception("Charging dispute settlement %s failed; retry it", plan.settlement_id)
@@ -226,10 +230,11 @@ def pay_out(session: Session, gateway: StripeGateway, settlement_id: int) -> Set
     if account is None or not account.payouts_enabled:
         return _error(session, settlement.id, NO_PAYOUT_ACCOUNT)
     contract_id, currency, destination = contract.id, contract.currency, account.stripe_account_id
-    net, intent_id, charge_id = (
+    net, intent_id, charge_id, charged_at = (
         settlement.net_cents,
         settlement.payment_intent_id,
         settlement.charge_id,
+        settlement.charged_at,
     )
     session.rollback()  # no transaction open while Stripe answers
     try:
@@ -242,6 +247,7 @@ def pay_out(session: Session, gateway: StripeGateway, settlement_id: int) -> Set
             destination=destination,
             charge_id=charge_id,
             key_suffix=f"timesheet-dispute-{settlement_id}",
+            since=charged_at,
         )
     except stripe.StripeError as exc:
         log.exception("Payout of dispute settlement %s failed; it can be retried", settlement_id)

@@ -179,6 +179,22 @@ def test_reconcile_finishes_a_charge_whose_answer_and_webhooks_were_lost(
     assert [t.amount for t in stripe_relay.transfers(contract_id)].count(2250) == 1
 
 
+def test_reconcile_a_day_after_stripe_forgot_the_key_still_charges_once(
+    app, client, other_client, db_session, stripe_relay, time_machine, answers_lost
+):
+    _, _, _, contract_id, _sheet, _ = settled_one_hour(
+        app, client, other_client, db_session, stripe_relay, time_machine, answers_lost
+    )
+    answers_lost["on"] = False
+    time_machine.move_to(CLOSED + timedelta(hours=25), tick=False)  # the key is forgotten
+    result = app.test_cli_runner().invoke(args=["payments", "reconcile"])
+    assert "settled 1" in result.output, result.output
+    (settlement,) = settlements(db_session)
+    charges = [i for i in _intents(stripe_relay) if "timesheet_dispute_id" in i.metadata]
+    assert [(i.id, i.amount) for i in charges] == [(settlement.payment_intent_id, 2500)]
+    assert ledger(db_session, contract_id) == WEEK_ROWS + ONE_HOUR
+
+
 def test_a_second_payment_for_a_paid_settlement_is_refunded_in_full(
     app, client, other_client, db_session, stripe_relay, time_machine
 ):

@@ -180,7 +180,9 @@ def test_off_session_charge_outcomes(
     assert result.amount_cents == (12000 if outcome == "succeeded" else 0)
     intent = stripe_relay.client.v1.payment_intents.retrieve(result.payment_intent_id)
     assert intent.status == ("succeeded" if outcome == "succeeded" else "requires_payment_method")
-    assert intent.metadata.to_dict() == {"sample_payment_id": "41"}
+    # Stamped with its key: found again if a retry comes after Stripe forgot the key.
+    key = f"timesheet-{owner.id}-charge"
+    assert intent.metadata.to_dict() == {"sample_payment_id": "41", "delegate_key": key}
     if outcome == "succeeded":
         assert result.charge_id == intent.latest_charge
 
