@@ -138,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(needs the embeddings extra; default 0: lexical only)",
     )
     e.add_argument(
+        "--dense-model",
+        default=None,
+        help="with --dense-weight: 'static' for the shipped static table (numpy only, no "
+        "torch), or a local model directory (default: the packaged all-MiniLM-L6-v2)",
+    )
+    e.add_argument(
         "--exposure-cap",
         type=float,
         default=0.0,

@@ -23,6 +23,7 @@ from .exposure import ExposurePolicy, allocate_batch, gini, share_cap
 from .matcher import Matcher
 from .models import Assistant, Task
 from .scoring import MatcherConfig
+from .static import is_static
 
 K = 10
 
@@ -203,7 +204,10 @@ def main(args) -> int:
     print(f"Data: {onet.CITATION}; read from {onet.data_dir(args.data)}")
     print(f"Data: {skillspan.CITATION}; read from {skillspan.data_dir()}")
     dense_weight = getattr(args, "dense_weight", 0.0) or 0.0
-    config = MatcherConfig(dense_weight=dense_weight) if dense_weight else None
+    dense_model = getattr(args, "dense_model", None)
+    config = (
+        MatcherConfig(dense_weight=dense_weight, dense_model=dense_model) if dense_weight else None
+    )
     splits = ("tune",) if getattr(args, "tune_only", False) else ("tune", "held_out")
     if getattr(args, "exposure_cap", 0.0):
         print(
@@ -211,7 +215,8 @@ def main(args) -> int:
             f"{args.exposure_cap:g}x the even share of a split's top-10 slots"
         )
     if dense_weight:
-        print(f"Matcher with dense_weight={dense_weight} (all-MiniLM-L6-v2, Apache-2.0)")
+        kind = "static table of" if is_static(dense_model) else "sentence-transformers"
+        print(f"Matcher with dense_weight={dense_weight} ({kind} all-MiniLM-L6-v2, Apache-2.0)")
     print()
     for title, load in labelled_sets(args):
         t0 = time.perf_counter()

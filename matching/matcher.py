@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .index import Side, text_fields
 from .learning import LearnerConfig, OutcomeEvent, OutcomeModel, train
@@ -17,6 +17,10 @@ from .ranking import Ranking, rank
 from .scoring import MatcherConfig
 from .skills import SkillSpace
 from .text import TextModel
+
+if TYPE_CHECKING:
+    from .dense import DenseEncoder
+    from .static import StaticEncoder
 
 
 class Matcher:
@@ -32,11 +36,16 @@ class Matcher:
         self.fitted = False
         self.outcome_model: OutcomeModel | None = None  # learned factor weights, if any
         self._scoring: tuple | None = None
-        self.dense = None
+        self.dense: DenseEncoder | StaticEncoder | None = None
         if self.config.dense_weight > 0:
-            from .dense import DenseEncoder  # numpy only here; torch loads on first encode
+            from .static import StaticEncoder, is_static
 
-            self.dense = DenseEncoder(self.config.dense_model)
+            if is_static(self.config.dense_model):
+                self.dense = StaticEncoder(self.config.dense_model or "static")
+            else:
+                from .dense import DenseEncoder  # numpy only here; torch loads on first encode
+
+                self.dense = DenseEncoder(self.config.dense_model)
 
     # -- building ---------------------------------------------------------------------------
     def fit(self, assistants: Iterable[Assistant] = (), tasks: Iterable[Task] = ()) -> Matcher:

@@ -82,7 +82,7 @@ def save(matcher: Any, path: str | os.PathLike) -> None:
         arrays[f"{name}_indices"] = m.indices.astype(np.int32)
         arrays[f"{name}_indptr"] = m.indptr.astype(np.int64)
         if matcher.dense is not None and len(side.items):
-            arrays[f"{name}_dense"] = side.dense[rows].astype(np.float32)
+            arrays[f"{name}_dense"] = side.dense[rows]
     model = matcher.outcome_model
     header = {
         "format": 1 if model is None else FORMAT_VERSION,

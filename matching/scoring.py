@@ -53,7 +53,9 @@ class MatcherConfig:
     # optional dense similarity (the `embeddings` extra): text = (1-w) lexical + w cosine of
     # sentence embeddings; 0 keeps the matcher free of any deep-learning import
     dense_weight: float = 0.0
-    dense_model: str | None = None  # a local sentence-transformers directory; None: packaged
+    # a local sentence-transformers directory (None: the packaged one), or "static" (or a
+    # directory holding table.npy): MiniLM distilled to word-piece rows, numpy only
+    dense_model: str | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.weights) - set(FACTORS)
