@@ -118,6 +118,9 @@ class Settings:
     matches_per_task: int = 10
     matches_per_assistant: int = 20
     matcher_dense_weight: float = 0
+    # What the dense part is: None, the `embeddings` extra's sentence model (torch); "static",
+    # that model distilled to a table shipped in matching/data (numpy only, no extra needed).
+    matcher_dense_model: str | None = None
     # The worker's matcher learns its factor weights from match events (impressions,
     # invites, proposals, hires, reviews) once this many shown pairs are recorded ...
     matcher_learn_min_events: int = 500

@@ -247,9 +247,12 @@ class MatcherIndex:
 def matcher_index(app: Flask) -> MatcherIndex:
     index = app.extensions.get("matcher_index")
     if index is None:
-        # A dense weight above 0 blends sentence embeddings into text similarity (needs the
-        # `embeddings` extra): better rankings, slower index builds (see benchmarks/README.md).
-        config = matching.MatcherConfig(dense_weight=settings(app).matcher_dense_weight)
+        # A dense weight above 0 blends sentence embeddings into text similarity (the
+        # `embeddings` extra, or its static table): see benchmarks/README.md for what each buys.
+        config = matching.MatcherConfig(
+            dense_weight=settings(app).matcher_dense_weight,
+            dense_model=settings(app).matcher_dense_model,
+        )
         learner = LearnerConfig(
             min_events=settings(app).matcher_learn_min_events,
             min_positives=settings(app).matcher_learn_min_positives,

@@ -58,3 +58,25 @@ def test_dense_weight_setting_reaches_the_worker_matcher(app, db_session, monkey
     assert top.id == va.id
     assert top.explanation["text_similarity"]["dense_weight"] == 0.3
     app.extensions.pop("matcher_index", None)
+
+
+def test_static_dense_model_setting_reaches_the_worker_matcher(app, db_session, monkeypatch):
+    """MATCHER_DENSE_MODEL=static blends the shipped table: no embeddings extra, no torch."""
+    import sys
+
+    from marketplace.matches.index import matcher_index
+
+    monkeypatch.setitem(app.config, "MATCHER_DENSE_WEIGHT", 0.1)
+    monkeypatch.setitem(app.config, "MATCHER_DENSE_MODEL", "static")
+    app.extensions.pop("matcher_index", None)
+    owner = make_owner(db_session)
+    task = make_task(db_session, owner, title="Reconcile our books", skills=["bookkeeping"])
+    va = make_assistant(db_session)
+    torch_loaded = "torch" in sys.modules
+    matcher = matcher_index(app).current(db_session)
+    (top,) = matcher.rank_assistants(to_matching_task(task), k=1)
+    assert top.id == va.id
+    assert top.explanation["text_similarity"]["dense_weight"] == 0.1
+    assert type(matcher.dense).__name__ == "StaticEncoder"
+    assert ("torch" in sys.modules) == torch_loaded  # the static table never imports torch
+    app.extensions.pop("matcher_index", None)
