@@ -308,3 +308,27 @@ def test_the_operator_console_says_it_cannot_settle_a_contract_paid_by_milestone
     assert "paid for a milestone at a time" in refused.get_data(as_text=True)
     assert contract(db_session, contract_id).resolution_started_at is None
     assert states(db_session, contract_id) == [F, AF]
+
+
+def test_each_milestone_refunded_gives_back_its_own_fee(
+    client, other_client, db_session, stripe_relay, time_machine
+):
+    owner, assistant, contract_id = hired_in_parts(client, db_session, time_machine)
+    fund(client, stripe_relay, contract_id)
+    connect_payouts(other_client, stripe_relay, db_session, assistant)
+    assert submit(other_client, contract_id, "The draft chart.").status_code == 302
+    assert approve(client, contract_id, 1).status_code == 302
+    fund(client, stripe_relay, contract_id, 2)
+    # Milestone 1's $150 is given back from Stripe's dashboard, then the owner cancels,
+    # which refunds milestone 2's $100: two payments, each refunded in full.
+    first = milestone(db_session, contract_id, 1)
+    stripe_relay.client.v1.refunds.create(params={"payment_intent": first.payment_intent_id})
+    stripe_relay.deliver(client)
+    assert client.post(f"/contracts/{contract_id}/cancel").status_code == 302
+    stripe_relay.deliver(client)
+    entries = ledger(db_session, contract_id)
+    assert [a for k, a in entries if k == EntryKind.FEE_REVERSAL] == [1500, 1000]
+    fees = sum(a for k, a in entries if k == EntryKind.FEE)
+    assert fees == sum(a for k, a in entries if k == EntryKind.FEE_REVERSAL)
+    money = client.get("/ledger").get_data(as_text=True)
+    assert re.search(r'data-testid="fees-USD">\$0(\.00)?<', money), money
