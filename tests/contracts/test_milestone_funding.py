@@ -332,3 +332,39 @@ def test_each_milestone_refunded_gives_back_its_own_fee(
     assert fees == sum(a for k, a in entries if k == EntryKind.FEE_REVERSAL)
     money = client.get("/ledger").get_data(as_text=True)
     assert re.search(r'data-testid="fees-USD">\$0(\.00)?<', money), money
+
+
+def test_the_assistant_is_told_once_when_each_next_milestone_is_funded(
+    app, client, other_client, db_session, stripe_relay, time_machine
+):
+    from marketplace.notifications.emails import build_message
+    from marketplace.notifications.models import Notification
+
+    owner, assistant, contract_id = hired_in_parts(client, db_session, time_machine)
+    fund(client, stripe_relay, contract_id)
+    connect_payouts(other_client, stripe_relay, db_session, assistant)
+    assert submit(other_client, contract_id, "The draft chart.").status_code == 302
+    assert approve(client, contract_id, 1).status_code == 302
+    fund(client, stripe_relay, contract_id, 2)
+    for event in stripe_relay.events():  # Stripe sends them all again (a retry)
+        assert (
+            stripe_relay.post_event(client, {**event, "id": event["id"] + "_again"}).status_code
+            == 200
+        )
+    assert kinds_for(db_session, assistant.id).count(Kind.CONTRACT_FUNDED) == 2
+    second = milestone(db_session, contract_id, 2)
+    told = db_session.scalars(
+        select(Notification)
+        .where(Notification.user_id == assistant.id, Notification.kind == Kind.CONTRACT_FUNDED)
+        .order_by(Notification.id)
+    ).all()[-1]
+    assert told.payload["milestone_id"] == second.id
+    with app.app_context():
+        message = build_message(db_session, told)
+    text = message.get_body(("plain",)).get_content()
+    assert "Milestone 2" in message["Subject"]
+    assert "funded milestone 2 of 2, “Reconciled books”: $100" in text
+    assert "$90 after the platform fee" in text
+    page = other_client.get(f"/contracts/{contract_id}").get_data(as_text=True)
+    assert 'data-testid="milestone-funded"' in page
+    assert "Milestone 2, “Reconciled books”, is funded: you can start it" in page
