@@ -41,6 +41,8 @@ RELEASED = (MilestoneStatus.APPROVED, MilestoneStatus.PAID)
 _FOLLOW: dict[ContractStatus, tuple[tuple[MilestoneStatus, ...], MilestoneStatus]] = {
     ContractStatus.FUNDED: ((MilestoneStatus.AWAITING_FUNDING,), MilestoneStatus.FUNDED),
     ContractStatus.CANCELLED: (UNRELEASED, MilestoneStatus.CANCELLED),
+    # Cancelled after some milestones were paid out (fixed work paid a milestone at a time).
+    ContractStatus.ENDED: (UNRELEASED, MilestoneStatus.CANCELLED),
     ContractStatus.REFUNDED: (
         (*UNRELEASED, MilestoneStatus.CANCELLED, MilestoneStatus.APPROVED),
         MilestoneStatus.REFUNDED,

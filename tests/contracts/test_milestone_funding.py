@@ -208,7 +208,8 @@ def test_cancelling_refunds_only_the_milestones_paid_and_not_released(
         MilestoneStatus.REFUNDED,
         MilestoneStatus.CANCELLED,
     )
-    assert contract(db_session, contract_id).status == ContractStatus.CANCELLED
+    # Milestone 1 was done and paid for: the contract ended partly done, not cancelled.
+    assert contract(db_session, contract_id).status == ContractStatus.ENDED
     [refund] = stripe_relay.client.v1.refunds.list(
         params={"payment_intent": second.payment_intent_id}
     ).data
@@ -368,3 +369,66 @@ def test_the_assistant_is_told_once_when_each_next_milestone_is_funded(
     page = other_client.get(f"/contracts/{contract_id}").get_data(as_text=True)
     assert 'data-testid="milestone-funded"' in page
     assert "Milestone 2, “Reconciled books”, is funded: you can start it" in page
+
+
+def _email_text(app, session, user_id: int, kind: Kind) -> str:
+    from marketplace.notifications.emails import build_message
+    from marketplace.notifications.models import Notification
+
+    session.expire_all()
+    row = session.scalars(
+        select(Notification).where(Notification.user_id == user_id, Notification.kind == kind)
+    ).one()
+    with app.app_context():
+        return build_message(session, row).get_body(("plain",)).get_content()
+
+
+def test_cancelling_after_a_milestone_was_paid_ends_the_contract_partly_done(
+    app, client, other_client, db_session, stripe_relay, time_machine
+):
+    from marketplace.hiring.models import Proposal, ProposalStatus
+    from marketplace.tasks.models import TaskStatus
+
+    owner, assistant, contract_id = hired_in_parts(client, db_session, time_machine)
+    fund(client, stripe_relay, contract_id)
+    connect_payouts(other_client, stripe_relay, db_session, assistant)
+    assert submit(other_client, contract_id, "The draft chart.").status_code == 302
+    assert approve(client, contract_id, 1).status_code == 302
+    fund(client, stripe_relay, contract_id, 2)
+    assert client.post(f"/contracts/{contract_id}/cancel").status_code == 302
+    stripe_relay.deliver(client)
+    ended = contract(db_session, contract_id)
+    assert ended.status == ContractStatus.ENDED and ended.ended_at is not None
+    assert states(db_session, contract_id) == [P, MilestoneStatus.REFUNDED]
+    # The work done stays done: the proposal is not offered again, the task is finished.
+    proposal = db_session.get(Proposal, ended.proposal_id)
+    assert proposal.status == ProposalStatus.ACCEPTED
+    assert ended.task.status == TaskStatus.COMPLETED
+    assert kinds_for(db_session, assistant.id).count(Kind.CONTRACT_CANCELLED) == 1
+    text = _email_text(app, db_session, assistant.id, Kind.CONTRACT_CANCELLED)
+    assert "what you were paid stays yours" in text and "nothing will be paid" not in text
+    # Both are asked to review the part that was done, and can.
+    for user, browser in ((owner, client), (assistant, other_client)):
+        assert kinds_for(db_session, user.id).count(Kind.REVIEW_REQUESTED) == 1
+        page = browser.get(f"/contracts/{contract_id}").get_data(as_text=True)
+        assert "Publish review" in page, page
+    posted = client.post(
+        f"/contracts/{contract_id}/review", {"rating": "4", "body": "Half done, well."}
+    )
+    assert posted.status_code == 302, posted.get_data(as_text=True)
+
+
+def test_cancelling_before_any_milestone_was_paid_out_reopens_the_proposal(
+    client, db_session, stripe_relay, time_machine
+):
+    from marketplace.hiring.models import Proposal, ProposalStatus
+
+    _, _, contract_id = hired_in_parts(client, db_session, time_machine)
+    fund(client, stripe_relay, contract_id)
+    assert client.post(f"/contracts/{contract_id}/cancel").status_code == 302
+    stripe_relay.deliver(client)
+    cancelled = contract(db_session, contract_id)
+    assert cancelled.status == ContractStatus.CANCELLED
+    assert db_session.get(Proposal, cancelled.proposal_id).status == ProposalStatus.SUBMITTED
+    page = client.get(f"/contracts/{contract_id}").get_data(as_text=True)
+    assert "Publish review" not in page
