@@ -443,6 +443,7 @@ def _dispute_resolved(session: Session, n: Notification) -> dict | None:
         "note": note["note"],
         "refund_cents": note["refund_cents"],
         "transfer_cents": note["transfer_cents"],
+        "part": session.get(Milestone, note["milestone_id"]) if "milestone_id" in note else None,
         "url": absolute_url("contracts.show", contract_id=contract.id),
         "ledger_url": absolute_url("payments.ledger_page"),
         "summary": f"Delegate's support settled the contract for {contract.task.title}",

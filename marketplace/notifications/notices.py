@@ -176,6 +176,8 @@ def notify_dispute_resolved(session: Session, resolution: Resolution, contract: 
         refund_cents=resolution.refund_cents,
         transfer_cents=resolution.transfer_cents,
     )
+    if resolution.subject_type == "milestone":
+        note["milestone_id"] = resolution.subject_id
     key = resolution_key(resolution.id)
     parties = (contract.owner_id, contract.assistant_id)
     return _each(parties, lambda u: _put(session, u, Kind.DISPUTE_RESOLVED, key, note))

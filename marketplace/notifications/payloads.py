@@ -102,6 +102,7 @@ class ResolutionNote(TypedDict):
     note: str
     refund_cents: int
     transfer_cents: int
+    milestone_id: NotRequired[int]  # the milestone settled, when only one was disputed
 
 
 class TimesheetRef(TypedDict):
