@@ -41,6 +41,8 @@ RELEASED = (MilestoneStatus.APPROVED, MilestoneStatus.PAID)
 _FOLLOW: dict[ContractStatus, tuple[tuple[MilestoneStatus, ...], MilestoneStatus]] = {
     ContractStatus.FUNDED: ((MilestoneStatus.AWAITING_FUNDING,), MilestoneStatus.FUNDED),
     ContractStatus.CANCELLED: (UNRELEASED, MilestoneStatus.CANCELLED),
+    # Cancelled after some milestones were paid out (fixed work paid a milestone at a time).
+    ContractStatus.ENDED: (UNRELEASED, MilestoneStatus.CANCELLED),
     ContractStatus.REFUNDED: (
         (*UNRELEASED, MilestoneStatus.CANCELLED, MilestoneStatus.APPROVED),
         MilestoneStatus.REFUNDED,
@@ -256,10 +258,12 @@ HELD = (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED, MilestoneStatus.APPRO
 
 
 def held_now(session: Session, contract: Contract) -> tuple[int, int]:
-    """(amount, the assistant's share) of the owner's money held for this contract now: its
-    whole price while any of it is held, or where each milestone is paid for on its own
-    (``funded_per_milestone``), the milestones paid for and not paid out."""
+    """(amount, the assistant's share) of the owner's money held for this contract now: of
+    a price paid as a whole, what is not paid out yet (``held_cents``); where each milestone
+    is paid for on its own (``funded_per_milestone``), the milestones paid for and not paid
+    out."""
     if not contract.funded_per_milestone:
-        return contract.total_cents, contract.net_cents
+        amount, fee = held_cents(session, contract)
+        return amount, amount - fee
     rows = [m for m in of(session, contract.id) if m.status in HELD]
     return sum(m.amount_cents for m in rows), sum(m.net_cents for m in rows)

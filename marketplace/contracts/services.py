@@ -265,6 +265,26 @@ def ended_without_payout(session: Session, contract: Contract) -> None:
     session.flush()
 
 
+def _end_partly_done(session: Session, contract: Contract) -> None:
+    """Cancelled after milestones were paid out: the contract ends as an hourly one does.
+    What was paid for stays paid, the rest is cancelled (and refunded after the commit), the
+    task is done and the proposal stays hired (work happened), and both may review it."""
+    from ..reviews import services as reviews  # reviews import this module
+
+    transition(
+        session,
+        contract,
+        [ContractStatus.AWAITING_FUNDING, ContractStatus.FUNDED],
+        ContractStatus.ENDED,
+        ended_at=utcnow(),
+        cancelled_at=utcnow(),
+    )
+    finish_task(session, contract.task)
+    notices.notify_contract_cancelled(session, contract)
+    reviews.contract_ended(session, contract)
+    session.flush()
+
+
 def finish_task(session: Session, task: Task) -> None:
     """A contract of the task has finished: the task is completed once it has every
     assistant it asked for and none of their contracts is still under way."""
@@ -396,7 +416,9 @@ def cancel(session: Session, owner: User, contract_id: int) -> tuple[Contract, b
                 f"Milestone {pending[0].number}'s payout to {contract.assistant.display_name} "
                 "has not gone out yet; cancel once it has."
             )
-        released = None
+        if released is not None:
+            _end_partly_done(session, contract)
+            return contract, False
     if released is not None:
         # The whole price was paid at hire: a full refund would give back money already
         # released to the assistant.

@@ -312,6 +312,15 @@ def _payment_sent(session: Session, n: Notification) -> dict | None:
     return context
 
 
+def _contract_funded(session: Session, n: Notification) -> dict | None:
+    context = _contract("Contract funded: {title}", shape=p.FundingNote)(session, n)
+    milestone_id = payload_of(n, p.FundingNote).get("milestone_id")
+    if context is not None and milestone_id is not None:
+        context.update(_part(session, context["contract"], milestone_id))
+        context["summary"] = f"Milestone {context['part'].number} funded: {context['task'].title}"
+    return context
+
+
 def _signup_confirmation(session: Session, n: Notification) -> dict | None:
     user = n.user
     # Confirmed meanwhile, or replaced by a newer sign-up (which sends its own link).
@@ -434,6 +443,7 @@ def _dispute_resolved(session: Session, n: Notification) -> dict | None:
         "note": note["note"],
         "refund_cents": note["refund_cents"],
         "transfer_cents": note["transfer_cents"],
+        "part": session.get(Milestone, note["milestone_id"]) if "milestone_id" in note else None,
         "url": absolute_url("contracts.show", contract_id=contract.id),
         "ledger_url": absolute_url("payments.ledger_page"),
         "summary": f"Delegate's support settled the contract for {contract.task.title}",
@@ -562,7 +572,7 @@ CONTEXTS = {
     Kind.PROPOSAL_DECLINED: _proposal_declined,
     Kind.REPORT_HANDLED: _report_handled,
     Kind.DAILY_DIGEST: _digest,
-    Kind.CONTRACT_FUNDED: _contract("Contract funded: {title}"),
+    Kind.CONTRACT_FUNDED: _contract_funded,
     Kind.PAYMENT_SENT: _payment_sent,
     Kind.REFUND_ISSUED: _contract("Your refund for {title}"),
     Kind.INVITATION_ACCEPTED: _contract("Invitation accepted: {title}"),

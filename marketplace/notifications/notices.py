@@ -119,9 +119,19 @@ def _about_contract(session: Session, contract: Contract, kind: Kind, user_id: i
     return _put(session, user_id, kind, contract_key(contract.id), note)
 
 
-def notify_contract_funded(session: Session, contract: Contract) -> bool:
+def notify_contract_funded(
+    session: Session, contract: Contract, milestone: Milestone | None = None
+) -> bool:
+    """The money is held, work can start. Paid a milestone at a time, each milestone funded
+    is news again (its own key; the first keeps the contract's, as before)."""
+    key = contract_key(contract.id)
+    note = p.FundingNote(contract_id=contract.id)
+    if milestone is not None:
+        note["milestone_id"] = milestone.id
+        if milestone.number > 1:
+            key = f"milestone:{milestone.id}"
     parties = (contract.owner_id, contract.assistant_id)
-    return _each(parties, lambda u: _about_contract(session, contract, Kind.CONTRACT_FUNDED, u))
+    return _each(parties, lambda u: _put(session, u, Kind.CONTRACT_FUNDED, key, note))
 
 
 def notify_payment_sent(
@@ -166,6 +176,8 @@ def notify_dispute_resolved(session: Session, resolution: Resolution, contract: 
         refund_cents=resolution.refund_cents,
         transfer_cents=resolution.transfer_cents,
     )
+    if resolution.subject_type == "milestone":
+        note["milestone_id"] = resolution.subject_id
     key = resolution_key(resolution.id)
     parties = (contract.owner_id, contract.assistant_id)
     return _each(parties, lambda u: _put(session, u, Kind.DISPUTE_RESOLVED, key, note))

@@ -53,6 +53,10 @@ class SubmissionNote(TypedDict):
     milestone_id: NotRequired[int]  # absent in rows queued before milestones existed
 
 
+class FundingNote(ContractRef):
+    milestone_id: NotRequired[int]  # the milestone paid for, on a contract paid by milestone
+
+
 class PaymentNote(ContractRef):
     milestone_id: NotRequired[int]  # the milestone paid; absent before milestones existed
 
@@ -98,6 +102,7 @@ class ResolutionNote(TypedDict):
     note: str
     refund_cents: int
     transfer_cents: int
+    milestone_id: NotRequired[int]  # the milestone settled, when only one was disputed
 
 
 class TimesheetRef(TypedDict):
@@ -121,7 +126,7 @@ SHAPES: dict[Kind, type] = {
     Kind.PROPOSAL_DECLINED: ProposalNote,
     Kind.REPORT_HANDLED: ReportNote,
     Kind.DAILY_DIGEST: DigestNote,
-    Kind.CONTRACT_FUNDED: ContractRef,
+    Kind.CONTRACT_FUNDED: FundingNote,
     Kind.PAYMENT_SENT: PaymentNote,
     Kind.REFUND_ISSUED: ContractRef,
     Kind.INVITATION_ACCEPTED: ContractRef,

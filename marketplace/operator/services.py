@@ -177,11 +177,9 @@ def reinstate(session: Session, operator: User, user_id: int, reason: str) -> Us
 # Disputes ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DisputeSubject:
-    """What is disputed, and how much of the contract's money is at stake in it.
-
-    Today only a whole contract. A disputed timesheet entry or milestone becomes another
-    ``type`` here (its id, its contract, its amount), resolved and settled the same way.
-    """
+    """What is disputed, and how much of the contract's money is at stake in it: a whole
+    contract, or one milestone of a contract paid a milestone at a time
+    (``milestone_disputes``), resolved and settled the same way."""
 
     type: str
     id: int
@@ -236,25 +234,42 @@ def resolve(
     under its row lock on PostgreSQL and SQLite's write lock: of two operators deciding at
     once, one claims it and the other gets a Conflict, before either has called Stripe.
     """
-    reason = clean_reason(reason)
-    note = clean_reason(note, "note")
     contract = contracts.lock(session, contract_id)
     if contract.funded_per_milestone:
-        # Each milestone has its own payment; settling them from here is not built yet.
+        # Each milestone has its own payment: the disputed one is settled on its own.
         raise Conflict(
-            "This contract is paid for a milestone at a time, which the console cannot settle "
-            "yet. Refund a milestone's payment from Stripe's dashboard (Delegate follows "
-            "Stripe's word and holds the payouts), or ask the owner to cancel."
+            "This contract is paid for a milestone at a time: settle the disputed milestone "
+            "with its own Resolve form below."
         )
     if contract.status not in MONEY_HELD or contract.payment_intent_id is None:
         raise Conflict(
             f"This contract is {contract.status.label.lower()}: there is no held money to settle."
         )
+    held = milestones.held_cents(session, contract)
+    subject = contract_subject(contract, held[0])
+    return resolve_subject(
+        session, operator, contract, subject, held, outcome, refund_cents, note, reason
+    )
+
+
+def resolve_subject(
+    session: Session,
+    operator: User,
+    contract: Contract,
+    subject: DisputeSubject,
+    held: tuple[int, int],
+    outcome: Outcome,
+    refund_cents: int,
+    note: str,
+    reason: str,
+) -> Resolution:
+    """Split what is ``held`` (amount, fee) of the subject, claim its contract (locked by
+    the caller, its money checked held) and write the resolution and its audit row."""
+    reason = clean_reason(reason)
+    note = clean_reason(note, "note")
     if contract.resolution_started_at is not None:
         raise Conflict("Another operator is settling this contract already.")
-    held = milestones.held_cents(session, contract)
     to_owner, to_assistant = split(contract, outcome, refund_cents, held)
-    subject = contract_subject(contract, held[0])
     claimed = rows_changed(
         session,
         update(Contract)
@@ -313,6 +328,7 @@ class _Plan:
     transfer_id: str | None
     destination: str | None
     decided_at: datetime  # before any of the resolution's money moved
+    key_suffix: str
 
 
 def settle(session: Session, gateway: StripeGateway, resolution_id: int) -> Resolution:
@@ -327,7 +343,7 @@ def settle(session: Session, gateway: StripeGateway, resolution_id: int) -> Reso
             refund_id = gateway.create_refund(
                 contract_id=plan.contract_id,
                 payment_intent_id=plan.payment_intent_id,
-                key_suffix=f"resolution-{plan.resolution_id}",
+                key_suffix=plan.key_suffix,
                 amount_cents=plan.refund_cents,
                 since=plan.decided_at,
             ).id
@@ -342,7 +358,7 @@ def settle(session: Session, gateway: StripeGateway, resolution_id: int) -> Reso
                     currency=plan.currency,
                     destination=plan.destination,
                     charge_id=charge_id,
-                    key_suffix=f"resolution-{plan.resolution_id}",
+                    key_suffix=plan.key_suffix,
                     since=plan.decided_at,
                 ).id
     except stripe.StripeError as exc:
@@ -357,15 +373,23 @@ def _plan(session: Session, resolution_id: int) -> _Plan:
         raise NotFound("No such resolution.")
     if resolution.status == ResolutionStatus.SETTLED:
         raise Conflict("This resolution is settled already.")
+    from . import milestone_disputes  # it builds on this module
+
     contract = session.get_one(Contract, resolution.contract_id)
-    # resolve() only settles a contract whose payment is held.
-    assert contract.payment_intent_id is not None, "a resolved contract was paid"
+    # A milestone's settlement moves that milestone's own payment, under keys naming it.
+    milestone = milestone_disputes.of(session, resolution)
+    paid = milestone or contract
+    suffix = f"resolution-{resolution.id}"
+    if milestone is not None:
+        suffix = milestone_disputes.key_suffix(milestone, resolution.id)
+    # resolve() only settles a contract (or milestone) whose payment is held.
+    assert paid.payment_intent_id is not None, "a resolved contract was paid"
     account = session.get(PayoutAccount, contract.assistant_id)
     return _Plan(
         resolution_id=resolution.id,
         contract_id=contract.id,
-        payment_intent_id=contract.payment_intent_id,
-        charge_id=contract.charge_id,
+        payment_intent_id=paid.payment_intent_id,
+        charge_id=paid.charge_id,
         currency=contract.currency,
         refund_cents=resolution.refund_cents,
         refund_id=resolution.refund_id,
@@ -373,6 +397,7 @@ def _plan(session: Session, resolution_id: int) -> _Plan:
         transfer_id=resolution.transfer_id,
         destination=account.stripe_account_id if account and account.payouts_enabled else None,
         decided_at=resolution.created_at,
+        key_suffix=suffix,
     )
 
 
@@ -396,7 +421,16 @@ def _record(
     ).one()
     if resolution.status == ResolutionStatus.SETTLED:
         return resolution  # a concurrent retry recorded it first
-    if refund_id and resolution.refund_id is None:
+    from . import milestone_disputes  # it builds on this module
+
+    milestone = milestone_disputes.of(session, resolution)
+    if refund_id and resolution.refund_id is None and milestone is not None:
+        resolution.refund_id = refund_id
+        milestone_disputes.record_refund(
+            session, contract, milestone, refund_id, resolution.refund_cents
+        )
+        contract.payout_hold = SETTLING_HOLD  # ours, not "refunded outside Delegate"
+    elif refund_id and resolution.refund_id is None:
         resolution.refund_id = refund_id
         contract.refund_id = contract.refund_id or refund_id
         session.flush()
@@ -413,7 +447,10 @@ def _record(
         resolution.transfer_id or not resolution.transfer_cents
     )
     resolution.last_error = None if done else error
-    if done:
+    if done and milestone is not None:
+        milestone_disputes.finish(session, contract, milestone, resolution)
+        _settled(session, contract, resolution)
+    elif done:
         _finish(session, contract, resolution)
     session.flush()
     return resolution
@@ -447,6 +484,12 @@ def _finish(session: Session, contract: Contract, resolution: Resolution) -> Non
         reviews.contract_ended(session, contract)  # paid out (in part): both may review it
     elif contract.payout_hold == SETTLING_HOLD:
         contract.payout_hold = None
+    _settled(session, contract, resolution)
+
+
+def _settled(session: Session, contract: Contract, resolution: Resolution) -> None:
+    """The resolution is settled: both parties told, the audit log says so."""
+    now = utcnow()
     resolution.status = ResolutionStatus.SETTLED
     resolution.settled_at = now
     notify_dispute_resolved(session, resolution, contract)

@@ -8,6 +8,8 @@ CSRF token and a reason, and writes its audit row in the same transaction.
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,7 +27,7 @@ from ..tasks.models import Task
 from ..timesheets import disputes, runner
 from ..timesheets.models import DisputeSettlement, SettlementOutcome, SettlementStatus, Timesheet
 from ..timesheets.services import timesheets_of
-from . import search, services
+from . import milestone_disputes, search, services
 from .models import Outcome, Resolution, ResolutionStatus
 
 URL_PREFIX = "/operator"
@@ -143,6 +145,7 @@ def contract(contract_id: int):
         resolvable=found.status in MONEY_HELD
         and found.payment_intent_id is not None
         and found.resolution_started_at is None,
+        disputable_milestones=milestone_disputes.disputable(session, found),
         payout_ready=bool(account and account.payouts_enabled),
         weeks=timesheets_of(session, found) if found.is_hourly else [],
         disputed_weeks=disputes.weeks_to_settle(session, found.id) if found.is_hourly else [],
@@ -213,6 +216,16 @@ def reinstate(user_id: int):
 
 @bp.post("/contracts/<int:contract_id>/resolve")
 def resolve(contract_id: int):
+    return _resolve(contract_id, services.resolve)
+
+
+@bp.post("/contracts/<int:contract_id>/milestones/<int:number>/resolve")
+def resolve_milestone(contract_id: int, number: int):
+    """A dispute on one milestone of a contract paid a milestone at a time."""
+    return _resolve(contract_id, partial(milestone_disputes.resolve, number=number))
+
+
+def _resolve(contract_id: int, decide):
     session = get_session()
     form = request.form
     try:
@@ -223,14 +236,14 @@ def resolve(contract_id: int):
         if outcome is None:
             raise Invalid("Choose what happens to the money.", "outcome")
         refund_cents = services.parse_cents(form.get("refund")) if outcome == Outcome.REFUND else 0
-        resolution = services.resolve(
+        resolution = decide(
             session,
             current_user,
             contract_id,
-            outcome,
-            refund_cents,
-            form.get("note", ""),
-            form.get("reason", ""),
+            outcome=outcome,
+            refund_cents=refund_cents,
+            note=form.get("note", ""),
+            reason=form.get("reason", ""),
         )
     except Invalid as exc:
         session.rollback()

@@ -48,14 +48,22 @@ def has(session: Session, kind: EntryKind, stripe_object_id: str) -> bool:
     )
 
 
-def total(
-    session: Session, contract: Contract, kind: EntryKind, timesheet_id: int | None = None
-) -> int:
-    """The contract's entries of this kind, summed; those of one week if ``timesheet_id``."""
-    week = [] if timesheet_id is None else [LedgerEntry.timesheet_id == timesheet_id]
+def total(session: Session, contract: Contract, kind: EntryKind) -> int:
+    """The contract's entries of this kind, summed."""
     return session.scalars(
         select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
-            LedgerEntry.contract_id == contract.id, LedgerEntry.kind == kind, *week
+            LedgerEntry.contract_id == contract.id, LedgerEntry.kind == kind
+        )
+    ).one()
+
+
+def total_keyed(session: Session, contract: Contract, kind: EntryKind, prefix: str) -> int:
+    """The contract's entries of this kind whose Stripe key starts with ``prefix``, summed."""
+    return session.scalars(
+        select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+            LedgerEntry.contract_id == contract.id,
+            LedgerEntry.kind == kind,
+            LedgerEntry.stripe_object_id.startswith(prefix, autoescape=True),
         )
     ).one()
 

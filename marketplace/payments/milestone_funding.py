@@ -259,7 +259,7 @@ def take_payment(
             ContractStatus.FUNDED,
             funded_at=now,
         )
-        notices.notify_contract_funded(session, contract)
+    notices.notify_contract_funded(session, contract, milestone)
     session.flush()
 
 

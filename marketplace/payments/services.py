@@ -372,16 +372,19 @@ def reverse_fee_share(
 ) -> None:
     """Give up the fee's share of what was refunded of one payment (``paid_cents``, on which
     ``fee_cents`` was taken): proportional, rounded half up, so a full refund reverses the
-    whole fee and the Money page nets it to zero. A fixed contract's payment, or one week's
-    (``timesheet_id``) of an hourly one."""
+    whole fee and the Money page nets it to zero. A fixed contract's payment, a milestone's,
+    or one week's (``timesheet_id``, kept on the row) of an hourly one."""
     if not fee_cents:
         return  # this payment never funded the work: no fee was taken on it
     refunded = min(refunded_cents, paid_cents)
     due = share_of(fee_cents, refunded, paid_cents)
-    owed = due - ledger.total(session, contract, EntryKind.FEE_REVERSAL, timesheet_id)
+    # What was given up of this payment's fee alone: a contract paid by milestone, or by
+    # week, has one payment per part, and each part's refund is reversed on its own.
+    prefix = f"{payment_intent_id}:refunded:"
+    owed = due - ledger.total_keyed(session, contract, EntryKind.FEE_REVERSAL, prefix)
     if owed > 0:
         # One row per refunded level of this payment: a replayed event finds it and adds none.
-        key = f"{payment_intent_id}:refunded:{refunded}"
+        key = f"{prefix}{refunded}"
         ledger.record(session, contract, EntryKind.FEE_REVERSAL, owed, key, timesheet_id)
 
 

@@ -44,15 +44,17 @@ PROFILE_TEXTS = 5
 def ended_at(contract: Contract) -> datetime | None:
     """When the contract ended, which opens its review window; None while it has not ended.
 
-    The one place that says what "ended" means. Fixed-price work ends when it is paid out; an
-    hourly contract once either side has ended it and every week's money has moved, at least
-    one week having been paid for (a review is of paid work: two accounts cannot trade stars
-    over a contract nobody paid, and nobody is asked to review before the money moved).
+    The one place that says what "ended" means. Fixed-price work ends when it is paid out, or
+    when the owner cancels it after some milestones were paid out (the part paid for is the
+    work reviewed); an hourly contract once either side has ended it and every week's money
+    has moved, at least one week having been paid for (a review is of paid work: two
+    accounts cannot trade stars over a contract nobody paid, and nobody is asked to review
+    before the money moved).
     """
     if contract.status == ContractStatus.PAID:
         return contract.paid_at
     if contract.status == ContractStatus.ENDED:
-        return _last_paid_week(contract)
+        return _last_paid_week(contract) if contract.is_hourly else contract.ended_at
     return None
 
 

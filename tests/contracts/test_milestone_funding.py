@@ -208,7 +208,8 @@ def test_cancelling_refunds_only_the_milestones_paid_and_not_released(
         MilestoneStatus.REFUNDED,
         MilestoneStatus.CANCELLED,
     )
-    assert contract(db_session, contract_id).status == ContractStatus.CANCELLED
+    # Milestone 1 was done and paid for: the contract ended partly done, not cancelled.
+    assert contract(db_session, contract_id).status == ContractStatus.ENDED
     [refund] = stripe_relay.client.v1.refunds.list(
         params={"payment_intent": second.payment_intent_id}
     ).data
@@ -308,3 +309,126 @@ def test_the_operator_console_says_it_cannot_settle_a_contract_paid_by_milestone
     assert "paid for a milestone at a time" in refused.get_data(as_text=True)
     assert contract(db_session, contract_id).resolution_started_at is None
     assert states(db_session, contract_id) == [F, AF]
+
+
+def test_each_milestone_refunded_gives_back_its_own_fee(
+    client, other_client, db_session, stripe_relay, time_machine
+):
+    owner, assistant, contract_id = hired_in_parts(client, db_session, time_machine)
+    fund(client, stripe_relay, contract_id)
+    connect_payouts(other_client, stripe_relay, db_session, assistant)
+    assert submit(other_client, contract_id, "The draft chart.").status_code == 302
+    assert approve(client, contract_id, 1).status_code == 302
+    fund(client, stripe_relay, contract_id, 2)
+    # Milestone 1's $150 is given back from Stripe's dashboard, then the owner cancels,
+    # which refunds milestone 2's $100: two payments, each refunded in full.
+    first = milestone(db_session, contract_id, 1)
+    stripe_relay.client.v1.refunds.create(params={"payment_intent": first.payment_intent_id})
+    stripe_relay.deliver(client)
+    assert client.post(f"/contracts/{contract_id}/cancel").status_code == 302
+    stripe_relay.deliver(client)
+    entries = ledger(db_session, contract_id)
+    assert [a for k, a in entries if k == EntryKind.FEE_REVERSAL] == [1500, 1000]
+    fees = sum(a for k, a in entries if k == EntryKind.FEE)
+    assert fees == sum(a for k, a in entries if k == EntryKind.FEE_REVERSAL)
+    money = client.get("/ledger").get_data(as_text=True)
+    assert re.search(r'data-testid="fees-USD">\$0(\.00)?<', money), money
+
+
+def test_the_assistant_is_told_once_when_each_next_milestone_is_funded(
+    app, client, other_client, db_session, stripe_relay, time_machine
+):
+    from marketplace.notifications.emails import build_message
+    from marketplace.notifications.models import Notification
+
+    owner, assistant, contract_id = hired_in_parts(client, db_session, time_machine)
+    fund(client, stripe_relay, contract_id)
+    connect_payouts(other_client, stripe_relay, db_session, assistant)
+    assert submit(other_client, contract_id, "The draft chart.").status_code == 302
+    assert approve(client, contract_id, 1).status_code == 302
+    fund(client, stripe_relay, contract_id, 2)
+    for event in stripe_relay.events():  # Stripe sends them all again (a retry)
+        assert (
+            stripe_relay.post_event(client, {**event, "id": event["id"] + "_again"}).status_code
+            == 200
+        )
+    assert kinds_for(db_session, assistant.id).count(Kind.CONTRACT_FUNDED) == 2
+    second = milestone(db_session, contract_id, 2)
+    told = db_session.scalars(
+        select(Notification)
+        .where(Notification.user_id == assistant.id, Notification.kind == Kind.CONTRACT_FUNDED)
+        .order_by(Notification.id)
+    ).all()[-1]
+    assert told.payload["milestone_id"] == second.id
+    with app.app_context():
+        message = build_message(db_session, told)
+    text = message.get_body(("plain",)).get_content()
+    assert "Milestone 2" in message["Subject"]
+    assert "funded milestone 2 of 2, “Reconciled books”: $100" in text
+    assert "$90 after the platform fee" in text
+    page = other_client.get(f"/contracts/{contract_id}").get_data(as_text=True)
+    assert 'data-testid="milestone-funded"' in page
+    assert "Milestone 2, “Reconciled books”, is funded: you can start it" in page
+
+
+def _email_text(app, session, user_id: int, kind: Kind) -> str:
+    from marketplace.notifications.emails import build_message
+    from marketplace.notifications.models import Notification
+
+    session.expire_all()
+    row = session.scalars(
+        select(Notification).where(Notification.user_id == user_id, Notification.kind == kind)
+    ).one()
+    with app.app_context():
+        return build_message(session, row).get_body(("plain",)).get_content()
+
+
+def test_cancelling_after_a_milestone_was_paid_ends_the_contract_partly_done(
+    app, client, other_client, db_session, stripe_relay, time_machine
+):
+    from marketplace.hiring.models import Proposal, ProposalStatus
+    from marketplace.tasks.models import TaskStatus
+
+    owner, assistant, contract_id = hired_in_parts(client, db_session, time_machine)
+    fund(client, stripe_relay, contract_id)
+    connect_payouts(other_client, stripe_relay, db_session, assistant)
+    assert submit(other_client, contract_id, "The draft chart.").status_code == 302
+    assert approve(client, contract_id, 1).status_code == 302
+    fund(client, stripe_relay, contract_id, 2)
+    assert client.post(f"/contracts/{contract_id}/cancel").status_code == 302
+    stripe_relay.deliver(client)
+    ended = contract(db_session, contract_id)
+    assert ended.status == ContractStatus.ENDED and ended.ended_at is not None
+    assert states(db_session, contract_id) == [P, MilestoneStatus.REFUNDED]
+    # The work done stays done: the proposal is not offered again, the task is finished.
+    proposal = db_session.get(Proposal, ended.proposal_id)
+    assert proposal.status == ProposalStatus.ACCEPTED
+    assert ended.task.status == TaskStatus.COMPLETED
+    assert kinds_for(db_session, assistant.id).count(Kind.CONTRACT_CANCELLED) == 1
+    text = _email_text(app, db_session, assistant.id, Kind.CONTRACT_CANCELLED)
+    assert "what you were paid stays yours" in text and "nothing will be paid" not in text
+    # Both are asked to review the part that was done, and can.
+    for user, browser in ((owner, client), (assistant, other_client)):
+        assert kinds_for(db_session, user.id).count(Kind.REVIEW_REQUESTED) == 1
+        page = browser.get(f"/contracts/{contract_id}").get_data(as_text=True)
+        assert "Publish review" in page, page
+    posted = client.post(
+        f"/contracts/{contract_id}/review", {"rating": "4", "body": "Half done, well."}
+    )
+    assert posted.status_code == 302, posted.get_data(as_text=True)
+
+
+def test_cancelling_before_any_milestone_was_paid_out_reopens_the_proposal(
+    client, db_session, stripe_relay, time_machine
+):
+    from marketplace.hiring.models import Proposal, ProposalStatus
+
+    _, _, contract_id = hired_in_parts(client, db_session, time_machine)
+    fund(client, stripe_relay, contract_id)
+    assert client.post(f"/contracts/{contract_id}/cancel").status_code == 302
+    stripe_relay.deliver(client)
+    cancelled = contract(db_session, contract_id)
+    assert cancelled.status == ContractStatus.CANCELLED
+    assert db_session.get(Proposal, cancelled.proposal_id).status == ProposalStatus.SUBMITTED
+    page = client.get(f"/contracts/{contract_id}").get_data(as_text=True)
+    assert "Publish review" not in page

@@ -312,3 +312,19 @@ def test_milestones_approved_before_the_assistant_can_be_paid_go_out_once_later(
         MilestoneStatus.PAID,
         MilestoneStatus.FUNDED,
     ]
+
+
+def test_the_money_page_of_a_whole_price_contract_holds_only_what_is_not_paid_out(
+    client, other_client, db_session, stripe_relay, time_machine
+):
+    owner, assistant, contract_id = funded_in_parts(
+        client, other_client, db_session, stripe_relay, time_machine, TWO
+    )
+    held = r'data-testid="held-USD">\$([\d.,]+)<'
+    assert re.search(held, client.get("/ledger").get_data(as_text=True)).group(1) == "250"
+    assert submit(other_client, contract_id, "The draft chart.").status_code == 302
+    assert approve(client, contract_id, 1).status_code == 302
+    assert transfers(db_session, contract_id) == [13500]
+    # Milestone 1's $150 went out: only milestone 2's $100 ($90 the assistant's) is held.
+    assert re.search(held, client.get("/ledger").get_data(as_text=True)).group(1) == "100"
+    assert re.search(held, other_client.get("/ledger").get_data(as_text=True)).group(1) == "90"
