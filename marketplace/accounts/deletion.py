@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..contracts.models import Contract, ContractStatus
+from ..contracts.models import Contract, ContractStatus, Milestone, MilestoneStatus
 from ..db import rows_changed, utcnow
 from ..errors import Conflict, Invalid
 from ..hiring.models import Proposal, ProposalStatus
@@ -121,6 +121,20 @@ def blockers(session: Session, user: User) -> list[Blocker]:
     )
     for contract in settling:
         add(contract, "is being settled by Delegate's support")
+    # A contract paid per milestone can end (a milestone paid out, the rest cancelled) with
+    # a cancelled milestone's payment still on its way back to the owner.
+    refunding = session.scalars(
+        select(Contract)
+        .join(Milestone, Milestone.contract_id == Contract.id)
+        .where(
+            mine,
+            Milestone.status == MilestoneStatus.CANCELLED,
+            Milestone.payment_intent_id.is_not(None),
+        )
+        .distinct()
+    )
+    for contract in refunding:
+        add(contract, "has a milestone's refund that Stripe has not yet confirmed")
     return sorted(found.values(), key=lambda b: b.contract_id)
 
 

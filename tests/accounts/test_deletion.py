@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import User
 from marketplace.accounts.services import authenticate
 from marketplace.contracts import services as contracts
-from marketplace.contracts.models import Contract, ContractKind, ContractStatus
+from marketplace.contracts.models import (
+    Contract,
+    ContractKind,
+    ContractStatus,
+    Milestone,
+    MilestoneStatus,
+)
 from marketplace.db import utcnow
 from marketplace.hiring.models import Proposal, ProposalStatus
 from marketplace.hiring.services import apply_to_task
@@ -174,3 +180,29 @@ def test_an_hourly_week_not_yet_paid_blocks_deletion_until_it_is(client, db_sess
     sheet.status = TimesheetStatus.PAID
     db_session.commit()
     assert delete(client).status_code == 302
+
+
+def test_a_milestone_refund_stripe_has_not_confirmed_blocks_deletion_until_it_has(
+    client, db_session
+):
+    """A contract paid per milestone ended (one milestone paid out, the next cancelled): the
+    cancelled milestone's payment is still on its way back, so the account stays."""
+    owner = make_owner(db_session)
+    contract = hired(db_session, owner, title="Shop launch in two parts")
+    (milestone,) = db_session.scalars(select(Milestone).where(Milestone.contract_id == contract.id))
+    contract.status, contract.ended_at = ContractStatus.ENDED, utcnow()
+    milestone.status, milestone.payment_intent_id = MilestoneStatus.CANCELLED, "pi_on_its_way"
+    db_session.commit()
+    client.login_as(owner)
+
+    page = client.get("/settings/delete").get_data(as_text=True)
+    assert "“Shop launch in two parts”" in page
+    assert "refund that Stripe has not yet confirmed" in page
+    assert delete(client).status_code == 409
+
+    milestone.status = MilestoneStatus.REFUNDED  # Stripe confirmed it
+    db_session.commit()
+    assert "cannot be deleted yet" not in client.get("/settings/delete").get_data(as_text=True)
+    assert delete(client).status_code in (302, 303)
+    db_session.expire_all()
+    assert db_session.get(User, owner.id).deleted_at is not None
