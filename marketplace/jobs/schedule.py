@@ -33,6 +33,8 @@ PERIODIC = (
     ("reviews.reveal_due", 300),
     ("contracts.release_due", 300),
     ("storage.sweep_orphans", 3600),
+    # Lost webhooks and lost answers repaired by asking Stripe (`flask payments reconcile`).
+    ("payments.reconcile", 3600),
 )
 
 

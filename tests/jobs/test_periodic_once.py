@@ -27,6 +27,7 @@ INTERVALS = {
     "reviews.reveal_due": 2.0,
     "contracts.release_due": 2.5,
     "storage.sweep_orphans": 3.0,
+    "payments.reconcile": 2.8,
 }
 SETTINGS = {
     "JOBS_PERIODIC_INTERVALS": ",".join(f"{k}={v}" for k, v in INTERVALS.items()),

@@ -137,3 +137,33 @@ def test_a_dispute_webhook_holds_the_payout(client, other_client, db_session, st
     )
     client.post(f"/contracts/{contract_id}/approve")
     assert stripe_relay.transfers(contract_id) == []
+
+
+def test_the_hourly_reconcile_job_funds_a_contract_whose_webhooks_were_all_lost(
+    app, client, db_session, stripe_relay
+):
+    """The worker's periodic `payments.reconcile` is the command's pass: nobody has to
+    remember to run it for an owner's lost payment to fund the work."""
+    from marketplace.jobs import run_job
+    from marketplace.jobs.schedule import PERIODIC
+
+    assert ("payments.reconcile", 3600) in PERIODIC
+    owner, _, proposal = proposal_scene(db_session)
+    client.login_as(owner)
+    contract_id = hire(client, proposal)
+    stripe_relay.pay(checkout_url(client, contract_id))  # every webhook lost
+    assert contract(db_session, contract_id).status == ContractStatus.AWAITING_FUNDING
+
+    lines = run_job(app, "payments.reconcile", ())
+    assert lines[0].startswith(f"funded [{contract_id}]")
+    assert contract(db_session, contract_id).status == ContractStatus.FUNDED
+    assert ledger(db_session, contract_id) == [(EntryKind.CHARGE, 25000), (EntryKind.FEE, 2500)]
+    assert run_job(app, "payments.reconcile", ())[0].startswith("funded []")  # once
+
+
+def test_the_reconcile_job_does_nothing_where_stripe_is_not_configured(app, db_session):
+    from marketplace.jobs import run_job
+
+    app.config["STRIPE_SECRET_KEY"] = None
+    app.extensions.pop("stripe_gateway", None)
+    assert run_job(app, "payments.reconcile", ()) == []
