@@ -34,4 +34,22 @@
   }
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
+
+  // Typed before this script ran (it is deferred; a slow network delays it): the line the
+  // server rendered is for the page's first values, so ask now rather than at the next key.
+  function edited(field) {
+    if (field.options) {
+      return Array.prototype.some.call(field.options, function (o) {
+        return o.selected !== o.defaultSelected;
+      });
+    }
+    if (field.type === "checkbox" || field.type === "radio") {
+      return field.checked !== field.defaultChecked;
+    }
+    return field.value !== field.defaultValue;
+  }
+  var early = watched.some(function (name) {
+    return Array.prototype.some.call(form.querySelectorAll("[name='" + name + "']"), edited);
+  });
+  if (early) ask();
 })();

@@ -110,3 +110,30 @@ def test_owner_audits_sees_the_chart_bundles_two_items_and_posts(live_server, ne
     )
     page.goto(f"{live_server}/plan")
     expect(page.locator(".plan-item", has_text="Inbox triage")).to_contain_text("Posted:")
+
+
+def test_hours_typed_before_the_roi_script_ran_still_update_the_line(live_server, new_page):
+    """roi.js is deferred: on a slow network an owner can type before it runs. The line must
+    follow what was typed, not wait for the next key (CI once caught it showing 8 h for 10)."""
+    from marketplace.accounts.models import User
+    from marketplace.planner.models import Plan
+
+    with live_server.app.app_context():
+        session = get_session()
+        owner = make_owner(session, email="early@bakery.example")
+        session.add(Plan(owner_id=owner.id, hourly_worth_cents=10000, currency="USD"))
+        session.commit()
+        assert session.get(User, owner.id) is not None
+    page = new_page()
+    log_in(page, live_server, "early@bakery.example")
+    held = []
+    page.route("**/static/roi.js*", lambda route: held.append(route))
+    page.goto(f"{live_server}/tasks/new", wait_until="commit")  # its DOMContentLoaded waits
+    page.check("input[name=engagement][value=recurring]")
+    page.fill("#hours_per_week", "4")
+    roi = page.locator("[data-testid=roi]")
+    page.wait_for_timeout(600)  # a pause longer than the script's 250 ms: nobody is asking
+    assert "4 h a week" not in (roi.text_content() or "")
+    assert len(held) == 1, "the page asked for its script"
+    held[0].continue_()  # the script arrives only now, after the typing
+    expect(roi).to_contain_text("Frees about 4 h a week of your time, worth $400")
