@@ -28,7 +28,6 @@ from ..contracts import services as contracts
 from ..contracts.models import Contract, ContractStatus, Milestone, MilestoneStatus
 from ..db import rows_changed, utcnow
 from ..errors import Conflict, NotFound
-from ..filters import format_money
 from ..jobs import enqueue_after_commit
 from ..notifications import notices
 from . import ledger, services
@@ -301,11 +300,8 @@ def record_refunds(
         )
         notices.notify_refund_issued(session, contract)
     elif milestone.status in (*milestones.UNRELEASED, MilestoneStatus.APPROVED):
-        refunded = format_money(facts.amount_refunded, contract.currency)
-        contract.payout_hold = (
-            f"{refunded} of the owner's payment for milestone {milestone.number} was refunded "
-            "outside Delegate, so the payout waits until Delegate's support has settled it "
-            "with both of you."
+        contract.payout_hold = services.refunded_outside_hold(
+            facts.amount_refunded, contract.currency, f" for milestone {milestone.number}"
         )
     session.flush()
 

@@ -329,12 +329,18 @@ def record_refunds(session: Session, contract: Contract, refunds, refunded_cents
         if was != ContractStatus.CANCELLED:
             contracts.ended_without_payout(session, contract)
     elif 0 < refunded_cents < contract.total_cents and contract.status in MONEY_HELD:
-        refunded = format_money(refunded_cents, contract.currency)
-        contract.payout_hold = (
-            f"{refunded} of the owner's payment was refunded outside Delegate, so the payout "
-            "waits until Delegate's support has settled it with both of you."
-        )
+        contract.payout_hold = refunded_outside_hold(refunded_cents, contract.currency)
     session.flush()
+
+
+def refunded_outside_hold(refunded_cents: int, currency: str, of: str = "") -> str:
+    """Why a payout waits after a partial refund made in Stripe's dashboard, not by us: the
+    owner's payment (``of`` names a part, e.g. " for milestone 2") was partly given back."""
+    refunded = format_money(refunded_cents, currency)
+    return (
+        f"{refunded} of the owner's payment{of} was refunded outside Delegate, so the payout "
+        "waits until Delegate's support has settled it with both of you."
+    )
 
 
 def hold_for_dispute(session: Session, contract: Contract) -> None:
