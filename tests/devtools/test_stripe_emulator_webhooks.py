@@ -36,20 +36,19 @@ def test_lost_webhooks_can_be_listed_and_resent(stripe_client, emulator, sink):
     request("POST", emulator.base_url + "/_emulator/config", json_body={"deliver_webhooks": False})
     session = stripe_client.v1.checkout.sessions.create(params=checkout_params("lost", sink.url))
     request("POST", session.url, card_form())
-    time.sleep(0.3)
+    listed = _events_until(
+        emulator,
+        "checkout.session.completed",
+        lambda e: e["event"]["data"]["object"]["id"] == session.id and e["delivery"]["status"],
+    )
+    # Decided once the event exists: never delivered, so the sink's silence is not a matter of
+    # waiting long enough.
+    assert len(listed) == 1 and listed[0]["delivery"]["status"] == "skipped"
     assert not sink.of_type("checkout.session.completed", lambda o: o.id == session.id)
+    event_id = listed[0]["event"]["id"]
 
     # A reconcile job would now find the paid session through the API.
     assert stripe_client.v1.checkout.sessions.retrieve(session.id).payment_status == "paid"
-
-    status, _, body = request(
-        "GET", emulator.base_url + "/_emulator/events?type=checkout.session.completed"
-    )
-    listed = [
-        e for e in json.loads(body)["data"] if e["event"]["data"]["object"]["id"] == session.id
-    ]
-    assert len(listed) == 1 and listed[0]["delivery"]["status"] == "skipped"
-    event_id = listed[0]["event"]["id"]
 
     # Replaying twice delivers the same event (same id) twice: handlers must dedupe.
     for _ in range(2):
@@ -69,10 +68,10 @@ def test_delivery_retries_until_target_is_up(stripe_client, emulator):
         webhook_url=f"http://127.0.0.1:{port}/hook", retry_delays=[0.3, 0.3, 0.5, 0.5, 1, 1, 2]
     )
     customer = stripe_client.v1.customers.create(params={"email": "retry@example.com"})
-    time.sleep(0.5)
-    _, _, body = request("GET", emulator.base_url + "/_emulator/events?type=customer.created")
-    event = next(
-        e for e in json.loads(body)["data"] if e["event"]["data"]["object"]["id"] == customer.id
+    [event] = _events_until(
+        emulator,
+        "customer.created",
+        lambda e: e["event"]["data"]["object"]["id"] == customer.id and e["delivery"]["attempts"],
     )
     assert event["delivery"]["status"] == "pending"
     assert "error" in event["delivery"]["attempts"][0]
@@ -141,3 +140,14 @@ def test_another_emulators_reset_leaves_this_ones_event_list_working(stripe_clie
     assert status == 200
     listed = [e["event"]["data"]["object"]["id"] for e in json.loads(body)["data"]]
     assert kept.id in listed and forgotten.id not in listed
+
+
+def _events_until(emulator, type: str, wanted, timeout: float = 5.0) -> list[dict]:
+    """The emulator's events of ``type`` that satisfy ``wanted``, once there is one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        _, _, body = request("GET", f"{emulator.base_url}/_emulator/events?type={type}")
+        found = [e for e in json.loads(body)["data"] if wanted(e)]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
