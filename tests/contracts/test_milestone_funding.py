@@ -100,11 +100,16 @@ def test_each_milestone_is_funded_when_its_turn_comes_and_paid_out_of_its_own_pa
     page = client.get(f"/contracts/{contract_id}").get_data(as_text=True)
     assert "Milestone 1 is approved. Fund milestone 2" in page
     assert "Pay milestone 2 ($100) with Stripe" in page
+    # The heading says what the contract waits for, not "work can start".
+    assert 'data-testid="status">Milestone 2 awaiting funding<' in page
+    assert "work can start" not in page
     assert 'data-testid="milestone-1" data-status="paid"' in page
     assert 'data-testid="milestone-2" data-status="awaiting_funding"' in page
 
     fund(client, stripe_relay, contract_id, 2)
     assert states(db_session, contract_id) == [P, F]
+    page = client.get(f"/contracts/{contract_id}").get_data(as_text=True)
+    assert 'data-testid="status">Funded: work can start<' in page
     assert submit(other_client, contract_id, "The books.").status_code == 302
     assert states(db_session, contract_id) == [P, S]
     assert approve(client, contract_id, 2).status_code == 302
