@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import User
 from ..contracts import services as contracts
 from ..contracts.models import Contract
-from ..errors import Conflict
-from . import milestone_funding, services
+from . import checkout_attempts, milestone_funding, services
 from .gateway import StripeGateway, get_gateway
 
 
@@ -40,15 +39,13 @@ def checkout(
     url = services.open_checkout_url(stripe, contract)
     if url is not None:
         return url
-    attempt = services.claim_checkout_attempt(session, contract)
-    session.commit()
-    made = services.create_checkout(stripe, contract, attempt, owner, urls)
-    if not services.record_checkout(session, contract, attempt, made):
-        session.rollback()
-        services.expire_quietly(stripe, contract.id, made.id)
-        raise Conflict(services.CHECKOUT_RACED)
-    session.commit()
-    return made.url
+    return checkout_attempts.new_checkout(
+        session,
+        stripe,
+        contract,
+        contract.id,
+        lambda attempt: services.create_checkout(stripe, contract, attempt, owner, urls),
+    )
 
 
 def cancel(

@@ -30,7 +30,7 @@ from ..db import rows_changed, utcnow
 from ..errors import Conflict, NotFound
 from ..jobs import enqueue_after_commit
 from ..notifications import notices
-from . import ledger, services
+from . import checkout_attempts, ledger, services
 from .gateway import CheckoutRequest, PaymentFacts, StripeGateway, get_gateway
 from .models import EntryKind
 from .webhooks import on_dispute, on_payment_intent
@@ -112,15 +112,15 @@ def checkout(
     url = services.open_session_url(stripe_gateway, milestone.checkout_session_id)
     if url is not None:
         return url
-    attempt = _claim_attempt(session, milestone)
-    session.commit()
-    made = stripe_gateway.create_checkout_session(_request(contract, milestone, attempt, urls))
-    if not _record_checkout(session, milestone, attempt, made.id):
-        session.rollback()
-        services.expire_quietly(stripe_gateway, contract.id, made.id)
-        raise Conflict(services.CHECKOUT_RACED)
-    session.commit()
-    return made.url
+    return checkout_attempts.new_checkout(
+        session,
+        stripe_gateway,
+        milestone,
+        contract.id,
+        lambda attempt: stripe_gateway.create_checkout_session(
+            _request(contract, milestone, attempt, urls)
+        ),
+    )
 
 
 def _request(contract: Contract, milestone: Milestone, attempt: int, urls) -> CheckoutRequest:
@@ -139,40 +139,6 @@ def _request(contract: Contract, milestone: Milestone, attempt: int, urls) -> Ch
         metadata=metadata(milestone),
         idempotency_key=key,
     )
-
-
-def _claim_attempt(session: Session, milestone: Milestone) -> int:
-    attempt = milestone.checkout_attempt + 1
-    if not rows_changed(
-        session,
-        update(Milestone)
-        .where(
-            Milestone.id == milestone.id,
-            Milestone.status == MilestoneStatus.AWAITING_FUNDING,
-            Milestone.checkout_attempt == milestone.checkout_attempt,
-        )
-        .values(checkout_attempt=attempt),
-    ):
-        raise Conflict(services.CHECKOUT_RACED)
-    return attempt
-
-
-def _record_checkout(session: Session, milestone: Milestone, attempt: int, session_id: str) -> bool:
-    return bool(
-        rows_changed(
-            session,
-            update(Milestone)
-            .where(
-                Milestone.id == milestone.id,
-                Milestone.status == MilestoneStatus.AWAITING_FUNDING,
-                Milestone.checkout_attempt == attempt,
-            )
-            .values(checkout_session_id=session_id, last_payment_error=None),
-        )
-    )
-
-
-# Stripe's word on a milestone's payment: its events, and the reconcile command ------------
 
 
 def payment_event(

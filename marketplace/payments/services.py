@@ -78,47 +78,6 @@ def create_checkout(
     )
 
 
-# Checkout with no lock held while Stripe answers (``flows.checkout``): claim an attempt number
-# (committed), ask Stripe for that attempt's session, then store it if the attempt is still
-# the latest.
-
-CHECKOUT_RACED = "The contract changed while its payment page was being made. Try again."
-
-
-def claim_checkout_attempt(session: Session, contract: Contract) -> int:
-    attempt = contract.checkout_attempt + 1
-    claimed = rows_changed(
-        session,
-        update(Contract)
-        .where(
-            Contract.id == contract.id,
-            Contract.status == ContractStatus.AWAITING_FUNDING,
-            Contract.checkout_attempt == contract.checkout_attempt,
-        )
-        .values(checkout_attempt=attempt),
-    )
-    if not claimed:
-        raise Conflict(CHECKOUT_RACED)
-    return attempt
-
-
-def record_checkout(session: Session, contract: Contract, attempt: int, checkout) -> bool:
-    """Keep the session made for ``attempt``; False when a later attempt or a state change
-    came first (the caller expires it: it must not stay payable unseen)."""
-    return bool(
-        rows_changed(
-            session,
-            update(Contract)
-            .where(
-                Contract.id == contract.id,
-                Contract.status == ContractStatus.AWAITING_FUNDING,
-                Contract.checkout_attempt == attempt,
-            )
-            .values(checkout_session_id=checkout.id, last_payment_error=None),
-        )
-    )
-
-
 def verify_payment(
     gateway: StripeGateway,
     contract_id: int,
