@@ -418,6 +418,7 @@ def _pay_out_milestone(
             destination=account.stripe_account_id,
             charge_id=charge_id,
             idempotency_key=milestones.transfer_key(milestone, count),
+            since=milestone.approved_at,  # no transfer of a milestone before its approval
         )
     except stripe.StripeError:
         if strict:

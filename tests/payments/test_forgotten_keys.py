@@ -13,14 +13,17 @@ from datetime import timedelta
 import pytest
 import stripe
 
+from marketplace.contracts.models import MilestoneStatus
 from marketplace.db import utcnow
 from marketplace.operator.models import Resolution, ResolutionStatus
 from marketplace.payments import gateway as gateway_module
 from marketplace.payments.gateway import StripeGateway
 from marketplace.payments.models import EntryKind as K
 from marketplace.timesheets.models import TimesheetStatus
+from tests.contracts.helpers import approve, submit
+from tests.contracts.test_milestone_funding import fund, hired_in_parts, milestone
 from tests.operator.test_disputes import resolve, scene, stripe_says
-from tests.payments.helpers import contract, ledger
+from tests.payments.helpers import connect_payouts, contract, ledger
 from tests.timesheets.helpers import sheet_of
 from tests.timesheets.test_weekly_billing import CLOSED, WEEK, run, week_worked
 
@@ -176,3 +179,30 @@ def test_an_operators_partial_refund_retried_after_its_answer_was_lost_refunds_o
         for kind in ("refund", "transfer")
     ]
     assert lookups == ([] if later == JUST_IN_TIME else keys)
+
+
+@LATER
+def test_a_milestones_payout_retried_after_its_answer_was_lost_transfers_once(
+    app, client, other_client, db_session, stripe_relay, time_machine, lose_answers, lookups, later
+):
+    _owner, assistant, contract_id = hired_in_parts(client, db_session, time_machine)
+    fund(client, stripe_relay, contract_id)
+    connect_payouts(other_client, stripe_relay, db_session, assistant)
+    assert submit(other_client, contract_id, "The draft chart.").status_code == 302
+    lost = lose_answers("create_transfer")
+    assert approve(client, contract_id, 1).status_code == 302
+    lost["on"] = False
+    first = milestone(db_session, contract_id, 1)
+    assert first.status == MilestoneStatus.APPROVED  # we do not know Stripe paid it out
+    assert [t.amount for t in stripe_relay.transfers(contract_id)] == [13500]
+
+    time_machine.move_to(first.approved_at + later, tick=False)
+    result = app.test_cli_runner().invoke(args=["payments", "reconcile"])
+    assert result.exit_code == 0, result.output
+
+    [transfer] = stripe_relay.transfers(contract_id)
+    assert transfer.amount == 13500
+    assert milestone(db_session, contract_id, 1).status == MilestoneStatus.PAID
+    key = f"contract-{contract_id}-milestone-1-transfer"
+    # Within a day of the approval the key alone answers; later the stamp is looked for.
+    assert lookups == ([] if later == JUST_IN_TIME else [key])
