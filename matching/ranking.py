@@ -35,7 +35,7 @@ from .explain import explained_matches
 from .index import Side, attributes, skill_set, text_fields, tz_key, week
 from .models import Match
 from .scoring import Scored, score_pairs
-from .text import postings_scores, prf_expand
+from .text import postings_scores, prf_expand, sharpen_long
 from .timezones import shared_windows, worst_day_overlap
 
 try:  # optional accelerator: without it every query is ranked exhaustively (same scores)
@@ -290,6 +290,7 @@ class Ranking:
         n = len(queries)
         # the queries are tasks when the items ranked are assistants
         q = self.m.text.transform([text_fields(x) for x in queries], side.kind == "assistant")
+        q = sharpen_long(q, self.m.text.idf, cfg.long_query_idf_power, cfg.long_query_terms)
         qd = self.m.dense.encode(queries) if self.m.dense is not None else None
         out: list[list[Match] | None] = [None] * n
         pool = max(cfg.candidate_pool, k)
