@@ -3,6 +3,8 @@
 A single query is a batch of one: `Matcher.rank_assistants(t)` is
 `rank_assistants_batch([t])[0]`, so the two can never disagree.
 
+0. Queries. A long query (a whole job post) weighs its rarer words more (`text.sharpen_long`);
+   short ones are as analysed.
 1. Candidates. With more live items than the candidate pool (`MatcherConfig.candidate_pool`,
    at least k), one multi-threaded `sparse_dot_topn` product finds each query's best `pool`
    items by text. Otherwise every live item is a candidate ("exhaustive"), and so it is for a
