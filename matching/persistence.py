@@ -39,7 +39,10 @@ READABLE_FORMATS = (1, 2)
 # stems) and a task's description weighed above its title (0.7, 1.0): better rankings on
 # real job postings and on all O*NET occupations; rows ranked by 2.3.0 keep theirs until
 # re-ranked
-MATCHER_VERSION = "2.4.0"
+# 2.5.0: a long query (a whole job post) weighs its rarer words more (`text.sharpen_long`):
+# better rankings on real job postings; short requests and every index row are as before, so
+# an index saved by 2.4.0 loads and ranks the same for them
+MATCHER_VERSION = "2.5.0"
 
 
 class IncompatibleIndexError(Exception):
@@ -50,6 +53,7 @@ def _config_json(cfg: MatcherConfig) -> dict:
     d = dataclasses.asdict(cfg)
     d["field_weights"] = list(cfg.field_weights)
     d["task_field_weights"] = list(cfg.task_field_weights)
+    d["long_query_terms"] = list(cfg.long_query_terms)
     d["reference_date"] = cfg.reference_date.isoformat() if cfg.reference_date else None
     if not cfg.dense_weight:  # files without the dense extra stay readable by older matchers
         d.pop("dense_weight")
@@ -62,6 +66,8 @@ def _config_from(d: dict) -> MatcherConfig:
     d["field_weights"] = tuple(d["field_weights"])
     # a file before 2.4.0 weighed a task's fields as an assistant's
     d["task_field_weights"] = tuple(d.get("task_field_weights", d["field_weights"]))
+    if "long_query_terms" in d:  # JSON has lists; files before 2.5.0 have no such keys
+        d["long_query_terms"] = tuple(d["long_query_terms"])
     if d.get("reference_date"):
         d["reference_date"] = dt.date.fromisoformat(d["reference_date"])
     return MatcherConfig(**d)

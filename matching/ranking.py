@@ -3,6 +3,8 @@
 A single query is a batch of one: `Matcher.rank_assistants(t)` is
 `rank_assistants_batch([t])[0]`, so the two can never disagree.
 
+0. Queries. A long query (a whole job post) weighs its rarer words more (`text.sharpen_long`);
+   short ones are as analysed.
 1. Candidates. With more live items than the candidate pool (`MatcherConfig.candidate_pool`,
    at least k), one multi-threaded `sparse_dot_topn` product finds each query's best `pool`
    items by text. Otherwise every live item is a candidate ("exhaustive"), and so it is for a
@@ -35,7 +37,7 @@ from .explain import explained_matches
 from .index import Side, attributes, skill_set, text_fields, tz_key, week
 from .models import Match
 from .scoring import Scored, score_pairs
-from .text import postings_scores, prf_expand
+from .text import postings_scores, prf_expand, sharpen_long
 from .timezones import shared_windows, worst_day_overlap
 
 try:  # optional accelerator: without it every query is ranked exhaustively (same scores)
@@ -290,6 +292,7 @@ class Ranking:
         n = len(queries)
         # the queries are tasks when the items ranked are assistants
         q = self.m.text.transform([text_fields(x) for x in queries], side.kind == "assistant")
+        q = sharpen_long(q, self.m.text.idf, cfg.long_query_idf_power, cfg.long_query_terms)
         qd = self.m.dense.encode(queries) if self.m.dense is not None else None
         out: list[list[Match] | None] = [None] * n
         pool = max(cfg.candidate_pool, k)

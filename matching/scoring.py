@@ -40,6 +40,13 @@ class MatcherConfig:
     prf_weight: float = 0.4
     prf_docs: int = 3
     prf_terms: int = 0  # keep this many expansion terms (0: all; pruning measured worse)
+    # a long query's (a whole job post's) term weights times idf ** e, e from 0 at
+    # long_query_terms[0] terms to long_query_idf_power - 1 at [1] (`text.sharpen_long`);
+    # chosen on the SkillSpan tune split only, NDCG@10 by power (ramp 64-128 terms): 1: 0.430,
+    # 2.5: 0.449, 3: 0.462, 3.5: 0.488, 4: 0.486, 4.5: 0.461, 5: 0.441. O*NET's requests (at
+    # most 66 terms) are below or at the foot of the ramp
+    long_query_idf_power: float = 3.5
+    long_query_terms: tuple[int, int] = (64, 128)
     related_credit: float = 0.5  # a related skill is worth half a named one
     prior_mean: float | None = None  # None: the fitted corpus' review-weighted mean rating
     prior_strength: float = 5.0  # reviews the prior is worth
@@ -65,6 +72,11 @@ class MatcherConfig:
             raise ValueError("factor weights must be non-negative and not all zero")
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("dense_weight must be between 0 and 1")
+        if self.long_query_idf_power < 1.0:
+            raise ValueError("long_query_idf_power must be at least 1 (1: no sharpening)")
+        lo, hi = self.long_query_terms
+        if not 0 <= lo < hi:
+            raise ValueError("long_query_terms must be (start, full) with 0 <= start < full")
 
     def reference(self, explicit: dt.date | None = None) -> dt.date:
         """The week's first day: `explicit` (the caller's clock), else the configured date,

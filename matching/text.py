@@ -570,6 +570,32 @@ def l2_rows(m: sp.csr_matrix) -> sp.csr_matrix:
     return out
 
 
+def sharpen_long(
+    q: sp.csr_matrix, idf: np.ndarray, power: float, terms: tuple[int, int]
+) -> sp.csr_matrix:
+    """Long queries with their terms' weights raised by IDF to a further power, re-normalised.
+
+    A whole job post shares its generic words (team, experience, develop, customer) with
+    every profile, and with hundreds of them their small weights outweigh the few rarer words
+    that pick out the right profile ("labelling", "graph database"): on the SkillSpan
+    postings' tune split the profile a post was cut from was often not in its top 10 at all.
+    So a query's weights are multiplied by idf ** e, e rising from 0 at `terms[0]` terms to
+    `power - 1` at `terms[1]` terms or more. A request of a line or two (every O*NET task
+    statement has at most 66 terms) is scored exactly as before; the profiles' rows never
+    change, so neither does the index.
+    """
+    if power == 1.0 or q.nnz == 0:
+        return q
+    lo, hi = terms
+    length = np.diff(q.indptr)
+    extra = (power - 1.0) * np.clip((length - lo) / max(hi - lo, 1), 0.0, 1.0)
+    if not extra.any():
+        return q
+    out = q.copy()
+    out.data = out.data * idf[out.indices] ** np.repeat(extra, length)
+    return l2_rows(out).astype(np.float32)
+
+
 def prf_expand(
     queries: sp.csr_matrix, docs: sp.csr_matrix, top: np.ndarray, weight: float, terms: int = 40
 ) -> sp.csr_matrix:
