@@ -140,6 +140,7 @@ def contract(contract_id: int):
         contract=found,
         history=history,
         disputed_after_payout=found.status not in MONEY_HELD
+        and not found.is_hourly  # a week's dispute holds that week's payout
         and any(e.type == search.DISPUTE_OPENED for e in history["events"]),
         held=milestones.held_cents(session, found),
         resolvable=found.status in MONEY_HELD

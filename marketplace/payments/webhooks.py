@@ -46,6 +46,12 @@ Same rules as a PaymentHandler: forward only, idempotent, no Stripe call."""
 
 _DISPUTE_ROUTES: list[DisputeHandler] = []
 
+ContractOf = Callable[[Session, dict, str | None], int | None]
+"""``lookup(session, obj, payment_intent_id)``: the contract a payment that funds no contract
+is part of (an hourly week's, say), or None; for the event's line in the contract's history."""
+
+_CONTRACT_LOOKUPS: list[ContractOf] = []
+
 # The events a registered handler receives.
 ROUTED_TYPES = frozenset(
     {
@@ -78,6 +84,13 @@ def on_dispute(handler: DisputeHandler) -> None:
     module finds its object by that id. Register once, at import of the owning module."""
     if handler not in _DISPUTE_ROUTES:
         _DISPUTE_ROUTES.append(handler)
+
+
+def on_contract_of(lookup: ContractOf) -> None:
+    """Say which contract the events of the payments a module owns are about, so they are
+    listed in that contract's history in the operator console. Register once, at import."""
+    if lookup not in _CONTRACT_LOOKUPS:
+        _CONTRACT_LOOKUPS.append(lookup)
 
 
 def routed_handler(event: dict) -> PaymentHandler | None:
@@ -203,6 +216,10 @@ def _about_contract(session: Session, obj: dict) -> int | None:
         contract_id = session.scalar(
             select(Contract.id).where(Contract.payment_intent_id == intent)
         )
+    for lookup in _CONTRACT_LOOKUPS if contract_id is None else ():
+        contract_id = lookup(session, obj, intent)
+        if contract_id is not None:
+            break
     return contract_id
 
 
