@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..accounts.models import User
 from ..contracts import milestones, submissions
-from ..contracts.models import MONEY_HELD, Contract, ContractKind
+from ..contracts.models import Contract
 from ..notifications import notices
 from ..notifications.models import Notification
 from ..paging import Page
@@ -103,30 +103,6 @@ def audit_log(session: Session, page: int = 1, target: tuple[str, int] | None = 
     if target is not None:
         stmt = stmt.where(AuditEntry.target_type == target[0], AuditEntry.target_id == target[1])
     return _page(session, stmt.order_by(AuditEntry.id.desc()), page)
-
-
-DISPUTE_OPENED = "charge.dispute.created"
-
-
-def disputes_after_payout(session: Session, limit: int = 50) -> list[tuple[StripeEvent, Contract]]:
-    """Card disputes opened on contracts whose money held no longer: no payout is left to
-    hold, so the operator is the one to answer them (in Stripe) and settle with the parties.
-    Newest first."""
-    return [
-        (event, contract)
-        for event, contract in session.execute(
-            select(StripeEvent, Contract)
-            .join(Contract, Contract.id == StripeEvent.contract_id)
-            .where(
-                StripeEvent.type == DISPUTE_OPENED,
-                Contract.status.not_in(MONEY_HELD),
-                # An hourly week's (or its settlement's) dispute holds that week's payout.
-                Contract.kind != ContractKind.HOURLY,
-            )
-            .order_by(StripeEvent.received_at.desc(), StripeEvent.id)
-            .limit(limit)
-        )
-    ]
 
 
 def contract_history(session: Session, contract: Contract) -> dict:

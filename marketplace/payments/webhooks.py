@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ..contracts import services as contracts
 from ..contracts.models import Contract, ContractStatus
 from ..db import add_once
-from . import cards, ledger, services
+from . import card_disputes, cards, ledger, services
 from .gateway import PaymentFacts, StripeGateway
 from .models import EntryKind, PayoutAccount, StripeEvent
 
@@ -293,6 +293,7 @@ def charge_dispute_created(session, gateway, obj: dict, facts) -> None:
         contracts.lock_where(session, Contract.payment_intent_id == intent) if intent else None
     )
     if contract is not None:
+        card_disputes.record_opened(session, contract, obj)
         if facts is None or facts.disputed:
             services.hold_for_dispute(session, contract)
         return
