@@ -451,40 +451,69 @@ def _dispute_resolved(session: Session, n: Notification) -> dict | None:
     }
 
 
-def _timesheet(*, while_status: TimesheetStatus | None = None, while_held: bool = False):
+def _timesheet(*, while_status: TimesheetStatus | None = None):
     """Context for the weekly emails of an hourly contract; with ``while_status``, only while
     the week is still in that state when sent (a review reminder after the owner reviewed is
-    stale); with ``while_held``, only while its payout is still held and not sent."""
+    stale)."""
 
     def context(session: Session, n: Notification) -> dict | None:
         sheet = session.get(Timesheet, payload_of(n, p.TimesheetRef)["timesheet_id"])
         if sheet is None or (while_status is not None and sheet.status != while_status):
             return None
-        if while_held and (not sheet.payout_hold or sheet.status != TimesheetStatus.CHARGED):
-            return None
-        contract = sheet.contract
-        is_owner = contract.owner_id == n.user_id
-        week = f"{sheet.week_start:%a %d %b} to {sheet.week_end:%a %d %b %Y}"
-        url = absolute_url("timesheets.show", timesheet_id=sheet.id)
-        return {
-            "sheet": sheet,
-            "contract": contract,
-            "task": contract.task,
-            "is_owner": is_owner,
-            "week": week,
-            "zone": zone_of(n.user),
-            "if_all": amount_for(sheet.logged_minutes, contract.rate_cents),
-            "disputed": [e for e in sheet.entries if e.dispute_reason],
-            "url": url,
-            "action_url": absolute_url("settings.page") if is_owner else url,
-            "action_label": "Fix your card" if is_owner else "See the timesheet",
-            "ledger_url": absolute_url("payments.ledger_page"),
-            "receipt_url": absolute_url("timesheets.receipt", timesheet_id=sheet.id),
-            "summary": f"{contract.task.title}: week of {week}",
-            "lines": [],
-        }
+        return _week_context(session, n, sheet)
 
     return context
+
+
+def _payout_held(session: Session, n: Notification) -> dict | None:
+    """A held payout, only while it is still held and not sent: the week's own share, or
+    (``settlement_id``) the share of an operator's settlement of its disputed time."""
+    note = payload_of(n, p.PayoutHeldNote)
+    sheet = session.get(Timesheet, note["timesheet_id"])
+    if sheet is None:
+        return None
+    held: tuple[str, int | None, int | None, bool]  # (why, share, minutes, a settlement's)
+    if "settlement_id" in note:
+        settlement = session.get(DisputeSettlement, note["settlement_id"])
+        if settlement is None or not settlement.payout_hold or settlement.status != "charged":
+            return None
+        held = (settlement.payout_hold, settlement.net_cents, settlement.minutes, True)
+    else:
+        if not sheet.payout_hold or sheet.status != TimesheetStatus.CHARGED:
+            return None
+        held = (sheet.payout_hold, sheet.net_cents, sheet.approved_minutes, False)
+    context = _week_context(session, n, sheet)
+    hold, share_cents, minutes, settled = held
+    return context | {
+        "hold": hold,
+        "share_cents": share_cents,
+        "minutes": minutes,
+        "settled_by_support": settled,
+    }
+
+
+def _week_context(session: Session, n: Notification, sheet: Timesheet) -> dict:
+    contract = sheet.contract
+    is_owner = contract.owner_id == n.user_id
+    week = f"{sheet.week_start:%a %d %b} to {sheet.week_end:%a %d %b %Y}"
+    url = absolute_url("timesheets.show", timesheet_id=sheet.id)
+    return {
+        "sheet": sheet,
+        "contract": contract,
+        "task": contract.task,
+        "is_owner": is_owner,
+        "week": week,
+        "zone": zone_of(n.user),
+        "if_all": amount_for(sheet.logged_minutes, contract.rate_cents),
+        "disputed": [e for e in sheet.entries if e.dispute_reason],
+        "url": url,
+        "action_url": absolute_url("settings.page") if is_owner else url,
+        "action_label": "Fix your card" if is_owner else "See the timesheet",
+        "ledger_url": absolute_url("payments.ledger_page"),
+        "receipt_url": absolute_url("timesheets.receipt", timesheet_id=sheet.id),
+        "summary": f"{contract.task.title}: week of {week}",
+        "lines": [],
+    }
 
 
 def _dispute_settlement(*, while_failed: bool = False):
@@ -604,7 +633,7 @@ CONTEXTS = {
     Kind.TIMESHEET_APPROVED: _timesheet(),
     Kind.TIMESHEET_DISPUTED: _timesheet(),
     # Stale once support has released the payout (or it went out).
-    Kind.PAYOUT_HELD: _timesheet(while_held=True),
+    Kind.PAYOUT_HELD: _payout_held,
     Kind.CHARGE_FAILED: _timesheet(),
     Kind.TIMESHEET_PAID: _timesheet(),
     Kind.TIMESHEET_CHARGED: _timesheet(),

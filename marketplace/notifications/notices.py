@@ -269,7 +269,21 @@ def notify_timesheet_charged(session: Session, sheet: Timesheet) -> bool:
 
 def notify_payout_held(session: Session, sheet: Timesheet) -> bool:
     """The assistant only: the owner took the money back and knows it."""
-    return _week_to(session, sheet, Kind.PAYOUT_HELD, sheet.contract.assistant_id)
+    note = p.PayoutHeldNote(timesheet_id=sheet.id, contract_id=sheet.contract_id)
+    key = f"timesheet:{sheet.id}"
+    return _put(session, sheet.contract.assistant_id, Kind.PAYOUT_HELD, key, note)
+
+
+def notify_settlement_payout_held(session: Session, settlement: DisputeSettlement) -> bool:
+    """As ``notify_payout_held``, for the share of an operator's settlement of the week's
+    disputed time: its own payment was taken back. Keyed by the settlement, so a hold on
+    the week itself is told on its own."""
+    sheet = settlement.timesheet
+    note = p.PayoutHeldNote(
+        timesheet_id=sheet.id, contract_id=sheet.contract_id, settlement_id=settlement.id
+    )
+    key = f"timesheet_dispute:{settlement.id}:held"
+    return _put(session, sheet.contract.assistant_id, Kind.PAYOUT_HELD, key, note)
 
 
 def notify_timesheet_paid(session: Session, sheet: Timesheet) -> bool:

@@ -110,6 +110,12 @@ class TimesheetRef(TypedDict):
     contract_id: int
 
 
+class PayoutHeldNote(TimesheetRef):
+    # The operator's settlement of the week's disputed time whose payment was taken back,
+    # when it is that payout held and not the week's own; absent in older rows.
+    settlement_id: NotRequired[int]
+
+
 class SettlementRef(TypedDict):
     settlement_id: int
 
@@ -150,7 +156,7 @@ SHAPES: dict[Kind, type] = {
     Kind.TIMESHEET_DISPUTED: TimesheetRef,
     Kind.CHARGE_FAILED: TimesheetRef,
     Kind.TIMESHEET_CHARGED: TimesheetRef,
-    Kind.PAYOUT_HELD: TimesheetRef,
+    Kind.PAYOUT_HELD: PayoutHeldNote,
     Kind.TIMESHEET_PAID: TimesheetRef,
     Kind.CONTRACT_PAUSED: ContractRef,
     Kind.CONTRACT_ENDED: ContractRef,

@@ -7,12 +7,13 @@ from sqlalchemy.orm import Session, aliased
 
 from ..accounts.models import User
 from ..contracts import milestones, submissions
-from ..contracts.models import MONEY_HELD, Contract
+from ..contracts.models import Contract
 from ..notifications import notices
 from ..notifications.models import Notification
 from ..paging import Page
 from ..payments.models import LedgerEntry, StripeEvent
 from ..tasks.models import Task
+from ..timesheets.models import DisputeSettlement, Timesheet
 from .models import AuditEntry, Resolution
 
 PAGE_SIZE = 25
@@ -104,25 +105,6 @@ def audit_log(session: Session, page: int = 1, target: tuple[str, int] | None = 
     return _page(session, stmt.order_by(AuditEntry.id.desc()), page)
 
 
-DISPUTE_OPENED = "charge.dispute.created"
-
-
-def disputes_after_payout(session: Session, limit: int = 50) -> list[tuple[StripeEvent, Contract]]:
-    """Card disputes opened on contracts whose money held no longer: no payout is left to
-    hold, so the operator is the one to answer them (in Stripe) and settle with the parties.
-    Newest first."""
-    return [
-        (event, contract)
-        for event, contract in session.execute(
-            select(StripeEvent, Contract)
-            .join(Contract, Contract.id == StripeEvent.contract_id)
-            .where(StripeEvent.type == DISPUTE_OPENED, Contract.status.not_in(MONEY_HELD))
-            .order_by(StripeEvent.received_at.desc(), StripeEvent.id)
-            .limit(limit)
-        )
-    ]
-
-
 def contract_history(session: Session, contract: Contract) -> dict:
     """Everything recorded about one contract: its ledger rows, the Stripe events applied to
     it, the emails about it, its resolutions and the operators' actions on it."""
@@ -137,6 +119,7 @@ def contract_history(session: Session, contract: Contract) -> dict:
         *(notices.resolution_key(r.id) for r in resolutions),
         *submissions.object_keys(session, contract),
         *(f"milestone:{m.id}" for m in parts),
+        *_hourly_keys(session, contract),
     ]
     return {
         "ledger": list(
@@ -165,3 +148,22 @@ def contract_history(session: Session, contract: Contract) -> dict:
         "milestones": parts,
         "audit": audit_log(session, 1, ("contract", contract.id)).items,
     }
+
+
+def _hourly_keys(session: Session, contract: Contract) -> list[str]:
+    """The outbox keys of the emails about an hourly contract's weeks and their settlements."""
+    if not contract.is_hourly:
+        return []
+    rows = session.execute(
+        select(Timesheet.id, DisputeSettlement.id)
+        .outerjoin(DisputeSettlement, DisputeSettlement.timesheet_id == Timesheet.id)
+        .where(Timesheet.contract_id == contract.id)
+    ).all()
+    weeks = {f"timesheet:{sheet_id}" for sheet_id, _ in rows}
+    settled = {
+        key
+        for _, settlement_id in rows
+        if settlement_id is not None
+        for key in (f"timesheet_dispute:{settlement_id}", f"timesheet_dispute:{settlement_id}:held")
+    }
+    return sorted(weeks | settled)

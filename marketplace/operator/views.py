@@ -18,15 +18,17 @@ from ..accounts.models import User
 from ..contracts import milestones
 from ..contracts.models import MONEY_HELD, Contract
 from ..db import get_session, utcnow
-from ..errors import DomainError, Invalid, NotFound
+from ..errors import Conflict, DomainError, Invalid, NotFound
+from ..payments import card_disputes
 from ..payments.gateway import get_gateway
-from ..payments.models import PayoutAccount
+from ..payments.models import CardDispute, PayoutAccount
 from ..reports import services as reports
 from ..reviews import services as reviews
 from ..tasks.models import Task
 from ..timesheets import disputes, runner
 from ..timesheets.models import DisputeSettlement, SettlementOutcome, SettlementStatus, Timesheet
 from ..timesheets.services import timesheets_of
+from . import card_disputes as dispute_handling
 from . import milestone_disputes, search, services
 from .models import Outcome, Resolution, ResolutionStatus
 
@@ -76,7 +78,7 @@ def home():
         reports=reports.open_queue(session),
         settling=settling,
         disputed_weeks=disputes.weeks_to_settle(session),
-        paid_disputes=search.disputes_after_payout(session),
+        paid_disputes=card_disputes.open_after_payout(session),
         audit=search.audit_log(session, 1).items[:10],
     )
 
@@ -139,8 +141,8 @@ def contract(contract_id: int):
         "operator/contract.html",
         contract=found,
         history=history,
-        disputed_after_payout=found.status not in MONEY_HELD
-        and any(e.type == search.DISPUTE_OPENED for e in history["events"]),
+        card_disputes=card_disputes.of_contract(session, found.id),
+        disputed_after_payout=found.status not in MONEY_HELD,
         held=milestones.held_cents(session, found),
         resolvable=found.status in MONEY_HELD
         and found.payment_intent_id is not None
@@ -306,6 +308,32 @@ def retry_timesheet_settlement(settlement_id: int):
     timesheet_id = settlement.timesheet_id
     session.commit()
     return _settle_dispute(session, settlement_id, timesheet_id)
+
+
+@bp.post("/card-disputes/<int:dispute_id>/handled")
+def card_dispute_handled(dispute_id: int):
+    """Mark a card dispute after the payout handled (won, lost, dismissed), with a note."""
+    session = get_session()
+    form = request.form
+    try:
+        dispute = dispute_handling.mark_handled(
+            session,
+            current_user,
+            dispute_id,
+            dispute_handling.parse_outcome(form.get("outcome")),
+            form.get("note", ""),
+            form.get("reason", ""),
+        )
+    except (Invalid, Conflict) as exc:
+        session.rollback()
+        found = session.get(CardDispute, dispute_id)
+        if found is None:
+            raise
+        return _contract_page_with_error(found.contract_id, exc)
+    contract_id = dispute.contract_id
+    session.commit()
+    flash("Marked handled: the dispute has left the console's queue.", "success")
+    return redirect(url_for("operator.contract", contract_id=contract_id), code=303)
 
 
 def _on_report(act, *args) -> object:

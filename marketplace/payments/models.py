@@ -6,7 +6,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..contracts.models import Contract
@@ -83,6 +91,49 @@ class StripeEvent(Base):
     # operator console); no foreign key: an event may name an id that is not ours.
     contract_id: Mapped[int | None] = mapped_column(Integer, index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CardDisputeOutcome(StrEnum):
+    WON = "won"  # decided for us in Stripe: the money stays where it went
+    LOST = "lost"  # the card holder has it back; support settled with the parties
+    DISMISSED = "dismissed"  # nothing to do: withdrawn by the card holder, a duplicate
+
+    @property
+    def label(self) -> str:
+        return {
+            "won": "Won in Stripe",
+            "lost": "Lost in Stripe",
+            "dismissed": "Dismissed",
+        }[self.value]
+
+
+class CardDispute(Base):
+    """A card holder's dispute of a contract's payment (``charge.dispute.created``), as the
+    event said it, and whether an operator has handled it. Its money is Stripe's to decide;
+    the console lists the open ones whose payout could not be held. Who handled it, and why,
+    is in the audit log."""
+
+    __tablename__ = "card_disputes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stripe's dp_ id; None for disputes recorded before this table (migration 0040).
+    stripe_dispute_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("contracts.id", ondelete="RESTRICT"), index=True
+    )
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255))
+    # What the card holder disputed, in cents (None when recorded before this table).
+    amount_cents: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str | None] = mapped_column(String(64))  # Stripe's: "fraudulent", ...
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    outcome: Mapped[CardDisputeOutcome | None] = mapped_column(
+        str_enum(CardDisputeOutcome, "card_dispute_outcome")
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+    contract: Mapped[Contract] = relationship(lazy="joined", innerjoin=True)
 
 
 CARD_BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express"}

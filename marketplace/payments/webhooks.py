@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ..contracts import services as contracts
 from ..contracts.models import Contract, ContractStatus
 from ..db import add_once
-from . import cards, ledger, services
+from . import card_disputes, cards, ledger, services
 from .gateway import PaymentFacts, StripeGateway
 from .models import EntryKind, PayoutAccount, StripeEvent
 
@@ -45,6 +45,12 @@ contract was funded by; True when the payment was the handler's (it held what it
 Same rules as a PaymentHandler: forward only, idempotent, no Stripe call."""
 
 _DISPUTE_ROUTES: list[DisputeHandler] = []
+
+ContractOf = Callable[[Session, dict, str | None], int | None]
+"""``lookup(session, obj, payment_intent_id)``: the contract a payment that funds no contract
+is part of (an hourly week's, say), or None; for the event's line in the contract's history."""
+
+_CONTRACT_LOOKUPS: list[ContractOf] = []
 
 # The events a registered handler receives.
 ROUTED_TYPES = frozenset(
@@ -78,6 +84,13 @@ def on_dispute(handler: DisputeHandler) -> None:
     module finds its object by that id. Register once, at import of the owning module."""
     if handler not in _DISPUTE_ROUTES:
         _DISPUTE_ROUTES.append(handler)
+
+
+def on_contract_of(lookup: ContractOf) -> None:
+    """Say which contract the events of the payments a module owns are about, so they are
+    listed in that contract's history in the operator console. Register once, at import."""
+    if lookup not in _CONTRACT_LOOKUPS:
+        _CONTRACT_LOOKUPS.append(lookup)
 
 
 def routed_handler(event: dict) -> PaymentHandler | None:
@@ -203,6 +216,10 @@ def _about_contract(session: Session, obj: dict) -> int | None:
         contract_id = session.scalar(
             select(Contract.id).where(Contract.payment_intent_id == intent)
         )
+    for lookup in _CONTRACT_LOOKUPS if contract_id is None else ():
+        contract_id = lookup(session, obj, intent)
+        if contract_id is not None:
+            break
     return contract_id
 
 
@@ -276,6 +293,7 @@ def charge_dispute_created(session, gateway, obj: dict, facts) -> None:
         contracts.lock_where(session, Contract.payment_intent_id == intent) if intent else None
     )
     if contract is not None:
+        card_disputes.record_opened(session, contract, obj)
         if facts is None or facts.disputed:
             services.hold_for_dispute(session, contract)
         return

@@ -226,6 +226,9 @@ class DisputeSettlement(Base):
     charge_id: Mapped[str | None] = mapped_column(String(255))
     transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # As a week's: the owner's settlement payment was refunded or disputed outside Delegate,
+    # so the assistant's share must not go out; Delegate's support settles it.
+    payout_hold: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     charged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,5 +1,6 @@
 """Stripe's webhooks about a week's payment (metadata ``timesheet_id``) and about a disputed
-week's settlement (metadata ``timesheet_dispute_id``).
+week's settlement (metadata ``timesheet_dispute_id``). Either payment refunded in Stripe's
+dashboard or disputed by the card holder holds the payout it pays for (``hold_if_taken_back``).
 
 Off-session charges are settled from Stripe's answer at once (``billing.charge``,
 ``settlement_money.charge``); their events repair a run that died, or lost Stripe's answer, between
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..jobs import enqueue_after_commit
 from ..payments.gateway import PaymentFacts, StripeGateway
-from ..payments.webhooks import object_id, on_dispute, on_payment_intent
+from ..payments.webhooks import object_id, on_contract_of, on_dispute, on_payment_intent
 from . import billing, settlement_money
 from .models import DisputeSettlement, SettlementStatus, Timesheet, TimesheetStatus
 
@@ -68,6 +69,7 @@ SETTLEMENTS = Payable(
     settlement_money.charged_late,
     "timesheets.pay_out_settlement",
     "timesheets.refund_duplicate_settlement",
+    settlement_money.hold_if_taken_back,
 )
 
 
@@ -105,6 +107,11 @@ def settlement_event(
     if event_type == "payment_intent.payment_failed":
         _settlement_declined(session, obj, facts)
         return
+    if event_type == "charge.refunded":
+        settlement = SETTLEMENTS.find(session, obj)
+        if settlement is not None and facts is not None:  # a duplicate's refund: not its own
+            settlement_money.hold_if_taken_back(session, settlement, facts)
+        return
     take_payment(session, SETTLEMENTS, event_type, obj, facts)
 
 
@@ -124,16 +131,27 @@ def _settlement_declined(session: Session, obj: dict, facts: PaymentFacts | None
 
 
 def disputed(session: Session, payment_intent_id: str, facts: PaymentFacts | None) -> bool:
-    """A card holder disputed a week's payment: its payout is held, as a fixed contract's
-    is; both sides see why on the week's page. An event about an older payment of the week
-    (one we refunded as a duplicate) finds no week and changes nothing."""
+    """A card holder disputed a week's payment, or the payment of an operator's settlement
+    of its disputed time: its payout is held, as a fixed contract's is; both sides see why
+    on the week's page. An event about an older payment (one we refunded as a duplicate), or
+    one we have not recorded yet (its payment's event holds it then), changes nothing."""
     sheet = session.scalar(
         select(Timesheet).where(Timesheet.payment_intent_id == payment_intent_id)
     )
+    settlement = None
     if sheet is None:
-        return False
+        settlement = session.scalar(
+            select(DisputeSettlement).where(
+                DisputeSettlement.payment_intent_id == payment_intent_id
+            )
+        )
+        if settlement is None:
+            return False
     if facts is not None and facts.disputed:
-        billing.hold_if_taken_back(session, sheet, facts)
+        if sheet is not None:
+            billing.hold_if_taken_back(session, sheet, facts)
+        elif settlement is not None:
+            settlement_money.hold_if_taken_back(session, settlement, facts)
     return True
 
 
@@ -142,6 +160,25 @@ def _refunded(session: Session, obj: dict, facts: PaymentFacts | None) -> None:
     if sheet is None or facts is None or sheet.payment_intent_id != facts.payment_intent_id:
         return  # a duplicate we refunded ourselves, or a week not ours
     billing.hold_if_taken_back(session, sheet, facts)
+
+
+def contract_of(session: Session, obj: dict, payment_intent_id: str | None) -> int | None:
+    """The hourly contract a week's or a settlement's payment event is about."""
+    for payable in (WEEKS, SETTLEMENTS):
+        thing = payable.find(session, obj)
+        if isinstance(thing, Timesheet):
+            return thing.contract_id
+        if isinstance(thing, DisputeSettlement):
+            return thing.timesheet.contract_id
+    if not payment_intent_id:
+        return None
+    by_week = select(Timesheet.contract_id).where(Timesheet.payment_intent_id == payment_intent_id)
+    by_settlement = (
+        select(Timesheet.contract_id)
+        .join(DisputeSettlement, DisputeSettlement.timesheet_id == Timesheet.id)
+        .where(DisputeSettlement.payment_intent_id == payment_intent_id)
+    )
+    return session.scalar(by_week) or session.scalar(by_settlement)
 
 
 def _payment_of(
@@ -165,3 +202,4 @@ def _payment_of(
 on_payment_intent(WEEKS.metadata_key, payment_event)
 on_payment_intent(SETTLEMENTS.metadata_key, settlement_event)
 on_dispute(disputed)
+on_contract_of(contract_of)

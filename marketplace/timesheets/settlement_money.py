@@ -17,14 +17,18 @@ import stripe
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
-from ..notifications.notices import notify_settlement_charge_failed, notify_time_dispute_settled
+from ..db import rows_changed, utcnow
+from ..notifications.notices import (
+    notify_settlement_charge_failed,
+    notify_settlement_payout_held,
+    notify_time_dispute_settled,
+)
 from ..operator.services import audit
 from ..payments import ledger
 from ..payments.cards import charge_saved_card, saved_card
-from ..payments.gateway import StripeGateway
+from ..payments.gateway import PaymentFacts, StripeGateway
 from ..payments.models import EntryKind, PayoutAccount
-from ..payments.services import charge_of
+from ..payments.services import charge_of, reverse_fee_share
 from .disputes import OPEN_STATUSES
 from .models import DisputeSettlement, SettlementStatus
 from .services import transition
@@ -190,6 +194,48 @@ def declined(session: Session, settlement_id: int, attempt: int, message: str) -
     return settlement.status
 
 
+def hold_if_taken_back(
+    session: Session, settlement: DisputeSettlement, facts: PaymentFacts
+) -> bool:
+    """Stripe says the settlement's payment was refunded (in its dashboard) or disputed by
+    the card holder: as for a week's payment, each refund goes into the ledger, the fee's
+    share of it is given up, and the assistant's share must not go out (if it has, support
+    recovers it). A compare-and-set on the hold: True only for the call that placed it."""
+    if facts.intact or settlement.payment_intent_id != facts.payment_intent_id:
+        return False
+    contract, sheet_id = settlement.timesheet.contract, settlement.timesheet_id
+    for refund_id, cents in facts.refunds:
+        ledger.record(session, contract, EntryKind.REFUND, cents, refund_id, sheet_id)
+    if facts.amount_refunded and settlement.amount_cents:
+        reverse_fee_share(
+            session,
+            contract,
+            payment_intent_id=settlement.payment_intent_id,
+            paid_cents=settlement.amount_cents,
+            fee_cents=settlement.fee_cents,
+            refunded_cents=facts.amount_refunded,
+            timesheet_id=sheet_id,
+        )
+    why = "disputed by the card holder" if facts.disputed else "refunded in Stripe"
+    held = rows_changed(
+        session,
+        update(DisputeSettlement)
+        .where(DisputeSettlement.id == settlement.id, DisputeSettlement.payout_hold.is_(None))
+        .values(
+            payout_hold=f"The owner's payment of the settled time was {why}; Delegate's "
+            "support settles it."
+        )
+        .execution_options(synchronize_session=False),
+    )
+    session.refresh(settlement)
+    if held != 1:
+        return False
+    if settlement.status == SettlementStatus.CHARGED:  # a share sent is support's to recover
+        notify_settlement_payout_held(session, settlement)
+    session.flush()
+    return True
+
+
 def refund_duplicate(
     gateway: StripeGateway, settlement: DisputeSettlement, payment_intent_id: str
 ) -> None:
@@ -225,6 +271,8 @@ def pay_out(session: Session, gateway: StripeGateway, settlement_id: int) -> Set
     settlement = session.get(DisputeSettlement, settlement_id)
     if settlement is None or settlement.status != SettlementStatus.CHARGED:
         return settlement.status if settlement else SettlementStatus.SETTLED
+    if settlement.payout_hold:
+        return settlement.status  # taken back by the owner: support settles it
     contract = settlement.timesheet.contract
     account = session.get(PayoutAccount, contract.assistant_id)
     if account is None or not account.payouts_enabled:

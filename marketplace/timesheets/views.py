@@ -126,6 +126,8 @@ def show(timesheet_id: int):
 
 def _week_page(sheet, errors: dict | None = None, status: int = 200):
     contract = sheet.contract
+    # Settlements of the week's disputed time whose own payment the owner took back.
+    held = {e.settlement.id: e.settlement for e in sheet.entries if e.settlement is not None}
     return render_template(
         "timesheets/show.html",
         sheet=sheet,
@@ -135,6 +137,7 @@ def _week_page(sheet, errors: dict | None = None, status: int = 200):
         assistant_zone=services.zone_of(contract.assistant),
         errors=errors or {},
         disputed=set(),
+        settlements_held=[s for _, s in sorted(held.items()) if s.payout_hold],
     ), status
 
 

@@ -211,3 +211,76 @@ def test_two_operators_acting_on_one_report_at_once_make_one_outcome(committed_a
             select(AuditEntry).where(AuditEntry.action == "user.suspend")
         ).all()
         assert len(suspensions) == int(suspended)
+
+
+def test_two_operators_resolving_one_milestone_at_once_make_one_resolution(
+    committed_stripe_app, stripe_emulator, time_machine
+):
+    """Both refund $40 of milestone 1 of a contract paid a milestone at a time: one refund
+    and one transfer in Stripe, one resolution with its audit row, one email to each party;
+    the other operator is told someone is settling it."""
+    from marketplace.contracts.models import Milestone, MilestoneStatus
+    from marketplace.notifications.models import Kind, Notification
+    from tests.contracts.helpers import START, submit
+    from tests.contracts.test_milestones import TWO, hire_in_parts
+    from tests.payments.helpers import proposal_scene
+
+    app, relay = committed_stripe_app, StripeRelay(stripe_emulator)
+    time_machine.move_to(START, tick=False)
+    with app.app_context():
+        session = get_session()
+        owner, assistant, proposal = proposal_scene(session)  # 10 h at $25: $250
+        ops = [make_owner(session, is_operator=True) for _ in range(2)]
+        session.commit()
+        owner_id, assistant_id, proposal_id = owner.id, assistant.id, proposal.id
+        op_ids = [o.id for o in ops]
+    owner_client = _logged_in(app, owner_id)
+    va_client = _logged_in(app, assistant_id)
+    hired = hire_in_parts(owner_client, proposal_id, TWO)  # $150, then $100
+    assert hired.status_code == 302, hired.get_data(as_text=True)
+    contract_id = int(hired.location.rsplit("/", 1)[1])
+    relay.pay(checkout_url(owner_client, contract_id))
+    relay.deliver(owner_client)
+    va_client.post("/payouts/connect")
+    with app.app_context():
+        relay.onboard(get_session().get(PayoutAccount, assistant_id).stripe_account_id)
+    relay.deliver(owner_client)
+    assert submit(va_client, contract_id, "The draft chart, half done.").status_code == 302
+
+    statuses = at_once(
+        [_logged_in(app, op_id) for op_id in op_ids],
+        f"/operator/contracts/{contract_id}/milestones/1/resolve",
+        {
+            "outcome": "refund",
+            "refund": "40",
+            "note": "Half of the chart was delivered.",
+            "reason": "Ticket 12, both operators on it",
+        },
+    )
+    assert sorted(statuses) == [303, 409]
+    with app.app_context():
+        session = get_session()
+        first = session.scalars(
+            select(Milestone).where(Milestone.contract_id == contract_id, Milestone.number == 1)
+        ).one()
+        assert first.status == MilestoneStatus.PAID
+        refunds = relay.client.v1.refunds.list(params={"payment_intent": first.payment_intent_id})
+        assert [r.amount for r in refunds.data] == [4000]  # Stripe: one refund of $40
+        ledger_refunds = session.scalars(
+            select(LedgerEntry.amount_cents).where(
+                LedgerEntry.contract_id == contract_id, LedgerEntry.kind == EntryKind.REFUND
+            )
+        ).all()
+        assert ledger_refunds == [4000]
+        assert len(session.scalars(select(Resolution)).all()) == 1
+        decided = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "dispute.refund")
+        ).all()
+        assert len(decided) == 1 and decided[0].details["subject"] == f"milestone:{first.id}"
+        emails = session.scalars(
+            select(Notification.user_id).where(Notification.kind == Kind.DISPUTE_RESOLVED)
+        ).all()
+        assert sorted(emails) == sorted([owner_id, assistant_id])  # one each
+        assert session.get(Contract, contract_id).resolution_started_at is None
+    # $150 paid, $40 back, fee $15 of which $4 is given up: $110 - $11 = $99 to the assistant.
+    assert [t.amount for t in relay.transfers(contract_id)] == [9900]
