@@ -8,39 +8,55 @@ FLASK := $(BIN)/flask --app wsgi
 # Everything the test suite exercises; the lock pins each package to an exact version.
 EXTRAS := dev,bench,embeddings
 LOCK := requirements.lock
+comma := ,
 # torch's CPU build: 183 MB instead of several GB of CUDA libraries nobody here uses. pip takes
-# it from local wheels when it has them (its find-links), else from PyTorch's CPU index.
+# it from local wheels when it has them (its find-links), else from PyTorch's CPU index; either
+# way the file must match one of the lock's hashes for it.
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
-TORCH_PIN = $(shell grep -m1 '^torch==' $(LOCK))
 TORCH_VERSION ?= 2.13.0+cpu
+# Where `make lock` reads torch's files (and so their hashes): PyTorch's CPU page, or a directory.
+TORCH_FIND_LINKS ?= $(TORCH_CPU_INDEX)/torch/
+# Where `make lock` reads every other package: PyPI, never a machine's own pip configuration.
+LOCK_INDEX_URL ?= https://pypi.org/simple
+UV_VERSION := 0.13.8
+# More options for uv pip compile, e.g. LOCK_ARGS='-c old-pins.txt' to keep versions and renew hashes.
+LOCK_ARGS ?=
 
 .PHONY: demo test venv lock lint bench evaluate worker bench-pipeline bench-pages bench-load
 
 venv: $(STAMP)
 
 define install_torch
-	$(1) -m pip install --quiet --no-deps --no-index '$(2)' 2>/dev/null || \
-		$(1) -m pip install --quiet --no-deps --index-url $(TORCH_CPU_INDEX) '$(2)'
+	$(1) -m pip install --quiet --no-deps --require-hashes --no-index -r $(2) 2>/dev/null || \
+		$(1) -m pip install --quiet --no-deps --require-hashes --index-url $(TORCH_CPU_INDEX) -r $(2)
 endef
 
+# Every file pip installs must match a sha256 in the lock (--require-hashes), so a wheel changed
+# on an index or a mirror fails the install; then the project itself, with nothing more.
 $(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet -c $(LOCK) --upgrade pip
-	$(call install_torch,$(BIN)/python,$(TORCH_PIN))
-	$(PIP) install --quiet -c $(LOCK) -e '.[$(EXTRAS)]'
+	awk '/^torch==/ {p = 1} p {print} p && !/\\$$/ {exit}' $(LOCK) > $(VENV)/torch.lock
+	$(call install_torch,$(BIN)/python,$(VENV)/torch.lock)
+	$(PIP) install --quiet --require-hashes -r $(LOCK)
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	$(PIP) check
 	@touch $@
 
-# Re-resolve every dependency to its newest allowed release in a scratch venv and pin the result.
+# Re-resolve every dependency to its newest allowed release and pin each with the sha256 of every
+# file PyPI (PyTorch's CPU page for torch) has for that version, for any platform, with uv's
+# resolver (uv pip compile --universal --generate-hashes) from a scratch venv.
 LOCK_VENV := $(VENV)-lock
 lock:
 	rm -rf $(LOCK_VENV)
 	$(PYTHON) -m venv $(LOCK_VENV)
-	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(call install_torch,$(LOCK_VENV)/bin/python,torch==$(TORCH_VERSION))
-	$(LOCK_VENV)/bin/python -m pip install --quiet -e '.[$(EXTRAS)]'
-	sed -n '/^#/p' $(LOCK) > $(LOCK).new
-	$(LOCK_VENV)/bin/python -m pip freeze --all --exclude-editable >> $(LOCK).new
+	$(LOCK_VENV)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+	printf 'pip\nsetuptools>=68\ntorch==$(TORCH_VERSION)\n' > $(LOCK_VENV)/tools.in
+	awk '!/^#/ {exit} {print}' $(LOCK) > $(LOCK).new
+	$(LOCK_VENV)/bin/uv pip compile pyproject.toml $(LOCK_VENV)/tools.in \
+		$(foreach extra,$(subst $(comma), ,$(EXTRAS)),--extra $(extra)) \
+		--universal --python-version 3.11 --generate-hashes --no-header --no-annotate --no-cache \
+		--index-url $(LOCK_INDEX_URL) --find-links $(TORCH_FIND_LINKS) --quiet $(LOCK_ARGS) >> $(LOCK).new
 	mv $(LOCK).new $(LOCK)
 	rm -rf $(LOCK_VENV)
 	@echo "$(LOCK) regenerated; review the diff, commit it, and run make test."
