@@ -34,7 +34,7 @@ endef
 # Every file pip installs must match a sha256 in the lock (--require-hashes), so a wheel changed
 # on an index or a mirror fails the install; then the project itself, with nothing more.
 $(STAMP): pyproject.toml $(LOCK)
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "requirements.lock holds the torch wheel hash for CPython 3.11 only: set PYTHON=python3.11 (or redo make lock where PyTorch'"'"'s index answers)")'
 	$(PYTHON) -m venv $(VENV)
 	awk '/^torch==/ {p = 1} p {print} p && !/\\$$/ {exit}' $(LOCK) > $(VENV)/torch.lock
 	$(call install_torch,$(BIN)/python,$(VENV)/torch.lock)
