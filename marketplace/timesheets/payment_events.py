@@ -135,24 +135,15 @@ def disputed(session: Session, payment_intent_id: str, facts: PaymentFacts | Non
     of its disputed time: its payout is held, as a fixed contract's is; both sides see why
     on the week's page. An event about an older payment (one we refunded as a duplicate), or
     one we have not recorded yet (its payment's event holds it then), changes nothing."""
-    sheet = session.scalar(
-        select(Timesheet).where(Timesheet.payment_intent_id == payment_intent_id)
-    )
-    settlement = None
-    if sheet is None:
-        settlement = session.scalar(
-            select(DisputeSettlement).where(
-                DisputeSettlement.payment_intent_id == payment_intent_id
-            )
-        )
-        if settlement is None:
-            return False
-    if facts is not None and facts.disputed:
-        if sheet is not None:
-            billing.hold_if_taken_back(session, sheet, facts)
-        elif settlement is not None:
-            settlement_money.hold_if_taken_back(session, settlement, facts)
-    return True
+    for payable in (WEEKS, SETTLEMENTS):
+        model = payable.model
+        found = session.scalar(select(model).where(model.payment_intent_id == payment_intent_id))
+        if found is None:
+            continue
+        if facts is not None and facts.disputed and payable.hold_if_taken_back is not None:
+            payable.hold_if_taken_back(session, found, facts)
+        return True
+    return False
 
 
 def _refunded(session: Session, obj: dict, facts: PaymentFacts | None) -> None:
