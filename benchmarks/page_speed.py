@@ -66,7 +66,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
     app_dir = Path(args.app_dir).resolve()
-    env = app_env(app_dir, args.database_url)
+    env = app_env(app_dir, args.database_url, args.redis_url)
     if not args.no_load:
         prepare_database(args.database_url, app_dir, env)
 
@@ -89,7 +89,9 @@ def main() -> int:
         Page("job page (assistant)", f"/tasks/{task_id}", "assistant", True),
         Page("owner's task page + recommendations", f"/tasks/{task_id}", "owner", True),
     ]
-    counts = statement_counts(args.database_url, pages, owner_email, assistant_email)
+    counts = statement_counts(
+        args.database_url, args.redis_url, pages, owner_email, assistant_email
+    )
 
     logs = Path(tempfile.mkdtemp(prefix="page-speed-"))
     app_port, hello_port = args.port, args.port + 1
@@ -134,15 +136,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/7",
+        help="the app's REDIS_URL, as in production ('' for none: no log-in cache)",
+    )
+    parser.add_argument(
         "--no-load", action="store_true", help="the database already holds the demo and matches"
     )
     return parser.parse_args()
 
 
-def app_env(app_dir: Path, database_url: str) -> dict[str, str]:
+def app_env(app_dir: Path, database_url: str, redis_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "SMTP_HOST"}}
     env.update(
         DATABASE_URL=database_url,
+        # As in production: the workers' log-in caches hear each other's evictions here.
+        **({"REDIS_URL": redis_url} if redis_url else {}),
         PYTHONPATH=str(app_dir),
         # One key for every worker, so a cookie signed by one is read by all.
         SECRET_KEY="page-speed-benchmark",
@@ -206,7 +215,9 @@ def pick_owner_task(url: str) -> tuple[str, int]:
 CPU_REQUESTS = 50
 
 
-def statement_counts(url: str, pages, owner_email: str, assistant_email: str) -> dict:
+def statement_counts(
+    url: str, redis_url: str, pages, owner_email: str, assistant_email: str
+) -> dict:
     """Per page: SQL statements issued, and the app's own CPU time per request (not the
     database's), both measured on an in-process app: steadier than req/s on a busy machine."""
     from sqlalchemy import event
@@ -222,6 +233,7 @@ def statement_counts(url: str, pages, owner_email: str, assistant_email: str) ->
             "SECRET_KEY": "x",
             "RATELIMIT_ENABLED": False,
             "JOBS_BACKEND": "inline",
+            **({"REDIS_URL": redis_url} if redis_url else {}),
         }
     )
     database = app.extensions["db"]

@@ -207,6 +207,10 @@ class Settings:
     # How long a worker keeps what every visitor of a page sees alike (job search
     # results); 0 turns it off. See marketplace/microcache.py.
     microcache_seconds: float = 10
+    # How long a worker may answer a logged-in request from its copy of the log-in session
+    # and user instead of the database; 0 turns it off. Only while the worker hears Redis's
+    # evictions (marketplace/accounts/login_cache.py): without REDIS_URL nothing is kept.
+    login_cache_seconds: float = 120
     # Logs on stderr from this level up, as JSON lines or as readable text
     # (marketplace/ops/logs.py: unset, text on a terminal and JSON otherwise).
     log_level: str = "INFO"

@@ -28,6 +28,10 @@ TEST_SETTINGS: dict[str, Any] = {
     # Tests log in far more often than people do; rate-limit tests lower these.
     **GENEROUS_LIMITS,
     "BASE_URL": "http://localhost",
+    # The shared app's tests roll their rows back, which a worker's copies of log-in
+    # sessions would outlive; tests/accounts/test_login_cache.py turns it on, on apps that
+    # commit for real.
+    "LOGIN_CACHE_SECONDS": 0,
 }
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask_login import current_user, user_logged_in, user_logged_out
 
 from ..config import settings
 from ..db import get_session
 from ..extensions import login_manager
-from . import login_limits, sessions
+from . import login_cache, login_limits, sessions
 from .models import User
 
 TOKEN_KEY = "login_session"
@@ -29,7 +29,8 @@ def current_token() -> str | None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    live = sessions.find_live(get_session(), session.get(TOKEN_KEY))
+    cache = login_cache.cache_of(current_app)
+    live = sessions.find_live(get_session(), session.get(TOKEN_KEY), cache)
     if live is None or str(live.user.id) != user_id or not live.user.is_active:
         # Revoked, expired, a suspended account, or a cookie from before server-side
         # sessions: drop it.
@@ -80,6 +81,7 @@ def init_app(app: Flask) -> None:
     # Settings are parsed once here so a typo fails at start-up, not at the first log-in.
     login_limits.parse_limit(settings(app).login_account_limit)
     _lifetime(app)
+    login_cache.init_app(app)
     user_logged_in.connect(_on_login, app)
     user_logged_out.connect(_on_logout, app)
     app.before_request(_load_and_touch)

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from .. import db
+from .login_cache import LoginCache
 from .models import LoginSession, User
 
 # last_seen_at is for people reviewing their sessions; a write per request would be waste.
@@ -60,13 +61,22 @@ _BEHIND_TOKEN = (
 )
 
 
-def find_live(session: Session, token: str | None) -> LiveSession | None:
-    """The session behind ``token`` and its user, unless revoked, expired or unknown."""
+def find_live(
+    session: Session, token: str | None, cache: LoginCache | None = None
+) -> LiveSession | None:
+    """The session behind ``token`` and its user, unless revoked, expired or unknown; from
+    this worker's ``cache`` when it holds them (see login_cache)."""
     if not token or not isinstance(token, str):
         return None
-    row = session.execute(_BEHIND_TOKEN, {"digest": secret_digest(token)}).one_or_none()
+    digest = secret_digest(token)
+    row = cache.get(session, digest) if cache is not None else None
     if row is None:
-        return None
+        generation = cache.generation if cache is not None else 0
+        row = session.execute(_BEHIND_TOKEN, {"digest": digest}).one_or_none()
+        if row is None:
+            return None
+        if cache is not None:
+            cache.keep(digest, *row, generation=generation)
     login_session, user = row
     if login_session.revoked_at is not None or db.utcnow() >= login_session.expires_at:
         return None
