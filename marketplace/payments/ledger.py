@@ -37,6 +37,16 @@ def record(
     return entry
 
 
+def record_payment(
+    session: Session, contract: Contract, payment_intent_id: str, paid_cents: int, fee_cents: int
+) -> None:
+    """A payment that funds work: what the client paid, and the platform's fee out of it.
+    Both rows are keyed by the PaymentIntent, so a webhook and the return page recording the
+    same payment leave one of each."""
+    record(session, contract, EntryKind.CHARGE, paid_cents, payment_intent_id)
+    record(session, contract, EntryKind.FEE, fee_cents, payment_intent_id)
+
+
 def has(session: Session, kind: EntryKind, stripe_object_id: str) -> bool:
     return (
         session.scalar(

@@ -233,8 +233,9 @@ def _keep(session, contract: Contract, milestone: Milestone, facts: PaymentFacts
     if funded_at is None:
         milestone.payment_intent_id = facts.payment_intent_id
         milestone.charge_id = facts.charge_id
-    ledger.record(session, contract, EntryKind.CHARGE, facts.amount_cents, facts.payment_intent_id)
-    ledger.record(session, contract, EntryKind.FEE, milestone.fee_cents, facts.payment_intent_id)
+    ledger.record_payment(
+        session, contract, facts.payment_intent_id, facts.amount_cents, milestone.fee_cents
+    )
 
 
 def record_refunds(

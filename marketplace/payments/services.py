@@ -8,6 +8,7 @@ events change nothing.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import stripe
 from sqlalchemy import select, update
@@ -138,7 +139,9 @@ def fund(session: Session, gateway: StripeGateway, contract: Contract, facts: Pa
             charge_id=facts.charge_id,
             last_payment_error=None,
         )
-        _record_charge(session, contract, facts)
+        ledger.record_payment(
+            session, contract, facts.payment_intent_id, facts.amount_cents, contract.fee_cents
+        )
         notices.notify_contract_funded(session, contract)
     elif contract.status == ContractStatus.CANCELLED:
         # Paid after the owner cancelled (the checkout page was still open): refund it all,
@@ -146,7 +149,9 @@ def fund(session: Session, gateway: StripeGateway, contract: Contract, facts: Pa
         # what says it is owed back; the reconcile command finds it too).
         contract.payment_intent_id = payment_intent_id
         contract.charge_id = facts.charge_id
-        _record_charge(session, contract, facts)
+        ledger.record_payment(
+            session, contract, facts.payment_intent_id, facts.amount_cents, contract.fee_cents
+        )
         enqueue_after_commit(session, "payments.refund_late_payment", contract.id)
     session.flush()
 
@@ -201,16 +206,21 @@ def record_refused(session: Session, contract: Contract, facts: PaymentFacts, pr
         ledger.record(session, contract, EntryKind.REFUND, amount, refund_id)
 
 
-def _record_charge(session: Session, contract: Contract, facts: PaymentFacts) -> None:
-    pi = facts.payment_intent_id
-    ledger.record(session, contract, EntryKind.CHARGE, facts.amount_cents, pi)
-    ledger.record(session, contract, EntryKind.FEE, contract.fee_cents, pi)
-
-
-def refund_payment(gateway: StripeGateway, contract_id: int, payment_intent_id: str, suffix=""):
+def refund_payment(
+    gateway: StripeGateway,
+    contract_id: int,
+    payment_intent_id: str,
+    suffix="",
+    since: datetime | None = None,
+):
+    """``since``: no attempt with this refund's key can be older (None: the gateway looks for
+    an earlier refund before making one, whatever its age)."""
     try:
         return gateway.create_refund(
-            contract_id=contract_id, payment_intent_id=payment_intent_id, key_suffix=suffix
+            contract_id=contract_id,
+            payment_intent_id=payment_intent_id,
+            key_suffix=suffix,
+            since=since,
         )
     except stripe.StripeError:
         # The reconcile command retries with the same idempotency key; nothing is lost.
@@ -239,7 +249,10 @@ def refund_cancelled(session: Session, gateway: StripeGateway, contract: Contrac
     a second caller finds the same refund by its key and changes nothing). Call it with no
     lock held. False when Stripe could not be reached: the refund is still owed."""
     assert contract.payment_intent_id, "a paid contract was paid through its intent"
-    refund = refund_payment(gateway, contract.id, contract.payment_intent_id)
+    # Every attempt at this refund follows the cancel.
+    refund = refund_payment(
+        gateway, contract.id, contract.payment_intent_id, since=contract.cancelled_at
+    )
     if refund is None:
         return False
     rows_changed(

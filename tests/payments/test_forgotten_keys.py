@@ -23,7 +23,14 @@ from marketplace.timesheets.models import TimesheetStatus
 from tests.contracts.helpers import approve, submit
 from tests.contracts.test_milestone_funding import fund, hired_in_parts, milestone
 from tests.operator.test_disputes import resolve, scene, stripe_says
-from tests.payments.helpers import connect_payouts, contract, ledger
+from tests.payments.helpers import (
+    connect_payouts,
+    contract,
+    funded_contract,
+    ledger,
+    proposal_scene,
+)
+from tests.payments.test_reconcile import reconcile
 from tests.timesheets.helpers import sheet_of
 from tests.timesheets.test_weekly_billing import CLOSED, WEEK, run, week_worked
 
@@ -206,3 +213,31 @@ def test_a_milestones_payout_retried_after_its_answer_was_lost_transfers_once(
     key = f"contract-{contract_id}-milestone-1-transfer"
     # Within a day of the approval the key alone answers; later the stamp is looked for.
     assert lookups == ([] if later == JUST_IN_TIME else [key])
+
+
+@LATER
+def test_a_cancelled_contracts_refund_retried_after_its_answer_was_lost_refunds_once(
+    app, client, db_session, stripe_relay, time_machine, lose_answers, later
+):
+    cancelled = utcnow().replace(microsecond=0) + timedelta(minutes=1)
+    time_machine.move_to(cancelled, tick=False)
+    owner, _, proposal = proposal_scene(db_session)
+    client.login_as(owner)
+    contract_id = funded_contract(client, stripe_relay, db_session, proposal)
+    lost = lose_answers("create_refund")
+    assert client.post(f"/contracts/{contract_id}/cancel").status_code == 302
+    lost["on"] = False
+    assert contract(db_session, contract_id).refund_id is None  # the answer never came
+    intent = contract(db_session, contract_id).payment_intent_id
+    assert len(stripe_relay.client.v1.refunds.list(params={"payment_intent": intent}).data) == 1
+
+    time_machine.move_to(cancelled + later, tick=False)
+    reconcile(app)
+    stripe_relay.deliver(client)
+
+    refunds = stripe_relay.client.v1.refunds.list(params={"payment_intent": intent}).data
+    assert [r.amount for r in refunds] == [25000]
+    assert contract(db_session, contract_id).refund_id == refunds[0].id
+    assert [row for row in ledger(db_session, contract_id) if row[0] == K.REFUND] == [
+        (K.REFUND, 25000)
+    ]
