@@ -17,8 +17,11 @@ from ..db import add_once, utcnow
 from .models import CardDispute
 
 
-def record_opened(session: Session, contract: Contract, dispute: dict) -> CardDispute | None:
-    """The dispute object of a ``charge.dispute.created`` event on the contract's payment,
+def record_opened(
+    session: Session, contract: Contract, dispute: dict, payment_intent_id: str | None = None
+) -> CardDispute | None:
+    """The dispute object of a ``charge.dispute.created`` event on the contract's payment, or
+    on ``payment_intent_id``, another payment of the contract (a milestone's, a week's),
     recorded once by Stripe's dispute id (a replay, under any event id, adds nothing)."""
     dispute_id = dispute.get("id")
     if not dispute_id:
@@ -30,7 +33,7 @@ def record_opened(session: Session, contract: Contract, dispute: dict) -> CardDi
     row = CardDispute(
         stripe_dispute_id=dispute_id,
         contract_id=contract.id,
-        payment_intent_id=contract.payment_intent_id,
+        payment_intent_id=payment_intent_id or contract.payment_intent_id,
         amount_cents=amount,
         currency=str(dispute.get("currency") or contract.currency)[:3].upper(),
         reason=(str(dispute["reason"])[:64] if dispute.get("reason") else None),

@@ -33,7 +33,7 @@ from ..notifications import notices
 from . import checkout_attempts, ledger, services
 from .gateway import CheckoutRequest, PaymentFacts, StripeGateway, get_gateway
 from .models import EntryKind
-from .webhooks import on_dispute, on_payment_intent
+from .webhooks import on_contract_of, on_dispute, on_payment_intent
 
 log = logging.getLogger(__name__)
 
@@ -360,5 +360,15 @@ def settle_cancelled(session: Session, gateway: StripeGateway | None, contract: 
             services.expire_quietly(gateway, contract.id, checkout_session_id)
 
 
+def contract_of(session: Session, obj: dict, payment_intent_id: str | None) -> int | None:
+    """The contract a milestone's own payment is part of (its events carry no contract_id)."""
+    if not payment_intent_id:
+        return None
+    return session.scalar(
+        select(Milestone.contract_id).where(Milestone.payment_intent_id == payment_intent_id)
+    )
+
+
 on_payment_intent(METADATA_KEY, payment_event)
 on_dispute(disputed)
+on_contract_of(contract_of)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..timesheets.billing import check_charged_weeks
 from ..timesheets.models import SettlementStatus
 from ..timesheets.runner import run_due, settle_unfinished_disputes
+from ..timesheets.settlement_money import check_charged_settlements
 from .gateway import StripeGateway
 from .milestone_reconcile import reconcile as reconcile_milestones
 from .reconcile import pay_out, reconcile
@@ -52,8 +53,13 @@ def reconcile_all(session: Session, gateway: StripeGateway) -> Summary:
     # webhook lost): asked again with its key. Charged ones were paid out by run_due above.
     ended = settle_unfinished_disputes(session, gateway)
     session.commit()
+    # A charged settlement refunded or disputed in Stripe, its webhook lost, is held as a
+    # week is; asked after the part above, so one it just charged is asked about too.
+    settlements_held = check_charged_settlements(session, gateway)
+    session.commit()
     summary.lines.append(
         "dispute settlements: "
         + ", ".join(f"{status.value} {ended.get(status, 0)}" for status in SettlementStatus)
+        + f", payout held {len(settlements_held)}"
     )
     return summary

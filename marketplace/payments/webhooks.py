@@ -300,6 +300,13 @@ def charge_dispute_created(session, gateway, obj: dict, facts) -> None:
     if intent:
         for handler in _DISPUTE_ROUTES:
             if handler(session, intent, facts):
+                # A milestone's own payment: the operator answers it from the same records as
+                # the contract's, under its contract. (A week's or a settlement's dispute is
+                # held, and shown, on the week itself.)
+                contract_id = _about_contract(session, obj)
+                owner = session.get(Contract, contract_id) if contract_id else None
+                if owner is not None and owner.funded_per_milestone:
+                    card_disputes.record_opened(session, owner, obj, payment_intent_id=intent)
                 return
 
 

@@ -10,7 +10,9 @@ answer back: one charge.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import stripe
 from sqlalchemy import or_, select, update
@@ -30,7 +32,7 @@ from ..payments.models import EntryKind, PayoutAccount
 from ..payments.services import charge_of
 from ..reviews import services as reviews
 from . import services
-from .models import Timesheet, TimesheetStatus
+from .models import DisputeSettlement, SettlementStatus, Timesheet, TimesheetStatus
 
 log = logging.getLogger(__name__)
 CHECKOUT_LIFETIME = timedelta(hours=24)  # Stripe's default expiry of a Checkout Session
@@ -266,60 +268,99 @@ def fee_key(payment_intent_id: str) -> str:
     return f"{payment_intent_id}:fee"
 
 
-def hold_if_taken_back(session: Session, sheet: Timesheet, facts: PaymentFacts) -> bool:
-    """Stripe says the week's payment was refunded or disputed (outside Delegate): its
-    payout must not go out (or, if it has, support must recover it), each refund is in the
-    ledger and the platform gives up its fee's share of it, as for a fixed contract. A
-    compare-and-set on the hold: True only for the call that placed it."""
-    if facts.intact:
+def hold_taken_back_payout(
+    session: Session,
+    row: Timesheet | DisputeSettlement,
+    facts: PaymentFacts,
+    *,
+    sheet: Timesheet,
+    paid_cents: int | None,
+    fee_cents: int,
+    what: str,
+    charged_status: TimesheetStatus | SettlementStatus,
+    notify: Callable[[Session, Any], Any],
+) -> bool:
+    """The one rule for an hourly payment Stripe says was refunded (in its dashboard) or
+    disputed by the card holder, be it a week's or an operator's settlement of its disputed
+    time: each refund goes into the ledger, the platform gives up its fee's share of it (as
+    for a fixed contract), and the payout must not go out (if it has, support recovers it).
+    A compare-and-set on the hold: True only for the call that placed it."""
+    if facts.intact or not row.payment_intent_id:
         return False
     contract = sheet.contract
     for refund_id, cents in facts.refunds:
         ledger.record(session, contract, EntryKind.REFUND, cents, refund_id, sheet.id)
-    if facts.amount_refunded and sheet.amount_cents and sheet.payment_intent_id:
-        taken = ledger.has(session, EntryKind.FEE, fee_key(sheet.payment_intent_id))
+    if facts.amount_refunded and paid_cents:
         payments.reverse_fee_share(
             session,
             contract,
-            payment_intent_id=sheet.payment_intent_id,
-            paid_cents=sheet.amount_cents,
-            fee_cents=(sheet.fee_cents or 0) if taken else 0,
+            payment_intent_id=row.payment_intent_id,
+            paid_cents=paid_cents,
+            fee_cents=fee_cents,
             refunded_cents=facts.amount_refunded,
             timesheet_id=sheet.id,
         )
     why = "disputed by the card holder" if facts.disputed else "refunded in Stripe"
+    model = type(row)
     held = db.rows_changed(
         session,
-        update(Timesheet)
-        .where(Timesheet.id == sheet.id, Timesheet.payout_hold.is_(None))
-        .values(
-            payout_hold=f"The owner's payment for this week was {why}; Delegate's support "
-            "settles it."
-        )
+        update(model)
+        .where(model.id == row.id, model.payout_hold.is_(None))
+        .values(payout_hold=f"The owner's payment {what} was {why}; Delegate's support settles it.")
         .execution_options(synchronize_session=False),
     )
-    session.refresh(sheet)
+    session.refresh(row)
     if held != 1:
         return False
-    if sheet.status == TimesheetStatus.CHARGED:  # a share already sent is support's to recover
-        notices.notify_payout_held(session, sheet)
+    if row.status == charged_status:  # a share already sent is support's to recover
+        notify(session, row)
+    session.flush()
     return True
 
 
-def check_charged_weeks(session: Session, gateway: StripeGateway) -> list[int]:
-    """Ask Stripe about every week paid for whose payout has not gone out: the reconcile
-    command's part for hourly work, for a refund or dispute whose webhook never came."""
+def hold_if_taken_back(session: Session, sheet: Timesheet, facts: PaymentFacts) -> bool:
+    """A week's payment refunded or disputed in Stripe (``hold_taken_back_payout``). The fee
+    is given up only if it was taken (a week paid before fees were recorded has none)."""
+    taken = bool(sheet.payment_intent_id) and ledger.has(
+        session, EntryKind.FEE, fee_key(sheet.payment_intent_id or "")
+    )
+    return hold_taken_back_payout(
+        session,
+        sheet,
+        facts,
+        sheet=sheet,
+        paid_cents=sheet.amount_cents,
+        fee_cents=(sheet.fee_cents or 0) if taken else 0,
+        what="for this week",
+        charged_status=TimesheetStatus.CHARGED,
+        notify=notices.notify_payout_held,
+    )
+
+
+def check_charged(
+    session: Session,
+    gateway: StripeGateway,
+    model: type[Timesheet] | type[DisputeSettlement],
+    charged_status: TimesheetStatus | SettlementStatus,
+    hold: Callable[[Session, Any, PaymentFacts], bool],
+) -> list[int]:
+    """Ask Stripe about every payment of ``model`` (weeks, settlements) received whose payout
+    has not gone out: the reconcile command's part for hourly work, for a refund or dispute
+    whose webhook never came. The ids whose payout this call held."""
     held = []
     rows = session.execute(
-        select(Timesheet.id, Timesheet.payment_intent_id).where(
-            Timesheet.status == TimesheetStatus.CHARGED, Timesheet.payout_hold.is_(None)
+        select(model.id, model.payment_intent_id).where(
+            model.status == charged_status, model.payout_hold.is_(None)
         )
     ).all()
     session.rollback()  # no transaction open while Stripe answers
-    # A charged week always has its PaymentIntent (charged() stores it in the same change).
-    answers = [(sid, gateway.payment_facts(intent)) for sid, intent in rows if intent]
-    for sheet_id, facts in answers:
-        sheet = session.get_one(Timesheet, sheet_id)
-        if hold_if_taken_back(session, sheet, facts):
-            held.append(sheet_id)
+    # A charged row always has its PaymentIntent (it is stored in the same change).
+    answers = [(row_id, gateway.payment_facts(intent)) for row_id, intent in rows if intent]
+    for row_id, facts in answers:
+        if hold(session, session.get_one(model, row_id), facts):
+            held.append(row_id)
     return held
+
+
+def check_charged_weeks(session: Session, gateway: StripeGateway) -> list[int]:
+    return check_charged(session, gateway, Timesheet, TimesheetStatus.CHARGED, hold_if_taken_back)

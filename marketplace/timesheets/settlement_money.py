@@ -17,7 +17,7 @@ import stripe
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ..db import rows_changed, utcnow
+from ..db import utcnow
 from ..notifications.notices import (
     notify_settlement_charge_failed,
     notify_settlement_payout_held,
@@ -28,7 +28,8 @@ from ..payments import ledger
 from ..payments.cards import charge_saved_card, saved_card
 from ..payments.gateway import PaymentFacts, StripeGateway
 from ..payments.models import EntryKind, PayoutAccount
-from ..payments.services import charge_of, reverse_fee_share
+from ..payments.services import charge_of
+from .billing import check_charged, hold_taken_back_payout
 from .disputes import OPEN_STATUSES
 from .models import DisputeSettlement, SettlementStatus
 from .services import transition
@@ -197,43 +198,28 @@ def declined(session: Session, settlement_id: int, attempt: int, message: str) -
 def hold_if_taken_back(
     session: Session, settlement: DisputeSettlement, facts: PaymentFacts
 ) -> bool:
-    """Stripe says the settlement's payment was refunded (in its dashboard) or disputed by
-    the card holder: as for a week's payment, each refund goes into the ledger, the fee's
-    share of it is given up, and the assistant's share must not go out (if it has, support
-    recovers it). A compare-and-set on the hold: True only for the call that placed it."""
-    if facts.intact or settlement.payment_intent_id != facts.payment_intent_id:
+    """The settlement's payment refunded or disputed in Stripe: held as a week's is
+    (``billing.hold_taken_back_payout``). A fact about another payment (a duplicate we
+    refunded) changes nothing."""
+    if settlement.payment_intent_id != facts.payment_intent_id:
         return False
-    contract, sheet_id = settlement.timesheet.contract, settlement.timesheet_id
-    for refund_id, cents in facts.refunds:
-        ledger.record(session, contract, EntryKind.REFUND, cents, refund_id, sheet_id)
-    if facts.amount_refunded and settlement.amount_cents:
-        reverse_fee_share(
-            session,
-            contract,
-            payment_intent_id=settlement.payment_intent_id,
-            paid_cents=settlement.amount_cents,
-            fee_cents=settlement.fee_cents,
-            refunded_cents=facts.amount_refunded,
-            timesheet_id=sheet_id,
-        )
-    why = "disputed by the card holder" if facts.disputed else "refunded in Stripe"
-    held = rows_changed(
+    return hold_taken_back_payout(
         session,
-        update(DisputeSettlement)
-        .where(DisputeSettlement.id == settlement.id, DisputeSettlement.payout_hold.is_(None))
-        .values(
-            payout_hold=f"The owner's payment of the settled time was {why}; Delegate's "
-            "support settles it."
-        )
-        .execution_options(synchronize_session=False),
+        settlement,
+        facts,
+        sheet=settlement.timesheet,
+        paid_cents=settlement.amount_cents,
+        fee_cents=settlement.fee_cents,
+        what="of the settled time",
+        charged_status=SettlementStatus.CHARGED,
+        notify=notify_settlement_payout_held,
     )
-    session.refresh(settlement)
-    if held != 1:
-        return False
-    if settlement.status == SettlementStatus.CHARGED:  # a share sent is support's to recover
-        notify_settlement_payout_held(session, settlement)
-    session.flush()
-    return True
+
+
+def check_charged_settlements(session: Session, gateway: StripeGateway) -> list[int]:
+    return check_charged(
+        session, gateway, DisputeSettlement, SettlementStatus.CHARGED, hold_if_taken_back
+    )
 
 
 def refund_duplicate(

@@ -258,3 +258,43 @@ def _intents(relay):
 
 def _refunds(relay):
     return list(relay.client.v1.refunds.list(params={"limit": 100}).data)
+
+
+@pytest.mark.parametrize("taken_back", ["refunded", "disputed"])
+def test_reconcile_holds_a_charged_settlement_taken_back_whose_webhook_never_came(
+    app, client, other_client, db_session, stripe_relay, time_machine, taken_back
+):
+    from tests.timesheets.test_taken_back import dispute
+
+    _, assistant, _, contract_id, _sheet, _ = settled_one_hour(
+        app, client, other_client, db_session, stripe_relay, time_machine, payouts=False
+    )
+    (settlement,) = settlements(db_session)
+    assert settlement.status == SettlementStatus.CHARGED  # its payout waits for an account
+    stripe_relay.deliver(client)  # what happened so far; nothing after this is delivered
+    if taken_back == "refunded":
+        stripe_relay.client.v1.refunds.create(
+            params={"payment_intent": settlement.payment_intent_id}
+        )
+    else:
+        intent = stripe_relay.client.v1.payment_intents.retrieve(settlement.payment_intent_id)
+        dispute(stripe_relay, intent.latest_charge)
+
+    result = app.test_cli_runner().invoke(args=["payments", "reconcile"])
+    assert result.exit_code == 0, result.output
+    assert "settled 0, payout held 1" in result.output, result.output
+    (settlement,) = settlements(db_session)
+    why = "refunded in Stripe" if taken_back == "refunded" else "disputed by the card holder"
+    assert settlement.payout_hold is not None and why in settlement.payout_hold
+    if taken_back == "refunded":  # in the books, the fee's share given up
+        assert (K.REFUND, 2500) in ledger(db_session, contract_id)
+
+    # The assistant can now be paid, yet the settled hour's share never goes out.
+    connect_payouts(other_client, stripe_relay, db_session, assistant)
+    time_machine.move_to(CLOSED + timedelta(hours=1), tick=False)
+    run(app, db_session)
+    again = app.test_cli_runner().invoke(args=["payments", "reconcile"])
+    assert "payout held 0" in again.output.split("dispute settlements:", 1)[1]
+    (settlement,) = settlements(db_session)
+    assert settlement.status == SettlementStatus.CHARGED
+    assert 2250 not in [t.amount for t in stripe_relay.transfers(contract_id)]
